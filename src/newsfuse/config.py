@@ -1,0 +1,60 @@
+"""Typed configuration passed explicitly to every stage (no global state)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DB_ENV_VAR = "NEWSFUSE_DB"
+TOKEN_ENV_VAR = "NEWSFUSE_API_TOKEN"
+
+
+def default_db_path() -> Path:
+    """`$NEWSFUSE_DB`, else `newsfuse.db` under the user's data directory."""
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsfuse", appauthor=False)) / "newsfuse.db"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    # One article larger than this is not news but a dump; JSONL/feeds are read line by line.
+    max_article_bytes: int = 5 * 1024 * 1024
+    encoding: str | None = None  # force a text encoding (e.g. "cp1258"); None = UTF-8/UTF-16 with BOM
+
+
+@dataclass(frozen=True, slots=True)
+class CopyConfig:
+    num_perm: int = 128
+    shingle: int = 3  # syllable n-grams
+    threshold: float = 0.45  # estimated Jaccard at or above which two articles are copies
+
+
+@dataclass(frozen=True, slots=True)
+class StoryConfig:
+    threshold: float = 0.2  # mean cosine to a story's members needed to join it
+    time_scale_days: float = 21.0  # similarity decays beyond this gap ...
+    max_gap_days: float = 150.0  # ... and no story is joined across a bigger one
+    top_terms: int = 24  # terms of an article used to look up candidate stories
+    centroid_terms: int = 64  # terms of a story kept in the candidate index
+    max_postings: int = 2000  # stories kept per index term (most recent first)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefConfig:
+    words: int = 180  # summary budget in syllables (space-separated tokens)
+    align_threshold: float = 0.32
+    redundancy: float = 0.5  # MMR trade-off between relevance and novelty
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    db: Path = field(default_factory=default_db_path)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    copies: CopyConfig = field(default_factory=CopyConfig)
+    stories: StoryConfig = field(default_factory=StoryConfig)
+    brief: BriefConfig = field(default_factory=BriefConfig)

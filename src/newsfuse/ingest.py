@@ -1,0 +1,410 @@
+"""Read news from files into `Article` records.
+
+Formats: plain text (with datelines, author lines and photo captions parsed), JSONL (the
+VietnameseMDS `articles.jsonl` shape), HTML pages (trafilatura), RSS/Atom feeds (feedparser),
+and folders of any of these. Reading never touches the store: it yields articles and
+`Rejection`s, and the caller stores the articles of a batch in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .config import IngestConfig
+from .model import Article, Sentence
+from .text import clean, detect_language, split, tokens
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json"}
+
+
+class IngestError(ValueError):
+    """A one-line, user-facing reason why an input was not taken."""
+
+
+@dataclass(slots=True)
+class Rejection:
+    origin: str  # "path" or "path:line"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+# ---------------------------------------------------------------- dates
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2}))?$")
+
+
+def parse_date(value: Any) -> str | None:
+    """An ISO 8601 prefix (`2023`, `2023-06`, `2023-06-26`, `2023-06-26T10:00`) or None.
+
+    Raises IngestError for a value that is present but is no real date (`2023-13-45`).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)):
+        raise IngestError(f"date {value!r} is a number, expected ISO 8601 text")
+    s = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}", s):
+            return s
+        if re.fullmatch(r"\d{4}-\d{2}", s):
+            datetime.strptime(s, "%Y-%m")
+            return s
+        m = _DMY.match(s)
+        if m:
+            d, mo, y, hh, mm = m.groups()
+            dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
+            return dt.strftime("%Y-%m-%dT%H:%M" if hh else "%Y-%m-%d")
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            from email.utils import parsedate_to_datetime
+
+            dt = parsedate_to_datetime(s)
+        except (TypeError, ValueError, IndexError):
+            raise IngestError(f"date {s!r} cannot be read as a date") from None
+    if len(s) == 10:
+        return dt.strftime("%Y-%m-%d")
+    return dt.strftime("%Y-%m-%dT%H:%M")
+
+
+# ---------------------------------------------------------------- plain-text metadata
+
+# `date 2023-06 TPO - `, `TTO - `, `(Dân trí) - `, `VOV.VN - `: an outlet code in capitals or in
+# brackets, then a dash. Lower-case words never count, so `Hà Nội - ` stays text.
+_DATELINE = re.compile(
+    r"^\s*(?:date\s+(?P<date>\d{4}(?:-\d{2}){0,2}(?:T[\d:]+)?)\s+)?"
+    r"(?P<code>[A-ZĐ][A-ZĐ.]{1,14}|\([^()\n]{2,30}\))\s*[-–—]\s+"
+)
+_AUTHOR = re.compile(r"^(?:[A-ZĐÀ-Ỹ][^\s\d.,:;!?\"“”()]*)(?:\s+[A-ZĐÀ-Ỹ][^\s\d.,:;!?\"“”()]*){0,4}$")
+
+
+@dataclass(slots=True)
+class PlainParts:
+    body: str
+    published: str | None
+    outlet_code: str | None
+    author: str | None
+
+
+def parse_plain(text: str) -> PlainParts:
+    """Take the dateline off the top and the author line off the bottom of a cleaned text."""
+    published = code = author = None
+    m = _DATELINE.match(text)
+    if m and (m.group("date") or m.group("code")):
+        published = parse_date(m.group("date")) if m.group("date") else None
+        code = m.group("code").strip("()").strip()
+        text = text[m.end():]
+    paragraphs = text.rsplit("\n", 1)
+    if len(paragraphs) == 2:
+        last = paragraphs[1].strip()
+        if len(last) <= 40 and _AUTHOR.match(last):
+            author = last
+            text = paragraphs[0].rstrip()
+    return PlainParts(text, published, code, author)
+
+
+# ---------------------------------------------------------------- building articles
+
+
+def content_hash(text: str, toks: list[str] | None = None) -> str:
+    """Stable id of a text: independent of Unicode form, tone placement, case and spacing."""
+    toks = tokens(text) if toks is None else toks
+    return hashlib.blake2b(" ".join(toks).encode(), digest_size=8).hexdigest()
+
+
+def build_article(
+    text: str,
+    *,
+    origin: str,
+    id: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    published: Any = None,
+    author: str | None = None,
+    lead: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Article:
+    """Clean, parse and split one article. Raises IngestError when it cannot be an article."""
+    if not isinstance(text, str):
+        raise IngestError(f"text must be a string, got {type(text).__name__}")
+    parts = parse_plain(clean(text))
+    body = parts.body
+    toks = tokens(body)
+    if not toks:
+        raise IngestError("no text")
+    date = parse_date(published) or parts.published
+    extra = dict(extra or {})
+    if parts.outlet_code:
+        extra.setdefault("outlet_code", parts.outlet_code)
+    if id is not None and not isinstance(id, (str, int)):
+        raise IngestError(f"id must be text or a number, got {type(id).__name__}")
+    spans = split(body)
+    digest = content_hash(body, toks)
+    article_id = str(id) if id not in (None, "") else digest
+    sentences = [Sentence(article_id, i, s, e, body[s:e]) for i, (s, e) in enumerate(spans.sentences)]
+    if not title:
+        title = sentences[0].text if sentences else body.split("\n", 1)[0]
+        if len(title) > 200:
+            title = title[:197].rsplit(" ", 1)[0] + "…"
+    return Article(
+        id=article_id,
+        text=body,
+        title=clean(title),
+        source=source or parts.outlet_code,
+        url=url,
+        published=date,
+        author=author or parts.author,
+        lead=clean(lead) if lead else None,
+        language=detect_language(body),
+        content_hash=digest,
+        origin=origin,
+        sentences=sentences,
+        captions=spans.captions,
+        extra=extra,
+    )
+
+
+# ---------------------------------------------------------------- bytes to text
+
+
+def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
+    """UTF-8 (with or without BOM) or UTF-16/32 with a BOM; anything else is named in the error."""
+    if not data.strip():
+        raise IngestError("empty file")
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as e:
+            raise IngestError(f"cannot decode as {encoding}: {e}") from None
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                     (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise IngestError(f"broken {enc} text: {e.reason} at byte {e.start}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        from charset_normalizer import from_bytes
+
+        guess = from_bytes(data[:200_000]).best()
+        if guess is None or b"\x00" in data[:4096] and guess.encoding not in ("utf_16", "utf_16_le", "utf_16_be"):
+            raise IngestError(f"binary data, not text (byte {e.start} is not UTF-8)") from None
+        name = guess.encoding.replace("_", "-")
+        raise IngestError(f"not UTF-8 (looks like {name}); re-run with --encoding {name}") from None
+
+
+# ---------------------------------------------------------------- formats
+
+
+def _read_bytes(path: Path, config: IngestConfig, limit: int | None) -> bytes:
+    size = path.stat().st_size
+    if limit is not None and size > limit:
+        raise IngestError(f"file too large for one article ({size / 1e6:.1f} MB > {limit / 1e6:.0f} MB)")
+    return path.read_bytes()
+
+
+def read_text_file(path: Path, config: IngestConfig) -> Iterator[Article]:
+    data = _read_bytes(path, config, config.max_article_bytes)
+    text = decode(data, str(path), config.encoding)
+    if "<html" in text[:1000].lower():
+        yield from read_html(text, str(path))
+        return
+    yield build_article(text, origin=str(path))
+
+
+def read_html(html: str, origin: str, url: str | None = None) -> Iterator[Article]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if doc is None or not (doc.text or "").strip():
+        raise IngestError("no article text found in the HTML")
+    text = doc.text
+    if doc.title and text.startswith(doc.title):  # trafilatura repeats the headline as line one
+        text = text[len(doc.title):].lstrip()
+    try:
+        published = parse_date(doc.date)
+    except IngestError:
+        published = None  # a page's guessed date is a hint, not data the user gave
+    yield build_article(text, origin=origin, title=doc.title, source=doc.sitename or doc.hostname,
+                        url=doc.url or url, published=published, author=doc.author)
+
+
+_JSON_FIELDS = {"id", "source", "url", "date", "title", "lead", "text", "author", "published", "outlet"}
+
+
+def article_from_json(obj: Any, origin: str) -> Article:
+    """One article from a JSON object (articles.jsonl fields; unknown fields kept in `extra`)."""
+    if not isinstance(obj, dict):
+        raise IngestError(f"expected a JSON object, got {type(obj).__name__}")
+    text = obj.get("text")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise IngestError("no 'text' field" if text is None else "empty 'text'")
+    return build_article(
+        text,
+        origin=origin,
+        id=obj.get("id"),
+        title=obj.get("title"),
+        source=obj.get("source") or obj.get("outlet"),
+        url=obj.get("url"),
+        published=obj.get("date", obj.get("published")),
+        author=obj.get("author"),
+        lead=obj.get("lead"),
+        extra={k: v for k, v in obj.items() if k not in _JSON_FIELDS},
+    )
+
+
+def read_jsonl(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
+    with path.open("rb") as fh:
+        first = fh.read(4)
+        if not first.strip():
+            raise IngestError("empty file")
+        fh.seek(0)
+        for n, raw in enumerate(fh, 1):
+            origin = f"{path}:{n}"
+            if not raw.strip():
+                continue
+            if len(raw) > config.max_article_bytes:
+                yield Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
+                continue
+            try:
+                line = decode(raw, origin, config.encoding)
+                obj = json.loads(line)
+                yield article_from_json(obj, origin)
+            except json.JSONDecodeError as e:
+                yield Rejection(origin, f"not JSON ({e.msg} at column {e.colno})")
+            except IngestError as e:
+                yield Rejection(origin, str(e))
+
+
+def read_json(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
+    text = decode(_read_bytes(path, config, None), str(path), config.encoding)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise IngestError(f"not JSON ({e.msg} at line {e.lineno})") from None
+    items = data if isinstance(data, list) else [data]
+    for i, obj in enumerate(items):
+        origin = f"{path}[{i}]"
+        try:
+            yield article_from_json(obj, origin)
+        except IngestError as e:
+            yield Rejection(origin, str(e))
+
+
+def _html_to_text(fragment: str) -> str:
+    import lxml.html
+
+    if not fragment.strip():
+        return ""
+    try:
+        root = lxml.html.fromstring(fragment)
+    except Exception:  # lxml raises bare ParserError for junk; the feed entry is then rejected
+        return ""
+    for br in root.iter("br", "p", "div", "li"):
+        br.tail = "\n" + (br.tail or "")
+    return root.text_content()
+
+
+def read_feed(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
+    import feedparser
+
+    data = _read_bytes(path, config, None)
+    if not data.strip():
+        raise IngestError("empty file")
+    feed = feedparser.parse(data)
+    if not feed.entries:
+        why = getattr(feed, "bozo_exception", None)
+        raise IngestError(f"not an RSS/Atom feed with entries ({why})" if why else "feed has no entries")
+    outlet = feed.feed.get("title") or None
+    link = feed.feed.get("link")
+    if link:
+        from urllib.parse import urlparse
+
+        outlet = urlparse(link).hostname or outlet
+    for i, entry in enumerate(feed.entries):
+        origin = f"{path}#{entry.get('id') or i}"
+        body = ""
+        if entry.get("content"):
+            body = _html_to_text(entry.content[0].get("value", ""))
+        if not body.strip():
+            body = _html_to_text(entry.get("summary", ""))
+        published = entry.get("published") or entry.get("updated")
+        try:
+            yield build_article(
+                body,
+                origin=origin,
+                id=entry.get("id") or None,
+                title=_html_to_text(entry.get("title", "")) or None,
+                source=outlet,
+                url=entry.get("link"),
+                published=published,
+                author=entry.get("author"),
+            )
+        except IngestError as e:
+            yield Rejection(origin, str(e))
+
+
+def _looks_like_feed(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(2048).lower()
+    return b"<rss" in head or b"<feed" in head or b"<rdf" in head
+
+
+def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
+    """Articles and rejections from one file; a file-level failure is one Rejection."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from read_jsonl(path, config)
+        elif suffix == ".json":
+            yield from read_json(path, config)
+        elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(path)):
+            yield from read_feed(path, config)
+        elif suffix in HTML_SUFFIXES:
+            data = _read_bytes(path, config, config.max_article_bytes)
+            yield from read_html(decode(data, str(path), config.encoding), str(path))
+        else:
+            yield from read_text_file(path, config)
+    except IngestError as e:
+        yield Rejection(str(path), str(e))
+    except OSError as e:
+        yield Rejection(str(path), f"cannot read: {e.strerror or e}")
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
+    """Files named, and files under folders named (recursively, sorted, known suffixes only)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in KNOWN_SUFFIXES and not f.name.startswith("."):
+                    yield f
+        elif p.is_file():
+            yield p
+        else:
+            yield Rejection(str(p), "no such file or folder")
+
+
+def read(paths: Iterable[str | Path], config: IngestConfig | None = None) -> Iterator[Article | Rejection]:
+    """Everything under `paths`, in order."""
+    config = config or IngestConfig()
+    for item in expand(paths):
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            yield from read_file(item, config)

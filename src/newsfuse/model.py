@@ -1,0 +1,184 @@
+"""Shared records passed between pipeline stages.
+
+Plain dataclasses: every stage reads and returns these, the store persists them, and the
+faces (CLI, Python API, REST) serialise them with `to_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One body sentence of an article; `start`/`end` index the article's stored text."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Caption:
+    """A photo caption found in the text, kept apart from the body sentences."""
+
+    start: int
+    end: int
+    text: str
+    credit: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """One report by one outlet.
+
+    `text` is the stored text (Unicode NFC, whitespace cleaned, datelines and author lines
+    removed); every offset elsewhere points into it. `published` is an ISO 8601 prefix whose
+    length says its precision (`2023-06`, `2023-06-26`, `2023-06-26T10:00`).
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    lead: str | None = None
+    language: str = "vi"
+    content_hash: str = ""
+    origin: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    captions: list[Caption] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outlet_key(self) -> str:
+        """Who speaks: the outlet, or the article itself when its outlet is unknown."""
+        return self.source or f"article:{self.id}"
+
+    def to_dict(self, with_sentences: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not with_sentences:
+            d.pop("sentences")
+        return d
+
+
+@dataclass(slots=True)
+class Story:
+    """Articles that report one event."""
+
+    id: str
+    article_ids: list[str]
+    title: str = ""
+    outlets: list[str] = field(default_factory=list)
+    first_date: str | None = None
+    last_date: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.article_ids)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["size"] = self.size
+        return d
+
+
+@dataclass(slots=True)
+class CopyGroup:
+    """Articles that are copies of one original (syndication)."""
+
+    original_id: str
+    copies: dict[str, float]  # copy article id -> estimated Jaccard similarity to the original
+
+
+@dataclass(slots=True)
+class Citation:
+    """Provenance of a statement: which sentence of which article, and where in its text."""
+
+    article_id: str
+    outlet: str | None
+    sentence_index: int
+    start: int
+    end: int
+
+
+FactKind = Literal["shared", "only-one", "conflict"]
+
+
+@dataclass(slots=True)
+class Fact:
+    """Sentences from a story's articles that say the same thing."""
+
+    id: int
+    kind: FactKind
+    text: str  # the representative sentence
+    citations: list[Citation]
+    outlets: list[str]
+    conflicts: list[str] = field(default_factory=list)  # human-readable, e.g. "10 cuộc vs 12 cuộc"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class SummarySentence:
+    text: str
+    fact_id: int
+    citations: list[Citation]
+
+
+@dataclass(slots=True)
+class Entity:
+    """A person, organisation or place, merged across the articles that name it."""
+
+    name: str
+    type: Literal["PER", "ORG", "LOC"]
+    roles: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)
+    mentions: list[Citation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TimeExpression:
+    """A date expression in a sentence, resolved against the article's date when possible."""
+
+    text: str
+    start: int  # offsets into the article text
+    end: int
+    value: str | None  # ISO date or range "2023-06-25/2023-06-27"; None when unresolved
+    precision: Literal["day", "month", "year", "range"] | None
+    reason: str | None = None  # why it stayed unresolved
+
+
+@dataclass(slots=True)
+class TimelineEvent:
+    date: str
+    precision: str
+    text: str
+    fact_id: int | None
+    citations: list[Citation]
+
+
+@dataclass(slots=True)
+class Brief:
+    """Everything a reader needs about one story."""
+
+    story_id: str
+    title: str
+    summary: list[SummarySentence]
+    facts: list[Fact]
+    articles: list[dict[str, Any]]  # id, outlet, title, date, url: the numbered source list
+    first_date: str | None
+    last_date: str | None
+    notes: list[str] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,424 @@
+"""The SQLite store: the single source of truth that later stages read from and write to.
+
+One file, WAL journal, foreign keys on, a schema version with forward migrations. Sentences are
+stored as offsets into their article's text (the text is stored once). Full-text search runs on
+FTS5 over the *matching key* of each text (`text.fold`), so `hoà` finds `hòa`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .model import Article, Caption, Sentence, Story
+from .text import TOKEN, fold
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+MIGRATIONS: list[str] = [
+    # 1: articles, outlets, sentences, full-text search
+    """
+    CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL UNIQUE,
+        source_id INTEGER REFERENCES sources(id),
+        title TEXT NOT NULL,
+        url TEXT,
+        published TEXT,
+        author TEXT,
+        lead TEXT,
+        language TEXT NOT NULL,
+        text TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        captions TEXT NOT NULL,
+        extra TEXT NOT NULL,
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now'))
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_source ON articles(source_id);
+    CREATE TABLE sentences (
+        article_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        PRIMARY KEY (article_seq, idx)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='', tokenize='unicode61 remove_diacritics 0');
+    """,
+    # 2: stories and copies
+    """
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now'))
+    );
+    CREATE TABLE story_members (
+        article_seq INTEGER PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE,
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        similarity REAL NOT NULL
+    );
+    CREATE INDEX story_members_story ON story_members(story_id);
+    CREATE TABLE copies (
+        article_seq INTEGER PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE,
+        original_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        similarity REAL NOT NULL
+    );
+    CREATE TABLE briefs (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        members TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+Status = Literal["added", "present", "rejected"]
+
+
+@dataclass(slots=True)
+class StoreResult:
+    article: Article
+    status: Status
+    detail: str = ""  # for "present": the stored id; for "rejected": why
+
+
+def _fts_text(text: str) -> str:
+    return " ".join(TOKEN.findall(fold(text)))
+
+
+class Store:
+    """A newsfuse database file. Safe for one writer and many readers (WAL)."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False):
+        self.path = Path(path)
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"{self.path}: no such database")
+        try:
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.db = sqlite3.connect(uri, uri=readonly, isolation_level=None, check_same_thread=False, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a newsfuse database ({e})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ schema
+
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: made by a newer newsfuse (schema {current} > {SCHEMA_VERSION})")
+        for version in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                for stmt in MIGRATIONS[version].split(";"):
+                    if stmt.strip():
+                        self.db.execute(stmt)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: an exception (or a killed process) leaves the store as it was."""
+        if self.db.in_transaction:
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------ articles
+
+    def _source_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        row = self.db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        return self.db.execute("INSERT INTO sources(name) VALUES (?)", (name,)).lastrowid
+
+    def add_articles(self, articles: Iterable[Article]) -> list[StoreResult]:
+        """Store a batch in one transaction. Same content again is `present`; an id reused for
+        other content is `rejected`; nothing stored before is ever changed."""
+        results: list[StoreResult] = []
+        with self.transaction() as db:
+            for a in articles:
+                same_id = db.execute("SELECT content_hash FROM articles WHERE id = ?", (a.id,)).fetchone()
+                if same_id is not None:
+                    if same_id[0] == a.content_hash:
+                        results.append(StoreResult(a, "present", a.id))
+                    else:
+                        results.append(StoreResult(a, "rejected", f"id {a.id!r} is already used by another text"))
+                    continue
+                same_text = db.execute("SELECT id FROM articles WHERE content_hash = ?", (a.content_hash,)).fetchone()
+                if same_text is not None:
+                    results.append(StoreResult(a, "present", same_text[0]))
+                    continue
+                seq = db.execute(
+                    "INSERT INTO articles(id, content_hash, source_id, title, url, published, author, lead, language,"
+                    " text, origin, captions, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (a.id, a.content_hash, self._source_id(a.source), a.title, a.url, a.published, a.author, a.lead,
+                     a.language, a.text, a.origin,
+                     json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False),
+                     json.dumps(a.extra, ensure_ascii=False, default=str)),
+                ).lastrowid
+                db.executemany(
+                    'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
+                    [(seq, s.index, s.start, s.end) for s in a.sentences],
+                )
+                db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
+                           (seq, _fts_text(a.title), _fts_text(a.text)))
+                results.append(StoreResult(a, "added"))
+        return results
+
+    _ARTICLE_SQL = (
+        "SELECT a.*, s.name AS source FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
+    )
+
+    def _article(self, row: sqlite3.Row, with_sentences: bool = True) -> Article:
+        text = row["text"]
+        sentences: list[Sentence] = []
+        if with_sentences:
+            sentences = [
+                Sentence(row["id"], i, s, e, text[s:e])
+                for i, s, e in self.db.execute(
+                    'SELECT idx, start, "end" FROM sentences WHERE article_seq = ? ORDER BY idx', (row["seq"],)
+                )
+            ]
+        return Article(
+            id=row["id"], text=text, title=row["title"], source=row["source"], url=row["url"],
+            published=row["published"], author=row["author"], lead=row["lead"], language=row["language"],
+            content_hash=row["content_hash"], origin=row["origin"], sentences=sentences,
+            captions=[Caption(s, e, text[s:e], c) for s, e, c in json.loads(row["captions"])],
+            extra=json.loads(row["extra"]),
+        )
+
+    def get_article(self, article_id: str) -> Article | None:
+        row = self.db.execute(self._ARTICLE_SQL + " WHERE a.id = ?", (article_id,)).fetchone()
+        return self._article(row) if row else None
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        out = []
+        for i in ids:
+            a = self.get_article(i)
+            if a is not None:
+                out.append(a)
+        return out
+
+    def count_articles(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def list_articles(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
+                      limit: int = 50, offset: int = 0) -> list[Article]:
+        where, args = self._article_filter(source, since, until)
+        rows = self.db.execute(
+            self._ARTICLE_SQL + where + " ORDER BY a.published DESC, a.seq DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        return [self._article(r, with_sentences=False) for r in rows]
+
+    @staticmethod
+    def _article_filter(source: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+        clauses, args = [], []
+        if source:
+            clauses.append("s.name = ?")
+            args.append(source)
+        if since:
+            clauses.append("a.published >= ?")
+            args.append(since)
+        if until:
+            # `until 2023-06` includes every day and time of June 2023.
+            clauses.append("a.published < ?")
+            args.append(until + "\uffff")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def iter_articles(self, with_sentences: bool = False, batch: int = 1000) -> Iterator[Article]:
+        """Every article in ingest order, read in pages so memory stays flat."""
+        last = 0
+        while True:
+            rows = self.db.execute(self._ARTICLE_SQL + " WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
+                                   (last, batch)).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield self._article(r, with_sentences)
+            last = rows[-1]["seq"]
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[Article, str]]:
+        """Articles matching all words of `query` (tone-mark and case insensitive), best first,
+        each with a snippet of the matching sentence."""
+        words = TOKEN.findall(fold(query))
+        if not words:
+            return []
+        match = " ".join(f'"{w}"' for w in words)
+        rows = self.db.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
+        ).fetchall()
+        out = []
+        for (seq,) in rows:
+            row = self.db.execute(self._ARTICLE_SQL + " WHERE a.seq = ?", (seq,)).fetchone()
+            article = self._article(row)
+            out.append((article, _snippet(article, words)))
+        return out
+
+    def sources(self) -> list[tuple[str, int]]:
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT s.name, count(a.seq) FROM sources s JOIN articles a ON a.source_id = s.id"
+            " GROUP BY s.name ORDER BY count(a.seq) DESC")]
+
+    # ------------------------------------------------------------ stories and copies
+
+    def assign_stories(self, assignments: Iterable[tuple[str, str, float]]) -> None:
+        """(article id, story id, similarity) triples; an article moves if it had a story."""
+        with self.transaction() as db:
+            for article_id, story_id, sim in assignments:
+                db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (story_id,))
+                db.execute(
+                    "INSERT INTO story_members(article_seq, story_id, similarity)"
+                    " SELECT seq, ?, ? FROM articles WHERE id = ?"
+                    " ON CONFLICT(article_seq) DO UPDATE SET story_id = excluded.story_id,"
+                    " similarity = excluded.similarity",
+                    (story_id, sim, article_id),
+                )
+            db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
+
+    def clear_stories(self) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM story_members")
+            db.execute("DELETE FROM stories")
+
+    def story_of(self, article_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq WHERE a.id = ?",
+            (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def unassigned_articles(self) -> list[Article]:
+        rows = self.db.execute(
+            self._ARTICLE_SQL + " WHERE a.seq NOT IN (SELECT article_seq FROM story_members) ORDER BY a.seq"
+        ).fetchall()
+        return [self._article(r, with_sentences=False) for r in rows]
+
+    def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "",
+                    order: str = "last_date DESC", limit: int = 50, offset: int = 0) -> list[Story]:
+        rows = self.db.execute(
+            "SELECT m.story_id AS id, group_concat(a.id, char(31)) AS ids, min(a.published) AS first_date,"
+            " max(a.published) AS last_date, group_concat(DISTINCT s.name) AS outlets, count(*) AS n"
+            " FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+            " LEFT JOIN sources s ON s.id = a.source_id"
+            f" {where} GROUP BY m.story_id {having} ORDER BY {order}, m.story_id LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        stories = []
+        for r in rows:
+            ids = r["ids"].split("\x1f")
+            title = self.db.execute(
+                "SELECT a.title FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+                " WHERE m.story_id = ? ORDER BY a.published, a.seq LIMIT 1", (r["id"],)).fetchone()[0]
+            stories.append(Story(r["id"], ids, title, sorted((r["outlets"] or "").split(",")) if r["outlets"] else [],
+                                 r["first_date"], r["last_date"]))
+        return stories
+
+    def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
+                     query: str | None = None, story_ids: Sequence[str] | None = None,
+                     limit: int = 50, offset: int = 0) -> list[Story]:
+        clauses, args = [], []
+        if story_ids is not None:
+            clauses.append(f"m.story_id IN ({','.join('?' * len(story_ids))})")
+            args.extend(story_ids)
+        if source:
+            clauses.append("m.story_id IN (SELECT m2.story_id FROM story_members m2 JOIN articles a2"
+                           " ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?)")
+            args.append(source)
+        if query:
+            words = TOKEN.findall(fold(query))
+            if words:
+                clauses.append("m.story_id IN (SELECT story_id FROM story_members WHERE article_seq IN"
+                               " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
+                args.append(" ".join(f'"{w}"' for w in words))
+        having = []
+        if since:
+            having.append("max(a.published) >= ?")
+            args.append(since)
+        if until:
+            having.append("min(a.published) < ?")
+            args.append(until + "\uffff")
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._story_rows(where, args, having=(" HAVING " + " AND ".join(having)) if having else "",
+                                limit=limit, offset=offset)
+
+    def get_story(self, story_id: str) -> Story | None:
+        found = self._story_rows(" WHERE m.story_id = ?", (story_id,), limit=1)
+        return found[0] if found else None
+
+    def count_stories(self) -> int:
+        return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+    def set_copies(self, pairs: Iterable[tuple[str, str, float]]) -> None:
+        """(copy id, original id, similarity) triples, replacing what was known of those copies."""
+        with self.transaction() as db:
+            for copy_id, original_id, sim in pairs:
+                db.execute(
+                    "INSERT OR REPLACE INTO copies(article_seq, original_seq, similarity)"
+                    " SELECT c.seq, o.seq, ? FROM articles c, articles o WHERE c.id = ? AND o.id = ?",
+                    (sim, copy_id, original_id))
+
+    def copies_of(self, article_ids: Sequence[str]) -> dict[str, tuple[str, float]]:
+        """copy id -> (original id, similarity) among `article_ids`."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self.db.execute(
+            "SELECT c.id, o.id, k.similarity FROM copies k JOIN articles c ON c.seq = k.article_seq"
+            f" JOIN articles o ON o.seq = k.original_seq WHERE c.id IN ({marks})", list(article_ids))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    # ------------------------------------------------------------ brief cache
+
+    def cached_brief(self, story_id: str, members: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT members, body FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
+        if row and row[0] == members:
+            return json.loads(row[1])
+        return None
+
+    def cache_brief(self, story_id: str, members: str, body: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
+                       (story_id, members, json.dumps(body, ensure_ascii=False)))
+
+
+def _snippet(article: Article, words: list[str], width: int = 160) -> str:
+    for s in article.sentences:
+        key = fold(s.text)
+        if all(w in key for w in words):
+            return s.text if len(s.text) <= width else s.text[:width].rsplit(" ", 1)[0] + "…"
+    return article.title

@@ -1,0 +1,204 @@
+"""Group articles into stories, one article at a time, time-aware.
+
+Each article becomes a sparse TF-IDF vector of folded syllables and syllable bigrams (a bigram
+is how most Vietnamese words are written, so no word segmenter is needed and the same code
+clusters English), with the title and lead counted extra and capitalised runs (names) boosted.
+A story is the mean of its members' vectors. A new article joins the most similar story within
+reach in time if the similarity clears a threshold, else it starts a story.
+
+Candidates come from an inverted index (term -> stories whose centroid weighs that term), so the
+cost of one article does not grow with the number of stories. Batch clustering is the same
+procedure over the articles sorted by date, with document frequencies taken from the whole batch
+first; streaming learns them as articles arrive (or starts from a store's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .config import StoryConfig
+from .model import Article
+from .text import TOKEN, fold
+
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÀ-ỸĐ][^\W\d_]*(?:\s+[A-ZÀ-ỸĐ][^\W\d_]*)+)")
+_BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
+
+
+def _terms(text: str, weight: float, into: Counter) -> None:
+    for t in TOKEN.findall(fold(text))[:_BODY_TOKENS]:
+        into[t] += weight
+
+
+def article_terms(article: Article) -> Counter:
+    """Raw term weights of an article (before IDF)."""
+    c: Counter = Counter()
+    _terms(article.title, 3.0, c)
+    if article.lead:
+        _terms(article.lead, 2.0, c)
+    _terms(article.text, 1.0, c)
+    for run in _NAME_RUN.findall(article.text[:4000]):
+        c["@" + fold(run)] += 2.0
+    return c
+
+
+def _days(date: str | None) -> float | None:
+    if not date:
+        return None
+    try:
+        d = datetime.fromisoformat(date if len(date) > 7 else (date + "-01" if len(date) == 7 else date + "-01-01"))
+    except ValueError:
+        return None
+    return d.toordinal() + (d.hour * 60 + d.minute) / 1440
+
+
+def story_id_for(article_id: str) -> str:
+    return "s" + hashlib.blake2b(article_id.encode(), digest_size=6).hexdigest()
+
+
+@dataclass(slots=True)
+class _Story:
+    id: str
+    centroid: dict[str, float]  # sum of member unit vectors
+    size: int = 0
+    first: float | None = None
+    last: float | None = None
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Assignment:
+    article_id: str
+    story_id: str
+    similarity: float  # to the story joined; 0.0 for an article that started its story
+    new: bool
+
+
+class StoryClusterer:
+    """Online story clustering; `add` assigns one article and returns where it went."""
+
+    def __init__(self, config: StoryConfig | None = None, *, df: Counter | None = None, n_docs: int = 0,
+                 learn_df: bool = True):
+        self.config = config or StoryConfig()
+        self.df: Counter = df if df is not None else Counter()
+        self.n_docs = n_docs
+        self.learn_df = learn_df
+        self.stories: dict[str, _Story] = {}
+        self.index: dict[str, deque[str]] = {}
+        self.story_of: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- vectors
+
+    def vector(self, terms: Counter) -> dict[str, float]:
+        n = max(self.n_docs, 1)
+        vec = {}
+        for t, w in terms.items():
+            # Sublinear tf and an idf that is zero for terms in every article: measured best on
+            # the shared corpus (bench/cluster_quality.py).
+            idf = math.log((n + 1) / (self.df.get(t, 0) + 1))
+            vec[t] = (1.0 + math.log(w) if w >= 1 else w) * idf
+        # Keep the terms that carry the article; the rest only cost time.
+        if len(vec) > 300:
+            vec = dict(heapq.nlargest(300, vec.items(), key=lambda kv: kv[1]))
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    def _decay(self, story: _Story, day: float | None) -> float:
+        if day is None or story.last is None:
+            return 1.0  # undated articles are matched on content alone
+        gap = max(story.first - day, day - story.last, 0.0)
+        if gap > self.config.max_gap_days:
+            return 0.0
+        scale = self.config.time_scale_days
+        return 1.0 if gap <= scale else math.exp(-(gap - scale) / (4 * scale))
+
+    # ---------------------------------------------------------------- assignment
+
+    def add(self, article: Article) -> Assignment:
+        if article.id in self.story_of:
+            sid = self.story_of[article.id]
+            return Assignment(article.id, sid, 1.0, False)
+        terms = article_terms(article)
+        if self.learn_df:
+            self.n_docs += 1
+            self.df.update(terms.keys())
+        vec = self.vector(terms)
+        day = _days(article.published)
+        best, best_sim = None, 0.0
+        for sid in self._candidates(vec):
+            story = self.stories[sid]
+            decay = self._decay(story, day)
+            if decay == 0.0:
+                continue
+            cen = story.centroid
+            dot = sum(w * cen.get(t, 0.0) for t, w in vec.items())
+            # Mean similarity to the members (average link): a story that has drifted wide
+            # attracts less, which stops chains of topics from merging.
+            sim = dot / story.size * decay
+            if sim > best_sim:
+                best, best_sim = story, sim
+        if best is not None and best_sim >= self.config.threshold:
+            self._join(best, article.id, vec, day)
+            return Assignment(article.id, best.id, best_sim, False)
+        story = _Story(story_id_for(article.id), {})
+        self.stories[story.id] = story
+        self._join(story, article.id, vec, day)
+        return Assignment(article.id, story.id, 0.0, True)
+
+    def _candidates(self, vec: dict[str, float]) -> set[str]:
+        top = heapq.nlargest(self.config.top_terms, vec.items(), key=lambda kv: kv[1])
+        found: set[str] = set()
+        for t, _ in top:
+            postings = self.index.get(t)
+            if postings:
+                found.update(postings)
+        return found
+
+    def _join(self, story: _Story, article_id: str, vec: dict[str, float], day: float | None) -> None:
+        old_top = set(self._top(story))
+        cen = story.centroid
+        for t, w in vec.items():
+            cen[t] = cen.get(t, 0.0) + w
+        if len(cen) > 4 * self.config.centroid_terms:
+            story.centroid = cen = dict(heapq.nlargest(2 * self.config.centroid_terms, cen.items(),
+                                                       key=lambda kv: kv[1]))
+        story.size += 1
+        story.members.append(article_id)
+        if day is not None:
+            story.first = day if story.first is None else min(story.first, day)
+            story.last = day if story.last is None else max(story.last, day)
+        self.story_of[article_id] = story.id
+        for t in set(self._top(story)) - old_top:
+            postings = self.index.setdefault(t, deque(maxlen=self.config.max_postings))
+            postings.append(story.id)
+
+    def _top(self, story: _Story) -> list[str]:
+        return [t for t, _ in heapq.nlargest(self.config.centroid_terms, story.centroid.items(),
+                                             key=lambda kv: kv[1])]
+
+
+def document_frequencies(articles: Iterable[Article]) -> tuple[Counter, int]:
+    df: Counter = Counter()
+    n = 0
+    for a in articles:
+        df.update(article_terms(a).keys())
+        n += 1
+    return df, n
+
+
+def _sort_key(a: Article) -> tuple[str, int]:
+    # Undated articles go last in batch: dated ones fix the stories they may join.
+    return (a.published or "\uffff", 0)
+
+
+def cluster(articles: Sequence[Article], config: StoryConfig | None = None) -> list[Assignment]:
+    """Batch clustering: DF over the whole batch, then articles assigned in date order."""
+    df, n = document_frequencies(articles)
+    clusterer = StoryClusterer(config, df=df, n_docs=n, learn_df=False)
+    return [clusterer.add(a) for a in sorted(articles, key=_sort_key)]
