@@ -49,7 +49,7 @@ class CopyDetector:
 
     def signature(self, text: str) -> MinHash:
         m = MinHash(num_perm=self.config.num_perm, hashfunc=xxhash.xxh32_intdigest,
-                    permutations=self._template.permutations)
+                    permutations=self._template.permutations, scheme=self._template.scheme)
         sh = shingles(text, self.config.shingle)
         if sh:
             m.update_batch(list(sh))

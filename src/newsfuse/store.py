@@ -86,7 +86,8 @@ Status = Literal["added", "present", "rejected"]
 
 @dataclass(slots=True)
 class StoreResult:
-    article: Article
+    article_id: str
+    origin: str
     status: Status
     detail: str = ""  # for "present": the stored id; for "rejected": why
 
@@ -167,38 +168,37 @@ class Store:
         return self.db.execute("INSERT INTO sources(name) VALUES (?)", (name,)).lastrowid
 
     def add_articles(self, articles: Iterable[Article]) -> list[StoreResult]:
-        """Store a batch in one transaction. Same content again is `present`; an id reused for
-        other content is `rejected`; nothing stored before is ever changed."""
-        results: list[StoreResult] = []
+        """Store a batch in one transaction (see `add_article`)."""
+        with self.transaction():
+            return [self.add_article(a) for a in articles]
+
+    def add_article(self, a: Article) -> StoreResult:
+        """Store one article. Same content again is `present`; an id reused for other content is
+        `rejected`; nothing stored before is ever changed. Call inside `transaction()` for batches."""
         with self.transaction() as db:
-            for a in articles:
-                same_id = db.execute("SELECT content_hash FROM articles WHERE id = ?", (a.id,)).fetchone()
-                if same_id is not None:
-                    if same_id[0] == a.content_hash:
-                        results.append(StoreResult(a, "present", a.id))
-                    else:
-                        results.append(StoreResult(a, "rejected", f"id {a.id!r} is already used by another text"))
-                    continue
-                same_text = db.execute("SELECT id FROM articles WHERE content_hash = ?", (a.content_hash,)).fetchone()
-                if same_text is not None:
-                    results.append(StoreResult(a, "present", same_text[0]))
-                    continue
-                seq = db.execute(
-                    "INSERT INTO articles(id, content_hash, source_id, title, url, published, author, lead, language,"
-                    " text, origin, captions, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (a.id, a.content_hash, self._source_id(a.source), a.title, a.url, a.published, a.author, a.lead,
-                     a.language, a.text, a.origin,
-                     json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False),
-                     json.dumps(a.extra, ensure_ascii=False, default=str)),
-                ).lastrowid
-                db.executemany(
-                    'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
-                    [(seq, s.index, s.start, s.end) for s in a.sentences],
-                )
-                db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                           (seq, _fts_text(a.title), _fts_text(a.text)))
-                results.append(StoreResult(a, "added"))
-        return results
+            same_id = db.execute("SELECT content_hash FROM articles WHERE id = ?", (a.id,)).fetchone()
+            if same_id is not None:
+                if same_id[0] == a.content_hash:
+                    return StoreResult(a.id, a.origin, "present", a.id)
+                return StoreResult(a.id, a.origin, "rejected", f"id {a.id!r} is already used by another text")
+            same_text = db.execute("SELECT id FROM articles WHERE content_hash = ?", (a.content_hash,)).fetchone()
+            if same_text is not None:
+                return StoreResult(a.id, a.origin, "present", same_text[0])
+            seq = db.execute(
+                "INSERT INTO articles(id, content_hash, source_id, title, url, published, author, lead, language,"
+                " text, origin, captions, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (a.id, a.content_hash, self._source_id(a.source), a.title, a.url, a.published, a.author, a.lead,
+                 a.language, a.text, a.origin,
+                 json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False),
+                 json.dumps(a.extra, ensure_ascii=False, default=str)),
+            ).lastrowid
+            db.executemany(
+                'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
+                [(seq, s.index, s.start, s.end) for s in a.sentences],
+            )
+            db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
+                       (seq, _fts_text(a.title), _fts_text(a.text)))
+            return StoreResult(a.id, a.origin, "added")
 
     _ARTICLE_SQL = (
         "SELECT a.*, s.name AS source FROM articles a LEFT JOIN sources s ON s.id = a.source_id"

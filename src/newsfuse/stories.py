@@ -99,9 +99,9 @@ class StoryClusterer:
         n = max(self.n_docs, 1)
         vec = {}
         for t, w in terms.items():
-            # Sublinear tf and an idf that is zero for terms in every article: measured best on
-            # the shared corpus (bench/cluster_quality.py).
-            idf = math.log((n + 1) / (self.df.get(t, 0) + 1))
+            # Sublinear tf, smoothed idf (+1 keeps a two-article store from zeroing every shared
+            # term); chosen on the shared corpus with bench/cluster_quality.py.
+            idf = math.log((n + 1) / (self.df.get(t, 0) + 1)) + 1.0
             vec[t] = (1.0 + math.log(w) if w >= 1 else w) * idf
         # Keep the terms that carry the article; the rest only cost time.
         if len(vec) > 300:
@@ -150,6 +150,19 @@ class StoryClusterer:
         self.stories[story.id] = story
         self._join(story, article.id, vec, day)
         return Assignment(article.id, story.id, 0.0, True)
+
+    def restore(self, article: Article, story_id: str) -> None:
+        """Put back an article whose story is already known (rebuilding state from a store)."""
+        if article.id in self.story_of:
+            return
+        terms = article_terms(article)
+        if self.learn_df:
+            self.n_docs += 1
+            self.df.update(terms.keys())
+        story = self.stories.get(story_id)
+        if story is None:
+            story = self.stories[story_id] = _Story(story_id, {})
+        self._join(story, article.id, self.vector(terms), _days(article.published))
 
     def _candidates(self, vec: dict[str, float]) -> set[str]:
         top = heapq.nlargest(self.config.top_terms, vec.items(), key=lambda kv: kv[1])

@@ -1,0 +1,159 @@
+"""Align the sentences of a story's articles into facts: what every source says, what only one
+says, and where their figures disagree.
+
+Two sentences of different articles say the same thing when their TF-IDF vectors (folded
+syllables and syllable bigrams, IDF over the story's own sentences) are close, with a bonus for
+numbers, dates and capitalised names they share. Each sentence keeps only its best match in each
+other article, and facts are the connected groups of those matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .config import BriefConfig
+from .model import Article, Citation, Fact, Sentence
+from .text import TOKEN, fold
+
+_NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ỸĐ][^\W\d_]*(?:\s+[A-ZÀ-ỸĐ][^\W\d_]*)+")
+_CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
+
+
+def _analyzer(text: str) -> list[str]:
+    toks = TOKEN.findall(fold(text))
+    return toks + [a + " " + b for a, b in zip(toks, toks[1:])]
+
+
+@dataclass(slots=True)
+class AlignedSentence:
+    sentence: Sentence
+    article: Article
+    fact: int = -1
+
+
+@dataclass(slots=True)
+class Alignment:
+    facts: list[Fact]
+    sentences: list[AlignedSentence]
+    fact_of: dict[tuple[str, int], int]  # (article id, sentence index) -> fact id
+    vectors: sparse.csr_matrix  # one row per entry of `sentences`
+    notes: list[str]
+
+
+def _anchors(text: str) -> set[str]:
+    return {m for m in _NUMBER.findall(text)} | {fold(n) for n in _NAME.findall(text)}
+
+
+def _quantities(text: str) -> dict[str, str]:
+    """unit word -> number, for `10 cuộc`, `7 tỉnh`, `5.000 người`: what a conflict compares."""
+    out = {}
+    for m in re.finditer(r"(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)", text):
+        out[fold(m.group(2))] = m.group(1)
+    return out
+
+
+def citation(a: Article, s: Sentence) -> Citation:
+    return Citation(a.id, a.source, s.index, s.start, s.end)
+
+
+def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Alignment:
+    """Facts of a story. Articles should already be without copies (see `brief.collapse_copies`)."""
+    config = config or BriefConfig()
+    notes: list[str] = []
+    languages = sorted({a.language for a in articles})
+    if len(languages) > 1:
+        notes.append(f"articles in {len(languages)} languages ({', '.join(languages)}): aligned within each language")
+    items = [AlignedSentence(s, a) for a in articles for s in a.sentences]
+    if not items:
+        return Alignment([], [], {}, sparse.csr_matrix((0, 0)), notes)
+    texts = [it.sentence.text for it in items]
+    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, max_df=0.5 if len(items) > 40 else 1.0)
+    try:
+        X = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # every term too common: no alignment signal
+        vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True)
+        X = vectorizer.fit_transform(texts).tocsr()
+    article_index = {a.id: k for k, a in enumerate(articles)}
+    art_of = np.array([article_index[it.article.id] for it in items])
+    lang_of = np.array([it.article.language for it in items])
+    anchors = [_anchors(t) for t in texts]
+
+    # Best match of each sentence in each other article, above the threshold.
+    best: dict[tuple[int, int], tuple[float, int]] = {}  # (sentence, other article) -> (sim, sentence)
+    for lo in range(0, len(items), _CHUNK):
+        block = (X[lo:lo + _CHUNK] @ X.T).tocoo()
+        for i, j, v in zip(block.row + lo, block.col, block.data):
+            if art_of[i] == art_of[j] or lang_of[i] != lang_of[j] or v < config.align_threshold * 0.6:
+                continue
+            shared = anchors[i] & anchors[j]
+            sim = v + 0.08 * min(len(shared), 3)
+            if sim < config.align_threshold:
+                continue
+            key = (int(i), int(art_of[j]))
+            if key not in best or best[key][0] < sim:
+                best[key] = (float(sim), int(j))
+
+    parent = list(range(len(items)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (i, _), (_, j) in best.items():
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        groups[root(i)].append(i)
+
+    facts: list[Fact] = []
+    fact_of: dict[tuple[str, int], int] = {}
+    for members in sorted(groups.values(), key=lambda m: min(m)):
+        fid = len(facts)
+        cites = [citation(items[i].article, items[i].sentence) for i in members]
+        outlets = sorted({items[i].article.outlet_key for i in members})
+        rep = _representative(members, X)
+        kind = "shared" if len(outlets) > 1 else "only-one"
+        conflicts = _conflicts([items[i] for i in members]) if len(outlets) > 1 else []
+        if conflicts:
+            kind = "conflict"
+        facts.append(Fact(fid, kind, items[rep].sentence.text, cites, outlets, conflicts))
+        for i in members:
+            items[i].fact = fid
+            fact_of[(items[i].article.id, items[i].sentence.index)] = fid
+    return Alignment(facts, items, fact_of, X, notes)
+
+
+def _representative(members: list[int], X: sparse.csr_matrix) -> int:
+    """The member closest to the others: the most typical wording of the fact."""
+    if len(members) <= 2:
+        return members[0]
+    sub = X[members]
+    sims = np.asarray((sub @ sub.T).sum(axis=1)).ravel()
+    return members[int(np.argmax(sims))]
+
+
+def _conflicts(members: list[AlignedSentence]) -> list[str]:
+    """Same unit, different number, different outlets: `10 cuộc (A) vs 12 cuộc (B)`."""
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for m in members:
+        for unit, number in _quantities(m.sentence.text).items():
+            seen[unit][number].add(m.article.outlet_key)
+    out = []
+    for unit, numbers in seen.items():
+        outlets = [o for group in numbers.values() for o in group]
+        if len(numbers) > 1 and len(set(outlets)) > 1:
+            parts = [f"{n} {unit} ({', '.join(sorted(o))})" for n, o in sorted(numbers.items())]
+            out.append(" vs ".join(parts))
+    return out

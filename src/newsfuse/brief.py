@@ -1,0 +1,241 @@
+"""One brief per story: a cited extractive summary and the facts each outlet shares or alone has.
+
+The summary picks sentences by how many outlets back their fact, how central they are to the
+story, and how early their article puts them, with MMR against redundancy, under a syllable
+budget; then orders them by article date and position. Every summary sentence cites the
+sentences of its fact.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import Alignment, align, citation
+from .config import BriefConfig
+from .entities import find_entities
+from .model import Article, Brief, CopyGroup, SummarySentence
+from .text import syllable_count
+from .timeline import story_timeline
+
+
+class BriefError(ValueError):
+    pass
+
+
+def collapse_copies(articles: Sequence[Article], groups: Sequence[CopyGroup]) -> tuple[list[Article], list[str]]:
+    """Keep one article of each copy group (the original), so copies do not pose as agreement."""
+    dropped = {c for g in groups for c in g.copies}
+    kept = [a for a in articles if a.id not in dropped]
+    notes = []
+    if dropped & {a.id for a in articles}:
+        n = len(dropped & {a.id for a in articles})
+        notes.append(f"{n} cop{'y' if n == 1 else 'ies'} of other articles left out of the alignment")
+    return kept, notes
+
+
+@dataclass(slots=True)
+class _Candidate:
+    row: int  # index into alignment.sentences
+    score: float
+    length: int
+
+
+def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig) -> list[SummarySentence]:
+    items = alignment.sentences
+    if not items:
+        return []
+    lengths = [syllable_count(it.sentence.text) for it in items]
+    if config.words < min(lengths):
+        raise BriefError(f"a budget of {config.words} syllables is smaller than the shortest sentence "
+                         f"({min(lengths)} syllables)")
+    n_outlets = len({a.outlet_key for a in articles})
+    if n_outlets == 1 or len(articles) == 1:
+        # One voice: its own lead sentences, in order, no agreement claimed.
+        out, used = [], 0
+        for it, n in zip(items, lengths):
+            if used + n > config.words:
+                break
+            used += n
+            out.append(SummarySentence(it.sentence.text, it.fact, [citation(it.article, it.sentence)]))
+        return out
+
+    X = alignment.vectors
+    centroid = np.asarray(X.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centroid) or 1.0
+    centrality = np.asarray(X @ (centroid / norm)).ravel()
+    centrality = centrality / (centrality.max() or 1.0)
+    facts = alignment.facts
+    candidates = []
+    for row, (it, n) in enumerate(zip(items, lengths)):
+        support = len(facts[it.fact].outlets) / n_outlets
+        position = 1.0 / (1.0 + it.sentence.index)
+        too_short = 0.5 if n < 8 else 1.0  # fragments and bylines read badly in a summary
+        candidates.append(_Candidate(row, (0.45 * support + 0.35 * centrality[row] + 0.45 * position) * too_short, n))
+
+    chosen: list[_Candidate] = []
+    chosen_facts: set[int] = set()
+    used = 0
+    pool = sorted(candidates, key=lambda c: -c.score)
+    while pool:
+        best, best_value = None, -1e9
+        for c in pool:
+            if used + c.length > config.words or items[c.row].fact in chosen_facts:
+                continue
+            redundancy = max((float(X[c.row].multiply(X[s.row]).sum()) for s in chosen), default=0.0)
+            value = (1 - config.redundancy) * c.score - config.redundancy * redundancy
+            if value > best_value:
+                best, best_value = c, value
+        if best is None:
+            break
+        chosen.append(best)
+        chosen_facts.add(items[best.row].fact)
+        used += best.length
+        pool.remove(best)
+        pool = pool[:200]  # the tail of a big story never wins; keep selection linear
+
+    def order(c: _Candidate) -> tuple[str, str, int]:
+        it = items[c.row]
+        return (it.article.published or "\uffff", it.article.id, it.sentence.index)
+
+    return [SummarySentence(items[c.row].sentence.text, items[c.row].fact, facts[items[c.row].fact].citations)
+            for c in sorted(chosen, key=order)]
+
+
+def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[CopyGroup] = (),
+               config: BriefConfig | None = None) -> Brief:
+    config = config or BriefConfig()
+    if not articles:
+        raise BriefError(f"story {story_id} has no articles")
+    articles = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
+    kept, notes = collapse_copies(articles, copies)
+    alignment = align(kept, config)
+    notes.extend(alignment.notes)
+    if len(kept) == 1:
+        notes.append("one article: nothing to align, the summary is its lead")
+        facts = []
+    else:
+        facts = alignment.facts
+    summary = summarize(alignment, kept, config)
+    dates = [a.published for a in articles if a.published]
+    return Brief(
+        story_id=story_id,
+        title=kept[0].title,
+        summary=summary,
+        facts=facts,
+        articles=[{"id": a.id, "outlet": a.source, "title": a.title, "date": a.published, "url": a.url,
+                   "author": a.author} for a in articles],
+        first_date=min(dates) if dates else None,
+        last_date=max(dates) if dates else None,
+        notes=notes,
+        entities=find_entities(articles),
+        timeline=story_timeline(kept, alignment),
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _source_numbers(brief: Brief) -> dict[str, int]:
+    return {a["id"]: k for k, a in enumerate(brief.articles, 1)}
+
+
+def _outlet_name(a: dict) -> str:
+    return a["outlet"] or f"(outlet unknown) {a['title'][:40]}"
+
+
+def to_markdown(brief: Brief) -> str:
+    num = _source_numbers(brief)
+    lines = [f"# {brief.title}", ""]
+    span = " – ".join(dict.fromkeys(d for d in (brief.first_date, brief.last_date) if d))
+    lines.append(f"*{len(brief.articles)} articles, {len({a['outlet'] or a['id'] for a in brief.articles})} outlets"
+                 + (f", {span}" if span else "") + "*")
+    lines += ["", "## Summary", ""]
+    for s in brief.summary:
+        refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(s.citations))
+        lines.append(f"{s.text} {refs}")
+    by_kind = {k: [f for f in brief.facts if f.kind == k] for k in ("shared", "conflict", "only-one")}
+    if brief.facts:
+        lines += ["", "## What the sources say", ""]
+        lines.append(f"**Shared by several outlets** ({len(by_kind['shared'])})")
+        for f in by_kind["shared"]:
+            lines.append(f"- {f.text} " + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations)))
+        if by_kind["conflict"]:
+            lines += ["", f"**Disagreements** ({len(by_kind['conflict'])})"]
+            for f in by_kind["conflict"]:
+                lines.append(f"- {f.text} — " + "; ".join(f.conflicts))
+        lines += ["", f"**Reported by one outlet only** ({len(by_kind['only-one'])})"]
+        for f in by_kind["only-one"]:
+            lines.append(f"- [{num[f.citations[0].article_id]}] {f.text}")
+    if brief.entities:
+        lines += ["", "## Who and where", ""]
+        for e in brief.entities:
+            roles = f" — {', '.join(e.roles)}" if e.roles else ""
+            lines.append(f"- **{e.name}** ({e.type}){roles}; {len(e.outlets)} outlet(s)")
+    if brief.timeline:
+        lines += ["", "## Timeline", ""]
+        for ev in brief.timeline:
+            refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(ev.citations))
+            lines.append(f"- **{ev.date}** {ev.text} {refs}")
+    if brief.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in brief.notes]
+    lines += ["", "## Sources", ""]
+    for a in brief.articles:
+        date = f", {a['date']}" if a["date"] else ""
+        url = f" <{a['url']}>" if a["url"] else ""
+        lines.append(f"{num[a['id']]}. {_outlet_name(a)}{date}: {a['title']}{url}")
+    return "\n".join(lines) + "\n"
+
+
+def _unique_articles(citations):
+    seen, out = set(), []
+    for c in citations:
+        if c.article_id not in seen:
+            seen.add(c.article_id)
+            out.append(c)
+    return out
+
+
+def to_html(brief: Brief) -> str:
+    """One self-contained page (no external assets)."""
+    e = html.escape
+    num = _source_numbers(brief)
+    parts = [
+        "<!doctype html><html lang='vi'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{e(brief.title)}</title><style>body{{font-family:system-ui,'Noto Sans',sans-serif;max-width:50rem;"
+        "margin:2rem auto;padding:0 1rem;line-height:1.55}.shared{border-left:4px solid #2a7}"
+        ".only-one{border-left:4px solid #aaa}.conflict{border-left:4px solid #d33}li{padding-left:.5rem;"
+        "margin:.3rem 0;list-style:none}sup a{text-decoration:none}</style></head><body>",
+        f"<h1>{e(brief.title)}</h1><h2>Summary</h2><p>",
+    ]
+    for s in brief.summary:
+        refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
+                       "</a></sup>" for c in _unique_articles(s.citations))
+        parts.append(f"{e(s.text)}{refs} ")
+    parts.append("</p>")
+    if brief.facts:
+        parts.append("<h2>What the sources say</h2><ul>")
+        for f in brief.facts:
+            extra = f" <em>({e('; '.join(f.conflicts))})</em>" if f.conflicts else ""
+            parts.append(f"<li class='{f.kind}'>{e(f.text)}{extra} <small>{e(', '.join(f.outlets))}</small></li>")
+        parts.append("</ul>")
+    if brief.entities:
+        parts.append("<h2>Who and where</h2><ul>")
+        for en in brief.entities:
+            parts.append(f"<li><b>{e(en.name)}</b> ({en.type}) {e(', '.join(en.roles))}</li>")
+        parts.append("</ul>")
+    if brief.timeline:
+        parts.append("<h2>Timeline</h2><ul>")
+        for ev in brief.timeline:
+            parts.append(f"<li><b>{e(ev.date)}</b> {e(ev.text)}</li>")
+        parts.append("</ul>")
+    parts.append("<h2>Sources</h2><ol>")
+    for a in brief.articles:
+        link = f" <a href='{e(a['url'])}'>link</a>" if a["url"] else ""
+        parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}</li>")
+    parts.append("</ol></body></html>")
+    return "".join(parts)

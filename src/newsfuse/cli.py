@@ -1,0 +1,348 @@
+"""The `newsfuse` command: a thin face over `newsfuse.api` and the stateless stages."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import api
+from .config import DB_ENV_VAR, Config, default_db_path
+
+app = typer.Typer(
+    help="newsfuse: read the news from many outlets as one sourced story per event.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+DbOption = Annotated[Optional[Path], typer.Option("--db", help=f"Database file (default: ${DB_ENV_VAR} or "
+                                                  "newsfuse.db in the user data folder).", show_default=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
+
+
+def _open(db: Path | None) -> api.Newsfuse:
+    from .store import StoreError
+
+    try:
+        return api.open(db or default_db_path())
+    except StoreError as e:
+        _fail(str(e))
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        typer.echo("(nothing)")
+        return
+    widths = {c: min(60, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
+    typer.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        cells = []
+        for c in columns:
+            v = str(r.get(c) if r.get(c) is not None else "")
+            cells.append((v if len(v) <= widths[c] else v[: widths[c] - 1] + "…").ljust(widths[c]))
+        typer.echo("  ".join(cells).rstrip())
+
+
+def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
+    from tqdm import tqdm
+
+    with tqdm(desc="ingest", unit=" articles", disable=None if not quiet else True, file=sys.stderr) as bar:
+        report = nf.ingest(paths, progress=bar.update)
+    for line in report.rejected:
+        typer.echo(f"rejected: {line}", err=True)
+    typer.echo(report.summary())
+    return report
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt, .jsonl, .json, .html, .rss/.atom/.xml")],
+    db: DbOption = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Read text files in this encoding (e.g. cp1258).")] = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep watching the folders and ingest new files as "
+                                         "they appear; each article joins a story as it arrives.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between looks with --follow.")] = 2.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Store articles; each joins a story as it comes in. Exit code 1 if anything was rejected."""
+    from dataclasses import replace
+
+    from .config import IngestConfig
+
+    nf = _open(db)
+    if encoding:
+        nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
+    report = _ingest(nf, paths, quiet)
+    if not follow:
+        raise typer.Exit(0 if report.ok else 1)
+    from .ingest import expand
+
+    seen = {(p, p.stat().st_mtime) for p in expand(paths) if isinstance(p, Path)}
+    typer.echo(f"following {', '.join(map(str, paths))} (Ctrl-C to stop)", err=True)
+    try:
+        while True:
+            time.sleep(interval)
+            now = {(p, p.stat().st_mtime) for p in expand(paths) if isinstance(p, Path)}
+            new = sorted(p for p, _ in now - seen)
+            seen = now
+            if new:
+                _ingest(nf, new, quiet=True)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+
+
+@app.command()
+def articles(
+    db: DbOption = None,
+    source: Annotated[Optional[str], typer.Option(help="Only this outlet.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="From this date (ISO, e.g. 2023-06).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date, inclusive (ISO).")] = None,
+    limit: int = 50,
+    offset: int = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored articles, newest first."""
+    nf = _open(db)
+    rows = [a.to_dict(with_sentences=False) | {"sentences": len(a.sentences)} for a in
+            nf.articles(source=source, since=since, until=until, limit=limit, offset=offset)]
+    for r in rows:
+        r.pop("text") if not as_json else None
+    _emit(rows, as_json, ["id", "published", "source", "title"])
+
+
+@app.command()
+def show(article_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """One article: metadata, then its sentences with character offsets."""
+    nf = _open(db)
+    a = nf.article(article_id)
+    if a is None:
+        _fail(f"no article {article_id!r}", 1)
+    if as_json:
+        typer.echo(json.dumps(a.to_dict(), ensure_ascii=False))
+        return
+    for k in ("id", "title", "source", "published", "author", "url", "language", "origin"):
+        typer.echo(f"{k:>10}: {getattr(a, k) or '-'}")
+    typer.echo(f"{'story':>10}: {nf.store.story_of(a.id) or '-'}")
+    for c in a.captions:
+        typer.echo(f"{'caption':>10}: [{c.start}:{c.end}] {c.text}")
+    typer.echo("")
+    for s in a.sentences:
+        typer.echo(f"{s.index:3d} [{s.start}:{s.end}] {s.text}")
+
+
+@app.command()
+def search(query: str, db: DbOption = None, limit: int = 20, as_json: JsonOption = False) -> None:
+    """Full-text search (tone marks and case do not matter: `hoà` finds `hòa`)."""
+    nf = _open(db)
+    rows = [{"id": a.id, "published": a.published, "source": a.source, "title": a.title, "snippet": snip}
+            for a, snip in nf.search(query, limit)]
+    _emit(rows, as_json, ["id", "published", "source", "snippet"])
+
+
+@app.command()
+def stories(
+    db: DbOption = None,
+    entity: Annotated[Optional[str], typer.Option(help="Only stories that mention this person/organisation/place.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Only stories with an article from this outlet.")] = None,
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+    query: Annotated[Optional[str], typer.Option(help="Only stories whose articles match this text.")] = None,
+    limit: int = 50,
+    offset: int = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List stories, latest first: size, outlets, first and last date, title."""
+    nf = _open(db)
+    rows = [s.to_dict() | {"outlets": ", ".join(s.outlets)} for s in
+            nf.stories(entity=entity, source=source, since=since, until=until, query=query, limit=limit,
+                       offset=offset)]
+    for r in rows:
+        r.pop("article_ids") if not as_json else None
+    _emit(rows, as_json, ["id", "size", "first_date", "last_date", "outlets", "title"])
+
+
+@app.command()
+def brief(
+    story_id: str,
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="md, json or html")] = "md",
+    words: Annotated[int, typer.Option(help="Summary budget in syllables.")] = 180,
+) -> None:
+    """The brief of a story: cited summary, shared / only-one / conflicting facts, entities, timeline."""
+    from .brief import BriefError, to_html, to_markdown
+
+    nf = _open(db)
+    if nf.story(story_id) is None:
+        _fail(f"no story {story_id!r}", 1)
+    try:
+        b = nf.brief(story_id, words=words)
+    except BriefError as e:
+        _fail(str(e))
+    if format == "json":
+        typer.echo(json.dumps(b.to_dict(), ensure_ascii=False, indent=1))
+    elif format == "html":
+        typer.echo(to_html(b))
+    elif format == "md":
+        typer.echo(to_markdown(b))
+    else:
+        _fail(f"unknown format {format!r} (md, json, html)")
+
+
+@app.command()
+def entities(story_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """People, organisations and places of a story, merged across outlets, with their roles."""
+    nf = _open(db)
+    if nf.story(story_id) is None:
+        _fail(f"no story {story_id!r}", 1)
+    rows = [{"name": e.name, "type": e.type, "roles": "; ".join(e.roles), "outlets": len(e.outlets),
+             "mentions": len(e.mentions)} | ({"aliases": e.aliases} if as_json else {})
+            for e in nf.entities(story_id)]
+    _emit(rows, as_json, ["type", "name", "mentions", "outlets", "roles"])
+
+
+@app.command()
+def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Dated events of a story, oldest first."""
+    nf = _open(db)
+    if nf.story(story_id) is None:
+        _fail(f"no story {story_id!r}", 1)
+    rows = [asdict(ev) | {"sources": len({c.article_id for c in ev.citations})} for ev in nf.timeline(story_id)]
+    _emit(rows, as_json, ["date", "sources", "text"])
+
+
+def _read_jsonl_articles(path: Path):
+    from .ingest import read_jsonl
+    from .config import IngestConfig
+
+    if not path.is_file():
+        _fail(f"{path}: no such file")
+    good, raw = [], {}
+    for item in read_jsonl(path, IngestConfig()):
+        if hasattr(item, "reason"):
+            typer.echo(f"rejected: {item}", err=True)
+        else:
+            good.append(item)
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                    raw[str(obj.get("id"))] = obj
+                except (json.JSONDecodeError, AttributeError):
+                    pass
+    return good, raw
+
+
+@app.command()
+def cluster(
+    input: Annotated[Path, typer.Argument(help="articles.jsonl")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write {id, story} lines.")],
+) -> None:
+    """Stateless batch clustering of a JSONL file into stories (nothing is stored)."""
+    from .stories import cluster as run
+
+    arts, _ = _read_jsonl_articles(input)
+    assignments = run(arts, Config().stories)
+    with out.open("w", encoding="utf-8") as fh:
+        for a in assignments:
+            fh.write(json.dumps({"id": a.article_id, "story": a.story_id}, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(assignments)} articles in {len({a.story_id for a in assignments})} stories -> {out}")
+
+
+@app.command()
+def summarize(
+    input: Annotated[Path, typer.Argument(help="articles.jsonl")],
+    out: Annotated[Path, typer.Option("--out", "-o")],
+    group_by: Annotated[str, typer.Option("--group-by", help="Field that names each article's group.")] = "cluster_id",
+    words: int = 180,
+) -> None:
+    """Stateless: one cited summary per group of a JSONL file (for evaluation)."""
+    from dataclasses import replace
+
+    from .brief import BriefError, make_brief
+
+    arts, raw = _read_jsonl_articles(input)
+    groups: dict[str, list] = {}
+    for a in arts:
+        key = a.extra.get(group_by, raw.get(a.id, {}).get(group_by))
+        if key is None:
+            _fail(f"{a.origin}: no field {group_by!r}")
+        groups.setdefault(str(key), []).append(a)
+    config = replace(Config().brief, words=words)
+    with out.open("w", encoding="utf-8") as fh:
+        for key, members in groups.items():
+            try:
+                b = make_brief(key, members, (), config)
+            except BriefError as e:
+                _fail(f"group {key}: {e}")
+            fh.write(json.dumps({group_by: key, "summary": [
+                {"text": s.text, "sources": sorted({c.article_id for c in s.citations})} for s in b.summary]},
+                ensure_ascii=False) + "\n")
+    typer.echo(f"{len(groups)} summaries -> {out}")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """REST API and web page over the store (http://HOST:PORT/)."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    nf = _open(db)
+    typer.echo(f"serving {nf.config.db} at http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(nf), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    serve_: Annotated[bool, typer.Option("--serve", help="Then serve the web page (with the shared corpus too, "
+                                         "if ../shared is there).")] = False,
+    port: int = 8000,
+) -> None:
+    """Ingest the two example reports of one event and print what was stored and their brief."""
+    from .brief import to_markdown
+
+    target = db or Path.cwd() / "newsfuse-demo.db"
+    nf = _open(target)
+    typer.echo(f"database: {target}")
+    report = _ingest(nf, sorted(api.EXAMPLES.glob("*.txt")), quiet=True)
+    for a in nf.articles(limit=10):
+        typer.echo(f"- {a.id}  outlet={a.source or '?'}  date={a.published or '?'}  author={a.author or '?'}"
+                   f"  {a.title[:70]}")
+    story_ids = {sid for sid in (nf.store.story_of(i) for i in report.added + [p[1] for p in report.present]) if sid}
+    typer.echo(f"stories: {len(story_ids)}\n")
+    for sid in sorted(story_ids):
+        typer.echo(to_markdown(nf.brief(sid)))
+    if serve_:
+        shared = Path.cwd().parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl"
+        if shared.is_file():
+            _ingest(nf, [shared], quiet=True)
+        serve(db=target, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
