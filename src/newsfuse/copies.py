@@ -81,13 +81,15 @@ class CopyDetector:
             return x
 
         sims: dict[tuple[str, str], float] = {}
+        nodes: set[str] = set()
         for a, b, s in pairs:
+            nodes.update((a, b))
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[ra] = rb
             sims[(a, b)] = sims[(b, a)] = s
         members: dict[str, list[str]] = {}
-        for x in list(parent):
+        for x in nodes:
             members.setdefault(root(x), []).append(x)
         out = []
         for ids in members.values():

@@ -25,6 +25,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+MIN_WORDS = 5  # fewer words than this is a fragment (a caption, a broken page), not a report
 KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json"}
 
 
@@ -146,6 +147,8 @@ def build_article(
     toks = tokens(body)
     if not toks:
         raise IngestError("no text")
+    if len(toks) < MIN_WORDS:
+        raise IngestError(f"too little text for an article ({len(toks)} words)")
     date = parse_date(published) or parts.published
     extra = dict(extra or {})
     if parts.outlet_code:
@@ -232,7 +235,7 @@ def read_html(html: str, origin: str, url: str | None = None) -> Iterator[Articl
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or len(tokens(doc.text or "")) < MIN_WORDS:
         raise IngestError("no article text found in the HTML")
     text = doc.text
     if doc.title and text.startswith(doc.title):  # trafilatura repeats the headline as line one

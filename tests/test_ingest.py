@@ -1,0 +1,241 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from html import escape
+
+import pytest
+
+from newsfuse.ingest import IngestError, build_article, parse_date, read
+from newsfuse.store import Store
+
+from conftest import SEED_000, SEED_004, write_jsonl
+
+
+def to_cp1258(text: str) -> bytes:
+    """Encode Vietnamese the way cp1258 does: base letter + combining tone mark."""
+    out = bytearray()
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            d = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", "".join(c for c in d if c not in tones))
+            out += (base + "".join(c for c in d if c in tones)).encode("cp1258")
+    return bytes(out)
+
+
+def html_page(title: str, body: str, author: str, date: str) -> str:
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in body.split("\n\n") if p.strip())
+    return (f"<html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<meta name='author' content='{escape(author)}'>"
+            f"<meta property='article:published_time' content='{date}'></head>"
+            f"<body><nav><a href='/'>Trang chủ</a></nav><article><h1>{escape(title)}</h1>{paragraphs}</article>"
+            "<footer>Bản quyền thuộc về tòa soạn</footer></body></html>")
+
+
+def rss_feed(items: list[tuple[str, str, str]]) -> str:
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>https://tienphong.vn/{i}.html</link><guid>tp-{i}</guid>"
+        f"<pubDate>{d}</pubDate><description>{escape(escape(body))}</description></item>"
+        for i, (t, body, d) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Tiền Phong</title>"
+            f"<link>https://tienphong.vn/</link><description>Tin</description>{entries}</channel></rss>")
+
+
+# ------------------------------------------------------------------ metadata of the seeds
+
+
+def test_seed_004_dateline_gives_date_and_outlet(seed_texts):
+    a = build_article(seed_texts["004"], origin="004")
+    assert a.published == "2023-06"
+    assert a.source == "TPO"
+    assert not a.text.startswith("date")
+    assert a.text.startswith("Lãnh đạo Bộ Công an Việt Nam")
+
+
+def test_seed_000_author_line_and_no_outlet(seed_texts):
+    a = build_article(seed_texts["000"], origin="000")
+    assert a.author == "Hoàng Thùy"
+    assert not a.text.rstrip().endswith("Hoàng Thùy")
+    assert a.source is None and a.published is None
+    assert a.title.startswith("Lãnh đạo Công an Việt Nam - Trung Quốc thống nhất")
+
+
+def test_parse_date_forms_and_bad_dates():
+    assert parse_date("2013-10-23T11:39") == "2013-10-23T11:39"
+    assert parse_date("2023-06") == "2023-06"
+    assert parse_date("26/06/2023") == "2023-06-26"
+    assert parse_date("Mon, 26 Jun 2023 20:00:00 +0700") == "2023-06-26T20:00"
+    for bad in ["2023-13-45", "31/02/2023", "hôm qua"]:
+        with pytest.raises(IngestError):
+            parse_date(bad)
+
+
+# ------------------------------------------------------------------ formats
+
+
+def test_ingest_plain_text_folder_stores_both_seeds(nf, seeds_dir):
+    report = nf.ingest([seeds_dir])
+    assert len(report.added) == 2 and not report.rejected
+    stored = {a.source: a for a in nf.articles()}
+    assert stored["TPO"].published == "2023-06"
+    full = nf.article(stored["TPO"].id)
+    assert len(full.sentences) == 12
+    assert all(full.text[s.start:s.end] == s.text for s in full.sentences)
+
+
+def test_ingest_jsonl_slice_keeps_fields_and_extra(nf, tmp_path, mds_rows):
+    rows = mds_rows[:12]
+    report = nf.ingest([write_jsonl(tmp_path / "slice.jsonl", rows)])
+    assert len(report.added) == 12
+    a = nf.article(rows[0]["id"])
+    assert a.source == rows[0]["source"] and a.url == rows[0]["url"]
+    assert a.published == rows[0]["date"] and a.title == rows[0]["title"]
+    assert a.lead == rows[0]["lead"].replace(" ,", " ,")  # kept as given (cleaned)
+    assert a.extra["cluster_id"] == rows[0]["cluster_id"]
+
+
+def test_ingest_html_page_built_from_a_seed(nf, tmp_path, seed_texts):
+    body = seed_texts["000"].split("\n\n", 1)[1]
+    page = tmp_path / "page.html"
+    page.write_text(html_page("Lãnh đạo Công an Việt Nam - Trung Quốc thống nhất tăng cường hợp tác", body,
+                              "Hoàng Thùy", "2023-06-27T08:00:00+07:00"), encoding="utf-8")
+    report = nf.ingest([page])
+    assert len(report.added) == 1, report.rejected
+    a = nf.article(report.added[0])
+    assert a.title.startswith("Lãnh đạo Công an Việt Nam")
+    assert a.author == "Hoàng Thùy"
+    assert a.published.startswith("2023-06-27")
+    assert "Trang chủ" not in a.text and "Bản quyền" not in a.text
+    assert any(s.text.startswith("Tối 26/6, Thượng tướng Lương Tam Quang") for s in a.sentences)
+
+
+def test_ingest_rss_feed_built_from_the_seeds(nf, tmp_path, seed_texts):
+    date = format_datetime(datetime(2023, 6, 27, 8, 0, tzinfo=timezone.utc))
+    items = [("Lãnh đạo Bộ Công an Việt Nam và Bộ Tư pháp Trung Quốc", seed_texts["004"].split("- ", 1)[1], date),
+             ("Lãnh đạo Công an Việt Nam - Trung Quốc", seed_texts["000"], date)]
+    feed = tmp_path / "tienphong.rss"
+    feed.write_text(rss_feed(items), encoding="utf-8")
+    report = nf.ingest([feed])
+    assert len(report.added) == 2, report.rejected
+    a = nf.article("tp-0")
+    assert a.source == "tienphong.vn" and a.published == "2023-06-27T08:00"
+    assert a.url == "https://tienphong.vn/0.html"
+    assert len(a.sentences) >= 10
+
+
+def test_reingest_is_idempotent(nf, seeds_dir, tmp_path):
+    first = nf.ingest([seeds_dir])
+    again = nf.ingest([seeds_dir])
+    assert len(first.added) == 2 and not again.added and len(again.present) == 2
+    # The same text in another Unicode form and spacing is the same article.
+    copy = tmp_path / "copy.txt"
+    copy.write_text(unicodedata.normalize("NFD", SEED_000.read_text(encoding="utf-8")).replace(" ", "  "),
+                    encoding="utf-8")
+    third = nf.ingest([copy])
+    assert not third.added and third.present[0][1] in first.added
+    assert nf.store.count_articles() == 2
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def stored_state(db):
+    with Store(db) as s:
+        return s.db.execute("SELECT id, content_hash, title, text FROM articles ORDER BY seq").fetchall()
+
+
+def test_bad_inputs_each_get_a_clear_error_and_the_rest_goes_in(nf, db, tmp_path, seeds_dir, seed_texts, mds_rows):
+    nf.ingest([seeds_dir])
+    before = [tuple(r) for r in stored_state(db)]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "legacy.txt").write_bytes(to_cp1258(seed_texts["000"]))
+    (bad / "utf16.txt").write_bytes(("TTO - " + mds_rows[22]["text"]).encode("utf-16"))
+    (bad / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (bad / "broken.html").write_text("<html><body><div><p>Ảnh</div></span><script>x", encoding="utf-8")
+    rows = [mds_rows[20], {"id": "x1", "title": "no text"}, mds_rows[21] | {"date": "2013-02-31"},
+            {"id": mds_rows[20]["id"], "text": "Một bài khác hẳn dùng lại id cũ để thử."}]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]) + "{not json\n" + \
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[2:])
+    (bad / "mixed.jsonl").write_text(lines, encoding="utf-8")
+    huge = bad / "huge.txt"
+    with huge.open("wb") as fh:
+        fh.write(("Tin tức dài. " * 1000 + "\n").encode() * 4500)  # ~50 MB
+    report = nf.ingest([bad])
+    reasons = "\n".join(report.rejected)
+    assert f"{bad / 'empty.txt'}: empty file" in reasons
+    assert f"{bad / 'legacy.txt'}: not UTF-8 (looks like" in reasons and "--encoding" in reasons
+    assert f"{bad / 'binary.txt'}: " in reasons
+    assert f"{bad / 'broken.html'}: no article text found" in reasons
+    assert f"{bad / 'mixed.jsonl'}:2: no 'text' field" in reasons
+    assert f"{bad / 'mixed.jsonl'}:3: not JSON" in reasons
+    assert f"{bad / 'mixed.jsonl'}:4: date '2013-02-31' cannot be read" in reasons
+    assert f"{bad / 'mixed.jsonl'}:5: id '{mds_rows[20]['id']}' is already used by another text" in reasons
+    assert f"{huge}: file too large" in reasons
+    assert all("\n" not in r for r in report.rejected)
+    # What was good went in: the UTF-16 file and the first JSONL line.
+    assert mds_rows[20]["id"] in report.added
+    assert any(nf.article(i).source == "TTO" for i in report.added)
+    assert len(report.added) == 2
+    after = [tuple(r) for r in stored_state(db)]
+    assert after[: len(before)] == before
+
+
+def test_cp1258_file_goes_in_when_the_encoding_is_named(tmp_path, db, seed_texts):
+    import newsfuse
+    from dataclasses import replace
+    from newsfuse.config import Config, IngestConfig
+
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(to_cp1258(seed_texts["000"]))
+    with newsfuse.open(db, Config(ingest=IngestConfig(encoding="cp1258"))) as nf:
+        report = nf.ingest([path])
+        assert len(report.added) == 1
+        assert nf.article(report.added[0]).text == build_article(seed_texts["000"], origin="x").text
+
+
+def test_missing_path_is_named(nf, tmp_path):
+    report = nf.ingest([tmp_path / "nowhere.txt"])
+    assert report.rejected == [f"{tmp_path / 'nowhere.txt'}: no such file or folder"]
+
+
+def test_interrupted_ingest_leaves_the_store_unchanged(nf, db, seeds_dir, tmp_path, mds_rows):
+    nf.ingest([seeds_dir])
+    before = stored_state(db)
+    path = write_jsonl(tmp_path / "batch.jsonl", mds_rows[:30])
+    seen = []
+
+    def progress(n):
+        seen.append(n)
+        if len(seen) == 15:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        nf.ingest([path], progress=progress)
+    assert [tuple(r) for r in stored_state(db)] == [tuple(r) for r in before]
+    # And the handle still works afterwards.
+    assert len(nf.ingest([path]).added) == 30
+
+
+def test_killed_ingest_process_leaves_the_store_unchanged(db, seeds_dir, tmp_path, mds_rows):
+    subprocess.run([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--db", str(db), str(seeds_dir)],
+                   check=True, capture_output=True)
+    before = stored_state(db)
+    rows = [r | {"id": f"{r['id']}-{k}", "text": f"Bản {k}. " + r["text"]} for k in range(40) for r in mds_rows]
+    path = write_jsonl(tmp_path / "big.jsonl", rows)  # ~19k articles: far more than 3 s of work
+    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--db", str(db), str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert [tuple(r) for r in stored_state(db)] == [tuple(r) for r in before]

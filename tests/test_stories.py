@@ -1,0 +1,119 @@
+import random
+
+from newsfuse.config import CopyConfig, StoryConfig
+from newsfuse.copies import CopyDetector, find_copy_groups
+from newsfuse.evaluation import bcubed
+from newsfuse.ingest import article_from_json, build_article
+from newsfuse.stories import StoryClusterer, cluster
+
+
+def articles_of(rows):
+    return [article_from_json(r, f"mds:{r['id']}") for r in rows]
+
+
+def test_both_seeds_land_in_one_story(seeded):
+    stories = seeded.stories()
+    assert len(stories) == 1
+    assert stories[0].size == 2 and stories[0].outlets == ["TPO"]
+
+
+def test_batch_clustering_recovers_the_shared_clusters(mds_subset):
+    arts = articles_of(mds_subset)
+    random.Random(1).shuffle(arts)
+    gold = {r["id"]: r["cluster_id"] for r in mds_subset}
+    predicted = {a.article_id: a.story_id for a in cluster(arts, StoryConfig())}
+    p, r, f1 = bcubed(predicted, gold)
+    # bench/cluster_quality.py prints 0.93 on the whole corpus; 40 clusters have fewer look-alikes.
+    assert f1 >= 0.90, (p, r, f1)
+
+
+def test_streaming_in_date_order_agrees_with_batch(mds_subset):
+    arts = sorted(articles_of(mds_subset), key=lambda a: a.published)
+    gold = {r["id"]: r["cluster_id"] for r in mds_subset}
+    batch = {a.article_id: a.story_id for a in cluster(arts, StoryConfig())}
+    stream = StoryClusterer(StoryConfig())
+    streamed = {a.id: stream.add(a).story_id for a in arts}
+    assert abs(bcubed(streamed, gold)[2] - bcubed(batch, gold)[2]) < 0.04
+    # Pairwise agreement of the two partitions.
+    ids = list(batch)
+    same = sum((batch[a] == batch[b]) == (streamed[a] == streamed[b]) for i, a in enumerate(ids) for b in ids[i + 1:])
+    assert same / (len(ids) * (len(ids) - 1) / 2) > 0.99
+
+
+def test_stream_cost_uses_the_index_not_a_scan(mds_rows):
+    arts = sorted(articles_of(mds_rows), key=lambda a: a.published)
+    c = StoryClusterer(StoryConfig())
+    looked = []
+    original = c._candidates
+
+    def counting(vec):
+        found = original(vec)
+        looked.append(len(found))
+        return found
+
+    c._candidates = counting
+    for a in arts:
+        c.add(a)
+    # Each article is compared with a few candidate stories, not with all of them.
+    assert len(c.stories) > 100
+    assert sum(looked[-100:]) / 100 < 0.5 * len(c.stories)
+
+
+def test_articles_without_dates_are_clustered_on_content(mds_subset):
+    arts = articles_of([r | {"date": None} for r in mds_subset])
+    gold = {r["id"]: r["cluster_id"] for r in mds_subset}
+    predicted = {a.article_id: a.story_id for a in cluster(arts, StoryConfig())}
+    assert bcubed(predicted, gold)[2] >= 0.85
+
+
+def test_the_same_article_twice_is_one_member(nf, seeds_dir):
+    nf.ingest([seeds_dir])
+    nf.ingest([seeds_dir])
+    assert [s.size for s in nf.stories()] == [2]
+
+
+def lightly_edited(text: str, rng: random.Random) -> str:
+    """A syndicated copy: a few words dropped, a sentence reworded at the top and the bottom."""
+    words = text.split(" ")
+    for _ in range(len(words) // 30):
+        del words[rng.randrange(len(words))]
+    return "Theo báo Tiền Phong, " + " ".join(words) + " (Nguồn: TPO)"
+
+
+def test_a_planted_copy_of_a_seed_is_found_with_its_original(seed_texts):
+    rng = random.Random(3)
+    original = build_article(seed_texts["004"], origin="004", published="2023-06-27")
+    other_outlet = build_article(seed_texts["000"], origin="000", published="2023-06-27")
+    copy = build_article(lightly_edited(seed_texts["004"].split("- ", 1)[1], rng), origin="copy",
+                         source="baomoi.com", published="2023-06-28")
+    groups = find_copy_groups([copy, other_outlet, original], CopyConfig())
+    assert len(groups) == 1
+    assert groups[0].original_id == original.id
+    assert list(groups[0].copies) == [copy.id]
+    assert groups[0].copies[copy.id] > 0.5
+
+
+def test_copies_are_found_in_the_store_and_named(nf, tmp_path, seed_texts, seeds_dir):
+    nf.ingest([seeds_dir])
+    copy = tmp_path / "copy.txt"
+    copy.write_text("date 2023-06 BAOMOI - " + lightly_edited(seed_texts["004"].split("- ", 1)[1], random.Random(5)),
+                    encoding="utf-8")
+    report = nf.ingest([copy])
+    copied = nf.store.copies_of(report.added)
+    original = next(a.id for a in nf.articles() if a.source == "TPO")
+    assert copied[report.added[0]][0] == original
+    # The copy joins the seeds' story, and the brief does not count it as a second voice.
+    assert [s.size for s in nf.stories()] == [3]
+    brief = nf.brief(nf.stories()[0].id)
+    assert any("cop" in n for n in brief.notes)
+
+
+def test_detector_gives_the_same_pairs_one_at_a_time(mds_subset):
+    arts = articles_of(mds_subset[:60])
+    d = CopyDetector(CopyConfig())
+    pairs = [(a.id, o) for a in arts for o, _ in d.add(a.id, a.text, a.published)]
+    d2 = CopyDetector(CopyConfig())
+    for a in arts:
+        d2.add(a.id, a.text, a.published)
+    again = [(a.id, o) for a in arts for o, _ in (d2.add(a.id + "x", a.text, a.published))]
+    assert {(a + "x", o) for a, o in pairs} <= set(again)

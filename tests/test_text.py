@@ -1,0 +1,77 @@
+from newsfuse.ingest import build_article
+from newsfuse.text import clean, detect_language, fold, split, tokens
+
+
+def sentences_of(text: str) -> list[str]:
+    text = clean(text)
+    return [text[s:e] for s, e in split(text).sentences]
+
+
+def test_tone_mark_placements_compare_equal_and_keep_length():
+    for old, new in [("hoà", "hòa"), ("thuỷ", "thủy"), ("Uỷ ban", "Ủy ban"), ("khoẻ", "khỏe")]:
+        assert fold(old) == fold(new)
+        assert len(fold(old)) == len(old)
+    # Different words stay different.
+    assert fold("hoà") != fold("hoá")
+    assert fold("quý") == "quý" and fold("hoàn") == "hoàn"
+
+
+def test_nfc_and_decomposed_text_fold_to_the_same_tokens():
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Thượng tướng Lương Tam Quang")
+    assert tokens(clean(decomposed)) == tokens("Thượng tướng Lương Tam Quang")
+    assert clean(decomposed) == "Thượng tướng Lương Tam Quang"
+
+
+def test_clean_normalises_whitespace_but_keeps_quotes_for_display():
+    raw = "Hai\u00a0bên  thống\u200b nhất “diễn biến hòa bình”.\r\n\r\n\r\nĐoạn  hai. "
+    assert clean(raw) == "Hai bên thống nhất “diễn biến hòa bình”.\n\nĐoạn hai."
+    assert fold("“a”") == '"a"'
+
+
+def test_sentence_split_survives_dates_abbreviations_decimals_and_quotes():
+    text = ("Tối 26/6, đoàn đến TP.HCM và TP. Hà Nội từ ngày 25-27/6 với 5.000 người, v.v. và nhiều hoạt động. "
+            "Ông nói: “Chúng tôi sẽ hợp tác.” Sau đó hai bên ký kết… Buổi lễ kết thúc lúc 3,5 giờ chiều.")
+    assert sentences_of(text) == [
+        "Tối 26/6, đoàn đến TP.HCM và TP. Hà Nội từ ngày 25-27/6 với 5.000 người, v.v. và nhiều hoạt động.",
+        "Ông nói: “Chúng tôi sẽ hợp tác.”",
+        "Sau đó hai bên ký kết…",
+        "Buổi lễ kết thúc lúc 3,5 giờ chiều.",
+    ]
+
+
+def test_seed_000_sentences_exclude_caption_and_author(seed_texts):
+    a = build_article(seed_texts["000"], origin="000")
+    # 10 body paragraphs; three of them hold two sentences ("Tối 26/6 ... Hội kiến diễn ra ...",
+    # "Trong khuôn khổ ... Hai người đồng cấp ...", "Công an các tỉnh ... Qua đó ..."): 13 sentences.
+    # The caption paragraph ("... Ảnh: Hiếu Nguyễn") and the author line are not among them.
+    assert len(a.sentences) == 13
+    assert not any("Ảnh:" in s.text for s in a.sentences)
+    assert all(s.text != "Hoàng Thùy" for s in a.sentences)
+    assert [c.credit for c in a.captions] == ["Hiếu Nguyễn"]
+    assert a.captions[0].text.startswith("Thứ trưởng Lương Tam Quang làm việc với")
+    for s in a.sentences:
+        assert a.text[s.start:s.end] == s.text
+
+
+def test_seed_004_sentences(seed_texts):
+    a = build_article(seed_texts["004"], origin="004")
+    # 10 paragraphs; "Theo đó, ... thù địch... Tăng cường thúc đẩy ..." holds two sentences split at
+    # the ellipsis, and "Cùng với đó, ... Tuyên truyền ..." two: 12 sentences, none with the dateline.
+    assert len(a.sentences) == 12
+    assert a.sentences[0].text.startswith("Lãnh đạo Bộ Công an Việt Nam và Bộ Tư pháp Trung Quốc")
+    assert a.sentences[5].text.endswith("của các thế lực thù địch...")
+    assert a.sentences[6].text.startswith("Tăng cường thúc đẩy hợp tác")
+
+
+def test_inline_caption_in_a_flattened_text_is_cut_out(mds_rows):
+    row = next(r for r in mds_rows if r["id"] == "12240106")
+    a = build_article(row["text"], origin="mds")
+    assert a.captions and a.captions[0].credit == "AFP"
+    assert a.sentences[0].text.startswith("Theo Hãng tin AFP")
+
+
+def test_language_detection():
+    assert detect_language("Lãnh đạo Bộ Công an hai nước đã thống nhất tăng cường trao đổi thông tin.") == "vi"
+    assert detect_language("The ministers agreed to step up cooperation against cross-border crime.") == "en"
