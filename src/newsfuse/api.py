@@ -178,7 +178,8 @@ class Newsfuse:
         # Articles without a date take the story's: the timeline resolves their expressions with it.
         dates = sorted(a.published for a in articles if a.published)
         if dates:
-            articles = [a if a.published else replace(a, published=dates[0]) for a in articles]
+            articles = [a if a.published else replace(a, published=dates[0], extra=a.extra | {"date_from_story": True})
+                        for a in articles]
         return articles
 
     def copy_groups(self, article_ids: Sequence[str]) -> list[CopyGroup]:

@@ -104,10 +104,11 @@ def story_timeline(articles: Sequence[Article], alignment: Alignment) -> list[Ti
             continue
         first = exprs[0]
         key: int | tuple[str, int] = item.fact if item.fact >= 0 else (a.id, s.index)
-        cite = Citation(a.id, by_article[a.id].source, s.index, s.start, s.end)
         if key in events:
-            events[key].citations.append(cite)
             continue
+        # The event is the whole fact: every outlet that reports it, dated or not, is a source.
+        cites = (list(alignment.facts[item.fact].citations) if item.fact >= 0 and alignment.facts
+                 else [Citation(a.id, by_article[a.id].source, s.index, s.start, s.end)])
         events[key] = TimelineEvent(first.value, first.precision or "", s.text,
-                                    item.fact if item.fact >= 0 else None, [cite])
+                                    item.fact if item.fact >= 0 else None, cites)
     return sorted(events.values(), key=lambda ev: (ev.date, ev.text))

@@ -1,0 +1,134 @@
+import json
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newsfuse.web.app import create_app
+
+
+@pytest.fixture()
+def client(seeded):
+    return TestClient(create_app(seeded, token=""))
+
+
+@pytest.fixture()
+def seed_story(client):
+    return client.get("/api/stories").json()["stories"][0]
+
+
+def test_list_and_filter_stories(client, seed_story, nf, mds_rows, tmp_path):
+    from conftest import write_jsonl
+
+    nf.ingest([write_jsonl(tmp_path / "a.jsonl", mds_rows[:15])])
+    all_stories = client.get("/api/stories", params={"limit": 200}).json()["stories"]
+    assert len(all_stories) > 3
+    assert client.get("/api/stories", params={"outlet": "TPO"}).json()["stories"][0]["id"] == seed_story["id"]
+    assert [s["id"] for s in client.get("/api/stories", params={"since": "2023-01", "until": "2023-12"}).json()["stories"]] == [seed_story["id"]]
+    assert [s["id"] for s in client.get("/api/stories", params={"q": "Thạch Hảo Dũng"}).json()["stories"]] == [seed_story["id"]]
+    assert [s["id"] for s in client.get("/api/stories", params={"entity": "Lương Tam Quang"}).json()["stories"]] == [seed_story["id"]]
+    page = client.get("/api/stories", params={"limit": 2, "offset": 2}).json()["stories"]
+    assert [s["id"] for s in page] == [s["id"] for s in all_stories[2:4]]
+
+
+def test_story_brief_content_for_the_seeds(client, seed_story):
+    brief = client.get(f"/api/stories/{seed_story['id']}").json()
+    assert brief["story_id"] == seed_story["id"]
+    assert len([f for f in brief["facts"] if f["kind"] == "shared"]) >= 3
+    assert all(s["citations"] for s in brief["summary"])
+    assert "Lương Tam Quang" in {e["name"] for e in brief["entities"]}
+    assert brief["timeline"] and brief["timeline"][0]["date"] <= brief["timeline"][-1]["date"]
+    assert len(brief["articles"]) == 2
+
+
+def test_article_endpoint(client, nf):
+    a = nf.articles()[0]
+    got = client.get(f"/api/articles/{a.id}").json()
+    assert got["id"] == a.id and got["story"] and got["sentences"][0]["text"]
+
+
+def test_post_article_joins_the_right_story(client, seed_story, seed_texts):
+    body = seed_texts["004"].split("- ", 1)[1].replace("Hai bên thống nhất", "Theo đó, hai bên thống nhất")
+    r = client.post("/api/articles", json={"id": "tt-1", "source": "thanhnien.vn", "date": "2023-06-28",
+                                           "title": "Việt Nam - Trung Quốc hợp tác phòng chống tội phạm",
+                                           "text": body})
+    assert r.status_code == 201, r.text
+    assert r.json()["articles"][0]["story"] == seed_story["id"]
+    unrelated = client.post("/api/articles", json={"id": "x-2", "source": "bongda.vn", "date": "2023-06-28",
+                                                   "text": "Đội tuyển bóng đá nữ Việt Nam thắng 3-0 trong trận giao "
+                                                           "hữu tối qua tại sân Mỹ Đình trước hàng vạn khán giả."})
+    assert unrelated.json()["articles"][0]["story"] != seed_story["id"]
+    # Posting the same article again stores nothing new.
+    again = client.post("/api/articles", json={"id": "tt-1", "text": body, "source": "thanhnien.vn",
+                                               "date": "2023-06-28", "title": "Việt Nam - Trung Quốc hợp tác phòng chống tội phạm"})
+    assert again.status_code == 200 and again.json()["articles"][0]["status"] == "present"
+
+
+def test_errors_are_json_with_the_right_status(client, nf):
+    before = nf.store.count_articles()
+    assert client.get("/api/stories/nope").status_code == 404
+    assert client.get("/api/stories/nope").json() == {"error": "no story 'nope'"}
+    assert client.get("/api/articles/nope").status_code == 404
+    r = client.post("/api/articles", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not JSON" in r.json()["error"]
+    r = client.post("/api/articles", json={"id": 5, "text": 42})
+    assert r.status_code == 422 and "text must be a string" in r.json()["error"]
+    r = client.post("/api/articles", json=[{"text": "Một bài báo đủ dài để được nhận vào kho tin."}, {"title": "x"}])
+    assert r.status_code == 422 and "request[1]" in r.json()["error"]
+    r = client.post("/api/articles", json={"text": "Bài có ngày sai nhưng nội dung đủ dài.", "date": "2023-02-30"})
+    assert r.status_code == 422
+    r = client.post("/api/articles", content=b"x" * (11 * 2**20), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert client.get("/api/stories", params={"limit": 0}).status_code == 422
+    assert client.get("/api/search").status_code == 422
+    assert nf.store.count_articles() == before
+
+
+def test_writes_need_the_token_when_one_is_set(seeded):
+    c = TestClient(create_app(seeded, token="s3cret"))
+    article = {"text": "Một bài báo đủ dài để thử quyền ghi vào kho tin tức.", "source": "x.vn"}
+    assert c.post("/api/articles", json=article).status_code == 401
+    assert c.post("/api/articles", json=article, headers={"Authorization": "Bearer s3cret"}).status_code == 201
+    assert c.get("/api/stories").status_code == 200
+
+
+def test_search_and_openapi(client):
+    hits = client.get("/api/search", params={"q": "hoà bình"}).json()["results"]
+    assert hits and all(h["story"] for h in hits)
+    schema = client.get("/openapi.json").json()
+    assert "/api/stories/{story_id}" in schema["paths"] and "/api/articles" in schema["paths"]
+
+
+def test_article_text_is_escaped_in_the_page(client, nf):
+    r = client.post("/api/articles", json={"id": "xss", "source": "evil.example", "date": "2023-06-27",
+                                           "text": "Tin giả <script>alert('xss')</script> về Lương Tam Quang và "
+                                                   "Thạch Hảo Dũng hội kiến tại Bắc Kinh tối 26/6."})
+    story = r.json()["articles"][0]["story"]
+    page = client.get(f"/stories/{story}").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_concurrent_posts_and_gets_keep_the_store_consistent(seeded, mds_rows):
+    app = create_app(seeded, token="")
+    rows = mds_rows[:60]
+    errors = []
+
+    def worker(k):
+        c = TestClient(app)
+        try:
+            for row in rows[k::20]:
+                assert c.post("/api/articles", json=row).status_code in (200, 201)
+                assert c.get("/api/stories").status_code == 200
+        except Exception as e:  # collected and re-raised in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert seeded.store.count_articles() == 62
+    assert seeded.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    members = seeded.store.db.execute("SELECT count(*) FROM story_members").fetchone()[0]
+    assert members == 62

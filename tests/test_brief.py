@@ -1,0 +1,133 @@
+import json
+from dataclasses import replace
+
+import pytest
+
+from newsfuse.brief import BriefError, make_brief, to_html, to_markdown
+from newsfuse.config import BriefConfig
+from newsfuse.evaluation import syllables
+from newsfuse.ingest import article_from_json, build_article
+
+
+@pytest.fixture()
+def seed_articles(seed_texts):
+    a000 = build_article(seed_texts["000"], origin="000", id="000")
+    a004 = build_article(seed_texts["004"], origin="004", id="004")
+    return a000, a004
+
+
+class Seeds:
+    """The seeds' brief and a way to read what a citation points at."""
+
+    def __init__(self, articles):
+        self.by_id = {a.id: a for a in articles}
+        self.brief = make_brief("story", list(articles))
+
+    def cited(self, c):
+        return self.by_id[c.article_id].text[c.start:c.end]
+
+    def facts_with(self, phrase):
+        return [f for f in self.brief.facts if any(phrase in self.cited(c) for c in f.citations)]
+
+
+@pytest.fixture()
+def seeds(seed_articles):
+    return Seeds(seed_articles)
+
+
+def test_shared_facts_cite_both_outlets(seeds):
+    shared = [f for f in seeds.brief.facts if f.kind == "shared"]
+    assert len(shared) >= 3
+    for f in shared:
+        assert {c.article_id for c in f.citations} == {"000", "004"}
+    # The paraphrase pair of the issue aligns: "Tối 26/6, Thượng tướng ..." with "Trước đó, Thứ trưởng ...".
+    meeting = seeds.facts_with("Tối 26/6, Thượng tướng Lương Tam Quang")
+    assert len(meeting) == 1 and meeting[0].kind == "shared"
+    assert any("Thạch Hảo Dũng" in seeds.cited(c) for c in meeting[0].citations if c.article_id == "004")
+
+
+def test_only_one_facts_of_each_seed(seeds):
+    for phrase in ["Tại cuộc hội đàm với Thứ trưởng Bộ Tư pháp Trung Quốc", "Hai bên thống nhất đẩy nhanh tiến độ đàm phán"]:
+        found = seeds.facts_with(phrase)
+        assert found and all(f.kind == "only-one" and f.outlets == ["TPO"] for f in found), phrase
+    for phrase in ["Trong năm 2022 Bộ Công an Việt Nam đã bắt, bàn giao", "đã tổ chức 10 cuộc hội đàm"]:
+        found = seeds.facts_with(phrase)
+        assert found and all(f.kind == "only-one" and f.outlets == ["article:000"] for f in found), phrase
+
+
+def test_every_summary_sentence_is_cited_with_offsets_that_hold_it(seeds):
+    assert seeds.brief.summary
+    for s in seeds.brief.summary:
+        assert s.citations
+        assert s.text in [seeds.cited(c) for c in s.citations]
+    words = sum(len(syllables(s.text)) for s in seeds.brief.summary)
+    assert words <= 180
+
+
+def test_conflicting_figures_are_flagged(seed_articles):
+    a000, a004 = seed_articles
+    other = build_article(a000.text.replace("10 cuộc hội đàm", "12 cuộc hội đàm"), origin="vnx", id="vnx",
+                          source="vnexpress.net")
+    brief = make_brief("s", [a000, other])
+    conflicts = [f for f in brief.facts if f.kind == "conflict"]
+    assert len(conflicts) == 1
+    assert "10 cuộc" in conflicts[0].conflicts[0] and "12 cuộc" in conflicts[0].conflicts[0]
+
+
+def test_one_article_story_summarises_its_lead(seed_articles):
+    brief = make_brief("s", [seed_articles[1]], config=BriefConfig(words=60))
+    assert brief.facts == []
+    assert brief.summary[0].text == seed_articles[1].sentences[0].text
+    assert any("one article" in n for n in brief.notes)
+
+
+def test_budget_smaller_than_any_sentence_is_a_clear_error(seed_articles):
+    with pytest.raises(BriefError, match="smaller than the shortest sentence"):
+        make_brief("s", list(seed_articles), config=BriefConfig(words=3))
+
+
+def test_near_identical_copies_are_collapsed(seed_articles):
+    from newsfuse.copies import find_copy_groups
+
+    a000, a004 = seed_articles
+    copies = [build_article(a004.text + f" Bản tin số {k} của hệ thống.", origin=f"c{k}", id=f"c{k}",
+                            source=f"site{k}.vn", published="2023-06-28") for k in range(200)]
+    arts = [a000, replace(a004, published="2023-06-27")] + copies
+    groups = find_copy_groups(arts)
+    brief = make_brief("s", arts, groups)
+    assert any("200 copies" in n for n in brief.notes)
+    assert all(len({c.article_id for c in f.citations}) <= 2 for f in brief.facts)
+
+
+def test_two_languages_are_aligned_apart(seed_articles):
+    english = build_article("Vietnam and China agreed to step up police cooperation against cross-border crime. "
+                            "Deputy Minister Luong Tam Quang met Chinese officials on June 26.", origin="en", id="en",
+                            source="reuters.com")
+    brief = make_brief("s", [*seed_articles, english])
+    assert any("2 languages" in n for n in brief.notes)
+    for f in brief.facts:
+        langs = {c.article_id == "en" for c in f.citations}
+        assert len(langs) == 1
+
+
+def test_renderings(seeds):
+    seed_brief = seeds.brief
+    md = to_markdown(seed_brief)
+    assert "## Summary" in md and "[1]" in md and "## Sources" in md
+    page = to_html(seed_brief)
+    assert page.startswith("<!doctype html>") and "Lương Tam Quang" in page
+    data = json.loads(json.dumps(seed_brief.to_dict(), ensure_ascii=False))
+    assert data["summary"][0]["citations"][0]["end"] > data["summary"][0]["citations"][0]["start"]
+
+
+def test_summary_beats_nothing_on_a_real_cluster(mds_rows, mds_clusters):
+    from newsfuse.evaluation import rouge
+
+    cluster = mds_clusters[0]
+    arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == cluster["cluster_id"]]
+    brief = make_brief(cluster["cluster_id"], arts)
+    text = " ".join(s.text for s in brief.summary)
+    scores = rouge(text, cluster["summaries"])
+    # An unrelated cluster's summary shares little with these references.
+    other = " ".join(mds_clusters[50]["summaries"][:1])
+    assert scores["rouge2"] > rouge(other, cluster["summaries"])["rouge2"] + 0.1

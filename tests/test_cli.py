@@ -1,0 +1,99 @@
+import json
+import sqlite3
+
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+from newsfuse.evaluation import syllables
+from newsfuse.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+from conftest import write_jsonl
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_demo_prints_what_it_stored_and_the_brief(tmp_path):
+    r = run("demo", "--db", tmp_path / "demo.db")
+    assert r.exit_code == 0, r.output
+    assert "2 added" in r.output
+    assert "outlet=TPO  date=2023-06" in r.output and "author=Hoàng Thùy" in r.output
+    assert "stories: 1" in r.output and "## Summary" in r.output and "[2]" in r.output
+
+
+def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
+    db = tmp_path / "n.db"
+    r = run("ingest", "-q", "--db", db, seeds_dir)
+    assert r.exit_code == 0 and "2 added" in r.output
+    bad = write_jsonl(tmp_path / "bad.jsonl", [mds_rows[0], {"id": "z"}])
+    r = run("ingest", "-q", "--db", db, bad)
+    assert r.exit_code == 1 and "1 added" in r.output and "bad.jsonl:2: no 'text' field" in r.output
+    rows = [json.loads(line) for line in run("articles", "--db", db, "--json").output.splitlines()]
+    assert len(rows) == 3
+    assert [r["source"] for r in rows if r["source"] == "TPO"] == ["TPO"]
+    assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1
+    tpo = next(r for r in rows if r["source"] == "TPO")["id"]
+    shown = run("show", tpo, "--db", db).output
+    assert "2023-06" in shown and "[0:" in shown
+    found = run("search", "hoà bình", "--db", db, "--json").output.splitlines()
+    assert found and "hòa bình" in json.loads(found[0])["snippet"]
+    stories = [json.loads(line) for line in run("stories", "--db", db, "--json").output.splitlines()]
+    seeds_story = next(s for s in stories if s["size"] == 2)
+    for fmt, marker in [("md", "## Summary"), ("json", '"summary"'), ("html", "<!doctype html>")]:
+        out = run("brief", seeds_story["id"], "--db", db, "--format", fmt)
+        assert out.exit_code == 0 and marker in out.output
+    assert run("brief", seeds_story["id"], "--db", db, "--words", "2").exit_code == 2
+    assert run("brief", "nope", "--db", db).exit_code == 1
+    assert "Lương Tam Quang" in run("entities", seeds_story["id"], "--db", db).output
+    assert "2023-06-26" in run("timeline", seeds_story["id"], "--db", db).output
+    by_entity = run("stories", "--db", db, "--json", "--entity", "Lương Tam Quang").output.splitlines()
+    assert [json.loads(line)["id"] for line in by_entity] == [seeds_story["id"]]
+
+
+def test_stateless_cluster_and_summarize(tmp_path, mds_subset):
+    src = write_jsonl(tmp_path / "in.jsonl", mds_subset[:30])
+    out = tmp_path / "stories.jsonl"
+    r = run("cluster", src, "--out", out)
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {line["id"] for line in lines} == {row["id"] for row in mds_subset[:30]}
+    summaries = tmp_path / "summaries.jsonl"
+    r = run("summarize", src, "--out", summaries, "--group-by", "cluster_id", "--words", "120")
+    assert r.exit_code == 0, r.output
+    got = [json.loads(line) for line in summaries.read_text().splitlines()]
+    assert {g["cluster_id"] for g in got} == {row["cluster_id"] for row in mds_subset[:30]}
+    ids = {row["id"] for row in mds_subset[:30]}
+    for g in got:
+        assert g["summary"] and all(set(s["sources"]) <= ids and s["sources"] for s in g["summary"])
+        assert sum(len(syllables(s["text"])) for s in g["summary"]) <= 120
+
+
+def test_store_migrates_forward_and_keeps_data(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute("INSERT INTO articles(id, content_hash, title, language, text, origin, captions, extra)"
+               " VALUES ('a', 'h', 't', 'vi', 'Một câu.', 'x', '[]', '{}')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.get_article("a").text == "Một câu."
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("hello", encoding="utf-8")
+    r = run("articles", "--db", path)
+    assert r.exit_code == 2 and f"{path}: not a newsfuse database" in r.output
+
+
+def test_db_from_environment(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setenv("NEWSFUSE_DB", str(tmp_path / "env.db"))
+    assert run("ingest", "-q", seeds_dir).exit_code == 0
+    assert (tmp_path / "env.db").exists()

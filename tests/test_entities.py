@@ -1,0 +1,85 @@
+from newsfuse.align import align
+from newsfuse.entities import find_entities
+from newsfuse.ingest import build_article
+from newsfuse.timeline import resolve, story_timeline
+
+
+def seed_articles(seed_texts, date_000=None):
+    return [build_article(seed_texts["000"], origin="000", id="000", published=date_000),
+            build_article(seed_texts["004"], origin="004", id="004")]
+
+
+def by_name(entities):
+    return {e.name: e for e in entities}
+
+
+def test_officials_are_found_and_merged_across_both_articles_with_roles(seed_texts):
+    found = by_name(find_entities(seed_articles(seed_texts)))
+    for name in ["Lương Tam Quang", "Thạch Hảo Dũng", "Hứa Cam Lộ", "Vương Chấn Giang", "Phạm Minh Chính"]:
+        assert name in found and found[name].type == "PER", name
+    for name in ["Lương Tam Quang", "Thạch Hảo Dũng", "Hứa Cam Lộ", "Phạm Minh Chính"]:
+        assert {m.article_id for m in found[name].mentions} == {"000", "004"}, name
+    roles = found["Lương Tam Quang"].roles
+    assert "Thượng tướng" in roles and "Thứ trưởng Bộ Công an" in roles
+    assert any("Bộ Tư pháp Trung Quốc" in r for r in found["Vương Chấn Giang"].roles)
+
+
+def test_organisations_and_places_of_the_seeds(seed_texts):
+    found = find_entities(seed_articles(seed_texts))
+    orgs = {e.name for e in found if e.type == "ORG"}
+    places = {e.name for e in found if e.type == "LOC"}
+    assert {"Bộ Công an", "Bộ An ninh quốc gia Trung Quốc", "Bộ Tư pháp Trung Quốc"} <= orgs
+    assert {"Quảng Tây", "Vân Nam", "Trung Quốc", "Việt Nam"} <= places
+    # A person's name never ends up inside an organisation.
+    assert not any("Lương Tam Quang" in o or "Thạch Hảo Dũng" in o for o in orgs)
+
+
+def test_tone_mark_variants_merge(seed_texts):
+    arts = seed_articles(seed_texts)
+    variant = build_article("Ông Lương Tam Quang gặp đại diện Bộ Công an tại tỉnh Quảng Tây sáng nay. "
+                            "Hai bên bàn về hoà bình và hợp tác.", origin="v", id="v", source="vtv.vn")
+    found = by_name(find_entities(arts + [variant]))
+    assert "vtv.vn" in found["Lương Tam Quang"].outlets
+
+
+def test_dates_resolve_against_the_article_date():
+    got = {t.text: t.value for t in resolve("Tối 26/6, hai bên hội kiến; từ ngày 25-27/6 có hội đàm; "
+                                             "thỏa thuận ký tháng 2/2021; trong năm 2022; hôm qua.", "2023-06-28")}
+    assert got["Tối 26/6"] == "2023-06-26"
+    assert got["từ ngày 25-27/6"] == "2023-06-25/2023-06-27"
+    assert got["tháng 2/2021"] == "2021-02"
+    assert got["năm 2022"] == "2022"
+    assert got["hôm qua"] == "2023-06-27"
+
+
+def test_impossible_and_unanchored_dates_stay_unresolved_with_a_reason():
+    bad = resolve("Hạn chót là ngày 31/2.", "2023-06-28")[0]
+    assert bad.value is None and bad.reason == "no such date"
+    rel = resolve("Sáng nay đoàn rời Hà Nội.", None)[0]
+    assert rel.value is None and "no date" in rel.reason
+    month_only = resolve("Hôm qua đoàn đến.", "2023-06")[0]
+    assert month_only.value is None and "month" in month_only.reason
+    assert resolve("Không có ngày tháng nào ở đây.", "2023-06-28") == []
+
+
+def test_undated_article_takes_the_story_date_and_timeline_orders_meetings(seeded):
+    story = seeded.stories()[0]
+    timeline = seeded.timeline(story.id)
+    dates = [ev.date for ev in timeline]
+    assert dates == sorted(dates)
+    meeting_26 = next(ev for ev in timeline if "Tối 26/6" in ev.text or ev.date == "2023-06-26")
+    talks_27 = next(ev for ev in timeline if ev.date == "2023-06-27")
+    assert meeting_26.date == "2023-06-26"
+    assert "Bộ Tư pháp" in talks_27.text
+    assert timeline.index(meeting_26) < timeline.index(talks_27)
+
+
+def test_stories_can_be_found_by_entity(seeded):
+    assert [s.size for s in seeded.stories(entity="Lương Tam Quang")] == [2]
+    assert seeded.stories(entity="Vladimir Putin") == []
+
+
+def test_text_without_entities(seed_texts):
+    a = build_article("hôm nay trời mưa nhỏ và gió nhẹ ở khắp nơi, không có gì đặc biệt xảy ra.", origin="x")
+    assert find_entities([a]) == []
+    assert story_timeline([a], align([a])) == []
