@@ -25,6 +25,7 @@ class IngestConfig:
     # One article larger than this is not news but a dump; JSONL/feeds are read line by line.
     max_article_bytes: int = 5 * 1024 * 1024
     encoding: str | None = None  # force a text encoding (e.g. "cp1258"); None = UTF-8/UTF-16 with BOM
+    workers: int = 0  # processes that parse big JSONL files; 0 = one per core
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -272,27 +273,62 @@ def article_from_json(obj: Any, origin: str) -> Article:
     )
 
 
+def _parse_jsonl_line(origin: str, raw: bytes, config: IngestConfig) -> Article | Rejection:
+    if len(raw) > config.max_article_bytes:
+        return Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
+    try:
+        return article_from_json(json.loads(decode(raw, origin, config.encoding)), origin)
+    except json.JSONDecodeError as e:
+        return Rejection(origin, f"not JSON ({e.msg} at column {e.colno})")
+    except IngestError as e:
+        return Rejection(origin, str(e))
+
+
+def _parse_jsonl_chunk(chunk: list[tuple[str, bytes]], config: IngestConfig) -> list[Article | Rejection]:
+    return [_parse_jsonl_line(origin, raw, config) for origin, raw in chunk]
+
+
+_CHUNK_LINES = 256
+_PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
 def read_jsonl(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
-    with path.open("rb") as fh:
-        first = fh.read(4)
-        if not first.strip():
-            raise IngestError("empty file")
-        fh.seek(0)
-        for n, raw in enumerate(fh, 1):
-            origin = f"{path}:{n}"
-            if not raw.strip():
-                continue
-            if len(raw) > config.max_article_bytes:
-                yield Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
-                continue
-            try:
-                line = decode(raw, origin, config.encoding)
-                obj = json.loads(line)
-                yield article_from_json(obj, origin)
-            except json.JSONDecodeError as e:
-                yield Rejection(origin, f"not JSON ({e.msg} at column {e.colno})")
-            except IngestError as e:
-                yield Rejection(origin, str(e))
+    """Articles of a JSONL file in file order; big files are parsed by `config.workers` processes."""
+    def chunks() -> Iterator[list[tuple[str, bytes]]]:
+        chunk: list[tuple[str, bytes]] = []
+        with path.open("rb") as fh:
+            for n, raw in enumerate(fh, 1):
+                if raw.strip():
+                    chunk.append((f"{path}:{n}", raw))
+                    if len(chunk) == _CHUNK_LINES:
+                        yield chunk
+                        chunk = []
+        if chunk:
+            yield chunk
+
+    workers = config.workers or os.cpu_count() or 1
+    seen_any = False
+    if workers > 1 and path.stat().st_size >= _PARALLEL_FROM_BYTES:
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque = deque()
+            for chunk in chunks():
+                pending.append(pool.submit(_parse_jsonl_chunk, chunk, config))
+                if len(pending) > 2 * workers:  # bounded read-ahead keeps memory flat
+                    seen_any = True
+                    yield from pending.popleft().result()
+            while pending:
+                seen_any = True
+                yield from pending.popleft().result()
+    else:
+        for chunk in chunks():
+            seen_any = True
+            yield from _parse_jsonl_chunk(chunk, config)
+    if not seen_any:
+        raise IngestError("empty file")
 
 
 def read_json(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:

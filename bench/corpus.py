@@ -1,0 +1,76 @@
+"""Inputs for the benchmarks: the shared VietnameseMDS corpus, and copies of it scaled up by perturbing."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MDS = ROOT.parent / "shared" / "data" / "vietnamese-mds"
+SEEDS = ROOT.parent / "shared" / "data" / "seeds"
+
+
+def require_shared() -> None:
+    if not (MDS / "articles.jsonl").exists():
+        sys.exit(f"skipped: {MDS} is absent (the shared data lives in ../shared next to the project)")
+
+
+def rows() -> list[dict]:
+    require_shared()
+    return [json.loads(line) for line in (MDS / "articles.jsonl").open(encoding="utf-8")]
+
+
+def clusters() -> list[dict]:
+    require_shared()
+    return [json.loads(line) for line in (MDS / "clusters.jsonl").open(encoding="utf-8")]
+
+
+def perturbed(base: list[dict], n: int, seed: int = 0) -> Iterator[dict]:
+    """`n` articles: round k of the corpus has new ids, dates shifted by 30*k days and its
+    sentences shuffled, so no two rounds are byte-identical (copies of a round are near-copies)."""
+    rng = random.Random(seed)
+    k = 0
+    produced = 0
+    while produced < n:
+        for r in base:
+            if produced >= n:
+                return
+            if k == 0:
+                yield r
+            else:
+                sentences = r["text"].split(" . ")
+                rng.shuffle(sentences)
+                date = datetime.fromisoformat(r["date"]) + timedelta(days=30 * k)
+                yield r | {"id": f"{r['id']}-{k}", "cluster_id": f"{r['cluster_id']}-{k}",
+                           "date": date.strftime("%Y-%m-%dT%H:%M"), "text": " . ".join(sentences)}
+            produced += 1
+        k += 1
+
+
+def write_jsonl(path: Path, items) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def machine() -> str:
+    import os
+
+    return (f"{datetime.now():%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its largest child."""
+    import resource
+
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
