@@ -31,8 +31,9 @@ def clusters() -> list[dict]:
 
 
 def perturbed(base: list[dict], n: int, seed: int = 0) -> Iterator[dict]:
-    """`n` articles: round k of the corpus has new ids, dates shifted by 30*k days and its
-    sentences shuffled, so no two rounds are byte-identical (copies of a round are near-copies)."""
+    """`n` articles: round k of the corpus has new ids, dates shifted by 200*k days (beyond the
+    reach of any story, so each round forms its own stories as news of another season would) and
+    its sentences shuffled, so no two rounds are byte-identical (they are near-copies)."""
     rng = random.Random(seed)
     k = 0
     produced = 0
@@ -45,7 +46,7 @@ def perturbed(base: list[dict], n: int, seed: int = 0) -> Iterator[dict]:
             else:
                 sentences = r["text"].split(" . ")
                 rng.shuffle(sentences)
-                date = datetime.fromisoformat(r["date"]) + timedelta(days=30 * k)
+                date = datetime.fromisoformat(r["date"]) + timedelta(days=200 * k)
                 yield r | {"id": f"{r['id']}-{k}", "cluster_id": f"{r['cluster_id']}-{k}",
                            "date": date.strftime("%Y-%m-%dT%H:%M"), "text": " . ".join(sentences)}
             produced += 1

@@ -42,7 +42,9 @@ class StoryConfig:
     max_gap_days: float = 150.0  # ... and no story is joined across a bigger one
     top_terms: int = 24  # terms of an article used to look up candidate stories
     centroid_terms: int = 64  # terms of a story kept in the candidate index
-    max_postings: int = 2000  # stories kept per index term (most recent first)
+    max_postings: int = 2000  # stories kept per index term
+    recent_per_term: int = 64  # of those, the most recent ones looked at for a new article
+    max_candidates: int = 24  # stories compared in full with a new article (most shared terms first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import heapq
 import math
 import re
 from collections import Counter, deque
+from itertools import islice
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,19 +34,17 @@ _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÀ-ỸĐ][^\W\d_]*(?:\s+[A-ZÀ
 _BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
 
 
-def _terms(text: str, weight: float, into: Counter) -> None:
-    for t in TOKEN.findall(fold(text))[:_BODY_TOKENS]:
-        into[t] += weight
-
-
 def article_terms(article: Article) -> Counter:
-    """Raw term weights of an article (before IDF)."""
-    c: Counter = Counter()
-    _terms(article.title, 3.0, c)
+    """Raw term weights of an article (before IDF): body syllables once, title syllables three
+    times, lead syllables twice, capitalised runs (names) twice."""
+    head = article.text[:4000]
+    c: Counter = Counter(TOKEN.findall(fold(head))[:_BODY_TOKENS])  # counted in C
+    for t in TOKEN.findall(fold(article.title)):
+        c[t] += 3.0
     if article.lead:
-        _terms(article.lead, 2.0, c)
-    _terms(article.text, 1.0, c)
-    for run in _NAME_RUN.findall(article.text[:4000]):
+        for t in TOKEN.findall(fold(article.lead)):
+            c[t] += 2.0
+    for run in _NAME_RUN.findall(head):
         c["@" + fold(run)] += 2.0
     return c
 
@@ -72,6 +71,7 @@ class _Story:
     first: float | None = None
     last: float | None = None
     members: list[str] = field(default_factory=list)
+    top: set[str] = field(default_factory=set)  # the centroid terms this story is indexed under
 
 
 @dataclass(slots=True)
@@ -98,13 +98,12 @@ class StoryClusterer:
     # ---------------------------------------------------------------- vectors
 
     def vector(self, terms: Counter) -> dict[str, float]:
-        n = max(self.n_docs, 1)
-        vec = {}
-        for t, w in terms.items():
-            # Sublinear tf, smoothed idf (+1 keeps a two-article store from zeroing every shared
-            # term); chosen on the shared corpus with bench/cluster_quality.py.
-            idf = math.log((n + 1) / (self.df.get(t, 0) + 1)) + 1.0
-            vec[t] = (1.0 + math.log(w) if w >= 1 else w) * idf
+        # Sublinear tf, smoothed idf (+1 keeps a two-article store from zeroing every shared
+        # term); chosen on the shared corpus with bench/cluster_quality.py.
+        log_n = math.log(max(self.n_docs, 1) + 1) + 1.0
+        get_df = self.df.get
+        log = math.log
+        vec = {t: (1.0 + log(w) if w >= 1 else w) * (log_n - log(get_df(t, 0) + 1)) for t, w in terms.items()}
         # Keep the terms that carry the article; the rest only cost time.
         if len(vec) > 300:
             vec = dict(heapq.nlargest(300, vec.items(), key=lambda kv: kv[1]))
@@ -141,7 +140,8 @@ class StoryClusterer:
             if decay == 0.0:
                 continue
             cen = story.centroid
-            dot = sum(w * cen.get(t, 0.0) for t, w in vec.items())
+            # Sum over shared terms only: the set intersection runs in C.
+            dot = sum(vec[t] * cen[t] for t in vec.keys() & cen.keys())
             # Mean similarity to the members (average link): a story that has drifted wide
             # attracts less, which stops chains of topics from merging.
             sim = dot / story.size * decay
@@ -168,17 +168,21 @@ class StoryClusterer:
             story = self.stories[story_id] = _Story(story_id, {})
         self._join(story, article.id, self.vector(terms), _days(article.published))
 
-    def _candidates(self, vec: dict[str, float]) -> set[str]:
+    def _candidates(self, vec: dict[str, float]) -> list[str]:
+        """Stories that weigh the article's strongest terms, most shared terms first. Only the most
+        recent stories of each term are looked at and only the best few are compared, so the cost of
+        an article stays flat however many stories exist."""
         top = heapq.nlargest(self.config.top_terms, vec.items(), key=lambda kv: kv[1])
-        found: set[str] = set()
+        votes: Counter = Counter()
+        recent = self.config.recent_per_term
         for t, _ in top:
             postings = self.index.get(t)
             if postings:
-                found.update(postings)
-        return found
+                votes.update(islice(reversed(postings), recent))
+        return [sid for sid, _ in votes.most_common(self.config.max_candidates)]
 
     def _join(self, story: _Story, article_id: str, vec: dict[str, float], day: float | None) -> None:
-        old_top = set(self._top(story))
+        old_top = story.top
         cen = story.centroid
         for t, w in vec.items():
             cen[t] = cen.get(t, 0.0) + w
@@ -191,13 +195,10 @@ class StoryClusterer:
             story.first = day if story.first is None else min(story.first, day)
             story.last = day if story.last is None else max(story.last, day)
         self.story_of[article_id] = story.id
-        for t in set(self._top(story)) - old_top:
+        story.top = {t for t, _ in heapq.nlargest(self.config.centroid_terms, cen.items(), key=lambda kv: kv[1])}
+        for t in story.top - old_top:
             postings = self.index.setdefault(t, deque(maxlen=self.config.max_postings))
             postings.append(story.id)
-
-    def _top(self, story: _Story) -> list[str]:
-        return [t for t, _ in heapq.nlargest(self.config.centroid_terms, story.centroid.items(),
-                                             key=lambda kv: kv[1])]
 
 
 def document_frequencies(articles: Iterable[Article]) -> tuple[Counter, int]:

@@ -1,0 +1,156 @@
+"""Copy detection and stream clustering speed on >=100k articles (the shared corpus scaled up by
+perturbing: ids changed, dates shifted, sentences shuffled), with memory at each quarter.
+
+Baselines in the same run: copy detection with joined 3-gram strings hashed by datasketch's
+default SHA-1 (newsfuse hashes each syllable once with xxhash and combines them in numpy), and stream clustering by scanning every story instead of the candidate index (on the
+first 5,000 articles only: it grows quadratically). Also: 5,000 articles of one story vs 5,000 of
+different stories, to show a huge story costs no more per article.
+
+    python bench/cluster_speed.py [--n 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import corpus  # noqa: E402
+
+from newsfuse.config import CopyConfig, StoryConfig  # noqa: E402
+from newsfuse.copies import CopyDetector  # noqa: E402
+from newsfuse.ingest import article_from_json  # noqa: E402
+from newsfuse.stories import StoryClusterer  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class ScanClusterer(StoryClusterer):
+    """The baseline: compare each article with every story."""
+
+    def _candidates(self, vec):
+        return set(self.stories)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    args = ap.parse_args()
+    print(f"# bench/cluster_speed.py — {corpus.machine()}")
+    t = time.perf_counter()
+    rows = list(corpus.perturbed(corpus.rows(), args.n))
+    articles = [article_from_json(r, r["id"]) for r in rows]
+    del rows
+    articles.sort(key=lambda a: a.published or "")
+    print(f"# {len(articles)} articles prepared in {time.perf_counter() - t:.0f} s; RSS {rss_mb():.0f} MB")
+
+    # ---- copy detection
+    import xxhash  # noqa: F401
+    from datasketch import MinHash
+
+    base_n = 5000
+    sha = CopyDetector(CopyConfig())
+    sha._template = MinHash(num_perm=sha.config.num_perm)  # default hash: SHA-1
+    orig_sig = CopyDetector.signature
+
+    def sha_signature(self, text):
+        # The textbook way: each syllable 3-gram joined, encoded and hashed with SHA-1.
+        from newsfuse.text import tokens
+
+        toks = tokens(text)
+        grams = {" ".join(toks[i:i + 3]).encode() for i in range(max(len(toks) - 2, 1))}
+        m = MinHash(num_perm=self.config.num_perm, permutations=self._template.permutations,
+                    scheme=self._template.scheme)
+        m.update_batch(list(grams))
+        return m
+
+    CopyDetector.signature = sha_signature
+    t = time.perf_counter()
+    for a in articles[:base_n]:
+        sha.add(a.id, a.text, a.published)
+    sha_rate = base_n / (time.perf_counter() - t)
+    CopyDetector.signature = orig_sig
+    del sha
+
+    det = CopyDetector(CopyConfig())
+    marks = {len(articles) * q // 4 for q in (1, 2, 3, 4)}
+    start_rss = rss_mb()
+    t = time.perf_counter()
+    found = 0
+    rss_at = []
+    quarter = len(articles) // 4
+    for q in range(4):
+        part = articles[q * quarter: (q + 1) * quarter if q < 3 else len(articles)]
+        found += sum(bool(f) for f in det.add_many([(a.id, a.text, a.published) for a in part]))
+        rss_at.append(((q + 1) * quarter, rss_mb() - start_rss))
+    copy_rate = len(articles) / (time.perf_counter() - t)
+    print("\n## copy detection (MinHash 128 + LSH)")
+    print(f"{'method':<34} {'articles':>9} {'articles/s':>11}")
+    print(f"{'string 3-grams + SHA-1 (baseline)':<34} {base_n:>9} {sha_rate:>11.0f}")
+    print(f"{'newsfuse (xxhash, 2 processes)':<34} {len(articles):>9} {copy_rate:>11.0f}   {copy_rate / sha_rate:.2f}x baseline")
+    print(f"articles with a copy found: {found}; index memory growth (MB) at " +
+          ", ".join(f"{k}: {m:.0f}" for k, m in rss_at))
+    del det
+
+    # ---- stream clustering
+    config = StoryConfig()
+    scan = ScanClusterer(config)
+    t = time.perf_counter()
+    for a in articles[:base_n]:
+        scan.add(a)
+    scan_rate = base_n / (time.perf_counter() - t)
+    del scan
+
+    stream = StoryClusterer(config)
+    start_rss = rss_mb()
+    rss_at = []
+    rates = []
+    t = last = time.perf_counter()
+    for k, a in enumerate(articles, 1):
+        stream.add(a)
+        if k in marks:
+            now = time.perf_counter()
+            rates.append((k, (len(articles) // 4) / (now - last)))
+            last = now
+            rss_at.append((k, rss_mb() - start_rss))
+    stream_rate = len(articles) / (time.perf_counter() - t)
+    print("\n## stream clustering")
+    print(f"{'method':<34} {'articles':>9} {'articles/s':>11}")
+    print(f"{'scan every story (baseline)':<34} {base_n:>9} {scan_rate:>11.0f}")
+    print(f"{'newsfuse (candidate index)':<34} {len(articles):>9} {stream_rate:>11.0f}   "
+          f"{stream_rate / scan_rate:.2f}x baseline")
+    print(f"stories: {len(stream.stories)}; articles/s per quarter: " +
+          ", ".join(f"{r:.0f}" for _, r in rates))
+    print("state memory growth (MB) at " + ", ".join(f"{k}: {m:.0f}" for k, m in rss_at))
+
+    # ---- one huge story vs many small ones
+    seed = articles[0]
+    same = [article_from_json({"id": f"big-{k}", "date": seed.published, "title": seed.title,
+                               "text": seed.text + f" Cập nhật lần {k}."}, "big") for k in range(5000)]
+    big = StoryClusterer(config)
+    t = time.perf_counter()
+    for a in same:
+        big.add(a)
+    big_rate = len(same) / (time.perf_counter() - t)
+    sizes = sorted((s.size for s in big.stories.values()), reverse=True)
+    small = StoryClusterer(config)
+    t = time.perf_counter()
+    for a in articles[:5000]:
+        small.add(a)
+    small_rate = 5000 / (time.perf_counter() - t)
+    print(f"\n## 5,000 articles of one story: {big_rate:.0f} articles/s (largest story {sizes[0]}); "
+          f"5,000 ordinary articles: {small_rate:.0f} articles/s")
+    _ = math
+
+
+if __name__ == "__main__":
+    main()
