@@ -90,9 +90,11 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
     best: dict[tuple[int, int], tuple[float, int]] = {}  # (sentence, other article) -> (sim, sentence)
     for lo in range(0, len(items), _CHUNK):
         block = (X[lo:lo + _CHUNK] @ X.T).tocoo()
-        for i, j, v in zip(block.row + lo, block.col, block.data):
-            if art_of[i] == art_of[j] or lang_of[i] != lang_of[j] or v < config.align_threshold * 0.6:
-                continue
+        rows, cols = block.row + lo, block.col
+        # Most pairs fail here, in numpy; only the plausible ones reach the Python loop.
+        keep = (block.data >= config.align_threshold * 0.6) & (art_of[rows] != art_of[cols]) & \
+            (lang_of[rows] == lang_of[cols])
+        for i, j, v in zip(rows[keep], cols[keep], block.data[keep]):
             shared = anchors[i] & anchors[j]
             sim = v + 0.08 * min(len(shared), 3)
             if sim < config.align_threshold:

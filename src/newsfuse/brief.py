@@ -37,6 +37,9 @@ def collapse_copies(articles: Sequence[Article], groups: Sequence[CopyGroup]) ->
     return kept, notes
 
 
+_POOL = 300
+
+
 @dataclass(slots=True)
 class _Candidate:
     row: int  # index into alignment.sentences
@@ -74,35 +77,42 @@ def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefCo
         support = len(facts[it.fact].outlets) / n_outlets
         position = 1.0 / (1.0 + it.sentence.index)
         too_short = 0.5 if n < 8 else 1.0  # fragments and bylines read badly in a summary
-        candidates.append(_Candidate(row, (0.45 * support + 0.35 * centrality[row] + 0.45 * position) * too_short, n))
+        score = config.w_support * support + config.w_centrality * centrality[row] + config.w_position * position
+        candidates.append(_Candidate(row, score * too_short, n))
 
-    chosen: list[_Candidate] = []
+    # MMR over the best few hundred candidates: the tail of a big story never wins, and a dense
+    # similarity matrix of a bounded pool keeps selection fast and linear in the story's size.
+    pool = sorted(candidates, key=lambda c: -c.score)[:_POOL]
+    rows = [c.row for c in pool]
+    sim = (X[rows] @ X[rows].T).toarray()
+    chosen: list[int] = []  # indexes into pool
     chosen_facts: set[int] = set()
     used = 0
-    pool = sorted(candidates, key=lambda c: -c.score)
-    while pool:
+    available = set(range(len(pool)))
+    while available:
         best, best_value = None, -1e9
-        for c in pool:
-            if used + c.length > config.words or items[c.row].fact in chosen_facts:
+        for k in available:
+            c = pool[k]
+            if used + c.length > config.words or (config.one_per_fact and items[c.row].fact in chosen_facts):
                 continue
-            redundancy = max((float(X[c.row].multiply(X[s.row]).sum()) for s in chosen), default=0.0)
+            redundancy = max((sim[k, j] for j in chosen), default=0.0)
             value = (1 - config.redundancy) * c.score - config.redundancy * redundancy
             if value > best_value:
-                best, best_value = c, value
+                best, best_value = k, value
         if best is None:
             break
         chosen.append(best)
-        chosen_facts.add(items[best.row].fact)
-        used += best.length
-        pool.remove(best)
-        pool = pool[:200]  # the tail of a big story never wins; keep selection linear
+        available.discard(best)
+        chosen_facts.add(items[pool[best].row].fact)
+        used += pool[best].length
 
     def order(c: _Candidate) -> tuple[str, str, int]:
         it = items[c.row]
         return (it.article.published or "\uffff", it.article.id, it.sentence.index)
 
+    picked = [pool[k] for k in chosen]
     return [SummarySentence(items[c.row].sentence.text, items[c.row].fact, facts[items[c.row].fact].citations)
-            for c in sorted(chosen, key=order)]
+            for c in sorted(picked, key=order)]
 
 
 def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[CopyGroup] = (),

@@ -59,6 +59,28 @@ LOCATIONS = set(
 )
 LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "huyện", "xã", "quận", "thủ đô", "nước", "vùng", "thị xã")
 _LOC_FOLD = {fold(x.strip()): x.strip() for x in LOCATIONS}
+_LOC_NAMES = set(_LOC_FOLD.values())
+_CUES = {fold(c) for c in LOCATION_CUES}
+
+
+def _phrase_table(phrases: list[str]) -> dict[str, list[list[str]]]:
+    """first word -> the phrases starting with it, longest first: one dict lookup per word."""
+    table: dict[str, list[list[str]]] = {}
+    for p in sorted(phrases, key=lambda x: -len(x.split())):
+        words = p.split()
+        table.setdefault(words[0], []).append(words)
+    return table
+
+
+_ROLE_TABLE = _phrase_table(ROLES)
+_ORG_TABLE = _phrase_table(ORG_HEADS)
+
+
+def _match(table: dict[str, list[list[str]]], words: list[str], i: int) -> list[str] | None:
+    for phrase in table.get(words[i], ()):
+        if words[i:i + len(phrase)] == phrase:
+            return phrase
+    return None
 
 _WORD = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
 
@@ -113,37 +135,30 @@ def _sentence_entities(text: str, known_people: set[str]):
     role_age = 99
     while i < len(words):
         w = words[i]
-        # Role words (longest first).
-        matched_role = None
-        for r in sorted(ROLES, key=len, reverse=True):
-            rw = r.split()
-            if words[i:i + len(rw)] == rw:
-                matched_role = r
-                break
-        if matched_role:
+        role_words = _match(_ROLE_TABLE, words, i)
+        if role_words:
+            matched_role = " ".join(role_words)
             # A role may carry its organisation: `Thứ trưởng Bộ Công an`.
-            j = i + len(matched_role.split())
+            j = i + len(role_words)
             role, role_age = matched_role, 0
             org_end = _org_end(words, j) if j < len(words) else j
             if org_end > j:
-                org = " ".join(words[j:org_end])
-                org_words, places = _strip_trailing_person(words[j:org_end], known_people)
+                org_words, _ = _strip_trailing_person(words[j:org_end], known_people)
                 role = f"{matched_role} {' '.join(org_words)}" if org_words else matched_role
                 if org_words and _is_org(org_words):
                     out.append(("ORG", " ".join(org_words), None))
-                del org, places
-                i = org_end - (len(words[j:org_end]) - len(org_words))
+                i = j + len(org_words)
                 continue
             i = j
             continue
-        if _is_cap(w) and w.isalpha() or w in _LOC_FOLD.values():
+        if _is_cap(w) and w.isalpha() or w in _LOC_NAMES:
             j = i
             while j < len(words) and (_is_cap(words[j]) and (words[j].replace(".", "").isalpha())):
                 j += 1
             run = words[i:j]
             org_end = _org_end(words, i)
             if org_end > i + 1 and _is_org(words[i:org_end]):
-                org_words, rest = _strip_trailing_person(words[i:org_end], known_people)
+                org_words, _ = _strip_trailing_person(words[i:org_end], known_people)
                 out.append(("ORG", " ".join(org_words), None))
                 i = i + len(org_words)
                 continue
@@ -154,7 +169,7 @@ def _sentence_entities(text: str, known_people: set[str]):
             prev = words[i - 1] if i > 0 else ""
             if name and fold(name) in _LOC_FOLD:
                 out.append(("LOC", _LOC_FOLD[fold(name)], None))
-            elif run and fold(prev) in {fold(c) for c in LOCATION_CUES} and len(run) <= 3:
+            elif run and fold(prev) in _CUES and len(run) <= 3:
                 out.append(("LOC", name, None))
             elif run and 2 <= len(run) <= 4 and (role_age <= 8 or fold(name) in known_people):
                 out.append(("PER", name, role))
@@ -171,12 +186,7 @@ def _sentence_entities(text: str, known_people: set[str]):
 
 def _org_end(words: list[str], i: int) -> int:
     """End of an organisation name starting at `i`, or `i` when none starts there."""
-    head = None
-    for h in sorted(ORG_HEADS, key=len, reverse=True):
-        hw = h.split()
-        if words[i:i + len(hw)] == hw:
-            head = hw
-            break
+    head = _match(_ORG_TABLE, words, i)
     if head is None:
         return i
     j = i + len(head)
