@@ -36,8 +36,8 @@ def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
     assert [r["source"] for r in rows if r["source"] == "TPO"] == ["TPO"]
     assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1
     tpo = next(r for r in rows if r["source"] == "TPO")["id"]
-    shown = run("show", tpo, "--db", db).output
-    assert "2023-06" in shown and "[0:" in shown
+    shown = run("show", tpo, "--db", db, "--words").output
+    assert "2023-06" in shown and "[0:" in shown and "Lương Tam Quang |" in shown
     found = run("search", "hoà bình", "--db", db, "--json").output.splitlines()
     assert found and "hòa bình" in json.loads(found[0])["snippet"]
     stories = [json.loads(line) for line in run("stories", "--db", db, "--json").output.splitlines()]

@@ -75,3 +75,11 @@ def test_inline_caption_in_a_flattened_text_is_cut_out(mds_rows):
 def test_language_detection():
     assert detect_language("Lãnh đạo Bộ Công an hai nước đã thống nhất tăng cường trao đổi thông tin.") == "vi"
     assert detect_language("The ministers agreed to step up cooperation against cross-border crime.") == "en"
+
+
+def test_word_segmentation_keeps_names_and_dates_whole(seed_texts):
+    from newsfuse.text import segment_words
+
+    words = segment_words("Tối 26/6, Thượng tướng Lương Tam Quang hội kiến với Thứ trưởng Thạch Hảo Dũng.")
+    assert "Lương Tam Quang" in words and "26/6" in words and "hội kiến" in words
+    assert segment_words("Police cooperation, June 26.", "en") == ["Police", "cooperation", "June", "26"]

@@ -126,8 +126,12 @@ def articles(
 
 
 @app.command()
-def show(article_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
+         words: Annotated[bool, typer.Option("--words", help="Also show each sentence's words "
+                                             "(Vietnamese word segmentation, `|` between words).")] = False) -> None:
     """One article: metadata, then its sentences with character offsets."""
+    from .text import segment_words
+
     nf = _open(db)
     a = nf.article(article_id)
     if a is None:
@@ -143,6 +147,8 @@ def show(article_id: str, db: DbOption = None, as_json: JsonOption = False) -> N
     typer.echo("")
     for s in a.sentences:
         typer.echo(f"{s.index:3d} [{s.start}:{s.end}] {s.text}")
+        if words:
+            typer.echo("    " + " | ".join(segment_words(s.text, a.language)))
 
 
 @app.command()
