@@ -83,3 +83,23 @@ def test_text_without_entities(seed_texts):
     a = build_article("hôm nay trời mưa nhỏ và gió nhẹ ở khắp nơi, không có gì đặc biệt xảy ra.", origin="x")
     assert find_entities([a]) == []
     assert story_timeline([a], align([a])) == []
+
+
+def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
+    """The hand labels of tests/data/entities.jsonl (see its README); bench/entity_quality.py prints
+    the full table. Floors sit below today's scores so a regression fails, not a rounding."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import entity_quality as q
+
+    totals = {t: [0, 0, 0, 0] for t in q.TYPES}
+    dates = [0, 0, 0, 0]
+    for label, arts in q.load_stories():
+        for kind, c in q.score_entities(q.newsfuse_entities(arts), label["entities"]).items():
+            totals[kind] = [x + y for x, y in zip(totals[kind], c)]
+        dates = [x + y for x, y in zip(dates, q.score_dates(label, arts))]
+    f1 = {kind: q.prf(*c)[2] for kind, c in totals.items()}
+    assert f1["PER"] >= 0.88 and f1["LOC"] >= 0.90 and f1["ORG"] >= 0.75, f1
+    assert q.prf(*dates)[2] >= 0.92

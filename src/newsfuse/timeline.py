@@ -19,11 +19,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month", re.compile(r"\btháng\s+(\d{1,2})/(\d{4})\b")),
     ("day", re.compile(r"\b" + _PART + r"(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b(?![.,]\d)")),
     ("month", re.compile(r"\btháng\s+(\d{1,2})\s+năm\s+(\d{4})\b")),
+    ("month_rel", re.compile(r"\btháng\s+(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b")),
     ("year", re.compile(r"\bnăm\s+(\d{4})\b")),
-    ("relative", re.compile(r"\b(hôm qua|tối qua|đêm qua|sáng qua|hôm nay|sáng nay|trưa nay|chiều nay|tối nay|"
-                            r"ngày mai|sáng mai|hôm kia)\b", re.IGNORECASE)),
+    ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])")),
+    ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
+    ("relative", re.compile(r"\b(hôm qua|tối qua|đêm qua|sáng qua|trưa qua|chiều qua|hôm nay|sáng nay|trưa nay|"
+                            r"chiều nay|tối nay|ngày mai|sáng mai|hôm kia)\b", re.IGNORECASE)),
 ]
-_OFFSETS = {"hôm qua": -1, "tối qua": -1, "đêm qua": -1, "sáng qua": -1, "hôm nay": 0, "sáng nay": 0,
+_YEAR_WORDS = {"năm nay": 0, "năm sau": 1, "năm tới": 1, "năm ngoái": -1, "năm trước": -1}
+_MONTH_WORDS = {"tháng trước": -1, "tháng này": 0, "tháng sau": 1, "tháng tới": 1}
+_OFFSETS = {"hôm qua": -1, "tối qua": -1, "đêm qua": -1, "sáng qua": -1, "trưa qua": -1, "chiều qua": -1, "hôm nay": 0, "sáng nay": 0,
             "trưa nay": 0, "chiều nay": 0, "tối nay": 0, "ngày mai": 1, "sáng mai": 1, "hôm kia": -2}
 
 
@@ -78,6 +83,20 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                     value, precision = f"{y:04d}-{mo:02d}", "month"
                 elif kind == "year":
                     value, precision = m.group(1), "year"
+                elif kind in ("month_rel", "month_of_year", "month_shift"):
+                    if ay is None:
+                        reason = "no year: the article has no date"
+                    elif kind == "month_shift":
+                        if am is None:
+                            reason = "the article's date is only known to the year"
+                        else:
+                            k = (ay * 12 + am - 1) + _MONTH_WORDS[m.group(1).lower()]
+                            value, precision = f"{k // 12:04d}-{k % 12 + 1:02d}", "month"
+                    else:
+                        mo = int(m.group(1))
+                        y = ay + _YEAR_WORDS[m.group(2)] if kind == "month_rel" else _year_for(mo, ay, am)
+                        date(y, mo, 1)
+                        value, precision = f"{y:04d}-{mo:02d}", "month"
                 else:
                     if ad is None:
                         reason = ("the article's date is only known to the month" if ay
