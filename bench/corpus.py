@@ -44,11 +44,14 @@ def perturbed(base: list[dict], n: int, seed: int = 0) -> Iterator[dict]:
             if k == 0:
                 yield r
             else:
-                sentences = r["text"].split(" . ")
+                from newsfuse.text import split
+
+                spans = split(r["text"]).sentences
+                sentences = [r["text"][a:b] for a, b in spans]
                 rng.shuffle(sentences)
                 date = datetime.fromisoformat(r["date"]) + timedelta(days=200 * k)
                 yield r | {"id": f"{r['id']}-{k}", "cluster_id": f"{r['cluster_id']}-{k}",
-                           "date": date.strftime("%Y-%m-%dT%H:%M"), "text": " . ".join(sentences)}
+                           "date": date.strftime("%Y-%m-%dT%H:%M"), "text": " ".join(sentences)}
             produced += 1
         k += 1
 

@@ -42,6 +42,24 @@ def test_tone_mark_variants_merge(seed_texts):
     assert "vtv.vn" in found["Lương Tam Quang"].outlets
 
 
+def test_abbreviated_organisation_merges_with_its_full_name(seed_texts):
+    arts = seed_articles(seed_texts)
+    short = build_article("Lãnh đạo Bộ CA cho biết Thứ trưởng Lương Tam Quang đã trở về Hà Nội sau chuyến thăm "
+                          "Trung Quốc.", origin="s", id="s", source="vov.vn")
+    found = find_entities(arts + [short])
+    ministry = [e for e in found if e.type == "ORG" and "Bộ CA" in e.aliases]
+    assert len(ministry) == 1 and "Bộ Công an" in ministry[0].aliases
+    assert "vov.vn" in ministry[0].outlets
+
+
+def test_a_very_long_list_of_names(seed_texts):
+    people = [f"{s} Văn {n}" for s in ("Nguyễn", "Trần", "Lê", "Phạm") for n in
+              ("An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Khoa", "Long", "Minh", "Nam")]
+    text = "Danh sách khen thưởng gồm các ông " + ", ".join(people) + " cùng nhiều người khác."
+    found = {e.name for e in find_entities([build_article(text, origin="list")]) if e.type == "PER"}
+    assert found == set(people)
+
+
 def test_dates_resolve_against_the_article_date():
     got = {t.text: t.value for t in resolve("Tối 26/6, hai bên hội kiến; từ ngày 25-27/6 có hội đàm; "
                                              "thỏa thuận ký tháng 2/2021; trong năm 2022; hôm qua.", "2023-06-28")}

@@ -340,9 +340,13 @@ def demo(
     for sid in sorted(story_ids):
         typer.echo(to_markdown(nf.brief(sid)))
     if serve_:
-        shared = Path.cwd().parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl"
-        if shared.is_file():
-            _ingest(nf, [shared], quiet=True)
+        # ../shared beside the project (an editable install) or beside the current folder.
+        for root in (Path(__file__).resolve().parents[3], Path.cwd().parent):
+            shared = root / "shared" / "data" / "vietnamese-mds" / "articles.jsonl"
+            if shared.is_file():
+                typer.echo(f"also ingesting {shared}")
+                _ingest(nf, [shared], quiet=False)
+                break
         serve(db=target, port=port)
 
 

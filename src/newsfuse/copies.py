@@ -46,7 +46,7 @@ class _Entry:
     id: str
     date: str
     order: int
-    minhash: MinHash
+    minhash: MinHash | None  # kept only for articles in the index (see `add`)
 
 
 class CopyDetector:
@@ -97,8 +97,13 @@ class CopyDetector:
             sigs = np.stack([self.entries[c].minhash.hashvalues for c in candidates])
             sims = (sigs == m.hashvalues).mean(axis=1)
             found = [(c, float(x)) for c, x in zip(candidates, sims) if x >= self.config.threshold]
-        self.lsh.insert(article_id, m)
-        self.entries[article_id] = _Entry(article_id, date or "", len(self.entries), m)
+        if found:
+            # A copy stays out of the index: its original already stands for the group, so a story
+            # syndicated a thousand times costs each new copy one comparison, not a thousand.
+            self.entries[article_id] = _Entry(article_id, date or "", len(self.entries), None)
+        else:
+            self.lsh.insert(article_id, m)
+            self.entries[article_id] = _Entry(article_id, date or "", len(self.entries), m)
         found.sort(key=lambda p: -p[1])
         return found
 
@@ -136,9 +141,12 @@ class CopyDetector:
             return x
 
         sims: dict[tuple[str, str], float] = {}
+        best: dict[str, float] = {}  # an article's highest similarity to any member of its group
         nodes: set[str] = set()
         for a, b, s in pairs:
             nodes.update((a, b))
+            best[a] = max(best.get(a, 0.0), s)
+            best[b] = max(best.get(b, 0.0), s)
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[ra] = rb
@@ -150,9 +158,7 @@ class CopyDetector:
         for ids in members.values():
             ids = sorted(set(ids), key=lambda i: (self.entries[i].date or "9999", self.entries[i].order))
             original = ids[0]
-            om = self.entries[original].minhash
-            out.append(CopyGroup(original, {i: sims.get((i, original)) or float(om.jaccard(self.entries[i].minhash))
-                                            for i in ids[1:]}))
+            out.append(CopyGroup(original, {i: sims.get((i, original)) or best[i] for i in ids[1:]}))
         return out
 
 

@@ -143,6 +143,19 @@ def _strip_locations(words: list[str]) -> tuple[list[str], list[str]]:
     return words, places
 
 
+# Abbreviations Vietnamese news uses inside names: `Bộ CA` is `Bộ Công an`.
+ABBREVIATIONS = {"CA": "Công an", "CAND": "Công an nhân dân", "QĐND": "Quân đội nhân dân", "UBND": "Ủy ban nhân dân",
+                 "HĐND": "Hội đồng nhân dân", "NHNN": "Ngân hàng Nhà nước", "BCA": "Bộ Công an", "BQP": "Bộ Quốc phòng",
+                 "TP.HCM": "Thành phố Hồ Chí Minh", "TP HCM": "Thành phố Hồ Chí Minh", "TP.": "Thành phố"}
+_ABBREVIATION_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
+                              + r")(?!\w)")
+
+
+def entity_key(name: str) -> str:
+    """What two spellings of one entity share: abbreviations expanded, tone marks and case folded."""
+    return fold(_ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], name))
+
+
 class _Found:
     def __init__(self) -> None:
         self.kind: dict[str, str] = {}
@@ -152,7 +165,7 @@ class _Found:
         self.mentions: dict[str, list[Citation]] = defaultdict(list)
 
     def add(self, kind: str, name: str, role: str | None, article: Article, cite: Citation) -> None:
-        key = fold(name)
+        key = entity_key(name)
         if not key or len(name) < 2:
             return
         self.kind.setdefault(key, kind)

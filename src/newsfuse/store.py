@@ -298,9 +298,14 @@ class Store:
     # ------------------------------------------------------------ stories and copies
 
     def assign_stories(self, assignments: Iterable[tuple[str, str, float]]) -> None:
-        """(article id, story id, similarity) triples; an article moves if it had a story."""
+        """(article id, story id, similarity) triples; an article moves if it had a story, and a
+        story left without articles is removed."""
         with self.transaction() as db:
+            left: set[str] = set()
             for article_id, story_id, sim in assignments:
+                before = self.story_of(article_id)
+                if before is not None and before != story_id:
+                    left.add(before)
                 db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (story_id,))
                 db.execute(
                     "INSERT INTO story_members(article_seq, story_id, similarity)"
@@ -309,7 +314,9 @@ class Store:
                     " similarity = excluded.similarity",
                     (story_id, sim, article_id),
                 )
-            db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_members)")
+            for story_id in left:
+                db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS"
+                           " (SELECT 1 FROM story_members WHERE story_id = ?)", (story_id, story_id))
 
     def clear_stories(self) -> None:
         with self.transaction() as db:

@@ -186,7 +186,7 @@ class StoryClusterer:
         cen = story.centroid
         for t, w in vec.items():
             cen[t] = cen.get(t, 0.0) + w
-        if len(cen) > 4 * self.config.centroid_terms:
+        if len(cen) > 3 * self.config.centroid_terms:  # bounded memory and comparison cost per story
             story.centroid = cen = dict(heapq.nlargest(2 * self.config.centroid_terms, cen.items(),
                                                        key=lambda kv: kv[1]))
         story.size += 1

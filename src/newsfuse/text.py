@@ -36,6 +36,7 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+@lru_cache(maxsize=512)  # one article's text is folded by several stages in a row (search, copies, stories)
 def fold(text: str) -> str:
     """Matching key of a stored text: same length, one tone placement, lower case, plain quotes."""
     text = normalize_tone(text).lower()
