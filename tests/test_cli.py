@@ -97,3 +97,35 @@ def test_db_from_environment(tmp_path, seeds_dir, monkeypatch):
     monkeypatch.setenv("NEWSFUSE_DB", str(tmp_path / "env.db"))
     assert run("ingest", "-q", seeds_dir).exit_code == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_follow_ingests_files_as_they_arrive(tmp_path, seed_texts):
+    import subprocess
+    import sys
+    import time
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "004.txt").write_text(seed_texts["004"], encoding="utf-8")
+    db = tmp_path / "follow.db"
+    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--follow", "--interval", "0.2",
+                             "--db", str(db), str(inbox)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def stored() -> int:
+        if not db.exists():
+            return 0
+        with Store(db) as store:
+            return store.count_articles()
+
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and stored() < 1:
+            time.sleep(0.2)
+        (inbox / "000.txt").write_text(seed_texts["000"], encoding="utf-8")
+        while time.time() < deadline and stored() < 2:
+            time.sleep(0.2)
+        with Store(db) as store:
+            assert store.count_articles() == 2
+            assert store.count_stories() == 1  # the new report joined the story as it arrived
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -118,10 +118,11 @@ def articles(
 ) -> None:
     """List stored articles, newest first."""
     nf = _open(db)
-    rows = [a.to_dict(with_sentences=False) | {"sentences": len(a.sentences)} for a in
-            nf.articles(source=source, since=since, until=until, limit=limit, offset=offset)]
-    for r in rows:
-        r.pop("text") if not as_json else None
+    rows = []
+    for a in nf.articles(source=source, since=since, until=until, limit=limit, offset=offset):
+        row = a.to_dict(with_sentences=False)
+        del row["text"]  # `newsfuse show ID` prints it
+        rows.append(row)
     _emit(rows, as_json, ["id", "published", "source", "title"])
 
 
@@ -177,8 +178,6 @@ def stories(
     rows = [s.to_dict() | {"outlets": ", ".join(s.outlets)} for s in
             nf.stories(entity=entity, source=source, since=since, until=until, query=query, limit=limit,
                        offset=offset)]
-    for r in rows:
-        r.pop("article_ids") if not as_json else None
     _emit(rows, as_json, ["id", "size", "first_date", "last_date", "outlets", "title"])
 
 

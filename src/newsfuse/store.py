@@ -252,13 +252,9 @@ class Store:
         if source:
             clauses.append("s.name = ?")
             args.append(source)
-        if since:
-            clauses.append("a.published >= ?")
-            args.append(since)
-        if until:
-            # `until 2023-06` includes every day and time of June 2023.
-            clauses.append("a.published < ?")
-            args.append(until + "\uffff")
+        dates, date_args = _date_range("a.published", "a.published", since, until)
+        clauses += dates
+        args += date_args
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     def iter_articles(self, with_sentences: bool = False, batch: int = 1000) -> Iterator[Article]:
@@ -276,10 +272,9 @@ class Store:
     def search(self, query: str, limit: int = 20) -> list[tuple[Article, str]]:
         """Articles matching all words of `query` (tone-mark and case insensitive), best first,
         each with a snippet of the matching sentence."""
-        words = TOKEN.findall(fold(query))
+        words, match = _fts_query(query)
         if not words:
             return []
-        match = " ".join(f'"{w}"' for w in words)
         rows = self.db.execute(
             "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
         ).fetchall()
@@ -367,18 +362,13 @@ class Store:
                            " ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?)")
             args.append(source)
         if query:
-            words = TOKEN.findall(fold(query))
+            words, match = _fts_query(query)
             if words:
                 clauses.append("m.story_id IN (SELECT story_id FROM story_members WHERE article_seq IN"
                                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
-                args.append(" ".join(f'"{w}"' for w in words))
-        having = []
-        if since:
-            having.append("max(a.published) >= ?")
-            args.append(since)
-        if until:
-            having.append("min(a.published) < ?")
-            args.append(until + "\uffff")
+                args.append(match)
+        having, having_args = _date_range("min(a.published)", "max(a.published)", since, until)
+        args += having_args
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._story_rows(where, args, having=(" HAVING " + " AND ".join(having)) if having else "",
                                 limit=limit, offset=offset)
@@ -421,6 +411,25 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
                        (story_id, members, json.dumps(body, ensure_ascii=False)))
+
+
+def _date_range(first: str, last: str, since: str | None, until: str | None) -> tuple[list[str], list[str]]:
+    """SQL conditions for something whose dates run from `first` to `last` to overlap [since, until].
+    `until 2023-06` includes every day and time of June 2023 (dates are ISO prefixes)."""
+    clauses, args = [], []
+    if since:
+        clauses.append(f"{last} >= ?")
+        args.append(since)
+    if until:
+        clauses.append(f"{first} < ?")
+        args.append(until + "\uffff")
+    return clauses, args
+
+
+def _fts_query(text: str) -> tuple[list[str], str]:
+    """The folded words of a query and the FTS5 expression that needs all of them."""
+    words = TOKEN.findall(fold(text))
+    return words, " ".join(f'"{w}"' for w in words)
 
 
 def _snippet(article: Article, words: list[str], width: int = 160) -> str:
