@@ -1,16 +1,14 @@
 """One brief per story: a cited extractive summary and the facts each outlet shares or alone has.
 
-The summary picks sentences by how many outlets back their fact, how central they are to the
-story, and how early their article puts them, with MMR against redundancy, under a syllable
-budget; then orders them by article date and position. Every summary sentence cites the
-sentences of its fact.
+The summary reads the outlets' reports lead first, round robin, most central and best supported
+outlet first, one sentence per fact, under a syllable budget; then orders the sentences by article
+date and position. Every summary sentence cites the sentences of its fact.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,16 +35,6 @@ def collapse_copies(articles: Sequence[Article], groups: Sequence[CopyGroup]) ->
     return kept, notes
 
 
-_POOL = 300
-
-
-@dataclass(slots=True)
-class _Candidate:
-    row: int  # index into alignment.sentences
-    score: float
-    length: int
-
-
 def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig) -> list[SummarySentence]:
     items = alignment.sentences
     if not items:
@@ -56,8 +44,8 @@ def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefCo
         raise BriefError(f"a budget of {config.words} syllables is smaller than the shortest sentence "
                          f"({min(lengths)} syllables)")
     n_outlets = len({a.outlet_key for a in articles})
-    if n_outlets == 1 or len(articles) == 1:
-        # One voice: its own lead sentences, in order, no agreement claimed.
+    if len(articles) == 1:
+        # One report: its own lead sentences, in order, no agreement claimed.
         out, used = [], 0
         for it, n in zip(items, lengths):
             if used + n > config.words:
@@ -66,53 +54,47 @@ def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefCo
             out.append(SummarySentence(it.sentence.text, it.fact, [citation(it.article, it.sentence)]))
         return out
 
+    # Each outlet's report in the order a news writer puts it (most important first), read round
+    # robin: every outlet's first sentence, then every outlet's second, ... Outlets go in order of
+    # how central their lead sentence is to the story plus how many outlets back its fact; a
+    # sentence whose fact is already in the summary is skipped. Measured against MMR over
+    # support/centrality/position scores (bench/summary_quality.py): R-2 0.429 vs 0.419.
     X = alignment.vectors
     centroid = np.asarray(X.mean(axis=0)).ravel()
-    norm = np.linalg.norm(centroid) or 1.0
-    centrality = np.asarray(X @ (centroid / norm)).ravel()
-    centrality = centrality / (centrality.max() or 1.0)
+    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
     facts = alignment.facts
-    candidates = []
-    for row, (it, n) in enumerate(zip(items, lengths)):
-        support = len(facts[it.fact].outlets) / n_outlets
-        position = 1.0 / (1.0 + it.sentence.index)
-        too_short = 0.5 if n < 8 else 1.0  # fragments and bylines read badly in a summary
-        score = config.w_support * support + config.w_centrality * centrality[row] + config.w_position * position
-        candidates.append(_Candidate(row, score * too_short, n))
+    rows_of: dict[str, list[int]] = {}
+    for row, it in enumerate(items):
+        rows_of.setdefault(it.article.id, []).append(row)
 
-    # MMR over the best few hundred candidates: the tail of a big story never wins, and a dense
-    # similarity matrix of a bounded pool keeps selection fast and linear in the story's size.
-    pool = sorted(candidates, key=lambda c: -c.score)[:_POOL]
-    rows = [c.row for c in pool]
-    sim = (X[rows] @ X[rows].T).toarray()
-    chosen: list[int] = []  # indexes into pool
+    def priority(article_id: str) -> float:
+        lead = rows_of[article_id][0]
+        return centrality[lead] + len(facts[items[lead].fact].outlets) / n_outlets
+
+    outlets_order = sorted(rows_of, key=lambda a: (-priority(a), a))
+    chosen: list[int] = []
     chosen_facts: set[int] = set()
     used = 0
-    available = set(range(len(pool)))
-    while available:
-        best, best_value = None, -1e9
-        for k in available:
-            c = pool[k]
-            if used + c.length > config.words or (config.one_per_fact and items[c.row].fact in chosen_facts):
+    for k in range(max(len(r) for r in rows_of.values())):
+        for article_id in outlets_order:
+            rows = rows_of[article_id]
+            if k >= len(rows):
                 continue
-            redundancy = max((sim[k, j] for j in chosen), default=0.0)
-            value = (1 - config.redundancy) * c.score - config.redundancy * redundancy
-            if value > best_value:
-                best, best_value = k, value
-        if best is None:
+            row = rows[k]
+            if used + lengths[row] > config.words or items[row].fact in chosen_facts:
+                continue
+            chosen.append(row)
+            chosen_facts.add(items[row].fact)
+            used += lengths[row]
+        if config.words - used < min(lengths):
             break
-        chosen.append(best)
-        available.discard(best)
-        chosen_facts.add(items[pool[best].row].fact)
-        used += pool[best].length
 
-    def order(c: _Candidate) -> tuple[str, str, int]:
-        it = items[c.row]
+    def order(row: int) -> tuple[str, str, int]:
+        it = items[row]
         return (it.article.published or "\uffff", it.article.id, it.sentence.index)
 
-    picked = [pool[k] for k in chosen]
-    return [SummarySentence(items[c.row].sentence.text, items[c.row].fact, facts[items[c.row].fact].citations)
-            for c in sorted(picked, key=order)]
+    return [SummarySentence(items[r].sentence.text, items[r].fact, facts[items[r].fact].citations)
+            for r in sorted(chosen, key=order)]
 
 
 def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[CopyGroup] = (),

@@ -49,14 +49,8 @@ class StoryConfig:
 
 @dataclass(frozen=True, slots=True)
 class BriefConfig:
-    words: int = 180  # summary budget in syllables (space-separated tokens)
+    words: int = 180  # summary budget in syllables (words and numbers, punctuation not counted)
     align_threshold: float = 0.32
-    redundancy: float = 0.3  # MMR trade-off between relevance and novelty
-    one_per_fact: bool = True  # never two sentences of one fact in a summary
-    # How a sentence earns its place in the summary (bench/summary_quality.py):
-    w_support: float = 0.45  # share of the story's outlets that report its fact
-    w_centrality: float = 0.35  # similarity to the story as a whole
-    w_position: float = 2.0  # 1 / (1 + its position in its article): news puts the news first
 
 
 @dataclass(frozen=True, slots=True)
