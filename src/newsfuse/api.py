@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -201,18 +202,22 @@ class Newsfuse:
         articles = self.story_articles(story_id)
         return brief_stage.make_brief(story_id, articles, self.copy_groups([a.id for a in articles]), config)
 
-    def brief_dict(self, story_id: str) -> dict[str, Any]:
-        """The brief as JSON-ready data, cached in the store until the story changes."""
-        story = self.store.get_story(story_id)
-        if story is None:
+    def brief_json(self, story_id: str) -> str:
+        """The brief as JSON text, cached in the store until the story's articles change (the REST
+        API sends it as stored: no parsing and re-encoding per request)."""
+        ids = self.store.story_article_ids(story_id)
+        if not ids:
             raise KeyError(story_id)
-        members = hashlib.blake2b("\x1f".join(sorted(story.article_ids)).encode(), digest_size=8).hexdigest()
+        members = hashlib.blake2b("\x1f".join(sorted(ids)).encode(), digest_size=8).hexdigest()
         cached = self.store.cached_brief(story_id, members)
         if cached is not None:
             return cached
-        body = self.brief(story_id).to_dict()
+        body = json.dumps(self.brief(story_id).to_dict(), ensure_ascii=False)
         self.store.cache_brief(story_id, members, body)
         return body
+
+    def brief_dict(self, story_id: str) -> dict[str, Any]:
+        return json.loads(self.brief_json(story_id))
 
 
 def open(db: str | Path | None = None, config: Config | None = None) -> Newsfuse:  # noqa: A001

@@ -401,16 +401,20 @@ class Store:
 
     # ------------------------------------------------------------ brief cache
 
-    def cached_brief(self, story_id: str, members: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT members, body FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
-        if row and row[0] == members:
-            return json.loads(row[1])
-        return None
+    def story_article_ids(self, story_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT a.id FROM story_members m JOIN articles a ON a.seq = m.article_seq WHERE m.story_id = ?",
+            (story_id,))]
 
-    def cache_brief(self, story_id: str, members: str, body: dict[str, Any]) -> None:
+    def cached_brief(self, story_id: str, members: str) -> str | None:
+        """The stored JSON of a story's brief if it was made from these members."""
+        row = self.db.execute("SELECT members, body FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
+        return row[1] if row and row[0] == members else None
+
+    def cache_brief(self, story_id: str, members: str, body: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
-                       (story_id, members, json.dumps(body, ensure_ascii=False)))
+                       (story_id, members, body))
 
 
 def _date_range(first: str, last: str, since: str | None, until: str | None) -> tuple[list[str], list[str]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -84,9 +84,10 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         return {"stories": [story_row(s) for s in stories], "limit": limit, "offset": offset}
 
     @app.get("/api/stories/{story_id}")
-    def get_story(story_id: str) -> dict[str, Any]:
+    def get_story(story_id: str) -> Response:
+        """The story's brief: summary with citations, facts, entities, timeline, articles."""
         try:
-            return reader().brief_dict(story_id)
+            return Response(reader().brief_json(story_id), media_type="application/json")
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
 
