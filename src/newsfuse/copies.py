@@ -18,7 +18,7 @@ from datasketch import MinHash, MinHashLSH
 
 from .config import CopyConfig
 from .model import Article, CopyGroup
-from .text import tokens
+from .text import fold
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
@@ -69,7 +69,9 @@ class CopyDetector:
         if len(cache) > 2_000_000:  # a vocabulary this big is not news text; start over
             cache.clear()
         get = cache.get
-        toks = tokens(text)
+        # Whitespace-split folded text, punctuation attached: copies keep their punctuation, and
+        # str.split runs ~7x faster than the word regex (copy detection is the hot path of ingest).
+        toks = fold(text).split()
         out = [get(t) for t in toks]
         for i, h in enumerate(out):
             if h is None:
