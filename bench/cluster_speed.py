@@ -77,7 +77,7 @@ def main() -> None:
         m = MinHash(num_perm=self.config.num_perm, permutations=self._template.permutations,
                     scheme=self._template.scheme)
         m.update_batch(list(grams))
-        return m
+        return m.hashvalues
 
     CopyDetector.signature = sha_signature
     t = time.perf_counter()
