@@ -222,7 +222,7 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
-    pass mends that (+1.5 points of B-cubed F1 on the shared corpus, bench/cluster_quality.py)."""
+    pass mends that (about +1.5 points of B-cubed F1 on the shared corpus, see docs/decisions.md)."""
     config = config or StoryConfig()
     df, n = document_frequencies(articles)
     clusterer = StoryClusterer(config, df=df, n_docs=n, learn_df=False)
