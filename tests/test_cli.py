@@ -35,6 +35,9 @@ def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
     assert len(rows) == 3
     assert [r["source"] for r in rows if r["source"] == "TPO"] == ["TPO"]
     assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1
+    outlets = {json.loads(line)["outlet"]: json.loads(line)["articles"]
+               for line in run("outlets", "--db", db, "--json").output.splitlines()}
+    assert outlets == {"TPO": 1, mds_rows[0]["source"]: 1}
     tpo = next(r for r in rows if r["source"] == "TPO")["id"]
     shown = run("show", tpo, "--db", db, "--words").output
     assert "2023-06" in shown and "[0:" in shown and "Lương Tam Quang |" in shown

@@ -127,6 +127,13 @@ def articles(
 
 
 @app.command()
+def outlets(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Outlets in the store, with how many articles each has."""
+    nf = _open(db)
+    _emit([{"outlet": name, "articles": n} for name, n in nf.store.sources()], as_json, ["outlet", "articles"])
+
+
+@app.command()
 def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
          words: Annotated[bool, typer.Option("--words", help="Also show each sentence's words "
                                              "(Vietnamese word segmentation, `|` between words).")] = False) -> None:

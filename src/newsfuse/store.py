@@ -313,22 +313,11 @@ class Store:
                 db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS"
                            " (SELECT 1 FROM story_members WHERE story_id = ?)", (story_id, story_id))
 
-    def clear_stories(self) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM story_members")
-            db.execute("DELETE FROM stories")
-
     def story_of(self, article_id: str) -> str | None:
         row = self.db.execute(
             "SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq WHERE a.id = ?",
             (article_id,)).fetchone()
         return row[0] if row else None
-
-    def unassigned_articles(self) -> list[Article]:
-        rows = self.db.execute(
-            self._ARTICLE_SQL + " WHERE a.seq NOT IN (SELECT article_seq FROM story_members) ORDER BY a.seq"
-        ).fetchall()
-        return [self._article(r, with_sentences=False) for r in rows]
 
     def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "",
                     order: str = "last_date DESC", limit: int = 50, offset: int = 0) -> list[Story]:
