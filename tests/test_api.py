@@ -73,6 +73,8 @@ def test_errors_are_json_with_the_right_status(client, nf):
     assert r.status_code == 400 and "not JSON" in r.json()["error"]
     r = client.post("/api/articles", json={"id": 5, "text": 42})
     assert r.status_code == 422 and "text must be a string" in r.json()["error"]
+    r = client.post("/api/articles", json={"text": "Một bài báo đủ dài để được nhận vào kho tin.", "source": 7})
+    assert r.status_code == 422 and "'source' must be text" in r.json()["error"]
     r = client.post("/api/articles", json=[{"text": "Một bài báo đủ dài để được nhận vào kho tin."}, {"title": "x"}])
     assert r.status_code == 422 and "request[1]" in r.json()["error"]
     r = client.post("/api/articles", json={"text": "Bài có ngày sai nhưng nội dung đủ dài.", "date": "2023-02-30"})

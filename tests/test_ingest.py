@@ -163,6 +163,7 @@ def test_bad_inputs_each_get_a_clear_error_and_the_rest_goes_in(nf, db, tmp_path
     (bad / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (bad / "broken.html").write_text("<html><body><div><p>Ảnh</div></span><script>x", encoding="utf-8")
     rows = [mds_rows[20], {"id": "x1", "title": "no text"}, mds_rows[21] | {"date": "2013-02-31"},
+            mds_rows[23] | {"title": ["not", "text"]},
             {"id": mds_rows[20]["id"], "text": "Một bài khác hẳn dùng lại id cũ để thử."}]
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:2]) + "{not json\n" + \
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[2:])
@@ -179,7 +180,8 @@ def test_bad_inputs_each_get_a_clear_error_and_the_rest_goes_in(nf, db, tmp_path
     assert f"{bad / 'mixed.jsonl'}:2: no 'text' field" in reasons
     assert f"{bad / 'mixed.jsonl'}:3: not JSON" in reasons
     assert f"{bad / 'mixed.jsonl'}:4: date '2013-02-31' cannot be read" in reasons
-    assert f"{bad / 'mixed.jsonl'}:5: id '{mds_rows[20]['id']}' is already used by another text" in reasons
+    assert f"{bad / 'mixed.jsonl'}:5: 'title' must be text, got list" in reasons
+    assert f"{bad / 'mixed.jsonl'}:6: id '{mds_rows[20]['id']}' is already used by another text" in reasons
     assert f"{huge}: file too large" in reasons
     assert all("\n" not in r for r in report.rejected)
     # What was good went in: the UTF-16 file and the first JSONL line.

@@ -68,8 +68,9 @@ class Newsfuse:
         if self._clusterer is None or self._copies is None:
             clusterer = StoryClusterer(self.config.stories)
             copies = CopyDetector(self.config.copies)
+            story_of = self.store.story_assignments()
             for a in self.store.iter_articles():
-                sid = self.store.story_of(a.id)
+                sid = story_of.get(a.id)
                 if sid is not None:
                     clusterer.restore(a, sid)
                 copies.add(a.id, a.text, a.published)

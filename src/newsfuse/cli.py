@@ -237,27 +237,19 @@ def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False) ->
     _emit(rows, as_json, ["date", "sources", "text"])
 
 
-def _read_jsonl_articles(path: Path):
-    from .ingest import read_jsonl
+def _read_jsonl_articles(path: Path) -> list:
     from .config import IngestConfig
+    from .ingest import Rejection, read_jsonl
 
     if not path.is_file():
         _fail(f"{path}: no such file")
-    good, raw = [], {}
+    good = []
     for item in read_jsonl(path, IngestConfig()):
-        if hasattr(item, "reason"):
+        if isinstance(item, Rejection):
             typer.echo(f"rejected: {item}", err=True)
         else:
             good.append(item)
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    obj = json.loads(line)
-                    raw[str(obj.get("id"))] = obj
-                except (json.JSONDecodeError, AttributeError):
-                    pass
-    return good, raw
+    return good
 
 
 @app.command()
@@ -268,7 +260,7 @@ def cluster(
     """Stateless batch clustering of a JSONL file into stories (nothing is stored)."""
     from .stories import cluster as run
 
-    arts, _ = _read_jsonl_articles(input)
+    arts = _read_jsonl_articles(input)
     assignments = run(arts, Config().stories)
     with out.open("w", encoding="utf-8") as fh:
         for a in assignments:
@@ -288,10 +280,12 @@ def summarize(
 
     from .brief import BriefError, make_brief
 
-    arts, raw = _read_jsonl_articles(input)
+    arts = _read_jsonl_articles(input)
     groups: dict[str, list] = {}
     for a in arts:
-        key = a.extra.get(group_by, raw.get(a.id, {}).get(group_by))
+        # Unknown JSONL fields (cluster_id, ...) are kept in `extra`; known ones are attributes.
+        attribute = {"date": "published"}.get(group_by, group_by)
+        key = a.extra.get(group_by, getattr(a, attribute) if attribute in type(a).__dataclass_fields__ else None)
         if key is None:
             _fail(f"{a.origin}: no field {group_by!r}")
         groups.setdefault(str(key), []).append(a)

@@ -259,6 +259,9 @@ def article_from_json(obj: Any, origin: str) -> Article:
     text = obj.get("text")
     if text is None or (isinstance(text, str) and not text.strip()):
         raise IngestError("no 'text' field" if text is None else "empty 'text'")
+    for name in ("title", "source", "outlet", "url", "author", "lead"):
+        if obj.get(name) is not None and not isinstance(obj[name], str):
+            raise IngestError(f"'{name}' must be text, got {type(obj[name]).__name__}")
     return build_article(
         text,
         origin=origin,

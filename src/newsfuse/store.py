@@ -313,6 +313,11 @@ class Store:
                 db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS"
                            " (SELECT 1 FROM story_members WHERE story_id = ?)", (story_id, story_id))
 
+    def story_assignments(self) -> dict[str, str]:
+        """article id -> story id for every assigned article, in one query."""
+        return dict(self.db.execute(
+            "SELECT a.id, m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq"))
+
     def story_of(self, article_id: str) -> str | None:
         row = self.db.execute(
             "SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq WHERE a.id = ?",
