@@ -104,8 +104,9 @@ def test_text_without_entities(seed_texts):
 
 
 def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
-    """The hand labels of tests/data/entities.jsonl (see its README); bench/entity_quality.py prints
-    the full table. Floors sit below today's scores so a regression fails, not a rounding."""
+    """The hand labels of tests/data/entities.jsonl and entities_heldout.jsonl (see their README);
+    bench/entity_quality.py prints the full table. Floors sit below today's scores so a regression
+    fails, not a rounding."""
     import sys
     from pathlib import Path
 
@@ -114,10 +115,50 @@ def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
 
     totals = {t: [0, 0, 0, 0] for t in q.TYPES}
     dates = [0, 0, 0, 0]
-    for label, arts in q.load_stories():
+    for label, arts in q.load_stories() + q.load_stories(q.HELD_OUT):
         for kind, c in q.score_entities(q.newsfuse_entities(arts), label["entities"]).items():
             totals[kind] = [x + y for x, y in zip(totals[kind], c)]
         dates = [x + y for x, y in zip(dates, q.score_dates(label, arts))]
     f1 = {kind: q.prf(*c)[2] for kind, c in totals.items()}
-    assert f1["PER"] >= 0.88 and f1["LOC"] >= 0.90 and f1["ORG"] >= 0.75, f1
-    assert q.prf(*dates)[2] >= 0.92
+    assert f1["PER"] >= 0.80 and f1["LOC"] >= 0.95 and f1["ORG"] >= 0.90, f1
+    assert q.prf(*dates)[2] >= 0.88
+
+
+def _cluster(mds_rows, cluster_id):
+    from newsfuse.ingest import article_from_json
+
+    return [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == cluster_id]
+
+
+def test_a_short_name_in_brackets_is_the_same_organisation(mds_rows):
+    # cluster_165: `Công ty cổ phần Thủy điện Vĩnh Sơn - Sông Hinh (VSH)`, then `cổ phiếu VSH` alone.
+    found = find_entities(_cluster(mds_rows, "cluster_165"))
+    vsh = next(e for e in found if "VSH" in e.aliases)
+    assert vsh.type == "ORG" and vsh.name.startswith("Công ty cổ phần Thủy điện Vĩnh Sơn - Sông Hinh")
+    assert len(vsh.mentions) >= 8
+    assert not any(e.type == "ALIAS" for e in found)
+    assert {"Norges Bank", "Nguyễn Hồng Sơn", "Lê Anh Minh"} <= {e.name for e in found}
+
+
+def test_places_written_with_hyphens_addresses_and_district_names(mds_rows):
+    found = find_entities(_cluster(mds_rows, "cluster_175"))
+    places = {e.name for e in found if e.type == "LOC"}
+    assert {"Bà Rịa - Vũng Tàu", "Phan Thiết", "Bến Nghé", "Lê Thánh Tôn", "Hạ Long"} <= places
+    assert not places & {"Vũng Tàu", "Huế", "Thừa Thiên", "Vietnam"}  # halves of names are not places
+    heritage = next(e for e in found if "Vietnam Heritage" in e.aliases)
+    assert heritage.type == "ORG"
+
+
+def test_ranges_quarters_and_dotted_dates_resolve():
+    values = {t.text: t.value for t in resolve(
+        "Giao dịch dự kiến thực hiện từ ngày 24/10 đến 22/11. Từ đầu quý III, tổ chức này mua. "
+        "6 tháng đầu năm, VSH lãi, giảm 40% so với cùng kỳ 2012. Hạn chót vào ngày 15.9.2013, "
+        "giá 3.000 đồng. Triển lãm từ nay đến 28/2/2014. Năm ngoái có ít ảnh hơn.", "2013-10-22T13:10")}
+    assert values["từ ngày 24/10 đến 22/11"] == "2013-10-24/2013-11-22"
+    assert values["quý III"] == "2013-07/2013-09"
+    assert values["6 tháng đầu năm"] == "2013-01/2013-06"
+    assert values["cùng kỳ 2012"] == "2012"
+    assert values["ngày 15.9.2013"] == "2013-09-15"
+    assert values["từ nay đến 28/2/2014"] == "2013-10-22/2014-02-28"
+    assert values["Năm ngoái"] == "2012"
+    assert not any("3.000" in t for t in values)

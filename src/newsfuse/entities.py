@@ -20,7 +20,11 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+import json
+from functools import cache
+
 import pycountry
+import vietnam_provinces
 
 from .model import Article, Citation, Entity
 from .text import fold
@@ -35,7 +39,15 @@ ROLES = [
     "HLV", "Tiền đạo", "Thủ môn", "Tổng thư ký", "Thủ lĩnh", "Ông", "Bà", "Quốc vương", "Nữ hoàng", "Hoàng tử",
     "Công chúa", "Giáo hoàng", "Giám đốc điều hành", "CEO", "Lực sĩ", "Lực sỹ", "Vận động viên", "VĐV", "Cầu thủ",
     "Tiền vệ", "Hậu vệ", "Người đồng cấp", "Đồng cấp", "Diễn viên", "Nhà văn", "Nhạc sĩ", "Nhà nghiên cứu",
+    "Nhiếp ảnh gia", "Tác giả", "Họa sĩ", "Hoạ sĩ", "Phóng viên", "Ngư dân", "Nông dân", "Lão ngư", "Trưởng phòng",
+    "Phó Trưởng phòng", "Trưởng khoa", "Kỹ sư", "Thượng nghị sĩ", "Nghị sĩ", "Hạ nghị sĩ",
 ]
+# These roles name the unit that follows: `Trưởng phòng Nông nghiệp huyện Tĩnh Gia` heads the
+# `Phòng Nông nghiệp huyện Tĩnh Gia`.
+_ROLE_UNITS = {"trưởng phòng": "Phòng", "phó trưởng phòng": "Phòng", "trưởng ban": "Ban", "phó trưởng ban": "Ban",
+               "trưởng khoa": "Khoa"}
+# Honorifics before a one-syllable given name: `ông Tiến`, `bà Lan`.
+_HONORIFICS = {"ông", "bà", "anh", "chị", "cô"}
 # Roles match whatever their case (`Thủ tướng`, `thủ tướng`); these two only in lower case, since
 # capitalised `Anh` is England and `Chị` starts sentences.
 LOWER_ONLY_ROLES = ["anh", "chị"]
@@ -49,11 +61,12 @@ ORG_HEADS = [
     "Ngân hàng", "Tòa án", "Toà án", "Công an", "Cơ quan", "Tập đoàn", "Công ty", "Tổng công ty", "Hội đồng",
     "Liên hợp quốc", "Liên Hợp Quốc", "Hiệp hội", "Trường", "Đại học", "Học viện", "Bệnh viện", "Văn phòng",
     "Cơ quan Đại diện", "Diễn đàn", "Câu lạc bộ", "CLB", "Quân đội", "Hải quân", "Không quân", "Tổ chức",
-    "Hãng", "Lực lượng", "Sở Giao dịch",
+    "Hãng", "Lực lượng", "Sở Giao dịch", "Phòng", "Hội", "Tạp chí", "Báo", "Đài", "Thông tấn xã", "Nhà máy",
+    "Trung tâm", "Quỹ", "Liên đoàn", "Khoa", "Nhà xuất bản", "Nhà hát", "Bảo tàng", "Công ty TNHH", "CTCP",
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
-            "Theo"]  # `Theo` only capitalised: a source attribution, while `dọc theo` means `along`
+            "tạp chí", "Theo", "Nguồn", "sàn"]  # `Theo` only capitalised: a source attribution, while `dọc theo` means `along`
 # Lower-case words that occur inside institution names, as whole words of one to three syllables:
 # `Bộ An ninh quốc gia`, `Cục Quản lý di dân quốc gia`. Whole words, so `thông báo` after
 # `Công ty Cổ phần TIE` ends the name instead of continuing it.
@@ -64,9 +77,15 @@ ORG_WORDS = {
     công nghệ|lao động|thương binh|xã hội|giao thông|vận tải|xây dựng|tài nguyên|môi trường|tối cao|nhà nước|
     đại diện|thường vụ|chính trị|kinh tế|quân đội|biên phòng|bảo hiểm|thế giới|cổ phần|giao dịch|chứng khoán|
     điện tử|lính dù|vàng bạc|đá quý|hình sự|cấp cao|công thương|dân sự|nhân quyền|hàng không|dầu khí|
-    điện lực|bưu chính|viễn thông|di sản|lương thực|quản trị|đổ bộ|đường không""".replace("\n", "").split("|")
+    điện lực|bưu chính|viễn thông|di sản|lương thực|quản trị|đổ bộ|đường không|trách nhiệm hữu hạn|một thành viên|
+    thủy điện|thuỷ điện|bò sữa|sữa|xuất nhập khẩu|cao su|xi măng|thép|bất động sản|dệt may|thực phẩm|dược phẩm|
+    nước sạch|đường sắt|đường bộ|xăng dầu|biên giới|hữu nghị|liên doanh|cảnh sát|phòng cháy chữa cháy|cứu hộ|
+    cứu nạn|huấn luyện|khí tượng|thủy văn|thuỷ văn|hàng hải|thủy sản|thuỷ sản|lâm nghiệp|khoáng sản|
+    điều tra|cơ động|đặc nhiệm|phòng không|nghiên cứu|chiến lược|thống kê|hải quan|thuế|kho bạc|
+    tín dụng|thương tín|công thương|ngoại thương|đầu tư và phát triển|an toàn|vệ sinh|dịch tễ""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
+_ORG_WORDS_FOLDED = {tuple(fold(x) for x in w) for w in ORG_WORDS}
 LOCATIONS = set(
     """Việt Nam|Trung Quốc|Hà Nội|TP.HCM|TP HCM|Thành phố Hồ Chí Minh|Đà Nẵng|Hải Phòng|Cần Thơ|Quảng Tây|Vân Nam|
     Quảng Ninh|Lạng Sơn|Cao Bằng|Hà Giang|Lào Cai|Lai Châu|Điện Biên|Mỹ|Nga|Nhật Bản|Hàn Quốc|Triều Tiên|Lào|
@@ -80,16 +99,60 @@ LOCATIONS = set(
     Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
-  | {getattr(c, "common_name", c.name) for c in pycountry.countries} \
-  | {d.name for d in pycountry.subdivisions.get(country_code="VN")}  # the 63 provinces
+  | {getattr(c, "common_name", c.name) for c in pycountry.countries}
 # Lower-case words after which a capitalised run names a place: `tỉnh Quảng Tây`, `hồ Linh Đàm`.
-LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "huyện", "xã", "quận", "thủ đô", "nước", "vùng", "thị xã",
+LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "Tp.", "P.", "Q.", "TX.", "khu kinh tế", "huyện", "xã", "quận", "thủ đô", "nước", "vùng", "thị xã",
                  "hồ", "đảo", "đèo", "hạt", "bang", "vịnh", "sông", "núi", "châu", "miền", "khu vực", "thủ phủ",
                  "phường", "thị trấn", "làng")
-_LOC_FOLD = {fold(x.strip()): x.strip() for x in LOCATIONS}
+
+
+def _place_key(name: str) -> str:
+    """`Bà Rịa- Vũng Tàu` = `Bà Rịa - Vũng Tàu` = `bà rịa vũng tàu`: hyphens and spacing do not matter."""
+    return " ".join(fold(name).replace("-", " ").split())
+
+
+_DIVISION_PREFIXES = re.compile(r"^(Thành phố|Tỉnh|Quận|Huyện|Thị xã) ")
+
+
+def _divisions() -> list[dict]:
+    return json.loads(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+
+
+def _division_name(unit: dict) -> str | None:
+    name = _DIVISION_PREFIXES.sub("", unit["name"])
+    if any(c.isdigit() for c in name) or name.split()[0] in SURNAMES or name == "Hai Bà Trưng":
+        return None
+    return name
+
+
+@cache
+def _districts() -> dict[str, str]:
+    """The districts and provincial cities of Viet Nam (`Tĩnh Gia` is gone, `Như Thanh`, `Nha Trang`
+    are there) from vietnam-provinces 0.6, the last release with the pre-2025 district level that
+    archives of news name. Numbered urban districts (`Quận 1`) and names of people (`Hồ Chí Minh`,
+    `Hai Bà Trưng`) are left out: they are places only after `quận`/`thành phố`, which the cue rule sees."""
+    out = {}
+    for province in _divisions():
+        for unit in province.get("districts", ()):
+            if name := _division_name(unit):
+                out.setdefault(_place_key(name), name)
+    return out
+
+
+# The 63 provinces (the capital's name is a person's too: only `TP.HCM` or after `thành phố`).
+_PROVINCES = {n for p in _divisions() if (n := _division_name(p))}
+_LOC_FOLD = {_place_key(x.strip()): x.strip() for x in LOCATIONS | _PROVINCES}
 _LOC_NAMES = set(_LOC_FOLD.values())
 _CUES = {fold(c) for c in LOCATION_CUES}
 _ORG_CUES = {c for c in ORG_CUES}
+# The last word of a company or outlet written in a Latin language: `Norges Bank`, `Bangkok Post`.
+CORPORATE_SUFFIXES = {
+    "Bank", "Group", "Corp", "Corporation", "Inc", "Ltd", "Limited", "Partnership", "Holdings", "Electronics",
+    "Mobility", "Motors", "Airlines", "Airways", "Post", "Times", "News", "Journal", "Herald", "Telegraph", "Tribune",
+    "Agency", "Press", "Capital", "Securities", "Fund", "Partners", "Company", "Technologies", "Systems", "Media",
+    "Television", "Network", "Daily", "Review", "Insurance", "Investment", "Energy", "Pharma", "Foods", "Studios",
+    "Entertainment", "Broadcasting", "Institute", "University", "Foundation", "Association", "Federation", "Council",
+}
 _NAMED_WITH_CUE = {"hồ", "đảo", "đèo", "sông", "núi", "vịnh", "châu", "miền"}
 # After these, a name belongs to an organisation or place, not to the role before: `CEO của Standard Chartered`.
 _ROLE_BREAKS = {"của", "thuộc"}
@@ -122,24 +185,52 @@ def _role_at(words: list[str], folded: list[str], i: int) -> int:
     return len(phrase) if phrase else 0
 
 _WORD = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
+# Address abbreviations glued to the name: `TP.Hồ Chí Minh`, `P.Bến Nghé` (but `TP.HCM` is one name).
+_ADDRESS_PREFIXES = {"TP", "Tp", "P", "Q", "TX"}
+
+
+def _words(text: str) -> list[str]:
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        head, dot, rest = w.partition(".")
+        if head in _ADDRESS_PREFIXES and dot and rest[:1].isupper() and any(c.islower() for c in rest):
+            out += [head + ".", rest]
+        elif w == "." and out and out[-1] in _ADDRESS_PREFIXES:
+            out[-1] += "."
+        else:
+            out.append(w)
+    return out
 
 
 def _is_cap(tok: str) -> bool:
     return tok[:1].isupper()
 
 
-def _strip_locations(words: list[str]) -> tuple[list[str], list[str]]:
-    """Split gazetteer places off the front of a run: `Trung Quốc Thạch Hảo Dũng`."""
+def _place(words: list[str], districts: bool = False) -> str | None:
+    """The gazetteer spelling of the place `words` name, if they name one."""
+    key = _place_key(" ".join(words))
+    return _LOC_FOLD.get(key) or (_districts().get(key) if districts else None)
+
+
+def _strip_locations(words: list[str], districts: bool = False) -> tuple[list[str], list[str]]:
+    """Split gazetteer places off the front and the back of a run: `Trung Quốc Thạch Hảo Dũng`,
+    `Olympic Bắc Kinh`."""
     places = []
     changed = True
     while changed and words:
         changed = False
         for n in (3, 2, 1):
-            if len(words) >= n and fold(" ".join(words[:n])) in _LOC_FOLD:
-                places.append(_LOC_FOLD[fold(" ".join(words[:n]))])
+            if len(words) >= n and (place := _place(words[:n], districts)):
+                places.append(place)
                 words = words[n:]
                 changed = True
                 break
+    for n in (3, 2):  # a one-word place at the end is too often the start of a name (`Long Qingquan`)
+        if len(words) > n and (place := _place(words[-n:], districts)):
+            places.append(place)
+            words = words[:-n]
+            break
     return words, places
 
 
@@ -151,9 +242,20 @@ _ABBREVIATION_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorte
                               + r")(?!\w)")
 
 
+# `Công ty VIAC` = `VIAC`, `tạp chí Vietnam Heritage` = `Vietnam Heritage`: a kind of organisation
+# written before a proper name is not part of what identifies it.
+_KIND_WORDS = re.compile(r"^(?:công ty|tập đoàn|hãng|tạp chí|báo|tờ|đài|kênh) (?=\S)")
+
+
 def entity_key(name: str) -> str:
     """What two spellings of one entity share: abbreviations expanded, tone marks and case folded."""
-    return fold(_ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], name))
+    key = " ".join(fold(_ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], name)).replace("-", " ").split())
+    stripped = _KIND_WORDS.sub("", key)
+    # Only before a name: `Công ty cổ phần Đèo Cả` keeps its legal form.
+    if stripped != key and name.split()[-1][:1].isupper() and not any(
+            tuple(stripped.split()[:n]) in _ORG_WORDS_FOLDED for n in _ORG_WORD_LENGTHS):
+        return stripped
+    return key
 
 
 class _Found:
@@ -164,91 +266,177 @@ class _Found:
         self.outlets: dict[str, set[str]] = defaultdict(set)
         self.mentions: dict[str, list[Citation]] = defaultdict(list)
 
+        self.alias_of: dict[str, str] = {}
+
     def add(self, kind: str, name: str, role: str | None, article: Article, cite: Citation) -> None:
         key = entity_key(name)
         if not key or len(name) < 2:
             return
+        if kind == "ALIAS":  # `role` holds the full name: `VSH` stands for `Công ty ... Vĩnh Sơn - Sông Hinh`
+            full = entity_key(role or "")
+            if full and full != key and self.alias_of.get(full) != key:
+                self.alias_of[key] = full
+                if key in self.kind:  # seen before its expansion: fold it in
+                    self.kind.pop(key)
+                    self.names[full] += [n for n in self.names.pop(key, []) if n not in self.names[full]]
+                    self.roles[full] += [r for r in self.roles.pop(key, []) if r not in self.roles[full]]
+                    self.outlets[full] |= self.outlets.pop(key, set())
+                    self.mentions[full] += self.mentions.pop(key, [])
+            if full in self.kind and name not in self.names[full]:
+                self.names[full].append(name)
+            return
+        key = self.alias_of.get(key, key)
         self.kind.setdefault(key, kind)
         if name not in self.names[key]:
             self.names[key].append(name)
+        lowered = name[:1].lower() + name[1:]
+        short = _KIND_WORDS.sub("", lowered)
+        if kind == "ORG" and short != lowered and entity_key(short) == key and short not in self.names[key]:
+            self.names[key].append(short)  # `Công ty VIAC` is also written `VIAC`
         if role and role not in self.roles[key]:
             self.roles[key].append(role)
         self.outlets[key].add(article.outlet_key)
         self.mentions[key].append(cite)
 
 
-def _sentence_entities(text: str, known_people: set[str]):
-    """(kind, name, role) triples found in one sentence."""
-    words = [m.group() for m in _WORD.finditer(text)]
+def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[str, str] | None = None):
+    """(kind, name, role) triples found in one sentence; kind `ALIAS` pairs a short name with the
+    organisation it abbreviates: `Công ty cổ phần Sữa Việt Nam (Vinamilk)`."""
+    known_aliases = known_aliases if known_aliases is not None else {}
+    words = _words(text)
     folded = [fold(w) for w in words]
-    out = []
+    out: list[tuple[str, str, str | None]] = []
+
+    def add_org(org_words: list[str], end: int) -> None:
+        name = " ".join(org_words)
+        if fold(name) in _GENERIC_BODIES:
+            return
+        out.append(("ORG", name, None))
+        # `Công an tỉnh Quảng Tây` names the province too.
+        for k, w in enumerate(org_words[:-1]):
+            if w in _PLACE_CUES_IN_ORG or " ".join(org_words[k - 1:k + 1]) in _PLACE_CUES_IN_ORG:
+                end = k + 1
+                while end < len(org_words) and _is_cap(org_words[end]) and end - k <= 3:
+                    end += 1
+                if end > k + 1:
+                    place = " ".join(org_words[k + 1:end])
+                    out.append(("LOC", _place(org_words[k + 1:end], districts=True) or place, None))
+        # `(VSH)`, `(Vinamilk)`, `(Mã CK: VNM)`: what follows in brackets is the organisation's short name.
+        if end + 2 < len(words) and words[end] == "(":
+            k = end + 1
+            if folded[k] == "mã" and ":" in words[k:k + 4]:
+                k = words.index(":", k) + 1
+            close = next((x for x in range(k, min(k + 4, len(words))) if words[x] in ")–-,"), None)
+            short = words[k:close] if close else []
+            if short and all(_is_cap(w) and w.replace(".", "").isalnum() for w in short):
+                out.append(("ALIAS", " ".join(short), name))
+                known_aliases[fold(" ".join(short))] = name
+
     i = 0
     role: str | None = None
     role_age = 99
     while i < len(words):
         w = words[i]
+        # `Bà Rịa- Vũng Tàu`, `Thừa Thiên - Huế`: a place name written around a hyphen.
+        if _is_cap(w) and w.isalpha() and (hyphenated := _hyphenated_place(words, i)):
+            place, i = hyphenated
+            out.append(("LOC", place, None))
+            continue
         # `các huyện Samba, Kathua và Jammu`, `Theo Inquirer, Telegraph`: a list goes on in the kind
         # it started with.
-        if out and i >= 2 and words[i - 1] in (",", "và") and _is_cap(w) and w.isalpha() and out[-1][0] != "PER" \
+        if out and i >= 2 and words[i - 1] in (",", "và") and _is_cap(w) and w.isalpha() and out[-1][0] in ("LOC", "ORG") \
                 and " ".join(words[max(0, i - 1 - len(out[-1][1].split())):i - 1]).endswith(out[-1][1]):
             j = i
             while j < len(words) and _is_cap(words[j]) and words[j].isalpha() and j - i < 3:
                 j += 1
             # Only a plain item: a name that ends the clause, not the start of another construction.
-            if (j == len(words) or not words[j].isalpha()) and not _role_at(words, folded, i) \
+            if (j == len(words) or not words[j].isalpha() or words[j] in ("và", "hoặc")) and not _role_at(words, folded, i) \
                     and _org_end(words, i) == i:
-                out.append((out[-1][0], " ".join(words[i:j]), None))
+                place = _place(words[i:j], districts=True)
+                out.append(("LOC" if place else out[-1][0], place or " ".join(words[i:j]), None))
                 i = j
                 continue
         n_role = _role_at(words, folded, i)
         if n_role:
             matched_role = " ".join(words[i:i + n_role])
-            # A role may carry its organisation: `Thứ trưởng Bộ Công an`.
+            # A role may carry its organisation: `Thứ trưởng Bộ Công an`, `Trưởng phòng Nông nghiệp ...`.
             j = i + n_role
             role, role_age = matched_role, 0
-            org_end = _org_end(words, j) if j < len(words) else j
+            unit = _ROLE_UNITS.get(fold(matched_role))
+            if unit and j < len(words) and _is_cap(words[j]):
+                org_end = _org_end([unit, *words[j:]], 0) - 1 + j
+            else:
+                org_end = _org_end(words, j) if j < len(words) else j
             if org_end > j:
                 org_words, _ = _strip_trailing_person(words[j:org_end], known_people)
+                if unit and org_words:
+                    org_words = [unit, *org_words]
                 role = f"{matched_role} {' '.join(org_words)}" if org_words else matched_role
                 if org_words and _is_org(org_words):
-                    out.append(("ORG", " ".join(org_words), None))
-                i = j + len(org_words)
+                    add_org(org_words, j + len(org_words) - (1 if unit else 0))
+                i = j + len(org_words) - (1 if unit and org_words else 0)
                 continue
             i = j
             continue
-        if w == "Theo":  # opens a source attribution; it is not a name
+        if w in ("Theo", "Nguồn") or w in _ADDRESS_CUES:  # attributions and `TP.`, `P.` are not names
             i += 1
             continue
-        if _is_cap(w) and w.isalpha() or w in _LOC_NAMES:
+        if _is_cap(w) and w.replace(".", "").isalpha() or w in _LOC_NAMES:
             j = i
             while j < len(words) and (_is_cap(words[j]) and (words[j].replace(".", "").isalpha())) and \
-                    (j == i or words[j] != "Theo"):
+                    (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
             org_end = _org_end(words, i)
-            if org_end > i + 1 and _is_org(words[i:org_end]):
+            if org_end > i + 1 and _is_org(words[i:org_end]) and not _place(words[i:i + 2]):
                 org_words, _ = _strip_trailing_person(words[i:org_end], known_people)
-                out.append(("ORG", " ".join(org_words), None))
+                add_org(org_words, i + len(org_words))
                 i = i + len(org_words)
                 continue
-            run, places = _strip_locations(words[i:j])
+            # `Norges Bank`, `Samsung Electronics`, `Bangkok Post`: a company written in a Latin language.
+            if j - i >= 2 and words[j - 1] in CORPORATE_SUFFIXES and words[i] not in CORPORATE_SUFFIXES \
+                    and all(x.isascii() for x in words[i:j]):
+                add_org(words[i:j], j)
+                i = j
+                continue
+            cues = {words[i - 1] if i > 0 else "", " ".join(words[max(i - 2, 0):i]), " ".join(words[max(i - 3, 0):i])}
+            cues |= {c.lower() for c in cues}
+            # `tạp chí Vietnam Heritage` is one name, not a country and a word.
+            run, places = (words[i:j], []) if cues & _ORG_CUES else _strip_locations(words[i:j])
             for p in places:
                 out.append(("LOC", p, None))
             name = " ".join(run)
-            cues = {words[i - 1] if i > 0 else "", " ".join(words[max(i - 2, 0):i])}
-            cues |= {c.lower() for c in cues}
-            if name and fold(name) in _LOC_FOLD:
-                out.append(("LOC", _LOC_FOLD[fold(name)], None))
+            if run and len(run) <= 4 and _after_house_number(words, i):
+                out.append(("LOC", name, None))  # `15A/28 Lê Thánh Tôn`: the street of an address
+                i = j
+                continue
+            if name and fold(name) in known_aliases and len(run) <= 3:
+                out.append(("ORG", name, None))  # `VSH` after `Công ty ... (VSH)`
+            elif name and (place := _place(run, districts=role_age > 0)):
+                out.append(("LOC", place, None))
             elif run and cues & _CUES and len(run) <= 3:
-                # `đèo Cả`, `châu Âu`: a one-syllable name keeps its landform or region word.
                 cue = folded[i - 1] if i > 0 else ""
-                out.append(("LOC", f"{words[i - 1]} {name}" if len(run) == 1 and cue in _NAMED_WITH_CUE else name,
+                city = _place(["Thành", "phố", *run]) if cue in ("tp.", "tp", "thành phố") or \
+                    fold(" ".join(words[max(i - 2, 0):i])) == "thành phố" else None
+                # `đèo Cả`, `châu Âu`: a one-syllable name keeps its landform or region word.
+                out.append(("LOC", f"{words[i - 1]} {name}" if city else (f"{words[i - 1]} {name}" if len(run) == 1 and cue in _NAMED_WITH_CUE else name),
                             None))
             elif run and cues & _ORG_CUES and len(run) <= 4:
                 out.append(("ORG", name, None))
             elif len(run) == 1 and i > 0 and (person := _person_by_surname(run[0], known_people)):
                 out.append(("PER", person, role))  # `ông Shamanov` after `Vladimir Shamanov`
-            elif len(run) == 1 and i > 0 and _is_brand(run[0]):
-                out.append(("ORG", run[0], None))
+            elif len(run) == 1 and role_age == 0 and role and fold(role) in _HONORIFICS and run[0].isalpha() \
+                    and not run[0].isupper():
+                out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
+            elif len(run) == 1 and i > 0 and _is_brand(run[0]) and not (
+                    words[i - 1].isdigit() or folded[i - 1] in _QUANTITY_WORDS):
+                out.append(("ORG", run[0], None))  # not `300 Dpi`, `371 triệu KWh`: units follow numbers
+            elif len(run) > 4 and run[0] in SURNAMES and (k := next((k for k in (3, 2, 4) if k < len(run) and run[k] in SURNAMES), 0)):
+                # `tác giả Nguyễn Hồng Quang Lê Sơn`: two full names run together where a line break was lost.
+                out.append(("PER", " ".join(run[:k]), role))
+                known_people.add(fold(" ".join(run[:k])))
+                role, role_age = None, 99
+                i += k
+                continue
             elif run and 2 <= len(run) <= 4 and not (run[0].isupper() and len(run[0]) > 1) and (role_age <= 8 or fold(name) in known_people
                                                  or (len(run) >= 3 and run[0] in SURNAMES)):
                 out.append(("PER", name, role))
@@ -261,6 +449,38 @@ def _sentence_entities(text: str, known_people: set[str]):
         role_age += 1
         i += 1
     return out
+
+
+def _hyphenated_place(words: list[str], i: int) -> tuple[str, int] | None:
+    """(place, end) when a place name written around a hyphen starts at `i`."""
+    j = i
+    while j < len(words) and j - i < 3 and _is_cap(words[j]) and words[j].isalpha():
+        j += 1
+    if j + 1 >= len(words) or words[j] not in "-–" or not _is_cap(words[j + 1]):
+        return None
+    k = j + 1
+    while k < len(words) and k - j <= 3 and _is_cap(words[k]) and words[k].isalpha():
+        k += 1
+    for end in range(k, j + 1, -1):
+        if place := _place(words[i:j] + words[j + 1:end]):
+            return place, end
+    return None
+
+
+_ADDRESS_CUES = {p + "." for p in _ADDRESS_PREFIXES}
+_HOUSE_NUMBER = re.compile(r"\d+[A-Z]?(?:/\d+[A-Z]?)+")
+
+
+def _after_house_number(words: list[str], i: int) -> bool:
+    """`15A/28 Lê Thánh Tôn`, `số 12 Lý Thường Kiệt`: a name after a house number is a street."""
+    k = i
+    while k > 0 and k > i - 6 and (words[k - 1].isdigit() or words[k - 1] == "/" or
+                                   (len(words[k - 1]) == 1 and words[k - 1].isupper())):
+        k -= 1
+    if k == i or not words[k].isdigit():
+        return False
+    return bool(_HOUSE_NUMBER.fullmatch("".join(words[k:i]))) or (k > 0 and fold(words[k - 1]) == "số")
+_QUANTITY_WORDS = {"nghìn", "ngàn", "triệu", "tỷ", "tỉ", "vạn", "trăm", "chục"}
 
 
 def _person_by_surname(word: str, known_people: set[str]) -> str | None:
@@ -285,23 +505,66 @@ def _is_brand(word: str) -> bool:
             and fold(word) not in _LOC_FOLD and not _VI_SYLLABLE.fullmatch(word.lower()))
 
 
+def _org_words_at(words: list[str], j: int) -> int:
+    """End of the institution-vocabulary words (`an ninh`, `cổ phần`) at `j`, or 0."""
+    return next((start + n for start in (j, j - 1) for n in _ORG_WORD_LENGTHS
+                 if start + n > j and tuple(w.lower() for w in words[start:start + n]) in ORG_WORDS), 0)
+
+
+_ORG_STOPS = {"Trong", "Tại", "Theo", "Nguồn"}
+_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã"}
+
+
+# Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
+_SELF_NAMED_HEADS = {"Quốc hội", "Chính phủ", "Liên hợp quốc", "Liên Hợp Quốc", "Sở Giao dịch"}
+
+
 def _org_end(words: list[str], i: int) -> int:
-    """End of an organisation name starting at `i`, or `i` when none starts there."""
+    """End of an organisation name starting at `i`, or `i` when none starts there. After the head
+    word (`Bộ`, `Công ty`) the name runs over capitalised words, institution vocabulary (`Công ty cổ
+    phần Đèo Cả`, `Trường đào tạo lính dù Ryazan`), a place with its kind (`Phòng Nông nghiệp huyện
+    Tĩnh Gia`) and a hyphen between names (`Vĩnh Sơn - Sông Hinh`); it must hold at least one
+    capitalised word, so `Cơ quan công an` and `Bộ luật` are no names."""
     head = _match(_ORG_TABLE, words, i)
-    if head is None or i + len(head) >= len(words) or not _is_cap(words[i + len(head)]):
-        return i  # `Bộ luật`, `cơ quan công an`: a head word followed by a common noun is no name
+    if head is None:
+        return i
     j = i + len(head)
-    while j < len(words) and words[j] not in {"Trong", "Tại", "Theo"}:
-        if _is_cap(words[j]) and words[j].replace(".", "").isalpha():
+    has_name = " ".join(head) in _SELF_NAMED_HEADS
+    last_cap = j if has_name else 0
+    while j < len(words) and words[j] not in _ORG_STOPS:
+        w = words[j]
+        inner_head = _match(_ORG_TABLE, words, j)
+        if inner_head and len(inner_head) > 1 and words[j - 1] in "-–":
+            j += len(inner_head)  # `Sở Giao dịch - Ngân hàng Nhà nước`
+            continue
+        if _is_cap(w) and w.replace(".", "").isalpha():
+            j += 1
+            last_cap = j
+            has_name = True
+            continue
+        # Not `Việt Nam - Trung Quốc` (two countries) nor `... - Thứ trưởng` (a role).
+        if w in "-–" and last_cap == j and j + 1 < len(words) and _is_cap(words[j + 1]) and words[j + 1].isalpha() \
+                and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
+                and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)):
             j += 1
             continue
-        # A name word may start on the capitalised word before: `Công an`, `Nhà nước`, `An ninh quốc gia`.
-        end = next((start + n for start in (j, j - 1) for n in _ORG_WORD_LENGTHS
-                    if start + n > j and tuple(w.lower() for w in words[start:start + n]) in ORG_WORDS), 0)
+        place_cue = next((n for n in (2, 1) if " ".join(words[j:j + n]) in _PLACE_CUES_IN_ORG), 0)
+        if place_cue and j + place_cue < len(words) and _is_cap(words[j + place_cue]):
+            j += place_cue
+            continue
+        end = _org_words_at(words, j)
         if not end:
             break
         j = end
-    return j if j > i + len(head) else i
+        last_cap = j
+    name = " ".join(words[i:last_cap])
+    return last_cap if has_name and fold(name) not in _GENERIC_BODIES else i
+
+
+# Bodies every company or event has, named but not a proper name: the board, the organisers.
+_GENERIC_BODIES = {fold(x) for x in ("Hội đồng quản trị", "Hội đồng Quản trị", "Ban giám đốc", "Ban tổ chức",
+                                     "Hội đồng thành viên", "Ban điều hành", "Ban kiểm soát", "Lực lượng CA",
+                                     "Lực lượng Công an")}
 
 
 def _is_org(words: list[str]) -> bool:
@@ -328,12 +591,13 @@ def find_entities(articles: Sequence[Article]) -> list[Entity]:
     """Entities of a story, merged across articles, most mentioned first."""
     found = _Found()
     known_people: set[str] = set()
+    known_aliases: dict[str, str] = {}
     for _ in range(2):  # second pass: names learned in one article are recognised in the others
         found = _Found()
         for a in articles:
             for s in a.sentences:
                 cite = Citation(a.id, a.source, s.index, s.start, s.end)
-                for kind, name, role in _sentence_entities(s.text, known_people):
+                for kind, name, role in _sentence_entities(s.text, known_people, known_aliases):
                     found.add(kind, name, role, a, cite)
     entities = []
     for key, kind in found.kind.items():

@@ -14,13 +14,28 @@ from .align import Alignment
 from .model import Article, Citation, TimeExpression, TimelineEvent
 
 _PART = r"(?:(?:[Ss]áng|[Tt]rưa|[Cc]hiều|[Tt]ối|[Đđ]êm|[Rr]ạng sáng)\s+(?:ngày\s+)?)?"
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # `từ ngày 24/10 đến 22/11`, `từ nay đến 28/2/2014`: one range, not two days.
+    ("span", re.compile(r"\btừ\s+(?:(?P<now>nay)|(?:ngày\s+)?(?P<d1>\d{1,2})[/-](?P<m1>\d{1,2})(?:[/-](?P<y1>\d{4}))?)"
+                        r"\s+(?:đến|tới)\s+(?:hết\s+)?(?:ngày\s+)?(?P<d2>\d{1,2})[/-](?P<m2>\d{1,2})(?:[/-](?P<y2>\d{4}))?"
+                        r"\b(?![.,]\d)")),
+    # `quý III`, `quý 3/2013`, `6 tháng đầu năm`, `9 tháng đầu năm 2013`: parts of a year.
+    ("quarter", re.compile(r"\bquý\s+(I{1,3}|IV|[1-4])\b(?:(?:/|\s+năm\s+)(\d{4}))?")),
+    ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?")),
+    # `ngày 15.9.2013`, `(23.11)`: dotted dates, only with a year, after `ngày` or alone in brackets,
+    # since `3.000` is a number.
+    ("dotted", re.compile(r"(?:\bngày\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?|\b(\d{1,2})\.(\d{1,2})\.(\d{4})"
+                          r"|(?<=\()(\d{1,2})\.(\d{1,2})(?=\)))(?![.,]?\d)")),
+    ("year", re.compile(r"\b(?:cùng kỳ|niên khóa|mùa giải)\s+(\d{4})\b")),
     ("range", re.compile(r"\b(?:từ\s+)?(?:ngày\s+)?(\d{1,2})\s*-\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b")),
     ("month", re.compile(r"\btháng\s+(\d{1,2})/(\d{4})\b")),
     ("day", re.compile(r"\b" + _PART + r"(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b(?![.,]\d)")),
     ("month", re.compile(r"\btháng\s+(\d{1,2})\s+năm\s+(\d{4})\b")),
     ("month_rel", re.compile(r"\btháng\s+(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b")),
     ("year", re.compile(r"\bnăm\s+(\d{4})\b")),
+    # Only the unambiguous ones: `2 năm sau` is two years after something, not next year.
+    ("year_rel", re.compile(r"\b(năm nay|năm ngoái)\b(?!\s+\d)", re.IGNORECASE)),
     ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])")),
     ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
     ("relative", re.compile(r"\b(hôm qua|tối qua|đêm qua|sáng qua|trưa qua|chiều qua|hôm nay|sáng nay|trưa nay|"
@@ -49,6 +64,26 @@ def _year_for(month: int, anchor_y: int, anchor_m: int | None) -> int:
     return anchor_y
 
 
+class _Unresolved(Exception):
+    """An expression that names a date only relative to an article date we do not have."""
+
+
+def _year(written: str | None, anchor_y: int | None) -> int:
+    if written:
+        return int(written)
+    if anchor_y is None:
+        raise _Unresolved("no year: the article has no date")
+    return anchor_y
+
+
+def _day(d: int, mo: int, written_year: str | None, anchor_y: int | None, anchor_m: int | None) -> date:
+    if written_year:
+        return date(int(written_year), mo, d)
+    if anchor_y is None:
+        raise _Unresolved("no year: the article has no date")
+    return date(_year_for(mo, anchor_y, anchor_m), mo, d)
+
+
 def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpression]:
     """Date expressions in `text` (offsets shifted by `base`), resolved against `published`."""
     ay, am, ad = _anchor(published)
@@ -62,7 +97,35 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
             taken.append((s, e))
             value = precision = reason = None
             try:
-                if kind == "range":
+                if kind == "span":
+                    if m.group("now"):
+                        if ad is None:
+                            raise _Unresolved("the article's date is not known to the day")
+                        start = date(ay, am, ad)
+                    else:
+                        start = _day(int(m.group("d1")), int(m.group("m1")), m.group("y1"), ay, am)
+                    end = _day(int(m.group("d2")), int(m.group("m2")), m.group("y2"), ay, am)
+                    if m.group("y2") and not m.group("y1") and not m.group("now"):
+                        start = date(end.year - (start.month > end.month), start.month, start.day)
+                    elif end < start:
+                        end = date(end.year + 1, end.month, end.day)  # `từ 20/12 đến 5/1` crosses a new year
+                    value, precision = f"{start.isoformat()}/{end.isoformat()}", "range"
+                elif kind == "quarter":
+                    q = _ROMAN.get(m.group(1)) or int(m.group(1))
+                    y = _year(m.group(2), ay)
+                    value, precision = f"{y:04d}-{3 * q - 2:02d}/{y:04d}-{3 * q:02d}", "range"
+                elif kind == "first_months":
+                    n = int(m.group(1))
+                    y = _year(m.group(2), ay)
+                    if not 1 <= n <= 12:
+                        raise ValueError(n)
+                    value, precision = f"{y:04d}-01/{y:04d}-{n:02d}", "range"
+                elif kind == "dotted":
+                    g = [x for x in m.groups() if x is not None]
+                    value, precision = _day(int(g[0]), int(g[1]), g[2] if len(g) > 2 else None, ay, am).isoformat(), "day"
+                elif kind == "year_rel":
+                    value, precision = str(_year(None, ay) + _YEAR_WORDS[m.group(1).lower()]), "year"
+                elif kind == "range":
                     d1, d2, mo = int(m.group(1)), int(m.group(2)), int(m.group(3))
                     y = int(m.group(4)) if m.group(4) else (_year_for(mo, ay, am) if ay else None)
                     if y is None:
@@ -104,6 +167,9 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                     else:
                         day = date(ay, am, ad) + timedelta(days=_OFFSETS[m.group(1).lower()])
                         value, precision = day.isoformat(), "day"
+            except _Unresolved as why:
+                reason = str(why)
+                value = precision = None
             except ValueError:
                 reason = "no such date"
                 value = precision = None
