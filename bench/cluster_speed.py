@@ -37,7 +37,7 @@ def rss_mb() -> float:
 class ScanClusterer(StoryClusterer):
     """The baseline: compare each article with every story."""
 
-    def _candidates(self, vec):
+    def _candidates(self, vec, day=None):
         return set(self.stories)
 
 

@@ -47,7 +47,7 @@ def test_the_candidate_index_loses_nothing_against_scanning_every_story(mds_rows
     gold = {r["id"]: r["cluster_id"] for r in mds_rows}
 
     class Scan(StoryClusterer):
-        def _candidates(self, vec):
+        def _candidates(self, vec, day=None):
             return list(self.stories)
 
     indexed, scanned = StoryClusterer(StoryConfig()), Scan(StoryConfig())
@@ -128,3 +128,19 @@ def test_a_reopened_store_keeps_assigning_to_its_stories(db, seeds_dir, tmp_path
         report = again.ingest([copy])
         assert report.stories[report.added[0]] == story
         assert again.store.copies_of(report.added)[report.added[0]][0] in {a.id for a in again.articles()}
+
+
+def test_numpy_minhash_equals_datasketch(mds_rows):
+    """The vectorised MinHash must give datasketch's values for the same shingles and permutations."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from newsfuse.copies import shingle_hashes
+
+    detector = CopyDetector(CopyConfig())
+    for r in mds_rows[:100]:
+        shingles = shingle_hashes(detector._token_hashes(r["text"]), detector.config.shingle)
+        reference = MinHash(num_perm=detector.config.num_perm, hashfunc=int, scheme="affine32",
+                            permutations=detector._template.permutations)
+        reference.update_batch(np.unique(shingles).tolist())
+        assert (detector.signature(r["text"]) == reference.hashvalues).all()

@@ -37,7 +37,7 @@ class CopyConfig:
 
 @dataclass(frozen=True, slots=True)
 class StoryConfig:
-    threshold: float = 0.25  # mean cosine to a story's members needed to join it
+    threshold: float = 0.29  # mean cosine to a story's members needed to join it
     time_scale_days: float = 21.0  # similarity decays beyond this gap ...
     max_gap_days: float = 150.0  # ... and no story is joined across a bigger one
     top_terms: int = 24  # terms of an article used to look up candidate stories

@@ -38,7 +38,30 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
         acc = np.zeros(len(token_hashes) - n + 1, dtype=np.uint64)
         for k in range(n):
             acc = acc * _MIX[k % 3] + token_hashes[k: len(token_hashes) - n + 1 + k]
-    return np.unique(((acc >> np.uint64(32)) ^ acc) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    # Repeated n-grams stay: a minimum does not change when a value comes twice, and dropping
+    # them (a sort) cost more than the minimum over them.
+    return (((acc >> np.uint64(32)) ^ acc) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, the pre-mix datasketch's `affine32` scheme applies."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def minhash_values(shingles: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+    """datasketch's `affine32` MinHash of 32-bit shingle hashes, computed in one numpy expression:
+    the same values as `MinHash(scheme="affine32").update_batch(...)` (a test holds them equal),
+    without its per-value Python loop, which was half the cost of a signature."""
+    a, b = permutations
+    values = np.full(a.shape, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    if len(shingles):
+        with np.errstate(over="ignore"):
+            np.minimum(values, (_fmix32(shingles)[:, None] * a + b).min(axis=0), out=values)
+    return values
 
 
 @dataclass(slots=True)
@@ -61,7 +84,7 @@ class CopyDetector:
         self.lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
         self.entries: dict[str, _Entry] = {}
         # One permutation set shared by all signatures (seeded), built once.
-        self._template = MinHash(num_perm=self.config.num_perm)
+        self._template = MinHash(num_perm=self.config.num_perm, scheme="affine32")
         # The LSH index reads only `hashvalues` of what it is given, so one MinHash object carries
         # every signature in and out: building a MinHash per article cost a fifth of the time.
         self._carrier = MinHash(num_perm=self.config.num_perm, permutations=self._template.permutations,
@@ -84,12 +107,8 @@ class CopyDetector:
 
     def signature(self, text: str) -> np.ndarray:
         """MinHash values of a text (datasketch's permutations over syllable 3-gram hashes)."""
-        m = MinHash(num_perm=self.config.num_perm, hashfunc=int,
-                    permutations=self._template.permutations, scheme=self._template.scheme)
-        hashes = shingle_hashes(self._token_hashes(text), self.config.shingle)
-        if len(hashes):
-            m.update_batch(hashes.tolist())
-        return m.hashvalues
+        return minhash_values(shingle_hashes(self._token_hashes(text), self.config.shingle),
+                              self._template.permutations)
 
     def add(self, article_id: str, text: str, date: str | None = None,
             signature: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -128,9 +147,10 @@ class CopyDetector:
 
         chunks = [[t for _, t, _ in items[k:k + 500]] for k in range(0, len(items), 500)]
         out = []
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker, initargs=(self.config,)) as pool:
             position = 0
-            for values in pool.map(_signature_values, chunks, [self.config] * len(chunks)):
+            for values in pool.map(_signature_values, chunks):
                 for hv in values:
                     article_id, text, date = items[position]
                     position += 1
@@ -169,9 +189,20 @@ class CopyDetector:
         return out
 
 
-def _signature_values(texts: list[str], config: CopyConfig) -> list[np.ndarray]:
-    detector = CopyDetector(config)
-    return [detector.signature(t) for t in texts]
+# One detector per worker process, made by the pool's initializer, so its syllable-hash cache
+# lives across chunks (a fresh cache per chunk re-hashed every syllable). It is the worker's own
+# state, never the parent's.
+_worker_detector: CopyDetector | None = None
+
+
+def _start_worker(config: CopyConfig) -> None:
+    global _worker_detector
+    _worker_detector = CopyDetector(config)
+
+
+def _signature_values(texts: list[str]) -> list[np.ndarray]:
+    assert _worker_detector is not None
+    return [_worker_detector.signature(t) for t in texts]
 
 
 def find_copy_groups(articles: Sequence[Article], config: CopyConfig | None = None,

@@ -6,8 +6,10 @@ clusters English), with the title and lead counted extra and capitalised runs (n
 A story is the mean of its members' vectors. A new article joins the most similar story within
 reach in time if the similarity clears a threshold, else it starts a story.
 
-Candidates come from an inverted index (term -> stories whose centroid weighs that term), so the
-cost of one article does not grow with the number of stories. Batch clustering is the same
+Candidates come from an inverted index (time window -> term -> stories whose centroid weighs that
+term), so the cost of one article does not grow with the number of stories, and stories out of
+reach in time are never looked at: an old article arriving late meets the stories of its own
+time, not this week's. Batch clustering is the same
 procedure over the articles sorted by date, with document frequencies taken from the whole batch
 first; streaming learns them as articles arrive (or starts from a store's).
 """
@@ -18,7 +20,7 @@ import hashlib
 import math
 import re
 from collections import Counter, deque
-from itertools import islice
+from itertools import chain, islice
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,13 +31,15 @@ from .config import StoryConfig
 from .model import Article
 from .text import TOKEN, fold
 
-_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÀ-ỸĐ][^\W\d_]*(?:\s+[A-ZÀ-ỸĐ][^\W\d_]*)+)")
+# Upper-case letters only: the range `À-Ỹ` would also take `ở`, `ấp` and glue them to names.
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1F00)) if c.isupper() and c.isalpha())
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([" + _UPPER + r"][^\W\d_]*(?:\s+[" + _UPPER + r"][^\W\d_]*)+)")
 _BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
 
 
 def article_terms(article: Article) -> Counter:
     """Raw term weights of an article (before IDF): body syllables once, title syllables three
-    times, lead syllables twice, capitalised runs (names) twice."""
+    times, lead syllables twice, capitalised runs (names) once more."""
     head = article.text[:4000]
     c: Counter = Counter(TOKEN.findall(fold(head))[:_BODY_TOKENS])  # counted in C
     for t in TOKEN.findall(fold(article.title)):
@@ -44,7 +48,7 @@ def article_terms(article: Article) -> Counter:
         for t in TOKEN.findall(fold(article.lead)):
             c[t] += 2.0
     for run in _NAME_RUN.findall(head):
-        c["@" + fold(run)] += 2.0
+        c["@" + fold(run)] += 1.0
     return c
 
 
@@ -76,6 +80,7 @@ class _Story:
     last: float | None = None
     members: list[str] = field(default_factory=list)
     top: set[str] = field(default_factory=set)  # the centroid terms this story is indexed under
+    windows: set[int | None] = field(default_factory=set)  # the time windows it is indexed in
 
 
 @dataclass(slots=True)
@@ -96,7 +101,9 @@ class StoryClusterer:
         self.n_docs = n_docs
         self.learn_df = learn_df
         self.stories: dict[str, _Story] = {}
-        self.index: dict[str, deque[str]] = {}
+        # Time window (days // max_gap_days; None for undated articles) -> term -> story ids.
+        self.index: dict[int | None, dict[str, deque[str]]] = {}
+        self.newest_window: int | None = None
         self.story_of: dict[str, str] = {}
 
     # ---------------------------------------------------------------- vectors
@@ -138,7 +145,7 @@ class StoryClusterer:
     def add_vector(self, article_id: str, vec: dict[str, float], day: float | None) -> Assignment:
         """Assign an article given its unit vector (see `vector`) and its day number."""
         best, best_sim = None, 0.0
-        for sid in self._candidates(vec):
+        for sid in self._candidates(vec, day):
             story = self.stories[sid]
             decay = self._decay(story, day)
             if decay == 0.0:
@@ -172,17 +179,28 @@ class StoryClusterer:
             story = self.stories[story_id] = _Story(story_id, {})
         self._join(story, article.id, self.vector(terms), _days(article.published))
 
-    def _candidates(self, vec: dict[str, float]) -> list[str]:
-        """Stories that weigh the article's strongest terms, most shared terms first. Only the most
-        recent stories of each term are looked at and only the best few are compared, so the cost of
-        an article stays flat however many stories exist."""
+    def _window(self, day: float | None) -> int | None:
+        return None if day is None else int(day // self.config.max_gap_days)
+
+    def _candidates(self, vec: dict[str, float], day: float | None = None) -> list[str]:
+        """Stories that weigh the article's strongest terms, most shared terms first, among those
+        indexed in the article's time window and its two neighbours (all a story within
+        `max_gap_days` can be in) and among undated stories; an undated article looks in the
+        newest windows. Only the most recent stories of each term are looked at and only the best few are
+        compared, so the cost of an article stays flat however many stories exist."""
+        window = self._window(day)
+        anchor = window if window is not None else self.newest_window
+        windows: list[int | None] = [None] if anchor is None else [anchor - 1, anchor, anchor + 1, None]
+        recent = self.config.recent_per_term
         top = _top_keys(vec, self.config.top_terms)
         votes: Counter = Counter()
-        recent = self.config.recent_per_term
-        for t in top:
-            postings = self.index.get(t)
-            if postings:
-                votes.update(islice(reversed(postings), recent))
+        for w in windows:
+            index = self.index.get(w)
+            if index:
+                get = index.get
+                # One count per window (a Counter update per term cost a call each).
+                votes.update(chain.from_iterable(
+                    islice(reversed(postings), recent) for t in top if (postings := get(t))))
         return [sid for sid, _ in votes.most_common(self.config.max_candidates)]
 
     def _join(self, story: _Story, article_id: str, vec: dict[str, float], day: float | None) -> None:
@@ -199,8 +217,17 @@ class StoryClusterer:
             story.last = day if story.last is None else max(story.last, day)
         self.story_of[article_id] = story.id
         story.top = set(_top_keys(cen, self.config.centroid_terms))
-        for t in story.top - old_top:
-            postings = self.index.setdefault(t, deque(maxlen=self.config.max_postings))
+        window = self._window(day)
+        if window is not None and (self.newest_window is None or window > self.newest_window):
+            self.newest_window = window
+        # A story enters a window with all its top terms, then with each new top term.
+        new_terms = story.top if window not in story.windows else story.top - old_top
+        story.windows.add(window)
+        index = self.index.setdefault(window, {})
+        for t in new_terms:
+            postings = index.get(t)
+            if postings is None:
+                postings = index[t] = deque(maxlen=self.config.max_postings)
             postings.append(story.id)
 
 
@@ -268,7 +295,7 @@ def _refine(clusterer: StoryClusterer, X, vocab: dict[str, int], assignments: li
         row = X.getrow(i)
         top = np.argsort(-row.data)[: config.top_terms]
         vec = {terms[row.indices[k]]: float(row.data[k]) for k in top}
-        cands = [row_of[sid] for sid in clusterer._candidates(vec) if sid in row_of]
+        cands = [row_of[sid] for sid in clusterer._candidates(vec, days[i]) if sid in row_of]
         cands = np.unique(np.append(cands, own[i]))
         sims = np.asarray((C[cands] @ row.T).todense()).ravel()
         sizes_c = sizes[cands].astype(np.float64)
