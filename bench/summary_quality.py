@@ -3,7 +3,8 @@
 ROUGE-1/2/L F1 on syllables (lower-cased, NFC, punctuation stripped), averaged over the two
 references and macro-averaged over clusters, for newsfuse and, in the same run: lead (first
 sentence of each article in turn), LexRank and TextRank (sumy, fed newsfuse's own sentence split),
-a TF-IDF centroid baseline, and the greedy extractive oracle (the ceiling of any extractive method).
+a TF-IDF centroid baseline, the greedy extractive oracle (the ceiling of any extractive method), and
+one human reference scored against the other (how far two people writing the summary agree).
 Every method gets the same budget (180 syllables, whole sentences only). Then seconds per cluster,
 and seconds for one story of 50 to 500 articles (to show there is no quadratic blow-up).
 
@@ -130,6 +131,7 @@ def main() -> None:
     methods = {"lead": lead, "lexrank (sumy)": lexrank, "textrank (sumy)": textrank, "centroid": centroid,
                "newsfuse": newsfuse}
     totals = {m: [] for m in [*methods, "oracle (greedy)"]}
+    humans = []  # one reference scored against the other: how far two people agree
     seconds = []
     for c in corpus.clusters():
         arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: a.published or "")
@@ -140,6 +142,8 @@ def main() -> None:
                 seconds.append(time.perf_counter() - t)
             totals[name].append(rouge(text, c["summaries"]))
         totals["oracle (greedy)"].append(rouge(oracle(arts, c["summaries"], args.words), c["summaries"]))
+        if len(c["summaries"]) == 2:
+            humans.append(rouge(c["summaries"][0], c["summaries"][1:]))
     print(f"# bench/summary_quality.py — {corpus.machine()}")
     print(f"# {len(totals['lead'])} clusters, budget {args.words} syllables, ROUGE F1 on syllables")
     print(f"{'method':<18} {'R-1':>6} {'R-2':>6} {'R-L':>6}")
@@ -147,6 +151,9 @@ def main() -> None:
             for m, v in totals.items()}
     for m, v in mean.items():
         print(f"{m:<18} {v['rouge1']:>6.3f} {v['rouge2']:>6.3f} {v['rougeL']:>6.3f}")
+    human = {k: statistics.fmean(s[k] for s in humans) for k in ("rouge1", "rouge2", "rougeL")}
+    print(f"{'human vs human':<18} {human['rouge1']:>6.3f} {human['rouge2']:>6.3f} {human['rougeL']:>6.3f}"
+          f"   (one reference against the other, {len(humans)} clusters; F1 is symmetric)")
     best_base = max(v["rouge2"] for m, v in mean.items() if m not in ("newsfuse", "oracle (greedy)"))
     gap = mean["oracle (greedy)"]["rouge2"] - best_base
     print(f"newsfuse closes {(mean['newsfuse']['rouge2'] - best_base) / gap:.0%} of the ROUGE-2 gap "

@@ -8,6 +8,7 @@ import unicodedata
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from html import escape
+from pathlib import Path
 
 import pytest
 
@@ -241,3 +242,20 @@ def test_killed_ingest_process_leaves_the_store_unchanged(db, seeds_dir, tmp_pat
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert [tuple(r) for r in stored_state(db)] == [tuple(r) for r in before]
+    # and its worker processes do not outlive it
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(str(path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_mentioning(str(path)) == []
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found

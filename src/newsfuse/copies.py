@@ -142,13 +142,11 @@ class CopyDetector:
         workers = workers or os.cpu_count() or 1
         if workers == 1 or len(items) < 2000:
             return [self.add(i, t, d) for i, t, d in items]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from .workers import process_pool
 
         chunks = [[t for _, t, _ in items[k:k + 500]] for k in range(0, len(items), 500)]
         out = []
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker, initargs=(self.config,)) as pool:
+        with process_pool(workers, _start_worker, (self.config,)) as pool:
             position = 0
             for values in pool.map(_signature_values, chunks):
                 for hv in values:

