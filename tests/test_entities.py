@@ -162,3 +162,10 @@ def test_ranges_quarters_and_dotted_dates_resolve():
     assert values["từ nay đến 28/2/2014"] == "2013-10-22/2014-02-28"
     assert values["Năm ngoái"] == "2012"
     assert not any("3.000" in t for t in values)
+
+
+def test_years_after_names_and_durations_are_told_apart():
+    found = {t.text: t.value for t in resolve(
+        "Anh giành HCB tại Olympic Bắc Kinh 2008. Có 2008 người đến xem. Luật áp dụng trong vòng sáu "
+        "tháng tới. Hồi tháng trước Thủ tướng đã đến. Năm 2010 trời mưa.", "2013-10-23T16:12")}
+    assert found == {"2008": "2008", "tháng trước": "2013-09", "Năm 2010": "2010"}

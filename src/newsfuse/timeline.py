@@ -19,24 +19,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # `từ ngày 24/10 đến 22/11`, `từ nay đến 28/2/2014`: one range, not two days.
     ("span", re.compile(r"\btừ\s+(?:(?P<now>nay)|(?:ngày\s+)?(?P<d1>\d{1,2})[/-](?P<m1>\d{1,2})(?:[/-](?P<y1>\d{4}))?)"
                         r"\s+(?:đến|tới)\s+(?:hết\s+)?(?:ngày\s+)?(?P<d2>\d{1,2})[/-](?P<m2>\d{1,2})(?:[/-](?P<y2>\d{4}))?"
-                        r"\b(?![.,]\d)")),
+                        r"\b(?![.,]\d)", re.IGNORECASE)),
     # `quý III`, `quý 3/2013`, `6 tháng đầu năm`, `9 tháng đầu năm 2013`: parts of a year.
-    ("quarter", re.compile(r"\bquý\s+(I{1,3}|IV|[1-4])\b(?:(?:/|\s+năm\s+)(\d{4}))?")),
-    ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?")),
+    ("quarter", re.compile(r"\bquý\s+(I{1,3}|IV|[1-4])\b(?:(?:/|\s+năm\s+)(\d{4}))?", re.IGNORECASE)),
+    ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?", re.IGNORECASE)),
     # `ngày 15.9.2013`, `(23.11)`: dotted dates, only with a year, after `ngày` or alone in brackets,
     # since `3.000` is a number.
     ("dotted", re.compile(r"(?:\bngày\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?|\b(\d{1,2})\.(\d{1,2})\.(\d{4})"
-                          r"|(?<=\()(\d{1,2})\.(\d{1,2})(?=\)))(?![.,]?\d)")),
-    ("year", re.compile(r"\b(?:cùng kỳ|niên khóa|mùa giải)\s+(\d{4})\b")),
-    ("range", re.compile(r"\b(?:từ\s+)?(?:ngày\s+)?(\d{1,2})\s*-\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b")),
-    ("month", re.compile(r"\btháng\s+(\d{1,2})/(\d{4})\b")),
-    ("day", re.compile(r"\b" + _PART + r"(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b(?![.,]\d)")),
-    ("month", re.compile(r"\btháng\s+(\d{1,2})\s+năm\s+(\d{4})\b")),
-    ("month_rel", re.compile(r"\btháng\s+(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b")),
-    ("year", re.compile(r"\bnăm\s+(\d{4})\b")),
+                          r"|(?<=\()(\d{1,2})\.(\d{1,2})(?=\)))(?![.,]?\d)", re.IGNORECASE)),
+    ("year", re.compile(r"\b(?:cùng kỳ|niên khóa|mùa giải)\s+(\d{4})\b", re.IGNORECASE)),
+    # `Olympic Bắc Kinh 2008`, `World Cup 2014`: a year right after a name (checked in `resolve`).
+    ("name_year", re.compile(r"(?<=\w )((?:19|20)\d\d)\b(?![.,/:-]?\d)", re.IGNORECASE)),
+    ("range", re.compile(r"\b(?:từ\s+)?(?:ngày\s+)?(\d{1,2})\s*-\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b", re.IGNORECASE)),
+    ("month", re.compile(r"\btháng\s+(\d{1,2})/(\d{4})\b", re.IGNORECASE)),
+    ("day", re.compile(r"\b" + _PART + r"(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b(?![.,]\d)", re.IGNORECASE)),
+    ("month", re.compile(r"\btháng\s+(\d{1,2})\s+năm\s+(\d{4})\b", re.IGNORECASE)),
+    ("month_rel", re.compile(r"\btháng\s+(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b", re.IGNORECASE)),
+    ("year", re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)),
     # Only the unambiguous ones: `2 năm sau` is two years after something, not next year.
     ("year_rel", re.compile(r"\b(năm nay|năm ngoái)\b(?!\s+\d)", re.IGNORECASE)),
-    ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])")),
+    ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])", re.IGNORECASE)),
     ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
     ("relative", re.compile(r"\b(hôm qua|tối qua|đêm qua|sáng qua|trưa qua|chiều qua|hôm nay|sáng nay|trưa nay|"
                             r"chiều nay|tối nay|ngày mai|sáng mai|hôm kia)\b", re.IGNORECASE)),
@@ -62,6 +64,29 @@ def _year_for(month: int, anchor_y: int, anchor_m: int | None) -> int:
     if anchor_m is not None and month > anchor_m + 1:
         return anchor_y - 1
     return anchor_y
+
+
+_QUANTITIES = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "vài", "mấy",
+               "những", "các", "nhiều", "mỗi"}
+
+
+def _previous_word(text: str, start: int) -> str:
+    words = text[max(0, start - 40):start].split()
+    return words[-1] if words else ""
+
+
+def _after_name(text: str, start: int) -> bool:
+    """Right after a capitalised word that does not open its sentence (`Có 2008 người` is a count)."""
+    word = _previous_word(text, start)
+    if not (word[:1].isupper() and word.isalpha()):
+        return False
+    before = text[max(0, start - 1 - len(word) - 40):start - 1 - len(word)].rstrip()
+    return bool(before) and before[-1] not in ".!?:\"“"
+
+
+def _after_quantity(text: str, start: int) -> bool:
+    word = _previous_word(text, start).lower()
+    return word.isdigit() or word in _QUANTITIES
 
 
 class _Unresolved(Exception):
@@ -94,6 +119,10 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):
                 continue
+            if kind == "name_year" and not _after_name(text, s):
+                continue
+            if kind == "month_shift" and _after_quantity(text, s):
+                continue  # `sáu tháng tới`, `một tháng trước`: a duration, not a month
             taken.append((s, e))
             value = precision = reason = None
             try:
@@ -111,7 +140,7 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                         end = date(end.year + 1, end.month, end.day)  # `từ 20/12 đến 5/1` crosses a new year
                     value, precision = f"{start.isoformat()}/{end.isoformat()}", "range"
                 elif kind == "quarter":
-                    q = _ROMAN.get(m.group(1)) or int(m.group(1))
+                    q = _ROMAN.get(m.group(1).upper()) or int(m.group(1))
                     y = _year(m.group(2), ay)
                     value, precision = f"{y:04d}-{3 * q - 2:02d}/{y:04d}-{3 * q:02d}", "range"
                 elif kind == "first_months":
@@ -144,7 +173,7 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                     mo, y = int(m.group(1)), int(m.group(2))
                     date(y, mo, 1)
                     value, precision = f"{y:04d}-{mo:02d}", "month"
-                elif kind == "year":
+                elif kind in ("year", "name_year"):
                     value, precision = m.group(1), "year"
                 elif kind in ("month_rel", "month_of_year", "month_shift"):
                     if ay is None:
@@ -157,7 +186,7 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                             value, precision = f"{k // 12:04d}-{k % 12 + 1:02d}", "month"
                     else:
                         mo = int(m.group(1))
-                        y = ay + _YEAR_WORDS[m.group(2)] if kind == "month_rel" else _year_for(mo, ay, am)
+                        y = ay + _YEAR_WORDS[m.group(2).lower()] if kind == "month_rel" else _year_for(mo, ay, am)
                         date(y, mo, 1)
                         value, precision = f"{y:04d}-{mo:02d}", "month"
                 else:
