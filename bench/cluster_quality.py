@@ -6,7 +6,8 @@ threshold (chosen on this very set, which flatters it), and MinHash-only groupin
 Then the same with distractors: half of the clusters are moved, whole, into the time ranges of the
 other half (real articles, dates shifted), so time no longer separates them.
 
-    python bench/cluster_quality.py
+    python bench/cluster_quality.py            # the table
+    python bench/cluster_quality.py --merges   # which gold clusters newsfuse puts together
 """
 
 from __future__ import annotations
@@ -114,9 +115,29 @@ def evaluate(label: str, rows: list[dict]) -> None:
     print(f"(newsfuse's three runs took {ours:.2f} s)")
 
 
+def print_merges(rows: list[dict]) -> None:
+    """The predicted stories that mix gold clusters, with one title per cluster, to read whether
+    newsfuse or the gold split is wrong."""
+    arts = [article_from_json(r, r["id"]) for r in rows]
+    gold = {r["id"]: r["cluster_id"] for r in rows}
+    title = {r["id"]: r.get("title") or r["text"][:80] for r in rows}
+    members: dict[str, list[str]] = {}
+    for a in cluster(arts, StoryConfig()):
+        members.setdefault(a.story_id, []).append(a.article_id)
+    print("\n## batch stories that mix gold clusters")
+    for ids in members.values():
+        clusters = sorted({gold[i] for i in ids})
+        if len(clusters) > 1:
+            print(" + ".join(f"{c} ({sum(gold[i] == c for i in ids)}): {title[next(i for i in ids if gold[i] == c)]}"
+                             for c in clusters))
+
+
 def main() -> None:
     rows = corpus.rows()
     print(f"# bench/cluster_quality.py — {corpus.machine()}")
+    if "--merges" in sys.argv:
+        print_merges(rows)
+        return
     evaluate("shared corpus", rows)
     evaluate("with distractors (half the clusters moved into the others' time ranges)",
              with_distractors(rows, random.Random(1)))
