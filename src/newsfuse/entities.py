@@ -430,6 +430,13 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             elif len(run) == 1 and i > 0 and _is_brand(run[0]) and not (
                     words[i - 1].isdigit() or folded[i - 1] in _QUANTITY_WORDS):
                 out.append(("ORG", run[0], None))  # not `300 Dpi`, `371 triệu KWh`: units follow numbers
+            elif 2 <= len(run) <= 4 and j + 1 < len(words) and words[j] == "(" and _place(words[j + 1:j + 3]) \
+                    and all(x.isalpha() for x in run):
+                # `Long Qingquan (Trung Quốc)`, `Om Yun Chol (Triều Tiên, 127kg)`: a name with its
+                # country; a medal or title abbreviation before it (`HCB`) is not part of it.
+                person = " ".join(run[1:] if run[0].isupper() and len(run[0]) > 1 and len(run) > 2 else run)
+                out.append(("PER", person, role))
+                known_people.add(fold(person))
             elif len(run) > 4 and run[0] in SURNAMES and (k := next((k for k in (3, 2, 4) if k < len(run) and run[k] in SURNAMES), 0)):
                 # `tác giả Nguyễn Hồng Quang Lê Sơn`: two full names run together where a line break was lost.
                 out.append(("PER", " ".join(run[:k]), role))
