@@ -82,7 +82,11 @@ ORG_WORDS = {
     nước sạch|đường sắt|đường bộ|xăng dầu|biên giới|hữu nghị|liên doanh|cảnh sát|phòng cháy chữa cháy|cứu hộ|
     cứu nạn|huấn luyện|khí tượng|thủy văn|thuỷ văn|hàng hải|thủy sản|thuỷ sản|lâm nghiệp|khoáng sản|
     điều tra|cơ động|đặc nhiệm|phòng không|nghiên cứu|chiến lược|thống kê|hải quan|thuế|kho bạc|
-    tín dụng|thương tín|công thương|ngoại thương|đầu tư và phát triển|an toàn|vệ sinh|dịch tễ""".replace("\n", "").split("|")
+    tín dụng|thương tín|công thương|ngoại thương|đầu tư và phát triển|an toàn|vệ sinh|dịch tễ|trồng trọt|
+    chăn nuôi|bảo vệ thực vật|thú y|lương thực|tiêu chuẩn|đo lường|chất lượng|sở hữu trí tuệ|bản quyền|
+    phát thanh|truyền hình|báo chí|xuất bản|điện ảnh|mỹ thuật|nhiếp ảnh|âm nhạc|sân khấu|kiểm toán|
+    thanh tra|kiểm sát|thi hành án|cảnh sát biển|kiểm ngư|cứu trợ|chữ thập đỏ|phụ nữ|thanh niên|
+    cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
 _ORG_WORDS_FOLDED = {tuple(fold(x) for x in w) for w in ORG_WORDS}
@@ -152,7 +156,14 @@ CORPORATE_SUFFIXES = {
     "Agency", "Press", "Capital", "Securities", "Fund", "Partners", "Company", "Technologies", "Systems", "Media",
     "Television", "Network", "Daily", "Review", "Insurance", "Investment", "Energy", "Pharma", "Foods", "Studios",
     "Entertainment", "Broadcasting", "Institute", "University", "Foundation", "Association", "Federation", "Council",
+    "Financial", "Bancorp", "Motor", "Petroleum", "Oil", "Steel", "Telecom", "Communications", "Pharmaceuticals",
+    "Software", "Labs", "Games", "Records", "Pictures", "Railways", "Airline", "Semiconductor", "Industries",
 }
+# Words after which a brand names a product, not a company: `dịch vụ Gmail`, `ứng dụng Zalo`.
+_PRODUCT_CUES = {"dịch vụ", "ứng dụng", "trình duyệt", "hệ điều hành", "phần mềm", "sản phẩm", "mẫu", "dòng",
+                 "điện thoại", "máy tính bảng", "mạng xã hội", "trò chơi", "game", "phiên bản", "tính năng"}
+# Verbs of speaking after which an all-capitals word is an organisation: `FSA cho biết`, `cho AFP biết`.
+_SAYS = {"cho biết", "biết", "đưa tin", "công bố", "thông báo", "khẳng định", "tuyên bố", "dẫn lời", "xác nhận"}
 _NAMED_WITH_CUE = {"hồ", "đảo", "đèo", "sông", "núi", "vịnh", "châu", "miền"}
 # After these, a name belongs to an organisation or place, not to the role before: `CEO của Standard Chartered`.
 _ROLE_BREAKS = {"của", "thuộc"}
@@ -363,6 +374,12 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             j = i + n_role
             role, role_age = matched_role, 0
             unit = _ROLE_UNITS.get(fold(matched_role))
+            if j < len(words) and _is_acronym(words[j]) and not _place(words[j:j + 1]) \
+                    and fold(matched_role) not in _HONORIFICS:
+                out.append(("ORG", words[j], None))  # `người phát ngôn FSA`: the role's organisation
+                role = f"{matched_role} {words[j]}"
+                i = j + 1
+                continue
             if unit and j < len(words) and _is_cap(words[j]):
                 org_end = _org_end([unit, *words[j:]], 0) - 1 + j
             else:
@@ -427,8 +444,11 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             elif len(run) == 1 and role_age == 0 and role and fold(role) in _HONORIFICS and run[0].isalpha() \
                     and not run[0].isupper():
                 out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
+            elif len(run) == 1 and _is_acronym(run[0]) and _speaks(words, folded, i, j):
+                out.append(("ORG", name, None))  # `FSA cho biết`, `cho AFP biết`, `Theo CNET`
             elif len(run) == 1 and i > 0 and _is_brand(run[0]) and not (
-                    words[i - 1].isdigit() or folded[i - 1] in _QUANTITY_WORDS):
+                    words[i - 1].isdigit() or folded[i - 1] in _QUANTITY_WORDS) \
+                    and not {folded[i - 1], " ".join(folded[max(0, i - 2):i])} & _PRODUCT_CUES:
                 out.append(("ORG", run[0], None))  # not `300 Dpi`, `371 triệu KWh`: units follow numbers
             elif 2 <= len(run) <= 4 and j + 1 < len(words) and words[j] == "(" and _place(words[j + 1:j + 3]) \
                     and all(x.isalpha() for x in run):
@@ -487,6 +507,19 @@ def _after_house_number(words: list[str], i: int) -> bool:
     if k == i or not words[k].isdigit():
         return False
     return bool(_HOUSE_NUMBER.fullmatch("".join(words[k:i]))) or (k > 0 and fold(words[k - 1]) == "số")
+def _is_acronym(word: str) -> bool:
+    return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
+
+
+def _speaks(words: list[str], folded: list[str], i: int, j: int) -> bool:
+    """The word at i..j is the subject or source of a verb of speaking."""
+    after = {" ".join(folded[j:j + n]) for n in (1, 2)}
+    before = folded[i - 1] if i > 0 else ""
+    return bool(after & _SAYS) or (before == "cho" and j < len(words) and folded[j] in ("biết", "hay")) \
+        or (before in ("theo",) and words[i - 1] == "Theo") or (i > 0 and words[i - 1] == "(" and j < len(words)
+                                                                and words[j] == ")" and j + 1 >= len(words) - 1)
+
+
 _QUANTITY_WORDS = {"nghìn", "ngàn", "triệu", "tỷ", "tỉ", "vạn", "trăm", "chục"}
 
 
@@ -540,19 +573,26 @@ def _org_end(words: list[str], i: int) -> int:
     last_cap = j if has_name else 0
     while j < len(words) and words[j] not in _ORG_STOPS:
         w = words[j]
-        inner_head = _match(_ORG_TABLE, words, j)
-        if inner_head and len(inner_head) > 1 and words[j - 1] in "-–":
-            j += len(inner_head)  # `Sở Giao dịch - Ngân hàng Nhà nước`
-            continue
         if _is_cap(w) and w.replace(".", "").isalpha():
             j += 1
             last_cap = j
             has_name = True
             continue
-        # Not `Việt Nam - Trung Quốc` (two countries) nor `... - Thứ trưởng` (a role).
+        # Not `Việt Nam - Trung Quốc` (two countries), `... - Thứ trưởng` (a role) nor `Cục Trồng trọt -
+        # Bộ Nông nghiệp` (a unit and its parent: two organisations).
         if w in "-–" and last_cap == j and j + 1 < len(words) and _is_cap(words[j + 1]) and words[j + 1].isalpha() \
+                and not _match(_ORG_TABLE, words, j + 1) \
                 and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
                 and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)):
+            j += 1
+            continue
+        # `Bộ Nông nghiệp và Phát triển Nông thôn`, `... & ...`: one name, unless a second
+        # organisation, a role or a place follows (`Bộ Công an và Bộ Quốc phòng`).
+        if w in ("và", "&") and last_cap == j and j + 1 < len(words) and _is_cap(words[j + 1]) \
+                and words[j + 1].isalpha() and not _match(_ORG_TABLE, words, j + 1) \
+                and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
+                and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)) \
+                and _org_words_at(words, j + 1):
             j += 1
             continue
         place_cue = next((n for n in (2, 1) if " ".join(words[j:j + n]) in _PLACE_CUES_IN_ORG), 0)

@@ -14,6 +14,8 @@ from .align import Alignment
 from .model import Article, Citation, TimeExpression, TimelineEvent
 
 _PART = r"(?:(?:[Ss]áng|[Tt]rưa|[Cc]hiều|[Tt]ối|[Đđ]êm|[Rr]ạng sáng)\s+(?:ngày\s+)?)?"
+_MONTH_NAMES = {"giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9,
+                "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12}
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # `từ ngày 24/10 đến 22/11`, `từ nay đến 28/2/2014`: one range, not two days.
@@ -28,10 +30,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dotted", re.compile(r"(?:\bngày\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?|\b(\d{1,2})\.(\d{1,2})\.(\d{4})"
                           r"|(?<=\()(\d{1,2})\.(\d{1,2})(?=\)))(?![.,]?\d)", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:cùng kỳ|niên khóa|mùa giải)\s+(\d{4})\b", re.IGNORECASE)),
+    ("year_span", re.compile(r"\b(?:năm|vụ|niên khóa|giai đoạn)\s+(\d{4})\s*[–-]\s*(\d{4})\b", re.IGNORECASE)),
+    # `8/1 năm sau`: a day of next (or last) year.
+    ("day_rel", re.compile(r"\b(?:ngày\s+)?(\d{1,2})/(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b",
+                           re.IGNORECASE)),
+    # `tháng Một năm 2010`, `tháng Giêng`: months in words, capitalised (`tháng năm` is `months and years`).
+    ("month_word", re.compile(r"\b[Tt]háng\s+(Mười Một|Mười Hai|Một|Hai|Ba|Tư|Năm|Sáu|Bảy|Tám|Chín|Mười|Giêng|Chạp)\b"
+                              r"(?:\s+năm\s+(\d{4})|/(\d{4}))?")),
     # `Olympic Bắc Kinh 2008`, `World Cup 2014`: a year right after a name (checked in `resolve`).
     ("name_year", re.compile(r"(?<=\w )((?:19|20)\d\d)\b(?![.,/:-]?\d)", re.IGNORECASE)),
     ("range", re.compile(r"\b(?:từ\s+)?(?:ngày\s+)?(\d{1,2})\s*-\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b", re.IGNORECASE)),
-    ("month", re.compile(r"\btháng\s+(\d{1,2})/(\d{4})\b", re.IGNORECASE)),
+    ("month", re.compile(r"\btháng\s+(\d{1,2})[/.-](\d{4})\b", re.IGNORECASE)),
     ("day", re.compile(r"\b" + _PART + r"(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b(?![.,]\d)", re.IGNORECASE)),
     ("month", re.compile(r"\btháng\s+(\d{1,2})\s+năm\s+(\d{4})\b", re.IGNORECASE)),
     ("month_rel", re.compile(r"\btháng\s+(\d{1,2})\s+(năm nay|năm sau|năm tới|năm ngoái|năm trước)\b", re.IGNORECASE)),
@@ -139,6 +148,22 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
                     elif end < start:
                         end = date(end.year + 1, end.month, end.day)  # `từ 20/12 đến 5/1` crosses a new year
                     value, precision = f"{start.isoformat()}/{end.isoformat()}", "range"
+                elif kind == "year_span":
+                    y1, y2 = int(m.group(1)), int(m.group(2))
+                    if y2 <= y1:
+                        raise ValueError(m.group(0))
+                    value, precision = f"{y1}/{y2}", "range"
+                elif kind == "day_rel":
+                    if ay is None:
+                        raise _Unresolved("no year: the article has no date")
+                    value = date(ay + _YEAR_WORDS[m.group(3).lower()], int(m.group(2)), int(m.group(1))).isoformat()
+                    precision = "day"
+                elif kind == "month_word":
+                    mo = _MONTH_NAMES[m.group(1).lower()]
+                    y = int(m.group(2) or m.group(3) or 0) or (_year_for(mo, ay, am) if ay else None)
+                    if y is None:
+                        raise _Unresolved("no year: the article has no date")
+                    value, precision = f"{y:04d}-{mo:02d}", "month"
                 elif kind == "quarter":
                     q = _ROMAN.get(m.group(1).upper()) or int(m.group(1))
                     y = _year(m.group(2), ay)
