@@ -28,6 +28,7 @@ from newsfuse.timeline import resolve  # noqa: E402
 LABELS = corpus.ROOT / "tests" / "data" / "entities.jsonl"
 HELD_OUT = corpus.ROOT / "tests" / "data" / "entities_heldout.jsonl"
 HELD_OUT_2 = corpus.ROOT / "tests" / "data" / "entities_heldout2.jsonl"
+HELD_OUT_3 = corpus.ROOT / "tests" / "data" / "entities_heldout3.jsonl"
 TYPES = ("PER", "ORG", "LOC")
 
 
@@ -144,8 +145,11 @@ def main() -> None:
     held_out = load_stories(HELD_OUT)
     report("first held-out labels (tests/data/entities_heldout.jsonl; read after their first score)", held_out)
     held_out_2 = load_stories(HELD_OUT_2)
-    report("second held-out labels (tests/data/entities_heldout2.jsonl; never read to change rules)", held_out_2)
-    report("all labels (what the issue's targets are checked on)", load_stories() + held_out + held_out_2)
+    report("second held-out labels (tests/data/entities_heldout2.jsonl; read after their first score)", held_out_2)
+    held_out_3 = load_stories(HELD_OUT_3)
+    report("third held-out labels (tests/data/entities_heldout3.jsonl; never read to change rules)", held_out_3)
+    report("all labels (what the issue's targets are checked on)",
+           load_stories() + held_out + held_out_2 + held_out_3)
 
 
 if __name__ == "__main__":
