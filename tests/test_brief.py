@@ -131,3 +131,18 @@ def test_summary_beats_nothing_on_a_real_cluster(mds_rows, mds_clusters):
     # An unrelated cluster's summary shares little with these references.
     other = " ".join(mds_clusters[50]["summaries"][:1])
     assert scores["rouge2"] > rouge(other, cluster["summaries"])["rouge2"] + 0.1
+
+
+def test_conflicting_names_and_days_are_flagged(seed_articles):
+    """A third outlet copies 000 but names another minister and dates the meeting a day later."""
+    a000, a004 = seed_articles
+    other_text = a000.text.replace("Tối 26/6", "Tối 27/6").replace(
+        "Trung Quốc Thạch Hảo Dũng", "Trung Quốc Trần Văn Bình")
+    other = build_article(other_text, origin="vnx", id="vnx", source="vnexpress.net")
+    brief = make_brief("s", [a000, a004, other])
+    flagged = " | ".join(c for f in brief.facts for c in f.conflicts)
+    assert "Thạch Hảo Dũng" in flagged and "Trần Văn Bình" in flagged
+    assert "2023-06-26" in flagged and "2023-06-27" in flagged
+    # the unchanged story is not flagged for either
+    plain = make_brief("s", [a000, a004])
+    assert not any(f.kind == "conflict" for f in plain.facts)

@@ -52,12 +52,21 @@ def _anchors(text: str) -> set[str]:
     return {m for m in _NUMBER.findall(text)} | {fold(n) for n in _NAME.findall(text)}
 
 
-def _quantities(text: str) -> dict[str, str]:
-    """unit word -> number, for `10 cuộc`, `7 tỉnh`, `5.000 người`: what a conflict compares."""
-    out = {}
+def _quantities(text: str) -> dict[str, list[str]]:
+    """unit word -> numbers, for `10 cuộc`, `7 tỉnh`, `5.000 người`: what a conflict compares."""
+    out: dict[str, list[str]] = {}
     for m in re.finditer(r"(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)", text):
-        out[fold(m.group(2))] = m.group(1)
+        unit = fold(m.group(2))
+        # `1 và`, `2014 lên`: a number before a function word, or a year, counts nothing.
+        if unit in _NOT_UNITS or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+            continue
+        if m.group(1) not in out.setdefault(unit, []):
+            out[unit].append(m.group(1))
     return out
+
+
+_NOT_UNITS = set("""và của lên xuống là có được trong từ đến tới với cho thì mà nhưng hay hoặc khi sau trước
+    so theo tại ở về vào ra này đó đã sẽ đang bị để nên vì do như""".split())
 
 
 def citation(a: Article, s: Sentence) -> Citation:
@@ -147,15 +156,43 @@ def _representative(members: list[int], X: sparse.csr_matrix) -> int:
 
 
 def _conflicts(members: list[AlignedSentence]) -> list[str]:
-    """Same unit, different number, different outlets: `10 cuộc (A) vs 12 cuộc (B)`."""
+    """Same unit, different number, different outlets: `10 cuộc (A) vs 12 cuộc (B)`. A sentence
+    counts for a unit only when it gives one number for it; two numbers are the same when one
+    rounds the other or they differ only in separators (`1.754,67` = `1,754.67`, `6,45` = `6,447`);
+    and each side must come from an outlet that does not give the other (one outlet's two figures
+    are two facts, not a disagreement)."""
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for m in members:
-        for unit, number in _quantities(m.sentence.text).items():
-            seen[unit][number].add(m.article.outlet_key)
+        for unit, numbers in _quantities(m.sentence.text).items():
+            if len(numbers) == 1:
+                seen[unit][numbers[0]].add(m.article.outlet_key)
     out = []
-    for unit, numbers in seen.items():
-        outlets = [o for group in numbers.values() for o in group]
-        if len(numbers) > 1 and len(set(outlets)) > 1:
-            parts = [f"{n} {unit} ({', '.join(sorted(o))})" for n, o in sorted(numbers.items())]
-            out.append(" vs ".join(parts))
+    for unit, by_number in seen.items():
+        groups: list[tuple[str, set[str]]] = []
+        for number, outlets in by_number.items():
+            same = next((g for g in groups if _same_number(g[0], number)), None)
+            if same:
+                same[1].update(outlets)
+            else:
+                groups.append((number, set(outlets)))
+        if len(groups) != 2:
+            continue
+        (n1, o1), (n2, o2) = sorted(groups)
+        if o1 - o2 and o2 - o1:
+            out.append(f"{n1} {unit} ({', '.join(sorted(o1 - o2))}) vs {n2} {unit} ({', '.join(sorted(o2 - o1))})")
     return out
+
+
+def _readings(number: str) -> set[float]:
+    """The values a written number may have: Vietnamese (`5.000,5`) or English (`5,000.5`) separators."""
+    values = set()
+    for thousands, decimal in ((".", ","), (",", ".")):
+        try:
+            values.add(float(number.replace(thousands, "").replace(decimal, ".")))
+        except ValueError:
+            continue
+    return values
+
+
+def _same_number(a: str, b: str) -> bool:
+    return any(abs(x - y) <= 0.01 * max(abs(x), abs(y)) for x in _readings(a) for y in _readings(b))

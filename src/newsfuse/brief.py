@@ -14,10 +14,10 @@ import numpy as np
 
 from .align import Alignment, align, citation
 from .config import BriefConfig
-from .entities import find_entities
+from .entities import find_entities, name_conflicts
 from .model import Article, Brief, CopyGroup, SummarySentence
 from .text import syllable_count
-from .timeline import story_timeline
+from .timeline import date_conflicts, story_timeline
 
 
 class BriefError(ValueError):
@@ -111,6 +111,8 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         facts = []
     else:
         facts = alignment.facts
+        dated = [a.published for a in articles if a.published]
+        _flag_names_and_dates(alignment, min(dated) if dated else None)
     summary = summarize(alignment, kept, config)
     dates = [a.published for a in articles if a.published]
     return Brief(
@@ -126,6 +128,26 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         entities=find_entities(articles),
         timeline=story_timeline(kept, alignment),
     )
+
+
+def _flag_names_and_dates(alignment: Alignment, story_date: str | None) -> None:
+    """Add to alignment's numeric conflicts those of people and days (alignment comes before the
+    entity and time stages, so they are found here). Undated articles are read at the story's date,
+    as the timeline reads them."""
+    members: dict[int, list] = {}
+    for item in alignment.sentences:
+        if item.fact >= 0:
+            members.setdefault(item.fact, []).append(item)
+    for fact in alignment.facts:
+        items = members.get(fact.id, [])
+        if len(fact.outlets) < 2 or len(items) < 2:
+            continue
+        found = name_conflicts([(it.article.outlet_key, it.sentence.text) for it in items])
+        found += date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
+                                 for it in items])
+        if found:
+            fact.conflicts.extend(c for c in found if c not in fact.conflicts)
+            fact.kind = "conflict"
 
 
 # ---------------------------------------------------------------- rendering

@@ -655,3 +655,41 @@ def find_entities(articles: Sequence[Article]) -> list[Entity]:
         ))
     entities.sort(key=lambda e: (-len(e.mentions), e.type, e.name))
     return entities
+
+
+def name_conflicts(sentences: Sequence[tuple[str, str]]) -> list[str]:
+    """Different people under the same title in sentences that say the same thing, from different
+    outlets: `Thứ trưởng Thạch Hảo Dũng (TPO) vs Thứ trưởng Trần Văn Bình (VOV)`. `sentences` are
+    (outlet, text) pairs. Two outlets conflict on a title when each names someone under it whom the
+    other does not (and neither name shortens the other); naming one more person is no conflict."""
+    by_title: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    shown: dict[tuple[str, str], str] = {}
+    for outlet, text in sentences:
+        for kind, name, role in _sentence_entities(text, set()):
+            if kind != "PER" or not role:
+                continue
+            words = role.split()
+            n = _role_at(words, [fold(w) for w in words], 0)
+            if not n or fold(" ".join(words[:n])) in _HONORIFICS:
+                continue
+            title = " ".join(words[:n])
+            key = entity_key(name)
+            by_title[fold(title)][outlet].add(key)
+            shown.setdefault((fold(title), key), f"{title} {name}")
+
+    def same(a: str, b: str) -> bool:
+        return a == b or a.endswith(" " + b) or b.endswith(" " + a)
+
+    out: list[str] = []
+    for title, per_outlet in by_title.items():
+        outlets = sorted(per_outlet)
+        for x, a in enumerate(outlets):
+            for b in outlets[x + 1:]:
+                only_a = [n for n in per_outlet[a] if not any(same(n, m) for m in per_outlet[b])]
+                only_b = [n for n in per_outlet[b] if not any(same(n, m) for m in per_outlet[a])]
+                if only_a and only_b:
+                    text = (f"{', '.join(shown[(title, n)] for n in sorted(only_a))} ({a}) vs "
+                            f"{', '.join(shown[(title, n)] for n in sorted(only_b))} ({b})")
+                    if text not in out:
+                        out.append(text)
+    return out

@@ -251,3 +251,24 @@ def story_timeline(articles: Sequence[Article], alignment: Alignment) -> list[Ti
         events[key] = TimelineEvent(first.value, first.precision or "", s.text,
                                     item.fact if item.fact >= 0 else None, cites)
     return sorted(events.values(), key=lambda ev: (ev.date, ev.text))
+
+
+def date_conflicts(sentences: Sequence[tuple[str, str, str | None]]) -> list[str]:
+    """Different days for what sentences from different outlets say happened: (outlet, text,
+    article date) triples. Only sentences that name exactly one day count, so a sentence about two
+    days is not held against one about either."""
+    days: dict[str, set[str]] = {}
+    for outlet, text, published in sentences:
+        # Written dates only: `hôm qua` read from two publication times is no disagreement.
+        found = {t.value for t in resolve(text, published)
+                 if t.value and t.precision == "day" and any(c.isdigit() for c in t.text)}
+        if len(found) == 1:
+            days.setdefault(found.pop(), set()).add(outlet)
+    # Two days, each given by an outlet that does not give the other: one outlet's sentences
+    # about two days are two events, not a disagreement.
+    if len(days) != 2:
+        return []
+    (d1, o1), (d2, o2) = sorted(days.items())
+    if not (o1 - o2 and o2 - o1):
+        return []
+    return [f"{d1} ({', '.join(sorted(o1 - o2))}) vs {d2} ({', '.join(sorted(o2 - o1))})"]
