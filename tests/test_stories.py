@@ -125,6 +125,9 @@ def test_a_reopened_store_keeps_assigning_to_its_stories(db, seeds_dir, tmp_path
     copy.write_text("date 2023-06 BAOMOI - " + lightly_edited(seed_texts["004"].split("- ", 1)[1], random.Random(9)),
                     encoding="utf-8")
     with newsfuse.open(db) as again:  # the story and copy indexes are rebuilt from the store
+        done: list[int] = []
+        assert again.warm(progress=done.append) == 2 and sum(done) == 2
+        assert again.warm() == 0  # once per process
         report = again.ingest([copy])
         assert report.stories[report.added[0]] == story
         assert again.store.copies_of(report.added)[report.added[0]][0] in {a.id for a in again.articles()}

@@ -61,6 +61,11 @@ def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
 def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
     from tqdm import tqdm
 
+    stored = nf.store.count_articles()
+    if stored:  # the story and copy indexes are rebuilt from the store first
+        with tqdm(desc="reading the store", total=stored, unit=" articles", disable=None if not quiet else True,
+                  file=sys.stderr, leave=False) as bar:
+            nf.warm(progress=bar.update)
     with tqdm(desc="ingest", unit=" articles", disable=None if not quiet else True, file=sys.stderr) as bar:
         report = nf.ingest(paths, progress=bar.update)
     for line in report.rejected:
