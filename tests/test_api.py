@@ -81,6 +81,13 @@ def test_errors_are_json_with_the_right_status(client, nf):
     assert r.status_code == 422
     r = client.post("/api/articles", content=b"x" * (11 * 2**20), headers={"content-type": "application/json"})
     assert r.status_code == 413
+
+    def chunked():  # sent without Content-Length: the limit holds for chunked bodies too
+        for _ in range(11):
+            yield b"x" * 2**20
+
+    r = client.post("/api/articles", content=chunked(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "too large" in r.json()["error"]
     assert client.get("/api/stories", params={"limit": 0}).status_code == 422
     assert client.get("/api/search").status_code == 422
     assert nf.store.count_articles() == before

@@ -101,9 +101,14 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
 
     @app.post("/api/articles", status_code=201, dependencies=[Depends(require_token)])
     async def post_articles(request: Request) -> JSONResponse:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(413, f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)")
+        # Read in pieces and stop at the limit: a chunked body has no Content-Length to check first.
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise HTTPException(413, f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)")
+            chunks.append(chunk)
+        body = b"".join(chunks)
         import json
 
         try:
