@@ -334,15 +334,18 @@ class Store:
             f" {where} GROUP BY m.story_id {having} ORDER BY {order}, m.story_id LIMIT ? OFFSET ?",
             (*args, limit, offset),
         ).fetchall()
-        stories = []
-        for r in rows:
-            ids = r["ids"].split("\x1f")
-            title = self.db.execute(
-                "SELECT a.title FROM story_members m JOIN articles a ON a.seq = m.article_seq"
-                " WHERE m.story_id = ? ORDER BY a.published, a.seq LIMIT 1", (r["id"],)).fetchone()[0]
-            stories.append(Story(r["id"], ids, title, sorted((r["outlets"] or "").split(",")) if r["outlets"] else [],
-                                 r["first_date"], r["last_date"]))
-        return stories
+        # Each story's title is its earliest article's: one query per 500 stories, not one per story.
+        titles: dict[str, str] = {}
+        for k in range(0, len(rows), 500):
+            page = [r["id"] for r in rows[k:k + 500]]
+            titles.update(self.db.execute(
+                "SELECT story_id, title FROM (SELECT m.story_id, a.title, row_number() OVER (PARTITION BY"
+                " m.story_id ORDER BY a.published, a.seq) AS n FROM story_members m JOIN articles a"
+                f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))})) WHERE n = 1",
+                page).fetchall())
+        return [Story(r["id"], r["ids"].split("\x1f"), titles.get(r["id"]),
+                      sorted((r["outlets"] or "").split(",")) if r["outlets"] else [], r["first_date"], r["last_date"])
+                for r in rows]
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                      query: str | None = None, story_ids: Sequence[str] | None = None,
