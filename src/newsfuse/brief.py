@@ -158,7 +158,7 @@ def _source_numbers(brief: Brief) -> dict[str, int]:
 
 
 def _outlet_name(a: dict) -> str:
-    return a["outlet"] or f"(outlet unknown) {a['title'][:40]}"
+    return a["outlet"] or "(outlet unknown)"  # the title follows it in the source list
 
 
 def to_markdown(brief: Brief) -> str:
