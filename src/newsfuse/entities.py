@@ -441,7 +441,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
         if w in ("Theo", "Nguồn") or w in _ADDRESS_CUES:  # attributions and `TP.`, `P.` are not names
             i += 1
             continue
-        if _is_cap(w) and w.replace(".", "").isalpha() or w in _LOC_NAMES:
+        if _is_cap(w) and _name_like(w) or w in _LOC_NAMES:
             j = i
             while j < len(words) and _is_cap(words[j]) and _name_like(words[j]) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
@@ -475,11 +475,12 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 out.append(("LOC", place, None))
             elif run and cues & _CUES and len(run) <= 3:
                 cue = folded[i - 1] if i > 0 else ""
-                city = _place(["Thành", "phố", *run]) if cue in ("tp.", "tp", "thành phố") or \
-                    fold(" ".join(words[max(i - 2, 0):i])) == "thành phố" else None
-                # `đèo Cả`, `châu Âu`: a one-syllable name keeps its landform or region word.
-                out.append(("LOC", f"{words[i - 1]} {name}" if city else (f"{words[i - 1]} {name}" if len(run) == 1 and cue in _NAMED_WITH_CUE else name),
-                            None))
+                city = (cue in ("tp.", "tp") or fold(" ".join(words[max(i - 2, 0):i])) == "thành phố") \
+                    and _place(["Thành", "phố", *run])
+                # `đèo Cả`, `châu Âu`: a one-syllable name keeps its landform or region word;
+                # `TP. Hồ Chí Minh` keeps `TP.`, which makes it the city and not the man.
+                keep_cue = city or (len(run) == 1 and cue in _NAMED_WITH_CUE)
+                out.append(("LOC", f"{words[i - 1]} {name}" if keep_cue else name, None))
             elif run and cues & _ORG_CUES and len(run) <= 4:
                 out.append(("ORG", name, None))
             elif len(run) == 1 and i > 0 and (person := _person_by_surname(run[0], known_people)):
@@ -560,17 +561,21 @@ def _after_house_number(words: list[str], i: int) -> bool:
     if k == i or not words[k].isdigit():
         return False
     return bool(_HOUSE_NUMBER.fullmatch("".join(words[k:i]))) or (k > 0 and fold(words[k - 1]) == "số")
+
+
 def _is_acronym(word: str) -> bool:
     return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
 
 
 def _speaks(words: list[str], folded: list[str], i: int, j: int) -> bool:
-    """The word at i..j is the subject or source of a verb of speaking."""
-    after = {" ".join(folded[j:j + n]) for n in (1, 2)}
-    before = folded[i - 1] if i > 0 else ""
-    return bool(after & _SAYS) or (before == "cho" and j < len(words) and folded[j] in ("biết", "hay")) \
-        or (before in ("theo",) and words[i - 1] == "Theo") or (i > 0 and words[i - 1] == "(" and j < len(words)
-                                                                and words[j] == ")" and j + 1 >= len(words) - 1)
+    """The word at i..j is a source: the subject of a verb of speaking (`FSA cho biết`), the one
+    told (`cho AFP biết`), the one cited (`Theo CNET`) or the credit that ends a text (`(AFP)`)."""
+    before = words[i - 1] if i > 0 else ""
+    if {" ".join(folded[j:j + n]) for n in (1, 2)} & _SAYS or before == "Theo":
+        return True
+    if before == "cho" and j < len(words) and folded[j] in ("biết", "hay"):
+        return True
+    return before == "(" and j < len(words) and words[j] == ")" and j + 2 >= len(words)
 
 
 def _role_names_someone(words: list[str], folded: list[str], i: int) -> bool:
