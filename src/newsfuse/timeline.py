@@ -51,13 +51,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year_rel", re.compile(r"\b(năm nay|năm ngoái)\b(?!\s+\d)", re.IGNORECASE)),
     ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])", re.IGNORECASE)),
     ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
-    ("relative", re.compile(r"\b(hôm qua|tối qua|đêm qua|sáng qua|trưa qua|chiều qua|hôm nay|sáng nay|trưa nay|"
-                            r"chiều nay|tối nay|ngày mai|sáng mai|hôm kia)\b", re.IGNORECASE)),
+    ("relative", re.compile(r"\b((?:hôm|sáng|trưa|chiều|tối|đêm) (?:qua|nay)|(?:ngày|sáng|trưa|chiều|tối|đêm) mai|hôm kia)\b",
+                            re.IGNORECASE)),
 ]
 _YEAR_WORDS = {"năm nay": 0, "năm sau": 1, "năm tới": 1, "năm ngoái": -1, "năm trước": -1}
 _MONTH_WORDS = {"tháng trước": -1, "tháng này": 0, "tháng sau": 1, "tháng tới": 1}
-_OFFSETS = {"hôm qua": -1, "tối qua": -1, "đêm qua": -1, "sáng qua": -1, "trưa qua": -1, "chiều qua": -1, "hôm nay": 0, "sáng nay": 0,
-            "trưa nay": 0, "chiều nay": 0, "tối nay": 0, "ngày mai": 1, "sáng mai": 1, "hôm kia": -2}
+_OFFSETS = {f"{part} {word}": offset for part in ("hôm", "sáng", "trưa", "chiều", "tối", "đêm", "ngày")
+            for word, offset in (("qua", -1), ("nay", 0), ("mai", 1))} | {"hôm kia": -2}
 
 
 def _anchor(published: str | None) -> tuple[int | None, int | None, int | None]:
