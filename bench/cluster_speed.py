@@ -12,7 +12,6 @@ different stories, to show a huge story costs no more per article.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -60,7 +59,6 @@ def main() -> None:
     print(f"# {len(articles)} articles prepared in {time.perf_counter() - t:.0f} s; RSS {rss_mb():.0f} MB")
 
     # ---- copy detection
-    import xxhash  # noqa: F401
     from datasketch import MinHash
 
     base_n = 5000
@@ -155,7 +153,6 @@ def main() -> None:
     small_rate = 5000 / (time.perf_counter() - t)
     print(f"\n## 5,000 articles of one story: {big_rate:.0f} articles/s (largest story {sizes[0]}); "
           f"5,000 ordinary articles: {small_rate:.0f} articles/s")
-    _ = math
 
 
 if __name__ == "__main__":

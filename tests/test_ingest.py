@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from newsfuse.ingest import IngestError, build_article, parse_date, read
+from newsfuse.ingest import IngestError, build_article, parse_date
 from newsfuse.store import Store
 
-from conftest import SEED_000, SEED_004, write_jsonl
+from conftest import SEED_000, write_jsonl
 
 
 def to_cp1258(text: str) -> bytes:
@@ -195,7 +195,6 @@ def test_bad_inputs_each_get_a_clear_error_and_the_rest_goes_in(nf, db, tmp_path
 
 def test_cp1258_file_goes_in_when_the_encoding_is_named(tmp_path, db, seed_texts):
     import newsfuse
-    from dataclasses import replace
     from newsfuse.config import Config, IngestConfig
 
     path = tmp_path / "legacy.txt"

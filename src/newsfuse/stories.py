@@ -9,9 +9,9 @@ reach in time if the similarity clears a threshold, else it starts a story.
 Candidates come from an inverted index (time window -> term -> stories whose centroid weighs that
 term), so the cost of one article does not grow with the number of stories, and stories out of
 reach in time are never looked at: an old article arriving late meets the stories of its own
-time, not this week's. Batch clustering is the same
-procedure over the articles sorted by date, with document frequencies taken from the whole batch
-first; streaming learns them as articles arrive (or starts from a store's).
+time, not this week's. Batch clustering is the same procedure over the articles sorted by date,
+with document frequencies taken from the whole batch first; streaming learns them as articles
+arrive (or starts from a store's).
 """
 
 from __future__ import annotations
@@ -188,8 +188,8 @@ class StoryClusterer:
         """Stories that weigh the article's strongest terms, most shared terms first, among those
         indexed in the article's time window and its two neighbours (all a story within
         `max_gap_days` can be in) and among undated stories; an undated article looks in the
-        newest windows. Only the most recent stories of each term are looked at and only the best few are
-        compared, so the cost of an article stays flat however many stories exist."""
+        newest windows. Only the most recent stories of each term are looked at and only the best
+        few are compared, so the cost of an article stays flat however many stories exist."""
         window = self._window(day)
         anchor = window if window is not None else self.newest_window
         windows: list[int | None] = [None] if anchor is None else [anchor - 1, anchor, anchor + 1, None]

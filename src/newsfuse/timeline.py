@@ -128,8 +128,10 @@ def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpress
     return [replace(t, start=t.start + base, end=t.end + base) for t in found]
 
 
-# Nothing is a date expression without a digit or one of these words: most sentences skip the patterns.
-_MAYBE_DATE = re.compile(r"\d|hôm|nay|qua|mai|tháng|năm|quý|thứ", re.IGNORECASE)
+# Nothing is a date expression without a digit or one of these words (the patterns with no digit:
+# `hôm qua`, `năm ngoái`, `tháng trước`, `tháng Một`): most sentences skip the patterns.
+_MAYBE_DATE = re.compile(r"\d|\b(?:nay|ngoái|qua|mai|kia)\b|tháng (?:trước|này|sau|tới)|[Tt]háng [A-ZĐ]",
+                         re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)
