@@ -190,3 +190,25 @@ def test_organisation_names_continue_through_words_the_segmenter_joins(mds_rows)
     names = {e.name for e in find_entities(_cluster(mds_rows, "cluster_62")) if e.type == "ORG"}
     assert {"Ngân hàng Chính sách Xã hội Việt Nam", "Đài Truyền hình Việt Nam"} <= names
     assert "Ngân hàng Chính" not in names
+
+
+def test_a_story_stamped_after_midnight_reads_relative_days_from_the_days_it_writes(mds_rows):
+    """Two real articles stamped in the hour after midnight: one announces `9h sáng 8/11` and then
+    calls it `ngày mai` (written the evening of 7/11); the other says `sáng qua` and writes no day,
+    so the stamp's day stands (the signing in Beijing was on 22/10)."""
+    rows = {r["id"]: r for r in mds_rows}
+    from newsfuse.ingest import article_from_json
+
+    auction = article_from_json(rows["12364603"], "12364603")
+    assert auction.published.startswith("2013-11-08T00")
+    found = {t.text: t.value for t in resolve(auction.text, auction.published)}
+    assert found["ngày mai"] == "2013-11-08"
+    assert found["chiều nay"] == "2013-11-08"
+    # A sentence read alone sees the article's written days through `article_text`.
+    sentence = next(s for s in auction.sentences if "ngày mai" in s.text)
+    assert [t.value for t in resolve(sentence.text, auction.published, article_text=auction.text)] == ["2013-11-08"]
+    assert [t.value for t in resolve(sentence.text, auction.published)] == ["2013-11-09"]
+
+    signing = article_from_json(rows["12236762"], "12236762")
+    assert signing.published.startswith("2013-10-23T00")
+    assert {t.text: t.value for t in resolve(signing.text, signing.published)}["sáng qua"] == "2013-10-22"

@@ -120,9 +120,11 @@ def _day(d: int, mo: int, written_year: str | None, anchor_y: int | None, anchor
     return date(_year_for(mo, anchor_y, anchor_m), mo, d)
 
 
-def resolve(text: str, published: str | None, base: int = 0) -> list[TimeExpression]:
-    """Date expressions in `text` (offsets shifted by `base`), resolved against `published`."""
-    found = _resolve(text, published)
+def resolve(text: str, published: str | None, base: int = 0, article_text: str | None = None) -> list[TimeExpression]:
+    """Date expressions in `text` (offsets shifted by `base`), resolved against `published`.
+    `article_text`, when `text` is one sentence, is the whole article: the days it writes out
+    settle which evening a story stamped just after midnight was written on."""
+    found = _resolve(text, published, _written_days(article_text if article_text is not None else text, published))
     if not base:
         return list(found)
     return [replace(t, start=t.start + base, end=t.end + base) for t in found]
@@ -134,8 +136,23 @@ _MAYBE_DATE = re.compile(r"\d|\b(?:nay|ngoái|qua|mai|kia)\b|tháng (?:trước|
                          re.IGNORECASE)
 
 
+def _written_days(article_text: str, published: str | None) -> frozenset[str]:
+    """The days an article stamped in the hour after midnight writes out in digits (else none).
+
+    Such a story was often written the evening before, so `ngày mai` may be the stamp's own day.
+    Which reading is meant shows in the days it writes: `9h sáng 8/11 ... đấu thầu ... ngày mai`
+    stamped 8/11 00:01 means 8/11; `sáng qua` stamped 23/10 00:15 with no day written keeps 22/10."""
+    if not published or published[11:13] != "00" or not _RELATIVE_DAY.search(article_text):
+        return frozenset()
+    return frozenset(t.value for t in _resolve(article_text, published, frozenset())
+                     if t.value and t.precision == "day" and any(c.isdigit() for c in t.text))
+
+
+_RELATIVE_DAY = re.compile(r"\b(?:qua|nay|mai|kia)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=16384)
-def _resolve(text: str, published: str | None) -> tuple[TimeExpression, ...]:
+def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> tuple[TimeExpression, ...]:
     """Cached: a brief reads each sentence's dates for its timeline and again for conflicts."""
     if not _MAYBE_DATE.search(text):
         return ()
@@ -239,6 +256,9 @@ def _resolve(text: str, published: str | None) -> tuple[TimeExpression, ...]:
                                   else "the article has no date")
                     else:
                         day = date(ay, am, ad) + timedelta(days=_OFFSETS[m.group(1).lower()])
+                        eve = day - timedelta(days=1)
+                        if eve.isoformat() in written_days and day.isoformat() not in written_days:
+                            day = eve  # read from the evening before the stamp: see `_written_days`
                         value, precision = day.isoformat(), "day"
             except _Unresolved as why:
                 reason = str(why)
@@ -257,7 +277,7 @@ def story_timeline(articles: Sequence[Article], alignment: Alignment) -> list[Ti
     events: dict[int | tuple[str, int], TimelineEvent] = {}
     for item in alignment.sentences:
         a, s = item.article, item.sentence
-        exprs = [t for t in resolve(s.text, a.published, s.start) if t.value and t.precision != "year"]
+        exprs = [t for t in resolve(s.text, a.published, s.start, a.text) if t.value and t.precision != "year"]
         if not exprs:
             continue
         first = exprs[0]
