@@ -27,9 +27,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # `quý III`, `quý 3/2013`, `6 tháng đầu năm`, `9 tháng đầu năm 2013`: parts of a year.
     ("quarter", re.compile(r"\bquý\s+(I{1,3}|IV|[1-4])\b(?:(?:/|\s+năm\s+)(\d{4}))?", re.IGNORECASE)),
     ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?", re.IGNORECASE)),
+    # `từ đầu năm đến nay`, `từ đầu tháng tới nay`: from the start of the year (month) to the article's day.
+    ("to_date", re.compile(r"\btừ\s+đầu\s+(năm|tháng)(?:\s+(?:nay|này))?\s+(?:đến|tới)\s+nay\b", re.IGNORECASE)),
+    # `đầu năm`, `cuối năm ngoái`: a part of a year, read as that year (`đầu năm học` is a school year).
+    ("year_part", re.compile(r"\b(?:đầu|cuối|giữa)\s+năm(?:\s+(nay|ngoái|trước|sau|tới))?\b(?!\s+(?:học|tài|\d))",
+                             re.IGNORECASE)),
     # `ngày 15.9.2013`, `(23.11)`: dotted dates, only with a year, after `ngày` or alone in brackets,
     # since `3.000` is a number.
-    ("dotted", re.compile(r"(?:\bngày\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?|\b(\d{1,2})\.(\d{1,2})\.(\d{4})"
+    ("dotted", re.compile(r"(?:\b(?:ngày|hôm)\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?|\b(\d{1,2})\.(\d{1,2})\.(\d{4})"
                           r"|(?<=\()(\d{1,2})\.(\d{1,2})(?=\)))(?![.,]?\d)", re.IGNORECASE)),
     ("year", re.compile(r"\b(?:cùng kỳ|niên khóa|mùa giải)\s+(\d{4})\b", re.IGNORECASE)),
     ("year_span", re.compile(r"\b(?:năm|vụ|niên khóa|giai đoạn)\s+(\d{4})\s*[–-]\s*(\d{4})\b", re.IGNORECASE)),
@@ -51,9 +56,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year_rel", re.compile(r"\b(năm nay|năm ngoái)\b(?!\s+\d)", re.IGNORECASE)),
     ("month_of_year", re.compile(r"\btháng\s+(\d{1,2})\b(?![/\d])", re.IGNORECASE)),
     ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
+    # `hôm thứ Năm`, `tối Chủ nhật tới`: a weekday with a word that makes it one day (`buổi cầu nguyện
+    # thứ Sáu` is every Friday; `lần thứ năm` is fifth, hence the capital).
+    # A weekday followed by its date (`thứ Hai, 11/11/2013`) is left to the date; `các ngày thứ Tư` is many.
+    ("weekday", re.compile(r"(?<!các )(?<!những )\b(?:[Hh]ôm|[Vv]ào|[Nn]gày|[Ss]áng|[Tt]rưa|[Cc]hiều|[Tt]ối|[Đđ]êm)\s+"
+                           r"(thứ\s+(?:Hai|Ba|Tư|Năm|Sáu|Bảy)|[Cc]hủ\s+[Nn]hật)\b"
+                           r"(?:\s+(tới|sau|này|tuần\s+(?:tới|sau|này|trước)))?(?!\s+hàng)(?![\s,(]*\d)")),
     ("relative", re.compile(r"\b((?:hôm|sáng|trưa|chiều|tối|đêm) (?:qua|nay)|(?:ngày|sáng|trưa|chiều|tối|đêm) mai|hôm kia)\b",
                             re.IGNORECASE)),
 ]
+_WEEKDAYS = {"hai": 0, "ba": 1, "tư": 2, "năm": 3, "sáu": 4, "bảy": 5, "chủ nhật": 6}
 _YEAR_WORDS = {"năm nay": 0, "năm sau": 1, "năm tới": 1, "năm ngoái": -1, "năm trước": -1}
 _MONTH_WORDS = {"tháng trước": -1, "tháng này": 0, "tháng sau": 1, "tháng tới": 1}
 _OFFSETS = {f"{part} {word}": offset for part in ("hôm", "sáng", "trưa", "chiều", "tối", "đêm", "ngày")
@@ -131,8 +143,11 @@ def resolve(text: str, published: str | None, base: int = 0, article_text: str |
 
 
 # Nothing is a date expression without a digit or one of these words (the patterns with no digit:
-# `hôm qua`, `năm ngoái`, `tháng trước`, `tháng Một`): most sentences skip the patterns.
-_MAYBE_DATE = re.compile(r"\d|\b(?:nay|ngoái|qua|mai|kia)\b|tháng (?:trước|này|sau|tới)|[Tt]háng [A-ZĐ]",
+# `hôm qua`, `năm ngoái`, `tháng trước`, `tháng Một`, `đầu năm`): most sentences skip the patterns.
+# Weeks (`tuần trước`) are not read: in news they are mostly a comparison's baseline (`tăng so với
+# tuần trước`, `tuần trước đó`) counted from the reported week, not from the article's date.
+_MAYBE_DATE = re.compile(r"\d|\b(?:nay|ngoái|qua|mai|kia)\b|tháng (?:trước|này|sau|tới)|[Tt]háng [A-ZĐ]"
+                         r"|(?:đầu|cuối|giữa) năm|thứ [A-ZĐ]|[Cc]hủ [Nn]hật",
                          re.IGNORECASE)
 
 
@@ -166,8 +181,8 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                 continue
             if kind == "name_year" and not _after_name(text, s):
                 continue
-            if kind == "month_shift" and _after_quantity(text, s):
-                continue  # `sáu tháng tới`, `một tháng trước`: a duration, not a month
+            if kind in ("month_shift", "year_rel") and _after_quantity(text, s):
+                continue  # `sáu tháng tới`, `nhiều năm nay`: a duration, not a date
             taken.append((s, e))
             value = precision = reason = None
             try:
@@ -213,6 +228,30 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                 elif kind == "dotted":
                     g = [x for x in m.groups() if x is not None]
                     value, precision = _day(int(g[0]), int(g[1]), g[2] if len(g) > 2 else None, ay, am).isoformat(), "day"
+                elif kind == "weekday":
+                    if ad is None:
+                        raise _Unresolved("the article's date is not known to the day")
+                    name = " ".join(m.group(1).lower().split())
+                    wanted = _WEEKDAYS[name.removeprefix("thứ ")]
+                    today = date(ay, am, ad)
+                    which = (m.group(2) or "").split()[-1:]
+                    monday = today - timedelta(days=today.weekday())
+                    if which == ["này"]:
+                        day = monday + timedelta(days=wanted)
+                    elif which == ["trước"]:
+                        day = monday + timedelta(days=wanted - 7)
+                    elif which:  # `tới`, `sau`: the next such day
+                        day = today + timedelta(days=(wanted - today.weekday() - 1) % 7 + 1)
+                    else:  # News reports what happened: the last such day, the article's own included.
+                        day = today - timedelta(days=(today.weekday() - wanted) % 7)
+                    value, precision = day.isoformat(), "day"
+                elif kind == "to_date":
+                    if ad is None:
+                        raise _Unresolved("the article's date is not known to the day")
+                    start = date(ay, 1 if m.group(1).lower() == "năm" else am, 1)
+                    value, precision = f"{start.isoformat()}/{date(ay, am, ad).isoformat()}", "range"
+                elif kind == "year_part":
+                    value, precision = str(_year(None, ay) + _YEAR_WORDS.get(f"năm {(m.group(1) or 'nay').lower()}", 0)), "year"
                 elif kind == "year_rel":
                     value, precision = str(_year(None, ay) + _YEAR_WORDS[m.group(1).lower()]), "year"
                 elif kind == "range":
