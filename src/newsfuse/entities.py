@@ -61,11 +61,12 @@ SURNAMES = set(
 ORG_HEADS = [
     "Bộ", "Cục", "Tổng cục", "Ủy ban", "Uỷ ban", "Sở", "Viện", "Vụ", "Ban", "Đảng", "Quốc hội", "Chính phủ",
     "Ngân hàng", "Tòa án", "Toà án", "Công an", "Cơ quan", "Tập đoàn", "Công ty", "Tổng công ty", "Hội đồng",
-    "Liên hợp quốc", "Liên Hợp Quốc", "Hiệp hội", "Trường", "Đại học", "Học viện", "Bệnh viện", "Văn phòng",
+    "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc", "Hiệp hội", "Trường", "Đại học", "Học viện", "Bệnh viện", "Văn phòng",
     "Cơ quan Đại diện", "Diễn đàn", "Câu lạc bộ", "CLB", "Quân đội", "Hải quân", "Không quân", "Tổ chức",
     "Hãng", "Lực lượng", "Sở Giao dịch", "Phòng", "Hội", "Tạp chí", "Báo", "Đài", "Thông tấn xã", "Nhà máy",
     "Trung tâm", "Quỹ", "Liên đoàn", "Khoa", "Nhà xuất bản", "Nhà hát", "Bảo tàng", "Công ty TNHH", "CTCP",
-    "Đại sứ quán", "Lãnh sự quán", "Tổng lãnh sự quán", "Mặt trận", "Liên minh",
+    "Đại sứ quán", "Lãnh sự quán", "Tổng lãnh sự quán", "Mặt trận", "Liên minh", "Thời báo", "Nhật báo",
+    "Tuần báo", "Phong trào", "ĐH", "ĐHQG",
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
@@ -89,7 +90,8 @@ ORG_WORDS = {
     chăn nuôi|bảo vệ thực vật|thú y|lương thực|tiêu chuẩn|đo lường|chất lượng|sở hữu trí tuệ|bản quyền|
     phát thanh|truyền hình|báo chí|xuất bản|điện ảnh|mỹ thuật|nhiếp ảnh|âm nhạc|sân khấu|kiểm toán|
     thanh tra|kiểm sát|thi hành án|cảnh sát biển|kiểm ngư|cứu trợ|chữ thập đỏ|phụ nữ|thanh niên|
-    cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học""".replace("\n", "").split("|")
+    cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học|
+    chính pháp|hồi giáo|tiếng nói""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
 _ORG_WORDS_FOLDED = {tuple(fold(x) for x in w) for w in ORG_WORDS}
@@ -110,7 +112,7 @@ LOCATIONS = set(
 # Lower-case words after which a capitalised run names a place: `tỉnh Quảng Tây`, `hồ Linh Đàm`.
 LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "Tp.", "P.", "Q.", "TX.", "khu kinh tế", "huyện", "xã", "quận", "thủ đô", "nước", "vùng", "thị xã",
                  "hồ", "đảo", "đèo", "hạt", "bang", "vịnh", "sông", "núi", "châu", "miền", "khu vực", "thủ phủ",
-                 "phường", "thị trấn", "làng")
+                 "phường", "thị trấn", "làng", "quảng trường")
 
 
 def _place_key(name: str) -> str:
@@ -150,7 +152,38 @@ def _districts() -> dict[str, str]:
 
 # The 63 provinces (the capital's name is a person's too: only `TP.HCM` or after `thành phố`).
 _PROVINCES = {n for p in _divisions() if (n := _division_name(p))}
-_LOC_FOLD = {_place_key(x.strip()): x.strip() for x in LOCATIONS | _PROVINCES}
+
+
+def _territories_in_vietnamese() -> set[str]:
+    """Countries and world regions by their Vietnamese names, from the Unicode CLDR data that Babel
+    ships: `Bỉ`, `Li-băng`, `Ma-rốc`, `Mông Cổ`, `Trung Đông` is not there but `Tây Á` is. Left out:
+    `Thế giới` (the word `world`), `Áo` (also `shirt`), pseudo-locales and groupings that are
+    organisations (`Liên hợp quốc`, the EU)."""
+    from babel import Locale
+
+    out = set()
+    for code, name in Locale("vi").territories.items():
+        if not code.isalpha() and not code.isdigit() or code in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"):
+            continue
+        for part in re.split(r"\s*[()]\s*", name):  # `Myanmar (Miến Điện)`
+            if part and part not in ("Thế giới", "Áo", "Vùng không xác định"):
+                out.add(part)
+    return out
+
+
+# Chinese provinces, regions and big cities by their Sino-Vietnamese names, and seas and regions
+# that news names: written by hand because no package holds the Vietnamese readings (GeoNames and
+# CLDR give `Xinjiang`, not `Tân Cương`).
+_CHINA_AND_REGIONS = """Quảng Đông|Quảng Tây|Vân Nam|Tân Cương|Tây Tạng|Tứ Xuyên|Hồ Nam|Hồ Bắc|Phúc Kiến|Chiết Giang|
+    Giang Tô|Sơn Đông|Hà Bắc|Sơn Tây|Thiểm Tây|Cam Túc|Thanh Hải|Ninh Hạ|Nội Mông|Hắc Long Giang|Cát Lâm|Liêu Ninh|
+    Quý Châu|Giang Tây|An Huy|Hải Nam|Trùng Khánh|Thượng Hải|Thiên Tân|Quảng Châu|Thâm Quyến|Nam Kinh|Vũ Hán|
+    Hàng Châu|Thành Đô|Côn Minh|Nam Ninh|Hạ Môn|Tô Châu|Đại Liên|Thẩm Dương|Cáp Nhĩ Tân|Tây An|Lhasa|Urumqi|
+    Thiên An Môn|
+    Địa Trung Hải|Ấn Độ Dương|Thái Bình Dương|Đại Tây Dương|Bắc Băng Dương|Biển Đen|Biển Đỏ|Biển Hoa Đông|
+    Trung Đông|Bắc Phi|Đông Bắc Á|Tây Nguyên|Đồng bằng sông Cửu Long|ĐBSCL|Liên Xô|Vùng Vịnh|Bán đảo Triều Tiên|
+    Hoàng Sa|Trường Sa|Bắc Bộ|Trung Bộ|Nam Bộ|Tây Bắc|Đông Bắc""".replace("\n", "").split("|")
+_LOC_FOLD = {_place_key(x.strip()): x.strip()
+             for x in LOCATIONS | _PROVINCES | _territories_in_vietnamese() | set(_CHINA_AND_REGIONS)}
 _LOC_NAMES = set(_LOC_FOLD.values())
 _CUES = {fold(c) for c in LOCATION_CUES}
 _ORG_CUES = {c for c in ORG_CUES}
@@ -174,9 +207,11 @@ _EVENT_WORDS = {"League", "Cup", "Games", "Open", "Championship", "Championships
 _NAME_JOINERS = {"of", "and", "for", "the", "&"}
 # Words after which a brand names a product, not a company: `dịch vụ Gmail`, `ứng dụng Zalo`.
 _PRODUCT_CUES = {"dịch vụ", "ứng dụng", "trình duyệt", "hệ điều hành", "phần mềm", "sản phẩm", "mẫu", "dòng",
-                 "điện thoại", "máy tính bảng", "mạng xã hội", "trò chơi", "game", "phiên bản", "tính năng"}
+                 "điện thoại", "máy tính bảng", "mạng xã hội", "trò chơi", "game", "phiên bản", "tính năng",
+                 "tài khoản", "trang"}
 # Verbs of speaking after which an all-capitals word is an organisation: `FSA cho biết`, `cho AFP biết`.
-_SAYS = {"cho biết", "biết", "đưa tin", "công bố", "thông báo", "khẳng định", "tuyên bố", "dẫn lời", "xác nhận"}
+_SAYS = {"cho biết", "biết", "đưa tin", "công bố", "thông báo", "khẳng định", "tuyên bố", "dẫn lời", "xác nhận",
+         "dẫn lại"}
 _NAMED_WITH_CUE = {"hồ", "đảo", "đèo", "sông", "núi", "vịnh", "châu", "miền"}
 # After these, a name belongs to an organisation or place, not to the role before: `CEO của Standard Chartered`.
 _ROLE_BREAKS = {"của", "thuộc"}
@@ -208,7 +243,7 @@ def _role_at(words: list[str], folded: list[str], i: int) -> int:
     phrase = _match(_ROLE_TABLE, folded, i) or _match(_LOWER_ROLE_TABLE, words, i)
     return len(phrase) if phrase else 0
 
-_WORD = re.compile(r"[A-ZĐ]{1,6}\d{1,3}(?!\w)|[^\W\d_]+(?:['’][^\W\d_]+)*(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
+_WORD = re.compile(r"[A-ZĐ]{1,6}\d{1,3}(?!\w)|\d{1,3}[A-Z](?!\w)|[^\W\d_]+(?:['’][^\W\d_]+)*(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
 # Particles inside Arabic and European names, joined to the next word: `al-Assad`, `al – Qeada`.
 _NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "van", "von", "der", "de", "da", "di", "del", "della", "le", "la", "du"}
 # Address abbreviations glued to the name: `TP.Hồ Chí Minh`, `P.Bến Nghé` (but `TP.HCM` is one name).
@@ -302,7 +337,8 @@ def _strip_locations(words: list[str], districts: bool = False) -> tuple[list[st
 # Abbreviations Vietnamese news uses inside names: `Bộ CA` is `Bộ Công an`.
 ABBREVIATIONS = {"CA": "Công an", "CAND": "Công an nhân dân", "QĐND": "Quân đội nhân dân", "UBND": "Ủy ban nhân dân",
                  "HĐND": "Hội đồng nhân dân", "NHNN": "Ngân hàng Nhà nước", "BCA": "Bộ Công an", "BQP": "Bộ Quốc phòng",
-                 "TP.HCM": "Thành phố Hồ Chí Minh", "TP HCM": "Thành phố Hồ Chí Minh", "TP.": "Thành phố"}
+                 "TP.HCM": "Thành phố Hồ Chí Minh", "TP HCM": "Thành phố Hồ Chí Minh", "TP.": "Thành phố",
+                 "ĐH": "Đại học", "ĐHQG": "Đại học Quốc gia"}
 _ABBREVIATION_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
                               + r")(?!\w)")
 
@@ -335,7 +371,7 @@ class _Found:
 
     def add(self, kind: str, name: str, role: str | None, article: Article, cite: Citation) -> None:
         key = entity_key(name)
-        if not key or len(name) < 2:
+        if not key or len(name) < 2 and name not in _LOC_NAMES:  # but `Ý` is Italy
             return
         if kind == "ALIAS":  # `role` holds the full name: `VSH` stands for `Công ty ... Vĩnh Sơn - Sông Hinh`
             full = entity_key(role or "")
@@ -374,6 +410,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
     out: list[tuple[str, str, str | None]] = []
 
     def add_org(org_words: list[str], end: int) -> None:
+        if org_words[:2] == ["Cơ", "quan"] and len(org_words) > 3 and _match(_ORG_TABLE, org_words, 0) == ["Cơ", "quan"] \
+                and _match(_ORG_TABLE, org_words, 2):
+            org_words = org_words[2:]  # `Cơ quan Công an quận 9` is `Công an quận 9`
         name = " ".join(org_words)
         if fold(name) in _GENERIC_BODIES:
             return
@@ -410,6 +449,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             place, i = hyphenated
             out.append(("LOC", place, None))
             continue
+        if numbered := _numbered_place(words, i):
+            place, i = numbered
+            out.append(("LOC", place, None))
+            continue
         # `các huyện Samba, Kathua và Jammu`, `Theo Inquirer, Telegraph`: a list goes on in the kind
         # it started with.
         if out and i >= 2 and words[i - 1] in (",", "và") and _is_cap(w) and w.isalpha() and out[-1][0] in ("LOC", "ORG") \
@@ -441,14 +484,16 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i = j + 1
                 continue
             if unit and j < len(words) and _is_cap(words[j]):
-                org_end = _org_end([unit, *words[j:]], 0, compounds) - 1 + j
+                unit_words = [unit, *words[j:]]  # a list of its own, so its own compounds
+                org_end = _org_end(unit_words, 0, _Compounds(unit_words)) - 1 + j
             else:
                 org_end = _org_end(words, j, compounds) if j < len(words) else j
             if org_end > j:
                 org_words, _ = _strip_trailing_person(words[j:org_end], known_people)
                 if unit and org_words:
                     org_words = [unit, *org_words]
-                role = f"{matched_role} {' '.join(org_words)}" if org_words else matched_role
+                # `trưởng Ban` + `Ban Chính pháp ...`: the unit is written once
+                role = f"{matched_role} {' '.join(org_words[1 if unit else 0:])}" if org_words else matched_role
                 if org_words and _is_org(org_words):
                     add_org(org_words, j + len(org_words) - (1 if unit else 0))
                 i = j + len(org_words) - (1 if unit and org_words else 0)
@@ -458,6 +503,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
         if w in ("Theo", "Nguồn") or w in _ADDRESS_CUES:  # attributions and `TP.`, `P.` are not names
             i += 1
             continue
+        if w in _SENTENCE_OPENERS and (i == 0 or words[i - 1] in "\"“‘'(-–") and i + 1 < len(words) \
+                and _is_cap(words[i + 1]):
+            i += 1  # `Cả Mỹ và ...`, `Các Bộ`: a word capitalised only because it opens the sentence
+            continue
         if _is_cap(w) and _name_like(w) or w in _LOC_NAMES:
             j = i
             while j < len(words) and (_is_cap(words[j]) and _name_like(words[j]) or (
@@ -465,6 +514,12 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
+            if i > 0 and words[i - 1] == "người" and j - i <= 3:
+                # `người Bỉ`, `người Uighur`: a nationality or a people, neither an organisation nor a person.
+                if place := _place(words[i:j]):
+                    out.append(("LOC", place, None))
+                i = j
+                continue
             org_end = _org_end(words, i, compounds)
             if org_end > i + 1 and _is_org(words[i:org_end]) and not _place(words[i:i + 2]):
                 org_words, _ = _strip_trailing_person(words[i:org_end], known_people)
@@ -484,7 +539,11 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             cues = {words[i - 1] if i > 0 else "", " ".join(words[max(i - 2, 0):i]), " ".join(words[max(i - 3, 0):i])}
             cues |= {c.lower() for c in cues}
             # `tạp chí Vietnam Heritage` is one name, not a country and a word.
-            run, places = (words[i:j], []) if cues & _ORG_CUES else _strip_locations(words[i:j])
+            # `xã Mỹ Thuận`, `phường Hiệp Bình Phước`: after an administrative cue the run is one place,
+            # though it starts or ends like another (`Mỹ`, `Bình Phước`).
+            admin_cued = i > 0 and words[i - 1] in _ADMIN_CUES and j - i <= 3
+            org_cued = bool(cues & _LOWER_ORG_CUES)  # `ngân hàng Đông Á` is a bank, not East Asia
+            run, places = (words[i:j], []) if cues & _ORG_CUES or admin_cued else _strip_locations(words[i:j])
             for p in places:
                 out.append(("LOC", p, None))
             name = " ".join(run)
@@ -494,7 +553,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 continue
             if name and fold(name) in known_aliases and len(run) <= 3:
                 out.append(("ORG", name, None))  # `VSH` after `Công ty ... (VSH)`
-            elif name and (place := _place(run, districts=role_age > 0)):
+            elif name and not org_cued and (place := _place(run, districts=role_age > 0)):
                 out.append(("LOC", place, None))
             elif run and cues & _CUES and len(run) <= 3:
                 cue = folded[i - 1] if i > 0 else ""
@@ -511,6 +570,11 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             elif len(run) == 1 and role_age == 0 and role and fold(role) in _HONORIFICS and run[0].isalpha() \
                     and not run[0].isupper():
                 out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
+            elif len(run) == 1 and role_age == 0 and role and fold(role) not in _ORG_TAKING_ROLES \
+                    and _name_like(run[0]) and not run[0].isupper() and fold(name) not in known_aliases:
+                # `Tổng thống Assad`, `Tướng Jamaa`: a title that only people hold, then one name.
+                out.append(("PER", name, role))
+                known_people.add(fold(name))
             elif (2 <= len(run) <= 4 or (len(run) == 1 and _is_brand(run[0]))) and j + 1 < len(words) \
                     and words[j] == "," and _role_at(words, folded, j + 1) \
                     and not (run[0].isupper() and len(run[0]) > 1) and fold(words[j + 1]) not in _HONORIFICS \
@@ -553,7 +617,49 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             role, role_age = None, 99
         role_age += 1
         i += 1
-    return out
+    # Places keep their gazetteer spelling (`Bà Rịa - Vũng Tàu`); organisations their written one.
+    return [(kind, _as_written(name, text) if kind == "ORG" else name, role) for kind, name, role in out]
+
+
+def _as_written(name: str, text: str) -> str:
+    """The name as the sentence spells it: words are joined with spaces, the text may not be
+    (`Ủy ban Luật pháp-Chính trị`)."""
+    if name in text or " " not in name:
+        return name
+    m = re.search(r"\s*".join(re.escape(t) for t in name.split()), text)
+    return m.group(0) if m else name
+
+
+def _is_district_number(word: str) -> bool:
+    return word.isdigit() and len(word) <= 2
+
+
+def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
+    """(place, end) for a place named by a number after its kind: `quận 9`, `Q.9`, `phường 5`,
+    `quốc lộ 1A`. Names the gazetteers cannot hold, as every city numbers its districts."""
+    kind = _NUMBERED_KINDS.get(words[i].lower())
+    if kind and i + 1 < len(words) and _is_district_number(words[i + 1]):
+        return f"{kind} {words[i + 1]}", i + 2
+    if i + 2 < len(words) and " ".join(words[i:i + 2]).lower() in ("quốc lộ", "tỉnh lộ") \
+            and re.fullmatch(r"\d{1,3}[A-Z]?", words[i + 2]):
+        return f"{words[i].lower()} {words[i + 1]} {words[i + 2]}", i + 3
+    return None
+
+
+_SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
+    tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
+_NUMBERED_KINDS = {"quận": "quận", "q.": "quận", "phường": "phường", "p.": "phường"}
+_ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị xã", "P.", "Q.", "TX.", "làng", "ấp", "thôn"}
+_LOWER_ORG_CUES = {c for c in ORG_CUES if c.islower()}
+# Titles that an organisation may follow instead of a name: `Giám đốc Google`, `tiền đạo Arsenal`.
+_ORG_TAKING_ROLES = {fold(r) for r in (
+    "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Giám đốc điều hành", "Chủ tịch", "Phó Chủ tịch", "CEO",
+    "Người phát ngôn", "Phát ngôn viên", "Đại sứ", "Tổng thư ký", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban",
+    "Trưởng phòng", "Phó Trưởng phòng", "Trưởng khoa", "Tư lệnh", "Chính ủy", "Thủ lĩnh", "Tổng tư lệnh",
+    "Người đồng cấp", "Đồng cấp", "Tác giả", "Phóng viên", "Nhà nghiên cứu", "Hiệu trưởng", "Viện trưởng",
+    "Cục trưởng", "Vụ trưởng", "Bộ trưởng", "Thứ trưởng", "Chánh án", "Bí thư", "Tổng Bí thư",
+    "Huấn luyện viên", "HLV", "Tiền đạo", "Tiền vệ", "Hậu vệ", "Thủ môn", "Trung vệ", "Thủ quân", "Đội trưởng",
+    "Tân binh", "Ngôi sao", "Chân sút", "Cầu thủ", "Vận động viên", "VĐV", "Tay vợt", "Lực sĩ", "Lực sỹ")}
 
 
 def _hyphenated_place(words: list[str], i: int) -> tuple[str, int] | None:
@@ -579,10 +685,10 @@ _HOUSE_NUMBER = re.compile(r"\d+[A-Z]?(?:/\d+[A-Z]?)+")
 def _after_house_number(words: list[str], i: int) -> bool:
     """`15A/28 Lê Thánh Tôn`, `số 12 Lý Thường Kiệt`: a name after a house number is a street."""
     k = i
-    while k > 0 and k > i - 6 and (words[k - 1].isdigit() or words[k - 1] == "/" or
+    while k > 0 and k > i - 6 and (words[k - 1][:1].isdigit() or words[k - 1] == "/" or
                                    (len(words[k - 1]) == 1 and words[k - 1].isupper())):
         k -= 1
-    if k == i or not words[k].isdigit():
+    if k == i or not words[k][:1].isdigit():
         return False
     return bool(_HOUSE_NUMBER.fullmatch("".join(words[k:i]))) or (k > 0 and fold(words[k - 1]) == "số")
 
@@ -618,8 +724,8 @@ _QUANTITY_WORDS = {"nghìn", "ngàn", "triệu", "tỷ", "tỉ", "vạn", "trăm
 
 def _person_by_surname(word: str, known_people: set[str]) -> str | None:
     """The known person whose name ends with `word` (foreign names are shortened to the last one)."""
-    key = " " + fold(word)
-    found = [p for p in known_people if p.endswith(key)]
+    key = fold(word)
+    found = [p for p in known_people if p.endswith(" " + key) or p.endswith("-" + key)]  # `Assad`: `Bashar al-Assad`
     return found[0] if len(found) == 1 else None
 
 
@@ -645,11 +751,12 @@ def _org_words_at(words: list[str], j: int) -> int:
 
 
 _ORG_STOPS = {"Trong", "Tại", "Theo", "Nguồn"}
-_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã", "châu"}
+_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã", "châu", "nước"}
 
 
 # Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
-_SELF_NAMED_HEADS = {"Quốc hội", "Chính phủ", "Liên hợp quốc", "Liên Hợp Quốc", "Sở Giao dịch"}
+_SELF_NAMED_HEADS = {"Quốc hội", "Chính phủ", "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc",
+                     "Sở Giao dịch"}
 
 
 class _Compounds:
@@ -732,6 +839,11 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
         if place_cue and j + place_cue < len(words) and _is_cap(words[j + place_cue]):
             j += place_cue
             continue
+        if place_cue and j + place_cue < len(words) and _is_district_number(words[j + place_cue]):
+            j += place_cue + 1  # `Công an quận 9`
+            last_cap = j
+            has_name = True
+            continue
         end = _org_words_at(words, j)
         if not end and compounds is not None and last_cap == j and w.isalpha() and w.islower() \
                 and compounds.joined(i, j):
@@ -770,6 +882,16 @@ def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[li
     return words, []
 
 
+def _is_byline(article: Article, sentence) -> bool:
+    """The last sentence of an article that is only a short capitalised name is the writer's
+    byline (`Kiến Tường`, `NGUYỆT PHƯƠNG`, `T. LŨY`), not a place or a person of the story."""
+    if sentence.index != len(article.sentences) - 1:
+        return False
+    words = sentence.text.rstrip(".").split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(c in sentence.text for c in "()/:") \
+        and words[0] not in ("Theo", "Nguồn")  # `Theo Cnet` cites the source
+
+
 def find_entities(articles: Sequence[Article]) -> list[Entity]:
     """Entities of a story, merged across articles, most mentioned first."""
     return story_entities(articles)[0]
@@ -783,17 +905,18 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
     """`find_entities`, with what was found in each sentence (for `name_conflicts`)."""
     known_people: set[str] = set()
     known_aliases: dict[str, str] = {}
-    first = [[_sentence_entities(s.text, known_people, known_aliases) for s in a.sentences] for a in articles]
+    first = [[[] if _is_byline(a, s) else _sentence_entities(s.text, known_people, known_aliases) for s in a.sentences]
+             for a in articles]
     # Second pass, for the sentences that hold a word of a name learned anywhere in the story
     # (`ông Shamanov` before `Vladimir Shamanov` is named): the others would come out the same.
     # A known name is matched by its last word (`Shamanov`, or the whole run ending in it), a short
     # name by itself: common first syllables (`văn`, `thị`) would send every sentence round again.
-    learned = {name.split()[-1] for name in known_people if name} | {k.split()[-1] for k in known_aliases if k}
+    learned = {name.split()[-1].split("-")[-1] for name in known_people if name} | {k.split()[-1] for k in known_aliases if k}
     found = _Found()
     per_sentence_found: SentenceMentions = {}
     for a, per_sentence in zip(articles, first):
         for s, triples in zip(a.sentences, per_sentence):
-            if learned & set(_WORD.findall(fold(s.text))):
+            if learned & set(_WORD.findall(fold(s.text))) and not _is_byline(a, s):
                 triples = _sentence_entities(s.text, known_people, known_aliases)
             per_sentence_found[(a.id, s.index)] = triples
             cite = Citation(a.id, a.source, s.index, s.start, s.end)
