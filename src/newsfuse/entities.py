@@ -32,6 +32,7 @@ from .text import fold
 ROLES = [
     "Phó Thủ tướng", "Thủ tướng", "Phó Chủ tịch", "Chủ tịch", "Tổng Bí thư", "Bí thư", "Tổng thống", "Phó Tổng thống",
     "Thứ trưởng", "Bộ trưởng", "Cục trưởng", "Vụ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Đại sứ",
+    "Phó Tổng giám đốc",
     "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tướng", "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
     "Ngoại trưởng", "Thủ hiến", "Thị trưởng", "Tỉnh trưởng", "Người phát ngôn", "Phát ngôn viên", "Chánh án",
     "Viện trưởng", "Hiệu trưởng", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban", "Tư lệnh", "Chính ủy",
@@ -91,7 +92,7 @@ ORG_WORDS = {
     phát thanh|truyền hình|báo chí|xuất bản|điện ảnh|mỹ thuật|nhiếp ảnh|âm nhạc|sân khấu|kiểm toán|
     thanh tra|kiểm sát|thi hành án|cảnh sát biển|kiểm ngư|cứu trợ|chữ thập đỏ|phụ nữ|thanh niên|
     cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học|
-    chính pháp|hồi giáo|tiếng nói""".replace("\n", "").split("|")
+    chính pháp|hồi giáo|tiếng nói|quỹ|dân dụng|kinh doanh""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
 _ORG_WORDS_FOLDED = {tuple(fold(x) for x in w) for w in ORG_WORDS}
@@ -105,7 +106,8 @@ LOCATIONS = set(
     Bình Định|Gia Lai|Đắk Lắk|Lâm Đồng|Nam Định|Thái Bình|Ninh Bình|Hà Tĩnh|Quảng Bình|Quảng Trị|Bắc Ninh|
     Vĩnh Phúc|Phú Thọ|Thái Nguyên|Yên Bái|Sơn La|Hòa Bình|Tây Ninh|Bà Rịa - Vũng Tàu|Vũng Tàu|Nhật|EU|ASEAN|
     Brunei|Đài Loan|Hồng Kông|Ma Cao|Tây Ban Nha|Bồ Đào Nha|Hà Lan|Thụy Sĩ|Thụy Điển|Na Uy|Đan Mạch|
-    Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York""".replace(
+    Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York|
+    USA|UK|UAE""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
   | {getattr(c, "common_name", c.name) for c in pycountry.countries}
@@ -410,6 +412,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
     out: list[tuple[str, str, str | None]] = []
 
     def add_org(org_words: list[str], end: int) -> None:
+        for n in (3, 2):  # `Hội đồng Thành viên ACBS`: the board of ACBS, which is the organisation named
+            if len(org_words) > n and fold(" ".join(org_words[:n])) in _GENERIC_BODIES and _is_cap(org_words[n]):
+                org_words = org_words[n:]
+                break
         if org_words[:2] == ["Cơ", "quan"] and len(org_words) > 3 and _match(_ORG_TABLE, org_words, 0) == ["Cơ", "quan"] \
                 and _match(_ORG_TABLE, org_words, 2):
             org_words = org_words[2:]  # `Cơ quan Công an quận 9` is `Công an quận 9`
@@ -455,7 +461,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             continue
         # `các huyện Samba, Kathua và Jammu`, `Theo Inquirer, Telegraph`: a list goes on in the kind
         # it started with.
-        if out and i >= 2 and words[i - 1] in (",", "và") and _is_cap(w) and w.isalpha() and out[-1][0] in ("LOC", "ORG") \
+        if out and i >= 2 and words[i - 1] in (",", "và") and _is_cap(w) and w.isalpha() and out[-1][0] in ("LOC", "ORG", "PER") \
                 and " ".join(words[max(0, i - 1 - len(out[-1][1].split())):i - 1]).endswith(out[-1][1]):
             j = i
             while j < len(words) and _is_cap(words[j]) and words[j].isalpha() and j - i < 3:
@@ -464,7 +470,17 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             if (j == len(words) or not words[j].isalpha() or words[j] in ("và", "hoặc")) and not _role_at(words, folded, i) \
                     and _org_end(words, i) == i:
                 place = _place(words[i:j], districts=True)
-                if place or out[-1][0] == "ORG" or (j - i <= 2 and not set(words[i:j]) & CORPORATE_SUFFIXES):
+                if not place and j + 1 < len(words) and words[j] == "," and any(
+                        _place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)):
+                    place = " ".join(words[i:j])  # `INSEAD Business School, Fontainebleau, Pháp`: a town, then its country
+                if out[-1][0] == "PER" and not place:
+                    # `các ông Phạm Phú Khôi, Lê Bá Dũng, Vijay Maheshwari và ông ...`: more people
+                    if 2 <= j - i <= 4 and not _is_acronym(w) and fold(words[i - 1]) != "va":
+                        out.append(("PER", " ".join(words[i:j]), None))
+                        known_people.add(fold(" ".join(words[i:j])))
+                        i = j
+                        continue
+                elif place or out[-1][0] == "ORG" or (j - i <= 2 and not set(words[i:j]) & CORPORATE_SUFFIXES):
                     out.append(("LOC" if place else out[-1][0], place or " ".join(words[i:j]), None))
                     i = j
                     continue
@@ -499,6 +515,12 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i = j + len(org_words) - (1 if unit and org_words else 0)
                 continue
             i = j
+            continue
+        if w in ("Ảnh", "Nguồn") and i + 1 < len(words) and words[i + 1] == ":":
+            # `Ảnh: Reuters`, `(Nguồn: Reuters)`: a photo's credit, not a name the story gives
+            i += 2
+            while i < len(words) and _is_cap(words[i]):
+                i += 1
             continue
         if w in ("Theo", "Nguồn") or w in _ADDRESS_CUES:  # attributions and `TP.`, `P.` are not names
             i += 1
@@ -571,7 +593,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and not run[0].isupper():
                 out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
             elif len(run) == 1 and role_age == 0 and role and fold(role) not in _ORG_TAKING_ROLES \
-                    and _name_like(run[0]) and not run[0].isupper() and fold(name) not in known_aliases:
+                    and _name_like(run[0]) and not run[0].isupper() and fold(name) not in known_aliases \
+                    and not _VI_SYLLABLE.fullmatch(fold(run[0])):
                 # `Tổng thống Assad`, `Tướng Jamaa`: a title that only people hold, then one name.
                 out.append(("PER", name, role))
                 known_people.add(fold(name))
@@ -653,7 +676,7 @@ _ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị x
 _LOWER_ORG_CUES = {c for c in ORG_CUES if c.islower()}
 # Titles that an organisation may follow instead of a name: `Giám đốc Google`, `tiền đạo Arsenal`.
 _ORG_TAKING_ROLES = {fold(r) for r in (
-    "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Giám đốc điều hành", "Chủ tịch", "Phó Chủ tịch", "CEO",
+    "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Phó Tổng giám đốc", "Giám đốc điều hành", "Chủ tịch", "Phó Chủ tịch", "CEO",
     "Người phát ngôn", "Phát ngôn viên", "Đại sứ", "Tổng thư ký", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban",
     "Trưởng phòng", "Phó Trưởng phòng", "Trưởng khoa", "Tư lệnh", "Chính ủy", "Thủ lĩnh", "Tổng tư lệnh",
     "Người đồng cấp", "Đồng cấp", "Tác giả", "Phóng viên", "Nhà nghiên cứu", "Hiệu trưởng", "Viện trưởng",
