@@ -107,14 +107,14 @@ LOCATIONS = set(
     Vĩnh Phúc|Phú Thọ|Thái Nguyên|Yên Bái|Sơn La|Hòa Bình|Tây Ninh|Bà Rịa - Vũng Tàu|Vũng Tàu|Nhật|EU|ASEAN|
     Brunei|Đài Loan|Hồng Kông|Ma Cao|Tây Ban Nha|Bồ Đào Nha|Hà Lan|Thụy Sĩ|Thụy Điển|Na Uy|Đan Mạch|
     Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York|
-    USA|UK|UAE""".replace(
+    USA|UK|UAE|Liban""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
   | {getattr(c, "common_name", c.name) for c in pycountry.countries}
 # Lower-case words after which a capitalised run names a place: `tỉnh Quảng Tây`, `hồ Linh Đàm`.
 LOCATION_CUES = ("tỉnh", "thành phố", "TP.", "TP", "Tp.", "P.", "Q.", "TX.", "khu kinh tế", "huyện", "xã", "quận", "thủ đô", "nước", "vùng", "thị xã",
                  "hồ", "đảo", "đèo", "hạt", "bang", "vịnh", "sông", "núi", "châu", "miền", "khu vực", "thủ phủ",
-                 "phường", "thị trấn", "làng", "quảng trường")
+                 "phường", "thị trấn", "làng", "quảng trường", "cảng", "sân bay")
 
 
 def _place_key(name: str) -> str:
@@ -412,7 +412,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
     out: list[tuple[str, str, str | None]] = []
 
     def add_org(org_words: list[str], end: int) -> None:
-        for n in (3, 2):  # `Hội đồng Thành viên ACBS`: the board of ACBS, which is the organisation named
+        for n in (4, 3, 2):  # `Hội đồng Thành viên ACBS`: the board of ACBS, which is the organisation named
             if len(org_words) > n and fold(" ".join(org_words[:n])) in _GENERIC_BODIES and _is_cap(org_words[n]):
                 org_words = org_words[n:]
                 break
@@ -536,13 +536,17 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
-            if i > 0 and words[i - 1] == "người" and j - i <= 3:
+            if i > 0 and (words[i - 1] == "người" or " ".join(words[max(0, i - 2):i]) in _PEOPLE_CUES) and j - i <= 3:
                 # `người Bỉ`, `người Uighur`: a nationality or a people, neither an organisation nor a person.
                 if place := _place(words[i:j]):
                     out.append(("LOC", place, None))
                 i = j
                 continue
             org_end = _org_end(words, i, compounds)
+            if org_end == i:
+                # `HĐTV Công ty TNHH ...`: an organisation that starts inside the run starts a run of its own.
+                j = next((k for k in range(i + 1, j) if _match(_ORG_TABLE, words, k) and len(_match(_ORG_TABLE, words, k)) > 1
+                          and _org_end(words, k, compounds) > k + 1), j)
             if org_end > i + 1 and _is_org(words[i:org_end]) and not _place(words[i:i + 2]):
                 org_words, _ = _strip_trailing_person(words[i:org_end], known_people)
                 add_org(org_words, i + len(org_words))
@@ -615,6 +619,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     words[i - 1].isdigit() or folded[i - 1] in _QUANTITY_WORDS) \
                     and not {folded[i - 1], " ".join(folded[max(0, i - 2):i])} & _PRODUCT_CUES:
                 out.append(("ORG", run[0], None))  # not `300 Dpi`, `371 triệu KWh`: units follow numbers
+            elif len(run) == 1 and run[0][:3] in ("al-", "el-") and not _person_by_surname(run[0], known_people):
+                out.append(("ORG", run[0], None))  # `al-Qaeda`, `al-Nusra`: a group; a person has a first name
             elif 2 <= len(run) <= 4 and j + 1 < len(words) and words[j] == "(" and _place(words[j + 1:j + 3]) \
                     and all(x.isalpha() for x in run):
                 # `Long Qingquan (Trung Quốc)`, `Om Yun Chol (Triều Tiên, 127kg)`: a name with its
@@ -671,6 +677,7 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
 
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
+_PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
 _NUMBERED_KINDS = {"quận": "quận", "q.": "quận", "phường": "phường", "p.": "phường"}
 _ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị xã", "P.", "Q.", "TX.", "làng", "ấp", "thôn"}
 _LOWER_ORG_CUES = {c for c in ORG_CUES if c.islower()}
@@ -947,9 +954,11 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
                 found.add(kind, name, role, a, cite)
     entities = []
     for key, kind in found.kind.items():
-        names = found.names[key]
+        # A name recalled from the story's known people comes back folded (`phạm phú khôi`): show the
+        # spelling an article gave, and keep the folded one out of the aliases when there is one.
+        names = [n for n in found.names[key] if n != fold(n) or not any(m != n and fold(m) == n for m in found.names[key])]
         entities.append(Entity(
-            name=max(names, key=len), type=kind, roles=found.roles[key], aliases=names,
+            name=max(names, key=lambda n: (n != fold(n), len(n))), type=kind, roles=found.roles[key], aliases=names,
             outlets=sorted(found.outlets[key]), mentions=found.mentions[key],
         ))
     entities.sort(key=lambda e: (-len(e.mentions), e.type, e.name))
