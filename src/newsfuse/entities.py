@@ -233,6 +233,10 @@ _LOWER_ROLE_TABLE = _phrase_table(LOWER_ONLY_ROLES)
 _ORG_TABLE = _phrase_table(ORG_HEADS)
 
 
+# Words recur across a story's sentences, and `fold`'s own cache is sized for whole texts.
+_fold_word = lru_cache(maxsize=1 << 16)(fold.__wrapped__)
+
+
 def _match(table: dict[str, list[list[str]]], words: list[str], i: int) -> list[str] | None:
     for phrase in table.get(words[i], ()):
         if words[i:i + len(phrase)] == phrase:
@@ -254,8 +258,12 @@ _ADDRESS_PREFIXES = {"TP", "Tp", "P", "Q", "TX"}
 
 def _words(text: str) -> list[str]:
     out: list[str] = []
-    for m in _WORD.finditer(text):
-        w = m.group()
+    prev = ""
+    for w in _WORD.findall(text):
+        if "." not in w and prev not in (".", "-", "–"):  # the common case, checked first: hot path
+            out.append(w)
+            prev = w
+            continue
         head, dot, rest = w.partition(".")
         if head in _ADDRESS_PREFIXES and dot and rest[:1].isupper() and any(c.islower() for c in rest):
             out += [head + ".", rest]
@@ -268,6 +276,7 @@ def _words(text: str) -> list[str]:
             out[-2:] = [f"{out[-2]}-{w}"]
         else:
             out.append(w)
+        prev = out[-1]
     return out
 
 
@@ -408,7 +417,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
     known_aliases = known_aliases if known_aliases is not None else {}
     words = _words(text)
     compounds = _Compounds(words)
-    folded = [fold(w) for w in words]
+    folded = [_fold_word(w) for w in words]
     out: list[tuple[str, str, str | None]] = []
 
     def add_org(org_words: list[str], end: int) -> None:
@@ -455,7 +464,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             place, i = hyphenated
             out.append(("LOC", place, None))
             continue
-        if numbered := _numbered_place(words, i):
+        if w in _NUMBERED_STARTS and (numbered := _numbered_place(words, i)):
             place, i = numbered
             out.append(("LOC", place, None))
             continue
@@ -484,7 +493,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     out.append(("LOC" if place else out[-1][0], place or " ".join(words[i:j]), None))
                     i = j
                     continue
-        n_role = _role_at(words, folded, i)
+        n_role = _role_at(words, folded, i) if folded[i] in _ROLE_TABLE or w in _LOWER_ROLE_TABLE else 0
         if n_role and len(_match(_ORG_TABLE, words, i) or ()) > n_role:
             n_role = 0  # `Đại sứ quán Mỹ` is an embassy, not an ambassador
         if n_role:
@@ -679,6 +688,7 @@ _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu vớ
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
 _NUMBERED_KINDS = {"quận": "quận", "q.": "quận", "phường": "phường", "p.": "phường"}
+_NUMBERED_STARTS = {v for k in (*_NUMBERED_KINDS, "quốc", "tỉnh") for v in (k, k.capitalize(), k.upper())}
 _ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị xã", "P.", "Q.", "TX.", "làng", "ấp", "thôn"}
 _LOWER_ORG_CUES = {c for c in ORG_CUES if c.islower()}
 # Titles that an organisation may follow instead of a name: `Giám đốc Google`, `tiền đạo Arsenal`.
@@ -946,7 +956,10 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
     per_sentence_found: SentenceMentions = {}
     for a, per_sentence in zip(articles, first):
         for s, triples in zip(a.sentences, per_sentence):
-            if learned & set(_WORD.findall(fold(s.text))) and not _is_byline(a, s):
+            # Unless each such word already sits in a name of two or more words found here (`Phạm Phú
+            # Khôi` itself): a second pass would find the same.
+            named = {w for _, name, _ in triples if " " in name for w in _WORD.findall(fold(name))}
+            if (learned & set(_WORD.findall(fold(s.text)))) - named and not _is_byline(a, s):
                 triples = _sentence_entities(s.text, known_people, known_aliases)
             per_sentence_found[(a.id, s.index)] = triples
             cite = Citation(a.id, a.source, s.index, s.start, s.end)
