@@ -267,3 +267,26 @@ def test_titles_lists_of_people_and_boards(mds_rows):
     assert {("PER", "Vijay Maheshwari"), ("LOC", "USA"), ("LOC", "Fontainebleau"), ("ORG", "ACBS"),
             ("ORG", "Công ty TNHH MTV Quản lý quỹ ACB"), ("LOC", "Đông Bắc Á")} <= acbs
     assert not {n for _, n in acbs} & {"Hội đồng Thành viên ACBS", "Phó Tổng", "Kinh", "TNHH MTV Quản"}
+
+
+def test_foreign_people_by_their_given_names_and_names_that_end_before_a_verb(mds_rows):
+    """cluster_86 and cluster_149 (held-out set 6, read after its first score)."""
+    sport = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_86"))}
+    # No title before them: `Michael Jordan (bóng rổ)`, a given name from gender-guesser's list.
+    assert {("PER", "Lionel Messi"), ("PER", "Michael Jordan"), ("PER", "Serena Williams"),
+            ("PER", "Peyton Manning"), ("PER", "Cristiano Ronaldo")} <= sport
+    assert not {n for k, n in sport if k == "ORG" and n in ("Messi", "Ronaldo")}
+    school = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_149"))}
+    assert {("ORG", "Đại học Vinh"), ("ORG", "Đại học Ngân hàng"), ("ORG", "Bộ Giáo dục và đào tạo"),
+            ("PER", "Võ Tòng Xuân"), ("LOC", "TPHCM")} <= school
+    # `Đại học Vinh đào tạo đại học`: the verb after the name is not part of it; `Chính phủ` alone is generic.
+    assert not {n for _, n in school} & {"Đại học Vinh đào tạo", "Chính phủ", "Chính", "Intranet"}
+
+
+def test_school_years_ranges_of_months_and_scores():
+    found = {t.text: t.value for t in resolve(
+        "Cuộc khảo sát bắt đầu từ tháng 10/2012 đến tháng 9 vừa qua. Ký túc xá cho năm học 2014-2015. "
+        "Năm học này trường đào tạo 6 ngành. Messi ghi bàn gỡ hòa 1-1 trong trận đấu với Milan. "
+        "Lễ khai giảng ngày 30-10.", "2013-10-31T05:15")}
+    assert found == {"từ tháng 10/2012 đến tháng 9": "2012-10/2013-09", "năm học 2014-2015": "2014/2015",
+                     "Năm học này": "2013/2014", "ngày 30-10": "2013-10-30"}

@@ -71,7 +71,7 @@ ORG_HEADS = [
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
-            "tạp chí", "Theo", "Nguồn", "sàn"]  # `Theo` only capitalised: a source attribution, while `dọc theo` means `along`
+            "tạp chí", "Theo", "Nguồn", "sàn", "nhật báo", "thời báo", "tuần báo"]  # `Theo` only capitalised: a source attribution, while `dọc theo` means `along`
 # Lower-case words that occur inside institution names, as whole words of one to three syllables:
 # `Bộ An ninh quốc gia`, `Cục Quản lý di dân quốc gia`. Whole words, so `thông báo` after
 # `Công ty Cổ phần TIE` ends the name instead of continuing it.
@@ -107,7 +107,7 @@ LOCATIONS = set(
     Vĩnh Phúc|Phú Thọ|Thái Nguyên|Yên Bái|Sơn La|Hòa Bình|Tây Ninh|Bà Rịa - Vũng Tàu|Vũng Tàu|Nhật|EU|ASEAN|
     Brunei|Đài Loan|Hồng Kông|Ma Cao|Tây Ban Nha|Bồ Đào Nha|Hà Lan|Thụy Sĩ|Thụy Điển|Na Uy|Đan Mạch|
     Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York|
-    USA|UK|UAE|Liban""".replace(
+    USA|UK|UAE|Liban|Italia|Geneve|Genève|TPHCM|Tp.HCM""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
   | {getattr(c, "common_name", c.name) for c in pycountry.countries}
@@ -210,7 +210,7 @@ _NAME_JOINERS = {"of", "and", "for", "the", "&"}
 # Words after which a brand names a product, not a company: `dịch vụ Gmail`, `ứng dụng Zalo`.
 _PRODUCT_CUES = {"dịch vụ", "ứng dụng", "trình duyệt", "hệ điều hành", "phần mềm", "sản phẩm", "mẫu", "dòng",
                  "điện thoại", "máy tính bảng", "mạng xã hội", "trò chơi", "game", "phiên bản", "tính năng",
-                 "tài khoản", "trang"}
+                 "tài khoản", "trang", "mạng"}
 # Verbs of speaking after which an all-capitals word is an organisation: `FSA cho biết`, `cho AFP biết`.
 _SAYS = {"cho biết", "biết", "đưa tin", "công bố", "thông báo", "khẳng định", "tuyên bố", "dẫn lời", "xác nhận",
          "dẫn lại"}
@@ -547,7 +547,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 j += 1
             if i > 0 and (words[i - 1] == "người" or " ".join(words[max(0, i - 2):i]) in _PEOPLE_CUES) and j - i <= 3:
                 # `người Bỉ`, `người Uighur`: a nationality or a people, neither an organisation nor a person.
-                if place := _place(words[i:j]):
+                if place := _place(words[i:j], districts=True):
                     out.append(("LOC", place, None))
                 i = j
                 continue
@@ -607,7 +607,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 out.append(("PER", name, None))  # `ông Tiến`: the one name the story gives
             elif len(run) == 1 and role_age == 0 and role and fold(role) not in _ORG_TAKING_ROLES \
                     and _name_like(run[0]) and not run[0].isupper() and fold(name) not in known_aliases \
-                    and not _VI_SYLLABLE.fullmatch(fold(run[0])):
+                    and run[0].isascii() and not _VI_SYLLABLE.fullmatch(run[0].lower()):
                 # `Tổng thống Assad`, `Tướng Jamaa`: a title that only people hold, then one name.
                 out.append(("PER", name, role))
                 known_people.add(fold(name))
@@ -645,7 +645,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 i += k
                 continue
             elif run and 2 <= len(run) <= 4 and not (run[0].isupper() and len(run[0]) > 1) and (role_age <= 8 or fold(name) in known_people
-                                                 or (len(run) >= 3 and run[0] in SURNAMES)):
+                                                 or (len(run) >= 3 and run[0] in SURNAMES)
+                                                 or (len(run) <= 3 and _is_first_name(run[0]) and name.isascii()
+                                                     and run[-1] not in _NOT_SURNAMES)):
                 out.append(("PER", name, role))
                 known_people.add(fold(name))
                 role, role_age = None, 99
@@ -687,6 +689,8 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
+# Last words that make a run after a given name something else: `Victoria Secret Show`, `Christian Dior Group`.
+_NOT_SURNAMES = CORPORATE_SUFFIXES | _EVENT_WORDS | _LEGAL_FORMS | {"University", "College", "School", "Street", "Road"}
 _NUMBERED_KINDS = {"quận": "quận", "q.": "quận", "phường": "phường", "p.": "phường"}
 _NUMBERED_STARTS = {v for k in (*_NUMBERED_KINDS, "quốc", "tỉnh") for v in (k, k.capitalize(), k.upper())}
 _ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị xã", "P.", "Q.", "TX.", "làng", "ấp", "thôn"}
@@ -743,6 +747,8 @@ def _speaks(words: list[str], folded: list[str], i: int, j: int) -> bool:
     before = words[i - 1] if i > 0 else ""
     if {" ".join(folded[j:j + n]) for n in (1, 2)} & _SAYS or before == "Theo":
         return True
+    if before == "theo" and i > 1 and words[i - 2] == "(":
+        return True  # `T.N (theo AFP)`
     if before == "cho" and j < len(words) and folded[j] in ("biết", "hay"):
         return True
     return before == "(" and j < len(words) and words[j] == ")" and j + 2 >= len(words)
@@ -766,6 +772,10 @@ def _person_by_surname(word: str, known_people: set[str]) -> str | None:
     """The known person whose name ends with `word` (foreign names are shortened to the last one)."""
     key = fold(word)
     found = [p for p in known_people if p.endswith(" " + key) or p.endswith("-" + key)]  # `Assad`: `Bashar al-Assad`
+    if len(found) > 1 and word.isascii():
+        # `Cristiano Ronaldo` and `Cris Ronaldo`: one foreign surname, spelt two ways before it.
+        # (Vietnamese given names are shared too widely: `Tuấn` is no one in particular.)
+        return max(found, key=len)
     return found[0] if len(found) == 1 else None
 
 
@@ -774,6 +784,23 @@ _VI_SYLLABLE = re.compile(
     r"(?:uye|uya|oai|oay|uoi|uou|ieu|yeu|uay|oa|oe|uy|ua|uo|ie|ye|ia|ai|ao|au|ay|eo|eu|iu|oi|ui|[aeiouy])"
     r"(?:ch|ng|nh|[cmnpt]|[iyou])?"
 )
+
+
+@lru_cache(maxsize=8192)
+def _is_first_name(word: str) -> bool:
+    """`Michael`, `Dmitry`, `Serena`: a given name in gender-guesser's list of about 40,000 names of
+    many countries (shipped in its wheel), so that `Michael Jordan` is a person with no title
+    before him. Vietnamese syllables (`Minh`, `Lan`) are left to the Vietnamese rules."""
+    if not (word.isascii() and word.isalpha() and len(word) > 2) or _VI_SYLLABLE.fullmatch(word.lower()):
+        return False
+    return _first_names().get_gender(word) != "unknown"
+
+
+@cache
+def _first_names():
+    from gender_guesser.detector import Detector
+
+    return Detector(case_sensitive=False)
 
 
 def _is_brand(word: str) -> bool:
@@ -795,7 +822,7 @@ _PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "ph�
 
 
 # Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
-_SELF_NAMED_HEADS = {"Quốc hội", "Chính phủ", "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc",
+_SELF_NAMED_HEADS = {"Quốc hội", "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc",
                      "Sở Giao dịch"}
 
 
@@ -851,12 +878,13 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
     j = i + len(head)
     has_name = " ".join(head) in _SELF_NAMED_HEADS
     last_cap = j if has_name else 0
+    last_upper, after_and = last_cap, False  # end of the last capitalised word; a `và` joined since
     while j < len(words) and words[j] not in _ORG_STOPS:
         w = words[j]
         if _is_cap(w) and _name_like(w):
             j += 1
-            last_cap = j
-            has_name = True
+            last_cap = last_upper = j
+            has_name, after_and = True, False
             continue
         # Not `Việt Nam - Trung Quốc` (two countries), `... - Thứ trưởng` (a role) nor `Cục Trồng trọt -
         # Bộ Nông nghiệp` (a unit and its parent: two organisations).
@@ -868,12 +896,14 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
             continue
         # `Bộ Nông nghiệp và Phát triển Nông thôn`, `... & ...`: one name, unless a second
         # organisation, a role or a place follows (`Bộ Công an và Bộ Quốc phòng`).
-        if w in ("và", "&") and last_cap == j and j + 1 < len(words) and _is_cap(words[j + 1]) \
+        if w in ("và", "&") and last_cap == j and j + 1 < len(words) \
+                and (_is_cap(words[j + 1]) or words[j + 1].islower() and has_name) \
                 and words[j + 1].isalpha() and not _match(_ORG_TABLE, words, j + 1) \
                 and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
                 and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)) \
                 and _org_words_at(words, j + 1):
             j += 1
+            after_and = True  # `Bộ Giáo dục và đào tạo` as some outlets write it
             continue
         place_cue = next((n for n in (2, 1) if " ".join(words[j:j + n]) in _PLACE_CUES_IN_ORG), 0)
         if place_cue and j + place_cue < len(words) and _is_cap(words[j + place_cue]):
@@ -885,13 +915,23 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
             has_name = True
             continue
         end = _org_words_at(words, j)
+        # A word that starts on the capitalised syllable (`Công thương`, `Chữ thập đỏ`, `Chính sách`)
+        # is part of the capitalised name.
+        whole = bool(end) and last_upper == j and tuple(x.lower() for x in words[j - 1:end]) in ORG_WORDS
         if not end and compounds is not None and last_cap == j and w.isalpha() and w.islower() \
                 and compounds.joined(i, j):
-            end = j + 1
+            end, whole = j + 1, last_upper == j
         if not end:
             break
         j = end
         last_cap = j
+        if whole:
+            last_upper = j
+    # `Đại học Vinh đào tạo đại học văn bằng 2`: vocabulary after the name that goes on as a clause
+    # is a verb and its object, not part of the name (`Bộ An ninh quốc gia đã ...` keeps its words).
+    if last_upper and last_cap > last_upper and not after_and and last_cap < len(words) \
+            and words[last_cap].isalpha() and words[last_cap].islower() and words[last_cap] not in _NEVER_IN_NAMES:
+        last_cap = last_upper
     name = " ".join(words[i:last_cap])
     return last_cap if has_name and fold(name) not in _GENERIC_BODIES else i
 

@@ -24,6 +24,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("span", re.compile(r"\btừ\s+(?:(?P<now>nay)|(?:ngày\s+)?(?P<d1>\d{1,2})[/-](?P<m1>\d{1,2})(?:[/-](?P<y1>\d{4}))?)"
                         r"\s+(?:đến|tới)\s+(?:hết\s+)?(?:ngày\s+)?(?P<d2>\d{1,2})[/-](?P<m2>\d{1,2})(?:[/-](?P<y2>\d{4}))?"
                         r"\b(?![.,]\d)", re.IGNORECASE)),
+    # `từ tháng 10/2012 đến tháng 9 vừa qua`: a range of months.
+    ("month_span", re.compile(r"\btừ\s+tháng\s+(\d{1,2})(?:[/-](\d{4}))?\s+(?:đến|tới)\s+(?:hết\s+)?tháng\s+(\d{1,2})"
+                              r"(?:[/-](\d{4}))?\b(?![/-]\d)", re.IGNORECASE)),
+    # `năm học 2014-2015`, `năm học này`: a school year, September to August.
+    ("school_year", re.compile(r"\bnăm học\s+(?:(\d{4})\s*[–-]\s*(\d{4})|(này|nay|tới|sau|trước))\b", re.IGNORECASE)),
     # `quý III`, `quý 3/2013`, `6 tháng đầu năm`, `9 tháng đầu năm 2013`: parts of a year.
     ("quarter", re.compile(r"\bquý\s+(I{1,3}|IV|[1-4])\b(?:(?:/|\s+năm\s+)(\d{4}))?", re.IGNORECASE)),
     ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?", re.IGNORECASE)),
@@ -89,6 +94,7 @@ def _year_for(month: int, anchor_y: int, anchor_m: int | None) -> int:
     return anchor_y
 
 
+_SCORE_WORDS = {"hòa", "hoà", "thắng", "thua", "số", "tỷ", "tỉ", "bàn", "trận", "cách", "biệt", "gỡ", "set", "ván"}
 _QUANTITIES = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "vài", "mấy",
                "những", "các", "nhiều", "mỗi"}
 
@@ -147,7 +153,7 @@ def resolve(text: str, published: str | None, base: int = 0, article_text: str |
 # Weeks (`tuần trước`) are not read: in news they are mostly a comparison's baseline (`tăng so với
 # tuần trước`, `tuần trước đó`) counted from the reported week, not from the article's date.
 _MAYBE_DATE = re.compile(r"\d|\b(?:nay|ngoái|qua|mai|kia)\b|tháng (?:trước|này|sau|tới)|[Tt]háng [A-ZĐ]"
-                         r"|(?:đầu|cuối|giữa) năm|thứ [A-ZĐ]|[Cc]hủ [Nn]hật",
+                         r"|(?:đầu|cuối|giữa) năm|năm học|thứ [A-ZĐ]|[Cc]hủ [Nn]hật",
                          re.IGNORECASE)
 
 
@@ -183,6 +189,8 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                 continue
             if kind in ("month_shift", "year_rel") and _after_quantity(text, s):
                 continue  # `sáu tháng tới`, `nhiều năm nay`: a duration, not a date
+            if kind in ("day", "range") and "-" in m.group(0) and _previous_word(text, s).lower() in _SCORE_WORDS:
+                continue  # `hòa 1-1`, `thắng 2-0`: a score
             taken.append((s, e))
             value = precision = reason = None
             try:
@@ -199,6 +207,24 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     elif end < start:
                         end = date(end.year + 1, end.month, end.day)  # `từ 20/12 đến 5/1` crosses a new year
                     value, precision = f"{start.isoformat()}/{end.isoformat()}", "range"
+                elif kind == "month_span":
+                    m1, m2 = int(m.group(1)), int(m.group(3))
+                    if m.group(4):
+                        y2 = int(m.group(4))
+                        y1 = int(m.group(2)) if m.group(2) else y2 - (m1 > m2)
+                    else:  # the range runs forward from its first month: `từ tháng 11 đến tháng 2`
+                        y1 = int(m.group(2)) if m.group(2) else _year(None, ay) if am is None else _year_for(m1, ay, am)
+                        y2 = y1 + (m2 < m1)
+                    date(y1, m1, 1), date(y2, m2, 1)
+                    value, precision = f"{y1:04d}-{m1:02d}/{y2:04d}-{m2:02d}", "range"
+                elif kind == "school_year":
+                    if m.group(1):
+                        y1 = int(m.group(1))
+                    else:
+                        if am is None:
+                            raise _Unresolved("the article's date is not known to the month")
+                        y1 = ay - (am < 8) + {"này": 0, "nay": 0, "tới": 1, "sau": 1, "trước": -1}[m.group(3).lower()]
+                    value, precision = f"{y1}/{y1 + 1}", "range"
                 elif kind == "year_span":
                     y1, y2 = int(m.group(1)), int(m.group(2))
                     if y2 <= y1:
