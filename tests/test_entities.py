@@ -225,6 +225,7 @@ def test_weekdays_parts_of_the_year_and_durations_in_years():
     assert found == {
         "hôm thứ Hai": "2013-10-21",
         "ngày thứ Sáu tuần này": "2013-10-25",
+        "sáng thứ Hai": "2013-11-11",  # the date written after it says which Monday
         "11/11/2013": "2013-11-11",
         "từ đầu năm đến nay": "2013-01-01/2013-10-22",
         "đầu năm": "2013",
@@ -290,3 +291,21 @@ def test_school_years_ranges_of_months_and_scores():
         "Lễ khai giảng ngày 30-10.", "2013-10-31T05:15")}
     assert found == {"từ tháng 10/2012 đến tháng 9": "2012-10/2013-09", "năm học 2014-2015": "2014/2015",
                      "Năm học này": "2013/2014", "ngày 30-10": "2013-10-30"}
+
+
+def test_party_committees_steering_committees_sources_and_signed_agencies(mds_rows):
+    """cluster_67, cluster_59 and cluster_11 (held-out set 7, read after its first score)."""
+    party = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_67"))}
+    assert {("ORG", "Thành ủy Thành phố Hồ Chí Minh"), ("ORG", "Đảng Cộng sản Pháp"),
+            ("PER", "Lydia Samarbakhsh"), ("LOC", "Thành phố Hồ Chí Minh")} <= party
+    # `Hoàng Anh Tuấn (TTXVN)` closing the article is its writer; `Đảng bộ TP` is generic.
+    assert not {n for _, n in party} & {"Hoàng Anh Tuấn", "phố Hồ Chí Minh", "Đảng bộ TP", "Thành ủy Thành phố"}
+    hail = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_59"))}
+    assert {("ORG", "Ban chỉ huy phòng chống lụt bão và tìm kiếm cứu nạn tỉnh Đồng Nai"), ("ORG", "Tri Thức"),
+            ("ORG", "Zing News"), ("ORG", "Đài Khí tượng thủy văn khu vực Nam bộ"), ("LOC", "Nam bộ")} <= hail
+    assert not {n for _, n in hail} & {"Tri Thức Bạn", "Zing News Hạt", "Nam"}
+    bomb = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_11"))}
+    assert {("LOC", "Dagestan"), ("LOC", "Moskva"), ("PER", "Dmitry Sokolov"), ("PER", "Rasul Temirbekov")} <= bomb
+    assert ("ORG", "Arab") not in bomb  # `tiếng Arab` is a language
+    dates = {t.text: t.value for t in resolve("Dự kiến từ nay đến cuối năm còn nhiều hoạt động khác.", "2013-10-22T21:17")}
+    assert dates == {"từ nay đến cuối năm": "2013-10-22/2013-12-31"}

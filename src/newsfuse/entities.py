@@ -67,7 +67,8 @@ ORG_HEADS = [
     "Hãng", "Lực lượng", "Sở Giao dịch", "Phòng", "Hội", "Tạp chí", "Báo", "Đài", "Thông tấn xã", "Nhà máy",
     "Trung tâm", "Quỹ", "Liên đoàn", "Khoa", "Nhà xuất bản", "Nhà hát", "Bảo tàng", "Công ty TNHH", "CTCP",
     "Đại sứ quán", "Lãnh sự quán", "Tổng lãnh sự quán", "Mặt trận", "Liên minh", "Thời báo", "Nhật báo",
-    "Tuần báo", "Phong trào", "ĐH", "ĐHQG",
+    "Tuần báo", "Phong trào", "ĐH", "ĐHQG", "Thành ủy", "Thành uỷ", "Tỉnh ủy", "Tỉnh uỷ", "Huyện ủy", "Quận ủy",
+    "Đảng ủy",
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
@@ -92,7 +93,8 @@ ORG_WORDS = {
     phát thanh|truyền hình|báo chí|xuất bản|điện ảnh|mỹ thuật|nhiếp ảnh|âm nhạc|sân khấu|kiểm toán|
     thanh tra|kiểm sát|thi hành án|cảnh sát biển|kiểm ngư|cứu trợ|chữ thập đỏ|phụ nữ|thanh niên|
     cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học|
-    chính pháp|hồi giáo|tiếng nói|quỹ|dân dụng|kinh doanh""".replace("\n", "").split("|")
+    chính pháp|hồi giáo|tiếng nói|quỹ|dân dụng|kinh doanh|chỉ huy|phòng chống|phòng, chống|lụt bão|
+    thiên tai|tìm kiếm""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
 _ORG_WORDS_FOLDED = {tuple(fold(x) for x in w) for w in ORG_WORDS}
@@ -107,7 +109,7 @@ LOCATIONS = set(
     Vĩnh Phúc|Phú Thọ|Thái Nguyên|Yên Bái|Sơn La|Hòa Bình|Tây Ninh|Bà Rịa - Vũng Tàu|Vũng Tàu|Nhật|EU|ASEAN|
     Brunei|Đài Loan|Hồng Kông|Ma Cao|Tây Ban Nha|Bồ Đào Nha|Hà Lan|Thụy Sĩ|Thụy Điển|Na Uy|Đan Mạch|
     Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York|
-    USA|UK|UAE|Liban|Italia|Geneve|Genève|TPHCM|Tp.HCM""".replace(
+    USA|UK|UAE|Liban|Italia|Geneve|Genève|TPHCM|Tp.HCM|Moskva|Mát-xcơ-va|Oa-sinh-tơn""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
   | {getattr(c, "common_name", c.name) for c in pycountry.countries}
@@ -312,7 +314,8 @@ def _world_places() -> dict[str, str]:
     out: dict[str, str] = {}
     names: list[str] = [s["name"] for s in cache.get_us_states().values()]
     # and the parts of countries that news names like countries: `Scotland`, `Bavaria`, `Ontario`
-    names += [d.name for d in pycountry.subdivisions if d.type in ("Country", "Nation", "State", "Province")]
+    names += [d.name.split(",")[0] for d in pycountry.subdivisions
+              if d.type in ("Country", "Nation", "State", "Province", "Republic", "Autonomous republic")]
     for city in cache.get_cities().values():
         if city["population"] >= 100_000:
             names.append(city["name"])
@@ -438,6 +441,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 end = k + 1
                 while end < len(org_words) and _is_cap(org_words[end]) and end - k <= 3:
                     end += 1
+                if end < len(org_words) and org_words[end].islower() and _place(org_words[k + 1:end + 1]):
+                    end += 1  # `khu vực Nam bộ`
                 if end > k + 1:
                     place = " ".join(org_words[k + 1:end])
                     cue = fold(w)
@@ -545,7 +550,11 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
-            if i > 0 and (words[i - 1] == "người" or " ".join(words[max(0, i - 2):i]) in _PEOPLE_CUES) and j - i <= 3:
+            # `Nam bộ`, `Tây nguyên`: a place whose second syllable some outlets write in lower case.
+            if j - i == 1 and j < len(words) and words[j].islower() and _place(words[i:j + 1]):
+                j += 1
+            if i > 0 and (words[i - 1] == "người" or " ".join(words[max(0, i - 2):i]) in _PEOPLE_CUES
+                          or words[i - 1] in _LANGUAGE_CUES) and j - i <= 3:
                 # `người Bỉ`, `người Uighur`: a nationality or a people, neither an organisation nor a person.
                 if place := _place(words[i:j], districts=True):
                     out.append(("LOC", place, None))
@@ -597,8 +606,18 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 # `đèo Cả`, `châu Âu`: a one-syllable name keeps its landform or region word;
                 # `TP. Hồ Chí Minh` keeps `TP.`, which makes it the city and not the man.
                 keep_cue = city or (len(run) == 1 and cue in _NAMED_WITH_CUE)
-                out.append(("LOC", f"{words[i - 1]} {name}" if keep_cue else name, None))
+                cue_words = " ".join(words[i - 2:i]) if city and cue not in ("tp.", "tp") else words[i - 1]
+                out.append(("LOC", f"{cue_words} {name}" if keep_cue else name, None))
             elif run and cues & _ORG_CUES and len(run) <= 4:
+                if len(run) >= 2 and run == words[i:j] and j < len(words) and words[j].islower() and compounds.joined(i, j):
+                    # `Theo Tri Thức Bạn đọc ...`: a lost full stop; `Bạn đọc` opens the next sentence.
+                    run, j = run[:-1], j - 1
+                    name = " ".join(run)
+                latin = next((k for k, x in enumerate(run) if not x.isascii()), len(run))
+                if 0 < latin < len(run) and not any(_VI_SYLLABLE.fullmatch(x.lower()) for x in run[:latin]):
+                    # `Nguồn Zing News Hạt mưa ...`: a Latin name, then a Vietnamese sentence.
+                    run, j = run[:latin], i + latin
+                    name = " ".join(run)
                 out.append(("ORG", name, None))
             elif len(run) == 1 and i > 0 and (person := _person_by_surname(run[0], known_people)):
                 out.append(("PER", person, role))  # `ông Shamanov` after `Vladimir Shamanov`
@@ -689,6 +708,7 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
+_LANGUAGE_CUES = {"tiếng", "chữ"}  # `tiếng Arab`: a language
 # Last words that make a run after a given name something else: `Victoria Secret Show`, `Christian Dior Group`.
 _NOT_SURNAMES = CORPORATE_SUFFIXES | _EVENT_WORDS | _LEGAL_FORMS | {"University", "College", "School", "Street", "Road"}
 _NUMBERED_KINDS = {"quận": "quận", "q.": "quận", "phường": "phường", "p.": "phường"}
@@ -818,7 +838,7 @@ def _org_words_at(words: list[str], j: int) -> int:
 
 
 _ORG_STOPS = {"Trong", "Tại", "Theo", "Nguồn"}
-_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã", "châu", "nước"}
+_PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "phường", "thị xã", "châu", "nước", "khu vực"}
 
 
 # Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
@@ -897,7 +917,7 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
         # `Bộ Nông nghiệp và Phát triển Nông thôn`, `... & ...`: one name, unless a second
         # organisation, a role or a place follows (`Bộ Công an và Bộ Quốc phòng`).
         if w in ("và", "&") and last_cap == j and j + 1 < len(words) \
-                and (_is_cap(words[j + 1]) or words[j + 1].islower() and has_name) \
+                and (_is_cap(words[j + 1]) or words[j + 1].islower()) \
                 and words[j + 1].isalpha() and not _match(_ORG_TABLE, words, j + 1) \
                 and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
                 and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)) \
@@ -954,7 +974,8 @@ def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[li
         if len(words) > n + 1:
             tail = words[-n:]
             before = words[-n - 1]
-            if all(_is_cap(t) for t in tail) and fold(" ".join(tail)) not in _LOC_FOLD and (
+            if all(_is_cap(t) for t in tail) and fold(" ".join(tail)) not in _LOC_FOLD \
+                    and fold(" ".join(words[-n - 2:-n])) != "thành phố" and (
                 fold(" ".join(tail)) in known_people or (n >= 3 and tail[0] in SURNAMES)
                 or fold(before) in _LOC_FOLD or fold(" ".join(words[-n - 2:-n])) in _LOC_FOLD
             ):
@@ -962,14 +983,19 @@ def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[li
     return words, []
 
 
-def _is_byline(article: Article, sentence) -> bool:
-    """The last sentence of an article that is only a short capitalised name is the writer's
-    byline (`Kiến Tường`, `NGUYỆT PHƯƠNG`, `T. LŨY`), not a place or a person of the story."""
+def _byline(article: Article, sentence) -> list[tuple[str, str, str | None]] | None:
+    """What the article's last sentence yields when it is the writer's byline: a short capitalised
+    name (`Kiến Tường`, `NGUYỆT PHƯƠNG`, `T. LŨY`) is no place or person of the story, but the
+    agency in brackets after it (`Nh.Thạch (AFP)`) is the source. None for any other sentence."""
     if sentence.index != len(article.sentences) - 1:
-        return False
-    words = sentence.text.rstrip(".").split()
-    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(c in sentence.text for c in "()/:") \
-        and words[0] not in ("Theo", "Nguồn")  # `Theo Cnet` cites the source
+        return None
+    agency = re.search(r"\s*\(([A-ZĐ+]{2,8})\)\.?$", sentence.text)
+    text = sentence.text[:agency.start()] if agency else sentence.text
+    words = text.rstrip(".").split()
+    if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(c in text for c in "()/:") \
+            and words[0] not in ("Theo", "Nguồn"):  # `Theo Cnet` cites the source
+        return [("ORG", agency.group(1), None)] if agency else []
+    return None
 
 
 def find_entities(articles: Sequence[Article]) -> list[Entity]:
@@ -985,8 +1011,8 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
     """`find_entities`, with what was found in each sentence (for `name_conflicts`)."""
     known_people: set[str] = set()
     known_aliases: dict[str, str] = {}
-    first = [[[] if _is_byline(a, s) else _sentence_entities(s.text, known_people, known_aliases) for s in a.sentences]
-             for a in articles]
+    first = [[found if (found := _byline(a, s)) is not None else _sentence_entities(s.text, known_people, known_aliases)
+              for s in a.sentences] for a in articles]
     # Second pass, for the sentences that hold a word of a name learned anywhere in the story
     # (`ông Shamanov` before `Vladimir Shamanov` is named): the others would come out the same.
     # A known name is matched by its last word (`Shamanov`, or the whole run ending in it), a short
@@ -999,7 +1025,7 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
             # Unless each such word already sits in a name of two or more words found here (`Phạm Phú
             # Khôi` itself): a second pass would find the same.
             named = {w for _, name, _ in triples if " " in name for w in _WORD.findall(fold(name))}
-            if (learned & set(_WORD.findall(fold(s.text)))) - named and not _is_byline(a, s):
+            if (learned & set(_WORD.findall(fold(s.text)))) - named and _byline(a, s) is None:
                 triples = _sentence_entities(s.text, known_people, known_aliases)
             per_sentence_found[(a.id, s.index)] = triples
             cite = Citation(a.id, a.source, s.index, s.start, s.end)

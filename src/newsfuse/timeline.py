@@ -34,6 +34,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("first_months", re.compile(r"\b(\d{1,2})\s+tháng\s+đầu\s+năm(?:\s+(\d{4}))?", re.IGNORECASE)),
     # `từ đầu năm đến nay`, `từ đầu tháng tới nay`: from the start of the year (month) to the article's day.
     ("to_date", re.compile(r"\btừ\s+đầu\s+(năm|tháng)(?:\s+(?:nay|này))?\s+(?:đến|tới)\s+nay\b", re.IGNORECASE)),
+    # `từ nay đến cuối năm`, `từ nay đến hết năm`: from the article's day to the year's last.
+    ("to_year_end", re.compile(r"\btừ\s+nay\s+(?:đến|tới)\s+(?:cuối|hết)\s+năm(?:\s+(?:nay|này))?\b", re.IGNORECASE)),
     # `đầu năm`, `cuối năm ngoái`: a part of a year, read as that year (`đầu năm học` is a school year).
     ("year_part", re.compile(r"\b(?:đầu|cuối|giữa)\s+năm(?:\s+(nay|ngoái|trước|sau|tới))?\b(?!\s+(?:học|tài|\d))",
                              re.IGNORECASE)),
@@ -63,13 +65,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month_shift", re.compile(r"\b(tháng trước|tháng này|tháng sau|tháng tới)\b", re.IGNORECASE)),
     # `hôm thứ Năm`, `tối Chủ nhật tới`: a weekday with a word that makes it one day (`buổi cầu nguyện
     # thứ Sáu` is every Friday; `lần thứ năm` is fifth, hence the capital).
-    # A weekday followed by its date (`thứ Hai, 11/11/2013`) is left to the date; `các ngày thứ Tư` is many.
+    # A weekday followed by its date (`thứ Hai, 11/11/2013`, `hôm thứ Hai (21/10)`) is that date;
+    # `các ngày thứ Tư` is many.
     ("weekday", re.compile(r"(?<!các )(?<!những )\b(?:[Hh]ôm|[Vv]ào|[Nn]gày|[Ss]áng|[Tt]rưa|[Cc]hiều|[Tt]ối|[Đđ]êm)\s+"
                            r"(thứ\s+(?:Hai|Ba|Tư|Năm|Sáu|Bảy)|[Cc]hủ\s+[Nn]hật)\b"
-                           r"(?:\s+(tới|sau|này|tuần\s+(?:tới|sau|này|trước)))?(?!\s+hàng)(?![\s,(]*\d)")),
+                           r"(?:\s+(tới|sau|này|tuần\s+(?:tới|sau|này|trước)))?(?!\s+hàng)")),
     ("relative", re.compile(r"\b((?:hôm|sáng|trưa|chiều|tối|đêm) (?:qua|nay)|(?:ngày|sáng|trưa|chiều|tối|đêm) mai|hôm kia)\b",
                             re.IGNORECASE)),
 ]
+_WEEKDAY_DATE = re.compile(r"[\s,(]*(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b")
 _WEEKDAYS = {"hai": 0, "ba": 1, "tư": 2, "năm": 3, "sáu": 4, "bảy": 5, "chủ nhật": 6}
 _YEAR_WORDS = {"năm nay": 0, "năm sau": 1, "năm tới": 1, "năm ngoái": -1, "năm trước": -1}
 _MONTH_WORDS = {"tháng trước": -1, "tháng này": 0, "tháng sau": 1, "tháng tới": 1}
@@ -261,6 +265,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     wanted = _WEEKDAYS[name.removeprefix("thứ ")]
                     today = date(ay, am, ad)
                     which = (m.group(2) or "").split()[-1:]
+                    written = _WEEKDAY_DATE.match(text, e)
                     monday = today - timedelta(days=today.weekday())
                     if which == ["này"]:
                         day = monday + timedelta(days=wanted)
@@ -270,12 +275,18 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                         day = today + timedelta(days=(wanted - today.weekday() - 1) % 7 + 1)
                     else:  # News reports what happened: the last such day, the article's own included.
                         day = today - timedelta(days=(today.weekday() - wanted) % 7)
+                    if written:  # the date written after it says which week
+                        day = _day(int(written.group(1)), int(written.group(2)), written.group(3), ay, am)
                     value, precision = day.isoformat(), "day"
                 elif kind == "to_date":
                     if ad is None:
                         raise _Unresolved("the article's date is not known to the day")
                     start = date(ay, 1 if m.group(1).lower() == "năm" else am, 1)
                     value, precision = f"{start.isoformat()}/{date(ay, am, ad).isoformat()}", "range"
+                elif kind == "to_year_end":
+                    if ad is None:
+                        raise _Unresolved("the article's date is not known to the day")
+                    value, precision = f"{date(ay, am, ad).isoformat()}/{ay:04d}-12-31", "range"
                 elif kind == "year_part":
                     value, precision = str(_year(None, ay) + _YEAR_WORDS.get(f"năm {(m.group(1) or 'nay').lower()}", 0)), "year"
                 elif kind == "year_rel":
