@@ -302,7 +302,7 @@ def test_party_committees_steering_committees_sources_and_signed_agencies(mds_ro
     assert not {n for _, n in party} & {"Hoàng Anh Tuấn", "phố Hồ Chí Minh", "Đảng bộ TP", "Thành ủy Thành phố"}
     hail = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_59"))}
     assert {("ORG", "Ban chỉ huy phòng chống lụt bão và tìm kiếm cứu nạn tỉnh Đồng Nai"), ("ORG", "Tri Thức"),
-            ("ORG", "Zing News"), ("ORG", "Đài Khí tượng thủy văn khu vực Nam bộ"), ("LOC", "Nam bộ")} <= hail
+            ("ORG", "Zing News"), ("ORG", "Đài Khí tượng thủy văn khu vực Nam bộ"), ("LOC", "Nam Bộ")} <= hail
     assert not {n for _, n in hail} & {"Tri Thức Bạn", "Zing News Hạt", "Nam"}
     bomb = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_11"))}
     assert {("LOC", "Dagestan"), ("LOC", "Moskva"), ("PER", "Dmitry Sokolov"), ("PER", "Rasul Temirbekov")} <= bomb
