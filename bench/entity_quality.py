@@ -178,7 +178,7 @@ def main() -> None:
     held_out_6 = load_stories(HELD_OUT_6)
     report("sixth held-out labels (tests/data/entities_heldout6.jsonl; read after their first score)", held_out_6)
     held_out_7 = load_stories(HELD_OUT_7)
-    report("seventh held-out labels (tests/data/entities_heldout7.jsonl; never read to change rules)", held_out_7)
+    report("seventh held-out labels (tests/data/entities_heldout7.jsonl; read after their first score)", held_out_7)
     report("all labels (the issue's targets, held to every labelled story)",
            dev + held_out + held_out_2 + held_out_3 + held_out_4 + held_out_5 + held_out_6
            + held_out_7)

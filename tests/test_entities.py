@@ -104,7 +104,7 @@ def test_text_without_entities(seed_texts):
 
 
 def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
-    """The hand labels of tests/data/entities.jsonl and entities_heldout.jsonl (see their README);
+    """The hand labels of tests/data (all 33 stories; see the README there);
     bench/entity_quality.py prints the full table. Floors sit below today's scores so a regression
     fails, not a rounding."""
     import sys
@@ -115,13 +115,14 @@ def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
 
     totals = {t: [0, 0, 0, 0] for t in q.TYPES}
     dates = [0, 0, 0, 0]
-    for label, arts in q.load_stories(errata=q.ERRATA) + q.load_stories(q.HELD_OUT):
+    held_out = [q.HELD_OUT, q.HELD_OUT_2, q.HELD_OUT_3, q.HELD_OUT_4, q.HELD_OUT_5, q.HELD_OUT_6, q.HELD_OUT_7]
+    for label, arts in q.load_stories(errata=q.ERRATA) + [s for path in held_out for s in q.load_stories(path)]:
         for kind, c in q.score_entities(q.newsfuse_entities(arts), label["entities"]).items():
             totals[kind] = [x + y for x, y in zip(totals[kind], c)]
         dates = [x + y for x, y in zip(dates, q.score_dates(label, arts))]
     f1 = {kind: q.prf(*c)[2] for kind, c in totals.items()}
-    assert f1["PER"] >= 0.80 and f1["LOC"] >= 0.95 and f1["ORG"] >= 0.90, f1
-    assert q.prf(*dates)[2] >= 0.88
+    assert f1["PER"] >= 0.92 and f1["LOC"] >= 0.93 and f1["ORG"] >= 0.87, f1
+    assert q.prf(*dates)[2] >= 0.96
 
 
 def _cluster(mds_rows, cluster_id):

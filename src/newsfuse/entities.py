@@ -1009,6 +1009,9 @@ SentenceMentions = dict[tuple[str, int], list[tuple[str, str, str | None]]]
 
 def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceMentions]:
     """`find_entities`, with what was found in each sentence (for `name_conflicts`)."""
+    # Load the name lists now (cached: the first call of a process pays, once), not on whichever
+    # sentence first needs one.
+    _first_names(), _world_places(), _districts()
     known_people: set[str] = set()
     known_aliases: dict[str, str] = {}
     first = [[found if (found := _byline(a, s)) is not None else _sentence_entities(s.text, known_people, known_aliases)
