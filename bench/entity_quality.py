@@ -35,6 +35,7 @@ HELD_OUT_4 = corpus.ROOT / "tests" / "data" / "entities_heldout4.jsonl"
 HELD_OUT_5 = corpus.ROOT / "tests" / "data" / "entities_heldout5.jsonl"
 HELD_OUT_6 = corpus.ROOT / "tests" / "data" / "entities_heldout6.jsonl"
 HELD_OUT_7 = corpus.ROOT / "tests" / "data" / "entities_heldout7.jsonl"
+HELD_OUT_SETS = [HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6, HELD_OUT_7]
 TYPES = ("PER", "ORG", "LOC")
 
 
@@ -165,24 +166,13 @@ def main() -> None:
     dev = load_stories(errata=ERRATA)
     report("development labels (tests/data/entities.jsonl with entities_errata.jsonl; rules were written reading "
            "these)", dev, first_written=load_stories())
-    held_out = load_stories(HELD_OUT)
-    report("first held-out labels (tests/data/entities_heldout.jsonl; read after their first score)", held_out)
-    held_out_2 = load_stories(HELD_OUT_2)
-    report("second held-out labels (tests/data/entities_heldout2.jsonl; read after their first score)", held_out_2)
-    held_out_3 = load_stories(HELD_OUT_3)
-    report("third held-out labels (tests/data/entities_heldout3.jsonl; read after their first score)", held_out_3)
-    held_out_4 = load_stories(HELD_OUT_4)
-    report("fourth held-out labels (tests/data/entities_heldout4.jsonl; read after their first score)", held_out_4)
-    held_out_5 = load_stories(HELD_OUT_5)
-    report("fifth held-out labels (tests/data/entities_heldout5.jsonl; read after their first score)", held_out_5)
-    held_out_6 = load_stories(HELD_OUT_6)
-    report("sixth held-out labels (tests/data/entities_heldout6.jsonl; read after their first score)", held_out_6)
-    held_out_7 = load_stories(HELD_OUT_7)
-    report("seventh held-out labels (tests/data/entities_heldout7.jsonl; read after their first score)", held_out_7)
-    report("all labels (the issue's targets, held to every labelled story)",
-           dev + held_out + held_out_2 + held_out_3 + held_out_4 + held_out_5 + held_out_6
-           + held_out_7)
-
+    everything = list(dev)
+    for n, path in enumerate(HELD_OUT_SETS, 1):
+        stories = load_stories(path)
+        report(f"held-out set {n} (tests/data/{path.name}; read after its first score, which "
+               "the README's table records)", stories)
+        everything += stories
+    report("all labels (the issue's targets, held to every labelled story)", everything)
 
 if __name__ == "__main__":
     main()

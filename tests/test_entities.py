@@ -115,8 +115,7 @@ def test_quality_on_the_hand_labels_stays_above_a_floor(mds_rows):
 
     totals = {t: [0, 0, 0, 0] for t in q.TYPES}
     dates = [0, 0, 0, 0]
-    held_out = [q.HELD_OUT, q.HELD_OUT_2, q.HELD_OUT_3, q.HELD_OUT_4, q.HELD_OUT_5, q.HELD_OUT_6, q.HELD_OUT_7]
-    for label, arts in q.load_stories(errata=q.ERRATA) + [s for path in held_out for s in q.load_stories(path)]:
+    for label, arts in q.load_stories(errata=q.ERRATA) + [s for path in q.HELD_OUT_SETS for s in q.load_stories(path)]:
         for kind, c in q.score_entities(q.newsfuse_entities(arts), label["entities"]).items():
             totals[kind] = [x + y for x, y in zip(totals[kind], c)]
         dates = [x + y for x, y in zip(dates, q.score_dates(label, arts))]
