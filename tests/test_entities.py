@@ -309,3 +309,12 @@ def test_party_committees_steering_committees_sources_and_signed_agencies(mds_ro
     assert ("ORG", "Arab") not in bomb  # `tiếng Arab` is a language
     dates = {t.text: t.value for t in resolve("Dự kiến từ nay đến cuối năm còn nhiều hoạt động khác.", "2013-10-22T21:17")}
     assert dates == {"từ nay đến cuối năm": "2013-10-22/2013-12-31"}
+
+
+def test_a_date_to_come_is_not_pushed_back_a_year():
+    # cluster_175 (June 2013): the commemoration `(23.11)` the contest leads up to is November 2013;
+    # a day that happened stays last year's.
+    found = {t.text: t.value for t in resolve(
+        "Đây là một trong những hoạt động nhằm hướng đến kỷ niệm lần thứ 11 ngày Di sản Văn hóa Việt Nam "
+        "(23.11). Lễ trao giải ngày 20/12 đã diễn ra. Đội sẽ sang Myanmar vào giữa tháng 12 tới.", "2013-06-23T06:00")}
+    assert found == {"23.11": "2013-11-23", "ngày 20/12": "2012-12-20", "tháng 12": "2013-12"}

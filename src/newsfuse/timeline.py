@@ -109,6 +109,16 @@ def _year_for(month: int, anchor_y: int, anchor_m: int | None) -> int:
     return anchor_y
 
 
+_AHEAD = re.compile(r"\b(?:sẽ|dự kiến|sắp|hướng đến|hướng tới|chuẩn bị|tới đây|kế hoạch)\b", re.IGNORECASE)
+
+
+def _looks_ahead(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around text[start:end] speaks of what is to come."""
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+    right = min((k for k in (text.find(". ", end), text.find("\n", end)) if k >= 0), default=len(text))
+    return bool(_AHEAD.search(text, left, right))
+
+
 _SCORE_WORDS = {"hòa", "hoà", "thắng", "thua", "số", "tỷ", "tỉ", "bàn", "trận", "cách", "biệt", "gỡ", "set", "ván"}
 _QUANTITIES = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mươi", "vài", "mấy",
                "những", "các", "nhiều", "mỗi"}
@@ -212,6 +222,9 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                 continue  # `hòa 1-1`, `thắng 2-0`: a score
             taken.append((s, e))
             value = precision = reason = None
+            # A date with no year in a sentence about what will happen (`sẽ`, `dự kiến`) is not
+            # pushed back to last year when its month is well after the article's.
+            am_y = 12 if am is not None and _looks_ahead(text, s, e) else am
             try:
                 if kind == "span":
                     if m.group("now"):
@@ -219,8 +232,8 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                             raise _Unresolved("the article's date is not known to the day")
                         start = date(ay, am, ad)
                     else:
-                        start = _day(int(m.group("d1")), int(m.group("m1")), m.group("y1"), ay, am)
-                    end = _day(int(m.group("d2")), int(m.group("m2")), m.group("y2"), ay, am)
+                        start = _day(int(m.group("d1")), int(m.group("m1")), m.group("y1"), ay, am_y)
+                    end = _day(int(m.group("d2")), int(m.group("m2")), m.group("y2"), ay, am_y)
                     if m.group("y2") and not m.group("y1") and not m.group("now"):
                         start = date(end.year - (start.month > end.month), start.month, start.day)
                     elif end < start:
@@ -232,7 +245,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                         y2 = int(m.group(4))
                         y1 = int(m.group(2)) if m.group(2) else y2 - (m1 > m2)
                     else:  # the range runs forward from its first month: `từ tháng 11 đến tháng 2`
-                        y1 = int(m.group(2)) if m.group(2) else _year(None, ay) if am is None else _year_for(m1, ay, am)
+                        y1 = int(m.group(2)) if m.group(2) else _year(None, ay) if am is None else _year_for(m1, ay, am_y)
                         y2 = y1 + (m2 < m1)
                     date(y1, m1, 1), date(y2, m2, 1)
                     value, precision = f"{y1:04d}-{m1:02d}/{y2:04d}-{m2:02d}", "range"
@@ -256,7 +269,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     precision = "day"
                 elif kind == "month_word":
                     mo = _MONTH_NAMES[m.group(1).lower()]
-                    y = int(m.group(2) or m.group(3) or 0) or (_year_for(mo, ay, am) if ay else None)
+                    y = int(m.group(2) or m.group(3) or 0) or (_year_for(mo, ay, am_y) if ay else None)
                     if y is None:
                         raise _Unresolved("no year: the article has no date")
                     value, precision = f"{y:04d}-{mo:02d}", "month"
@@ -272,7 +285,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     value, precision = f"{y:04d}-01/{y:04d}-{n:02d}", "range"
                 elif kind == "dotted":
                     g = [x for x in m.groups() if x is not None]
-                    value, precision = _day(int(g[0]), int(g[1]), g[2] if len(g) > 2 else None, ay, am).isoformat(), "day"
+                    value, precision = _day(int(g[0]), int(g[1]), g[2] if len(g) > 2 else None, ay, am_y).isoformat(), "day"
                 elif kind == "weekday":
                     if ad is None:
                         raise _Unresolved("the article's date is not known to the day")
@@ -291,7 +304,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     else:  # News reports what happened: the last such day, the article's own included.
                         day = today - timedelta(days=(today.weekday() - wanted) % 7)
                     if written:  # the date written after it says which week
-                        day = _day(int(written.group(1)), int(written.group(2)), written.group(3), ay, am)
+                        day = _day(int(written.group(1)), int(written.group(2)), written.group(3), ay, am_y)
                     value, precision = day.isoformat(), "day"
                 elif kind == "to_date":
                     if ad is None:
@@ -308,7 +321,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                     value, precision = str(_year(None, ay) + _YEAR_WORDS[m.group(1).lower()]), "year"
                 elif kind == "range":
                     d1, d2, mo = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                    y = int(m.group(4)) if m.group(4) else (_year_for(mo, ay, am) if ay else None)
+                    y = int(m.group(4)) if m.group(4) else (_year_for(mo, ay, am_y) if ay else None)
                     if y is None:
                         reason = "no year: the article has no date"
                     else:
@@ -316,7 +329,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                         precision = "range"
                 elif kind == "day":
                     d, mo = int(m.group(1)), int(m.group(2))
-                    y = int(m.group(3)) if m.group(3) else (_year_for(mo, ay, am) if ay else None)
+                    y = int(m.group(3)) if m.group(3) else (_year_for(mo, ay, am_y) if ay else None)
                     if y is None:
                         reason = "no year: the article has no date"
                     else:
@@ -338,7 +351,7 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
                             value, precision = f"{k // 12:04d}-{k % 12 + 1:02d}", "month"
                     else:
                         mo = int(m.group(1))
-                        y = ay + _YEAR_WORDS[m.group(2).lower()] if kind == "month_rel" else _year_for(mo, ay, am)
+                        y = ay + _YEAR_WORDS[m.group(2).lower()] if kind == "month_rel" else _year_for(mo, ay, am_y)
                         date(y, mo, 1)
                         value, precision = f"{y:04d}-{mo:02d}", "month"
                 else:
