@@ -92,6 +92,32 @@ def test_errors_are_json_with_the_right_status(client, nf):
     assert nf.store.count_articles() == before
 
 
+def test_a_chunked_body_is_refused_at_the_limit_without_reading_the_rest(seeded):
+    """Driven at the ASGI level (the test client buffers a body before sending it): an endless
+    body sent in 1 MB pieces, with no Content-Length, is refused once it passes 10 MB, and the app
+    stops asking for more."""
+    import asyncio
+
+    app = create_app(seeded, token="")
+    pulled, sent = 0, []
+
+    async def receive():
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * 2**20, "more_body": pulled < 1000}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/articles", "raw_path": b"/api/articles", "query_string": b"",
+             "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"testserver")],
+             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
+    assert pulled <= 12  # 11 pieces pass the limit; 1,000 were on offer
+
+
 def test_writes_need_the_token_when_one_is_set(seeded):
     c = TestClient(create_app(seeded, token="s3cret"))
     article = {"text": "Một bài báo đủ dài để thử quyền ghi vào kho tin tức.", "source": "x.vn"}
