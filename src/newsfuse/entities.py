@@ -1039,8 +1039,12 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
         # A name recalled from the story's known people comes back folded (`phạm phú khôi`): show the
         # spelling an article gave, and keep the folded one out of the aliases when there is one.
         names = [n for n in found.names[key] if n != fold(n) or not any(m != n and fold(m) == n for m in found.names[key])]
+        # `Thứ trưởng` and `Thứ trưởng Bộ An ninh quốc gia` are said by `Thứ trưởng Bộ An ninh quốc gia
+        # Trung Quốc`: a role that another one starts with adds nothing.
+        roles = found.roles[key]
+        roles = [r for r in roles if not any(o != r and fold(o).startswith(fold(r) + " ") for o in roles)]
         entities.append(Entity(
-            name=max(names, key=lambda n: (n != fold(n), len(n))), type=kind, roles=found.roles[key], aliases=names,
+            name=max(names, key=lambda n: (n != fold(n), len(n))), type=kind, roles=roles, aliases=names,
             outlets=sorted(found.outlets[key]), mentions=found.mentions[key],
         ))
     entities.sort(key=lambda e: (-len(e.mentions), e.type, e.name))
