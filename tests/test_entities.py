@@ -318,3 +318,16 @@ def test_a_date_to_come_is_not_pushed_back_a_year():
         "Đây là một trong những hoạt động nhằm hướng đến kỷ niệm lần thứ 11 ngày Di sản Văn hóa Việt Nam "
         "(23.11). Lễ trao giải ngày 20/12 đã diễn ra. Đội sẽ sang Myanmar vào giữa tháng 12 tới.", "2013-06-23T06:00")}
     assert found == {"23.11": "2013-11-23", "ngày 20/12": "2012-12-20", "tháng 12": "2013-12"}
+
+
+def test_namesakes_national_assembly_deputies_and_lost_full_stops():
+    """Sentences of unlabelled clusters of the shared corpus, as written there."""
+    text = ("Giải nhất tập thể thuộc về Trường Đại học Công nghệ thông tin (Đại học Quốc gia TP HCM); giải nhì là "
+            "Trường Đại học Nguyễn Tất Thành và Sở Giáo dục và Đào tạo Quảng Ninh. Ông Lê Như Tiến, Đại biểu Quốc hội "
+            "tỉnh Quảng Trị Về hoạt động của Ban Chỉ đạo Phòng, chống tham nhũng Trung ương, vì cũng mới nên tôi thấy "
+            "là kết quả chưa thật rõ nét. Cơ quan Công an đã ra quyết định tịch thu xe của 3 đối tượng.")
+    found = {(e.type, e.name) for e in find_entities([build_article(text, origin="x")])}
+    assert {("ORG", "Trường Đại học Nguyễn Tất Thành"), ("ORG", "Ban Chỉ đạo Phòng, chống tham nhũng Trung ương"),
+            ("ORG", "Quốc hội"), ("LOC", "Quảng Trị"), ("PER", "Lê Như Tiến")} <= found
+    assert not {n for _, n in found} & {"Nguyễn Tất Thành", "Quảng Trị Về", "Quốc hội tỉnh Quảng Trị Về",
+                                        "Ban Chỉ đạo Phòng", "Công an"}

@@ -93,7 +93,7 @@ ORG_WORDS = {
     phát thanh|truyền hình|báo chí|xuất bản|điện ảnh|mỹ thuật|nhiếp ảnh|âm nhạc|sân khấu|kiểm toán|
     thanh tra|kiểm sát|thi hành án|cảnh sát biển|kiểm ngư|cứu trợ|chữ thập đỏ|phụ nữ|thanh niên|
     cựu chiến binh|nông dân|công đoàn|doanh nghiệp|doanh nhân|luật sư|nhà báo|văn nghệ|khuyến học|
-    chính pháp|hồi giáo|tiếng nói|quỹ|dân dụng|kinh doanh|chỉ huy|phòng chống|phòng, chống|lụt bão|
+    chính pháp|hồi giáo|tiếng nói|quỹ|dân dụng|kinh doanh|chỉ huy|phòng chống|chống|tham nhũng|lụt bão|
     thiên tai|tìm kiếm""".replace("\n", "").split("|")
 }
 _ORG_WORD_LENGTHS = sorted({len(w) for w in ORG_WORDS}, reverse=True)
@@ -186,6 +186,8 @@ _CHINA_AND_REGIONS = """Quảng Đông|Quảng Tây|Vân Nam|Tân Cương|Tây T
     Địa Trung Hải|Ấn Độ Dương|Thái Bình Dương|Đại Tây Dương|Bắc Băng Dương|Biển Đen|Biển Đỏ|Biển Hoa Đông|
     Trung Đông|Bắc Phi|Đông Bắc Á|Tây Nguyên|Đồng bằng sông Cửu Long|ĐBSCL|Liên Xô|Vùng Vịnh|Bán đảo Triều Tiên|
     Hoàng Sa|Trường Sa|Bắc Bộ|Trung Bộ|Nam Bộ|Tây Bắc|Đông Bắc""".replace("\n", "").split("|")
+_COUNTRIES = {fold(c.name) for c in pycountry.countries} | {fold(n) for n in _territories_in_vietnamese()} | {
+    fold(n) for n in ("Mỹ", "Nga", "Anh", "Nhật", "Ý", "Úc", "Hàn Quốc", "Triều Tiên", "Trung Quốc", "Việt Nam")}
 _LOC_FOLD = {_place_key(x.strip()): x.strip()
              for x in LOCATIONS | _PROVINCES | _territories_in_vietnamese() | set(_CHINA_AND_REGIONS)}
 _LOC_NAMES = set(_LOC_FOLD.values())
@@ -431,6 +433,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
         if org_words[:2] == ["Cơ", "quan"] and len(org_words) > 3 and _match(_ORG_TABLE, org_words, 0) == ["Cơ", "quan"] \
                 and _match(_ORG_TABLE, org_words, 2):
             org_words = org_words[2:]  # `Cơ quan Công an quận 9` is `Công an quận 9`
+            if _org_end(org_words, 0) == 0:
+                return  # `Cơ quan Công an` alone: the police, no one in particular
         name = " ".join(org_words)
         if fold(name) in _GENERIC_BODIES:
             return
@@ -550,6 +554,11 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
+            # `Quảng Trị Về hoạt động`, `Tri Thức Ngày 1/11`: a lost full stop; the last word opens the
+            # next sentence.
+            if j - i >= 2 and words[j - 1] in _RUN_END_OPENERS and j < len(words) and (
+                    words[j][:1].isdigit() or words[j].islower()):
+                j -= 1
             # `Nam bộ`, `Tây nguyên`: a place whose second syllable some outlets write in lower case.
             if j - i == 1 and j < len(words) and words[j].islower() and _place(words[i:j + 1]):
                 j += 1
@@ -705,6 +714,8 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
     return None
 
 
+_RUN_END_OPENERS = {"Về", "Ngày", "Hôm", "Sáng", "Chiều", "Tối", "Trưa", "Đêm", "Trong", "Tại", "Khi", "Sau",
+                    "Trước", "Nhưng", "Tuy", "Còn", "Với", "Đây", "Đó", "Hiện", "Theo"}
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
@@ -897,6 +908,9 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
         return i
     j = i + len(head)
     has_name = " ".join(head) in _SELF_NAMED_HEADS
+    if has_name and head[0] != "Sở" and not (j < len(words) and _is_cap(words[j]) and any(
+            fold(" ".join(words[j:j + n])) in _COUNTRIES for n in (1, 2, 3))):
+        return j  # `Quốc hội` alone, not `Quốc hội tỉnh Quảng Trị` (a deputy's province); `Quốc hội Mỹ` goes on
     last_cap = j if has_name else 0
     last_upper, after_and = last_cap, False  # end of the last capitalised word; a `và` joined since
     while j < len(words) and words[j] not in _ORG_STOPS:
@@ -913,6 +927,9 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
                 and not _match(_ROLE_TABLE, [fold(x) for x in words[j + 1:j + 4]], 0) \
                 and not any(_place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)):
             j += 1
+            continue
+        if w == "," and j > 0 and words[j - 1].lower() == "phòng" and j + 1 < len(words) and words[j + 1] == "chống":
+            j += 1  # `Ban Chỉ đạo Phòng, chống tham nhũng Trung ương`: `phòng, chống` is one word
             continue
         # `Bộ Nông nghiệp và Phát triển Nông thôn`, `... & ...`: one name, unless a second
         # organisation, a role or a place follows (`Bộ Công an và Bộ Quốc phòng`).
@@ -966,6 +983,14 @@ def _is_org(words: list[str]) -> bool:
     return len(words) >= 2
 
 
+# Institutions named after a person: `Trường Đại học Nguyễn Tất Thành` is a university, not a
+# university and a man.
+_NAMESAKE_HEADS = {fold(x) for x in (
+    "Trường", "Đại học", "Trường Đại học", "Trường ĐH", "Trường Cao đẳng", "Trường THPT", "Trường THCS",
+    "Trường Tiểu học", "Trường TH", "Trường Trung học", "Tiểu học", "THPT", "THCS", "Bệnh viện", "Học viện",
+    "Nhà văn hóa", "Cung văn hóa", "Bảo tàng", "Thư viện", "Quỹ", "Giải thưởng")}
+
+
 def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[list[str], list[str]]:
     """`Bộ Công an Lương Tam Quang` -> `Bộ Công an`: a trailing run that is a known person, a
     Vietnamese full name, or a name after a place (`Bộ Quốc phòng Nga Yevgenia Maltseva`) is a
@@ -975,7 +1000,8 @@ def _strip_trailing_person(words: list[str], known_people: set[str]) -> tuple[li
             tail = words[-n:]
             before = words[-n - 1]
             if all(_is_cap(t) for t in tail) and fold(" ".join(tail)) not in _LOC_FOLD \
-                    and fold(" ".join(words[-n - 2:-n])) != "thành phố" and (
+                    and fold(" ".join(words[-n - 2:-n])) != "thành phố" \
+                    and fold(" ".join(words[:-n])) not in _NAMESAKE_HEADS and (
                 fold(" ".join(tail)) in known_people or (n >= 3 and tail[0] in SURNAMES)
                 or fold(before) in _LOC_FOLD or fold(" ".join(words[-n - 2:-n])) in _LOC_FOLD
             ):
