@@ -32,7 +32,7 @@ from .text import fold
 ROLES = [
     "Phó Thủ tướng", "Thủ tướng", "Phó Chủ tịch", "Chủ tịch", "Tổng Bí thư", "Bí thư", "Tổng thống", "Phó Tổng thống",
     "Thứ trưởng", "Bộ trưởng", "Cục trưởng", "Vụ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Đại sứ",
-    "Phó Tổng giám đốc",
+    "Phó Tổng giám đốc", "Tổng Biên tập", "Phó Tổng Biên tập", "Biên tập viên",
     "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tướng", "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
     "Ngoại trưởng", "Thủ hiến", "Thị trưởng", "Tỉnh trưởng", "Người phát ngôn", "Phát ngôn viên", "Chánh án",
     "Viện trưởng", "Hiệu trưởng", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban", "Tư lệnh", "Chính ủy",
@@ -68,7 +68,7 @@ ORG_HEADS = [
     "Trung tâm", "Quỹ", "Liên đoàn", "Khoa", "Nhà xuất bản", "Nhà hát", "Bảo tàng", "Công ty TNHH", "CTCP",
     "Đại sứ quán", "Lãnh sự quán", "Tổng lãnh sự quán", "Mặt trận", "Liên minh", "Thời báo", "Nhật báo",
     "Tuần báo", "Phong trào", "ĐH", "ĐHQG", "Thành ủy", "Thành uỷ", "Tỉnh ủy", "Tỉnh uỷ", "Huyện ủy", "Quận ủy",
-    "Đảng ủy",
+    "Đảng ủy", "Nhà Trắng",
 ]
 # Lower-case words after which a capitalised run names an organisation: `hãng tin AFP`, `tập đoàn DOJI`.
 ORG_CUES = ["hãng tin", "hãng thông tấn", "hãng", "báo", "tờ", "kênh", "đài", "công ty", "tập đoàn", "ngân hàng",
@@ -109,7 +109,7 @@ LOCATIONS = set(
     Vĩnh Phúc|Phú Thọ|Thái Nguyên|Yên Bái|Sơn La|Hòa Bình|Tây Ninh|Bà Rịa - Vũng Tàu|Vũng Tàu|Nhật|EU|ASEAN|
     Brunei|Đài Loan|Hồng Kông|Ma Cao|Tây Ban Nha|Bồ Đào Nha|Hà Lan|Thụy Sĩ|Thụy Điển|Na Uy|Đan Mạch|
     Ba Lan|Séc|Hy Lạp|Thổ Nhĩ Kỳ|Ả Rập Xê Út|Triều Tiên|Nam Phi|Tân Tây Lan|Italy|Ý|Luân Đôn|Matxcơva|New York|
-    USA|UK|UAE|Liban|Italia|Geneve|Genève|TPHCM|Tp.HCM|Moskva|Mát-xcơ-va|Oa-sinh-tơn""".replace(
+    USA|UK|UAE|Liban|Italia|Geneve|Genève|TPHCM|Tp.HCM|Moskva|Mát-xcơ-va|Oa-sinh-tơn|Ả Rập Saudi|Saudi Arabia""".replace(
         "\n", "").split("|")
 ) | {c.name for c in pycountry.countries if len(c.name.split()) <= 3} \
   | {getattr(c, "common_name", c.name) for c in pycountry.countries}
@@ -554,6 +554,9 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     and words[j + 1].isascii() and _is_cap(words[j + 1]))) and \
                     (j == i or words[j] not in ("Theo", "Nguồn")):
                 j += 1
+            if j - i == 1 and w in _NOT_NAMES:
+                i = j  # `Sau đó`, `Là ...` after a lost full stop: a word, not a name
+                continue
             # `Quảng Trị Về hoạt động`, `Tri Thức Ngày 1/11`: a lost full stop; the last word opens the
             # next sentence.
             if j - i >= 2 and words[j - 1] in _RUN_END_OPENERS and j < len(words) and (
@@ -716,6 +719,9 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
 
 _RUN_END_OPENERS = {"Về", "Ngày", "Hôm", "Sáng", "Chiều", "Tối", "Trưa", "Đêm", "Trong", "Tại", "Khi", "Sau",
                     "Trước", "Nhưng", "Tuy", "Còn", "Với", "Đây", "Đó", "Hiện", "Theo"}
+_NOT_NAMES = {"Sau", "Trước", "Tối", "Sáng", "Chiều", "Trưa", "Đêm", "Là", "Giá", "Đó", "Này", "Nay", "Có",
+              "Không", "Khi", "Nếu", "Nhưng", "Còn", "Tuy", "Theo", "Trong", "Tại", "Với", "Về", "Đây", "Hiện",
+              "Ngoài", "Cùng", "Do", "Vì", "Để", "Mà", "Thì", "Rồi", "Ngay", "Từ", "Đến", "Các", "Những"}
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
@@ -853,7 +859,7 @@ _PLACE_CUES_IN_ORG = {"tỉnh", "huyện", "thành phố", "quận", "xã", "ph�
 
 
 # Heads that are a whole name by themselves, which a name may still follow (`Sở Giao dịch - Ngân hàng Nhà nước`).
-_SELF_NAMED_HEADS = {"Quốc hội", "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc",
+_SELF_NAMED_HEADS = {"Quốc hội", "Nhà Trắng", "Liên hợp quốc", "Liên Hợp Quốc", "Liên Hiệp Quốc", "Liên hiệp quốc",
                      "Sở Giao dịch"}
 
 
