@@ -331,3 +331,14 @@ def test_namesakes_national_assembly_deputies_and_lost_full_stops():
             ("ORG", "Quốc hội"), ("LOC", "Quảng Trị"), ("PER", "Lê Như Tiến")} <= found
     assert not {n for _, n in found} & {"Nguyễn Tất Thành", "Quảng Trị Về", "Quốc hội tỉnh Quảng Trị Về",
                                         "Ban Chỉ đạo Phòng", "Công an"}
+
+
+def test_white_house_spokesman_and_words_after_a_lost_full_stop():
+    text = ('Phát ngôn viên Nhà Trắng Jay Carney cho biết: "Chúng tôi sẽ xem xét cẩn trọng những báo cáo này”. '
+            "Tổng Biên tập báo Tuổi Trẻ Lê Thế Chữ phát biểu tại hội nghị ở thủ đô Hà Nội")
+    found = find_entities([build_article(text, origin="x")])
+    kinds = {(e.type, e.name) for e in found}
+    assert {("ORG", "Nhà Trắng"), ("PER", "Jay Carney"), ("LOC", "Hà Nội")} <= kinds
+    assert "Tổng Biên" not in {n for _, n in kinds}
+    carney = next(e for e in found if e.name == "Jay Carney")
+    assert carney.roles == ["Phát ngôn viên Nhà Trắng"]
