@@ -158,7 +158,8 @@ def _districts() -> dict[str, str]:
 _PROVINCES = {n for p in _divisions() if (n := _division_name(p))}
 
 
-def _territories_in_vietnamese() -> set[str]:
+@cache
+def _territories_in_vietnamese() -> frozenset[str]:
     """Countries and world regions by their Vietnamese names, from the Unicode CLDR data that Babel
     ships: `Bỉ`, `Li-băng`, `Ma-rốc`, `Mông Cổ`, `Trung Đông` is not there but `Tây Á` is. Left out:
     `Thế giới` (the word `world`), `Áo` (also `shirt`), pseudo-locales and groupings that are
@@ -167,12 +168,12 @@ def _territories_in_vietnamese() -> set[str]:
 
     out = set()
     for code, name in Locale("vi").territories.items():
-        if not code.isalpha() and not code.isdigit() or code in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"):
+        if code in ("ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"):  # unknown, pseudo-locales, EU/UN, outlying
             continue
         for part in re.split(r"\s*[()]\s*", name):  # `Myanmar (Miến Điện)`
-            if part and part not in ("Thế giới", "Áo", "Vùng không xác định"):
+            if part and part not in ("Thế giới", "Áo"):
                 out.add(part)
-    return out
+    return frozenset(out)
 
 
 # Chinese provinces, regions and big cities by their Sino-Vietnamese names, and seas and regions
@@ -493,7 +494,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                     place = " ".join(words[i:j])  # `INSEAD Business School, Fontainebleau, Pháp`: a town, then its country
                 if out[-1][0] == "PER" and not place:
                     # `các ông Phạm Phú Khôi, Lê Bá Dũng, Vijay Maheshwari và ông ...`: more people
-                    if 2 <= j - i <= 4 and not _is_acronym(w) and fold(words[i - 1]) != "va":
+                    if 2 <= j - i <= 4 and not _is_acronym(w):
                         out.append(("PER", " ".join(words[i:j]), None))
                         known_people.add(fold(" ".join(words[i:j])))
                         i = j
@@ -733,12 +734,12 @@ _NUMBERED_STARTS = {v for k in (*_NUMBERED_KINDS, "quốc", "tỉnh") for v in (
 _ADMIN_CUES = {"xã", "phường", "thị trấn", "huyện", "quận", "thị xã", "P.", "Q.", "TX.", "làng", "ấp", "thôn"}
 _LOWER_ORG_CUES = {c for c in ORG_CUES if c.islower()}
 # Titles that an organisation may follow instead of a name: `Giám đốc Google`, `tiền đạo Arsenal`.
+# (A minister's or general's organisation is written in Vietnamese words: `Bộ trưởng Hagel` is a man.)
 _ORG_TAKING_ROLES = {fold(r) for r in (
     "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Phó Tổng giám đốc", "Giám đốc điều hành", "Chủ tịch", "Phó Chủ tịch", "CEO",
     "Người phát ngôn", "Phát ngôn viên", "Đại sứ", "Tổng thư ký", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban",
-    "Trưởng phòng", "Phó Trưởng phòng", "Trưởng khoa", "Tư lệnh", "Chính ủy", "Thủ lĩnh", "Tổng tư lệnh",
-    "Người đồng cấp", "Đồng cấp", "Tác giả", "Phóng viên", "Nhà nghiên cứu", "Hiệu trưởng", "Viện trưởng",
-    "Cục trưởng", "Vụ trưởng", "Bộ trưởng", "Thứ trưởng", "Chánh án", "Bí thư", "Tổng Bí thư",
+    "Trưởng phòng", "Phó Trưởng phòng", "Trưởng khoa", "Thủ lĩnh",
+    "Người đồng cấp", "Đồng cấp", "Tác giả", "Phóng viên", "Nhà nghiên cứu",
     "Huấn luyện viên", "HLV", "Tiền đạo", "Tiền vệ", "Hậu vệ", "Thủ môn", "Trung vệ", "Thủ quân", "Đội trưởng",
     "Tân binh", "Ngôi sao", "Chân sút", "Cầu thủ", "Vận động viên", "VĐV", "Tay vợt", "Lực sĩ", "Lực sỹ")}
 
