@@ -342,3 +342,14 @@ def test_white_house_spokesman_and_words_after_a_lost_full_stop():
     assert "Tổng Biên" not in {n for _, n in kinds}
     carney = next(e for e in found if e.name == "Jay Carney")
     assert carney.roles == ["Phát ngôn viên Nhà Trắng"]
+
+
+def test_a_minister_after_her_ministry_and_a_name_that_is_no_school():
+    text = ('Trong chuyên mục "Dân hỏi-Bộ trưởng trả lời" ngày 20/10, Bộ trưởng Bộ Lao động-Thương binh và Xã hội '
+            "Phạm Thị Hải Chuyền trả lời về những chính sách xóa đói, giảm nghèo. Ủy ban Tài chính Ngân sách Phùng "
+            "Quốc Hiển Có thể nói năm nay khó khăn. Đoàn cựu chiến binh lên đường về Trường Sơn.")
+    found = {e.name: e for e in find_entities([build_article(text, origin="x")])}
+    assert found["Phạm Thị Hải Chuyền"].roles == ["Bộ trưởng Bộ Lao động-Thương binh và Xã hội"]
+    assert found["Bộ Lao động-Thương binh và Xã hội"].type == "ORG"
+    assert found["Phùng Quốc Hiển"].type == "PER" and found["Ủy ban Tài chính Ngân sách"].type == "ORG"
+    assert found["Trường Sơn"].type == "LOC"

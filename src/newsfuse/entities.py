@@ -57,7 +57,9 @@ LOWER_ONLY_ROLES = ["anh", "chị"]
 # A run of 3-4 capitalised syllables that starts with one of these is a Vietnamese full name.
 SURNAMES = set(
     """Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Trịnh Mai Trương Lương
-    Lâm Cao Quách Tạ Hà Tô Chu Đoàn Thái Vương Tăng Lưu Mạc Triệu Kiều Thân Khổng Hứa Thạch La Văn Tôn""".split()
+    Lâm Cao Quách Tạ Hà Tô Chu Đoàn Thái Vương Tăng Lưu Mạc Triệu Kiều Thân Khổng Hứa Thạch La Văn Tôn
+    Phùng Khúc Âu Lạc Đàm Giáp Lại Nghiêm Nông Phí Tống Ứng Bạch Cù Diệp Hầu Lục Tiêu Doãn Đậu Lã Lò Lữ Mẫn
+    Nhâm Tào Trình Chử Khương Bế Ninh""".split()
 )
 ORG_HEADS = [
     "Bộ", "Cục", "Tổng cục", "Ủy ban", "Uỷ ban", "Sở", "Viện", "Vụ", "Ban", "Đảng", "Quốc hội", "Chính phủ",
@@ -186,7 +188,7 @@ _CHINA_AND_REGIONS = """Quảng Đông|Quảng Tây|Vân Nam|Tân Cương|Tây T
     Thiên An Môn|
     Địa Trung Hải|Ấn Độ Dương|Thái Bình Dương|Đại Tây Dương|Bắc Băng Dương|Biển Đen|Biển Đỏ|Biển Hoa Đông|
     Trung Đông|Bắc Phi|Đông Bắc Á|Tây Nguyên|Đồng bằng sông Cửu Long|ĐBSCL|Liên Xô|Vùng Vịnh|Bán đảo Triều Tiên|
-    Hoàng Sa|Trường Sa|Bắc Bộ|Trung Bộ|Nam Bộ|Tây Bắc|Đông Bắc""".replace("\n", "").split("|")
+    Hoàng Sa|Trường Sa|Trường Sơn|Bắc Bộ|Trung Bộ|Nam Bộ|Tây Bắc|Đông Bắc""".replace("\n", "").split("|")
 _COUNTRIES = {fold(c.name) for c in pycountry.countries} | {fold(n) for n in _territories_in_vietnamese()} | {
     fold(n) for n in ("Mỹ", "Nga", "Anh", "Nhật", "Ý", "Úc", "Hàn Quốc", "Triều Tiên", "Trung Quốc", "Việt Nam")}
 _LOC_FOLD = {_place_key(x.strip()): x.strip()
@@ -690,7 +692,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
         role_age += 1
         i += 1
     # Places keep their gazetteer spelling (`Bà Rịa - Vũng Tàu`); organisations their written one.
-    return [(kind, _as_written(name, text) if kind == "ORG" else name, role) for kind, name, role in out]
+    return [(kind, _as_written(name, text) if kind == "ORG" else name, role and _as_written(role, text))
+            for kind, name, role in out]
 
 
 def _as_written(name: str, text: str) -> str:
@@ -719,7 +722,7 @@ def _numbered_place(words: list[str], i: int) -> tuple[str, int] | None:
 
 
 _RUN_END_OPENERS = {"Về", "Ngày", "Hôm", "Sáng", "Chiều", "Tối", "Trưa", "Đêm", "Trong", "Tại", "Khi", "Sau",
-                    "Trước", "Nhưng", "Tuy", "Còn", "Với", "Đây", "Đó", "Hiện", "Theo"}
+                    "Trước", "Nhưng", "Tuy", "Còn", "Với", "Đây", "Đó", "Hiện", "Theo", "Có", "Nếu", "Là"}
 _NOT_NAMES = {"Sau", "Trước", "Tối", "Sáng", "Chiều", "Trưa", "Đêm", "Là", "Giá", "Đó", "Này", "Nay", "Có",
               "Không", "Khi", "Nếu", "Nhưng", "Còn", "Tuy", "Theo", "Trong", "Tại", "Với", "Về", "Đây", "Hiện",
               "Ngoài", "Cùng", "Do", "Vì", "Để", "Mà", "Thì", "Rồi", "Ngay", "Từ", "Đến", "Các", "Những"}
@@ -922,6 +925,8 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
     last_upper, after_and = last_cap, False  # end of the last capitalised word; a `và` joined since
     while j < len(words) and words[j] not in _ORG_STOPS:
         w = words[j]
+        if w in _RUN_END_OPENERS and j + 1 < len(words) and words[j + 1].islower():
+            break  # `... Xã hội Phạm Thị Hải Chuyền Có thể`: a lost full stop
         if _is_cap(w) and _name_like(w):
             j += 1
             last_cap = last_upper = j
@@ -977,6 +982,8 @@ def _org_end(words: list[str], i: int, compounds: _Compounds | None = None) -> i
             and words[last_cap].isalpha() and words[last_cap].islower() and words[last_cap] not in _NEVER_IN_NAMES:
         last_cap = last_upper
     name = " ".join(words[i:last_cap])
+    if head == ["Trường"] and last_cap == i + 2 and not words[i + 1].isascii():
+        return i  # `Trường Sơn`, `Trường Chinh`: a name, not a school (`trường Trần Cao Vân` has its word)
     return last_cap if has_name and fold(name) not in _GENERIC_BODIES else i
 
 
