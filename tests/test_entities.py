@@ -353,3 +353,12 @@ def test_a_minister_after_her_ministry_and_a_name_that_is_no_school():
     assert found["Bộ Lao động-Thương binh và Xã hội"].type == "ORG"
     assert found["Phùng Quốc Hiển"].type == "PER" and found["Ủy ban Tài chính Ngân sách"].type == "ORG"
     assert found["Trường Sơn"].type == "LOC"
+
+
+def test_heads_of_state_after_their_country_and_document_numbers():
+    text = ("Bà đầm thép của nước Đức Angela Merkel rơi xuống vị trí thứ năm năm nay. Chủ tịch nước Trương Tấn Sang "
+            "đã trao Quyết định cho đồng chí Bùi Văn Nam. Bộ Y tế đã có công văn khẩn số 6794/BYT-VPB1 gửi UBND "
+            "TP Hà Nội; Bộ Tài chính ban hành Thông tư 32/2011/TT-BTC.")
+    found = {(e.type, e.name) for e in find_entities([build_article(text, origin="x")])}
+    assert {("PER", "Angela Merkel"), ("PER", "Trương Tấn Sang"), ("LOC", "Đức"), ("ORG", "Bộ Y tế")} <= found
+    assert not {(k, n) for k, n in found if k == "LOC" and n in ("Angela Merkel", "Trương Tấn Sang", "BYT", "TT")}

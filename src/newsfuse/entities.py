@@ -32,7 +32,7 @@ from .text import fold
 ROLES = [
     "Phó Thủ tướng", "Thủ tướng", "Phó Chủ tịch", "Chủ tịch", "Tổng Bí thư", "Bí thư", "Tổng thống", "Phó Tổng thống",
     "Thứ trưởng", "Bộ trưởng", "Cục trưởng", "Vụ trưởng", "Giám đốc", "Phó Giám đốc", "Tổng giám đốc", "Đại sứ",
-    "Phó Tổng giám đốc", "Tổng Biên tập", "Phó Tổng Biên tập", "Biên tập viên",
+    "Phó Tổng giám đốc", "Chủ tịch nước", "Phó Chủ tịch nước", "Tổng Biên tập", "Phó Tổng Biên tập", "Biên tập viên",
     "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tướng", "Đại tá", "Thượng tá", "Trung tá", "Thiếu tá",
     "Ngoại trưởng", "Thủ hiến", "Thị trưởng", "Tỉnh trưởng", "Người phát ngôn", "Phát ngôn viên", "Chánh án",
     "Viện trưởng", "Hiệu trưởng", "Trưởng đoàn", "Trưởng ban", "Phó Trưởng ban", "Tư lệnh", "Chính ủy",
@@ -597,6 +597,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 continue
             cues = {words[i - 1] if i > 0 else "", " ".join(words[max(i - 2, 0):i]), " ".join(words[max(i - 3, 0):i])}
             cues |= {c.lower() for c in cues}
+            if role_age == 0:
+                cues = set()  # `Chủ tịch nước Trương Tấn Sang`: the words before are the title's
             # `tạp chí Vietnam Heritage` is one name, not a country and a word.
             # `xã Mỹ Thuận`, `phường Hiệp Bình Phước`: after an administrative cue the run is one place,
             # though it starts or ends like another (`Mỹ`, `Bình Phước`).
@@ -605,8 +607,10 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             run, places = (words[i:j], []) if cues & _ORG_CUES or admin_cued else _strip_locations(words[i:j])
             for p in places:
                 out.append(("LOC", p, None))
+            if run and run[0] != words[i]:
+                cues = set()  # `nước Đức Angela Merkel`: the cue was the country's, not the rest's
             name = " ".join(run)
-            if run and len(run) <= 4 and _after_house_number(words, i):
+            if run and len(run) <= 4 and not run[0].isupper() and _after_house_number(words, i):
                 out.append(("LOC", name, None))  # `15A/28 Lê Thánh Tôn`: the street of an address
                 i = j
                 continue
