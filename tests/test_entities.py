@@ -362,3 +362,11 @@ def test_heads_of_state_after_their_country_and_document_numbers():
     found = {(e.type, e.name) for e in find_entities([build_article(text, origin="x")])}
     assert {("PER", "Angela Merkel"), ("PER", "Trương Tấn Sang"), ("LOC", "Đức"), ("ORG", "Bộ Y tế")} <= found
     assert not {(k, n) for k, n in found if k == "LOC" and n in ("Angela Merkel", "Trương Tấn Sang", "BYT", "TT")}
+
+
+def test_a_place_after_a_sentence_opening_preposition_and_intelligence_services():
+    text = ("Tại Đức, chính phủ của Thủ tướng Angela Merkel đã hủy bỏ một thỏa thuận. Ở Pháp, dư luận phản đối. "
+            "Tổ chức này cáo buộc tình báo Đức đã hỗ trợ Cơ quan Tình báo trung ương Mỹ (CIA).")
+    found = {(e.type, e.name) for e in find_entities([build_article(text, origin="x")])}
+    assert {("LOC", "Đức"), ("LOC", "Pháp"), ("ORG", "Cơ quan Tình báo trung ương Mỹ")} <= found
+    assert ("ORG", "Đức") not in found  # `tình báo` is intelligence, not a newspaper (`báo`)

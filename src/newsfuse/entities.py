@@ -599,6 +599,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
             cues |= {c.lower() for c in cues}
             if role_age == 0:
                 cues = set()  # `Chủ tịch nước Trương Tấn Sang`: the words before are the title's
+            elif i > 1 and words[i - 1] == "báo" and words[i - 2].lower() in _NOT_PAPER:
+                cues -= {"báo"}  # `tình báo Đức` is German intelligence, `thông báo` a notice: no newspaper
             # `tạp chí Vietnam Heritage` is one name, not a country and a word.
             # `xã Mỹ Thuận`, `phường Hiệp Bình Phước`: after an administrative cue the run is one place,
             # though it starts or ends like another (`Mỹ`, `Bình Phước`).
@@ -731,7 +733,8 @@ _NOT_NAMES = {"Sau", "Trước", "Tối", "Sáng", "Chiều", "Trưa", "Đêm", 
               "Không", "Khi", "Nếu", "Nhưng", "Còn", "Tuy", "Theo", "Trong", "Tại", "Với", "Về", "Đây", "Hiện",
               "Ngoài", "Cùng", "Do", "Vì", "Để", "Mà", "Thì", "Rồi", "Ngay", "Từ", "Đến", "Các", "Những"}
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
-    tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài""".split()}
+    tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài tại ở trong trên dưới""".split()}
+_NOT_PAPER = {"tình", "thông", "cảnh", "dự", "họp", "công", "quảng", "điện", "mách", "tố"}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
 _LANGUAGE_CUES = {"tiếng", "chữ"}  # `tiếng Arab`: a language
 # Last words that make a run after a given name something else: `Victoria Secret Show`, `Christian Dior Group`.
