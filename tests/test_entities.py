@@ -370,3 +370,6 @@ def test_a_place_after_a_sentence_opening_preposition_and_intelligence_services(
     found = {(e.type, e.name) for e in find_entities([build_article(text, origin="x")])}
     assert {("LOC", "Đức"), ("LOC", "Pháp"), ("ORG", "Cơ quan Tình báo trung ương Mỹ")} <= found
     assert ("ORG", "Đức") not in found  # `tình báo` is intelligence, not a newspaper (`báo`)
+    agency = find_entities([build_article("Bộ trưởng Osorio Chong yêu cầu cơ quan tình báo CISEN và cảnh sát liên bang "
+                                          "mở một cuộc điều tra.", origin="x")])
+    assert ("ORG", "CISEN") in {(e.type, e.name) for e in agency}

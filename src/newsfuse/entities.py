@@ -629,7 +629,7 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 keep_cue = city or (len(run) == 1 and cue in _NAMED_WITH_CUE)
                 cue_words = " ".join(words[i - 2:i]) if city and cue not in ("tp.", "tp") else words[i - 1]
                 out.append(("LOC", f"{cue_words} {name}" if keep_cue else name, None))
-            elif run and cues & _ORG_CUES and len(run) <= 4:
+            elif run and cues & (_ORG_CUES | _SOFT_ORG_CUES) and len(run) <= 4:
                 if len(run) >= 2 and run == words[i:j] and j < len(words) and words[j].islower() and compounds.joined(i, j):
                     # `Theo Tri Thức Bạn đọc ...`: a lost full stop; `Bạn đọc` opens the next sentence.
                     run, j = run[:-1], j - 1
@@ -734,6 +734,9 @@ _NOT_NAMES = {"Sau", "Trước", "Tối", "Sáng", "Chiều", "Trưa", "Đêm", 
               "Ngoài", "Cùng", "Do", "Vì", "Để", "Mà", "Thì", "Rồi", "Ngay", "Từ", "Đến", "Các", "Những"}
 _SENTENCE_OPENERS = {w.capitalize() for w in """cả các những khi nếu với sau trước từ về vì do còn cùng hiện đến
     tới giữa dù tuy nhưng và mà thì là có để nên bởi ngoài tại ở trong trên dưới""".split()}
+# After these a name that is no place is an organisation: `cơ quan tình báo CISEN` (but `tình báo Đức`
+# is Germany's, a place).
+_SOFT_ORG_CUES = {"tình báo", "cơ quan tình báo", "cơ quan an ninh"}
 _NOT_PAPER = {"tình", "thông", "cảnh", "dự", "họp", "công", "quảng", "điện", "mách", "tố"}
 _PEOPLE_CUES = {"giáo phái", "bộ tộc", "dân tộc", "sắc tộc", "bộ lạc"}
 _LANGUAGE_CUES = {"tiếng", "chữ"}  # `tiếng Arab`: a language
