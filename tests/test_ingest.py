@@ -258,3 +258,31 @@ def _processes_mentioning(text: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def test_two_processes_opening_a_new_store_at_once_both_get_it(tmp_path):
+    """`newsfuse ingest --follow` and a reader started together on a store that does not exist yet:
+    the second to take the write lock finds the schema made, it does not make it again."""
+    import threading
+
+    from newsfuse.store import Store
+
+    for k in range(15):
+        path = tmp_path / f"new{k}.db"
+        errors: list[Exception] = []
+        gate = threading.Barrier(3)
+
+        def open_it():
+            gate.wait()
+            try:
+                with Store(path) as store:
+                    assert store.count_articles() == 0
+            except Exception as e:  # noqa: BLE001 - collected and asserted below
+                errors.append(e)
+
+        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,11 +113,23 @@ class Store:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
-                self.db.execute("PRAGMA journal_mode = WAL")
+                self._wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a newsfuse database ({e})") from None
+
+    def _wal(self) -> None:
+        """Switch to write-ahead logging. SQLite answers `locked` at once, without waiting, when
+        another process is making the same new file at the same moment: wait and ask again."""
+        for attempt in range(100):
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or attempt == 99:
+                    raise
+                time.sleep(0.02 * (1 + attempt % 10))
 
     def close(self) -> None:
         self.db.close()
@@ -136,12 +149,18 @@ class Store:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: made by a newer newsfuse (schema {current} > {SCHEMA_VERSION})")
-        for version in range(current, SCHEMA_VERSION):
+        while current < SCHEMA_VERSION:
             with self.transaction():
-                for stmt in MIGRATIONS[version].split(";"):
+                # Read again under the write lock: another process opening the same new store may
+                # have made this step while this one waited (`ingest --follow` and a reader at once).
+                current = self.schema_version()
+                if current >= SCHEMA_VERSION:
+                    break
+                for stmt in MIGRATIONS[current].split(";"):
                     if stmt.strip():
                         self.db.execute(stmt)
-                self.db.execute(f"PRAGMA user_version = {version + 1}")
+                self.db.execute(f"PRAGMA user_version = {current + 1}")
+            current += 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
