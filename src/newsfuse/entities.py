@@ -494,7 +494,8 @@ def _sentence_entities(text: str, known_people: set[str], known_aliases: dict[st
                 if not place and j + 1 < len(words) and words[j] == "," and any(
                         _place(words[j + 1:j + 1 + n]) for n in (1, 2, 3)):
                     place = " ".join(words[i:j])  # `INSEAD Business School, Fontainebleau, Pháp`: a town, then its country
-                if out[-1][0] == "PER" and not place:
+                if out[-1][0] == "PER" and not _place(words[i:j]):
+                    # (a district's name in a list of people is a person's: `Tấn Trường, Vĩnh Lợi, Tấn Tài`)
                     # `các ông Phạm Phú Khôi, Lê Bá Dũng, Vijay Maheshwari và ông ...`: more people
                     if 2 <= j - i <= 4 and not _is_acronym(w):
                         out.append(("PER", " ".join(words[i:j]), None))
