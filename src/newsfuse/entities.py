@@ -257,8 +257,6 @@ def _role_at(words: list[str], folded: list[str], i: int) -> int:
     return len(phrase) if phrase else 0
 
 _WORD = re.compile(r"[A-ZĐ]{1,6}\d{1,3}(?!\w)|\d{1,3}[A-Z](?!\w)|[^\W\d_]+(?:['’][^\W\d_]+)*(?:\.[^\W\d_]+)*|\d+|[^\w\s]")
-# Particles inside Arabic and European names, joined to the next word: `al-Assad`, `al – Qeada`.
-_NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "van", "von", "der", "de", "da", "di", "del", "della", "le", "la", "du"}
 # Address abbreviations glued to the name: `TP.Hồ Chí Minh`, `P.Bến Nghé` (but `TP.HCM` is one name).
 _ADDRESS_PREFIXES = {"TP", "Tp", "P", "Q", "TX"}
 

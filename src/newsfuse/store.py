@@ -116,6 +116,10 @@ class Store:
                 self._wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e):
+                raise StoreError(f"{self.path}: not a newsfuse database ({e})") from None
+            raise StoreError(f"{self.path}: locked by another process for too long; try again") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a newsfuse database ({e})") from None
 

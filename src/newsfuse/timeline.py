@@ -75,17 +75,20 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _WEEKDAY_DATE = re.compile(r"[\s,(]*(?:ngày\s+)?(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}))?\b")
 _WEEKDAYS = {"hai": 0, "ba": 1, "tư": 2, "năm": 3, "sáu": 4, "bảy": 5, "chủ nhật": 6}
-# What each pattern of _PATTERNS cannot match without (any of these words in the lower-cased text,
-# and a digit or not): a sentence is scanned only by the patterns that can match it.
-_NEEDS: list[tuple[tuple[str, ...], bool]] = [
-    (("từ",), True), (("từ",), True), (("năm học",), False), (("quý",), False), (("tháng đầu năm",), True),
-    (("từ đầu",), False), (("từ nay",), False), (("đầu năm", "cuối năm", "giữa năm"), False), ((".",), True),
-    (("cùng kỳ", "niên khóa", "mùa giải"), True), ((), True), (("năm",), True), (("tháng",), False), ((), True),
-    ((), True), (("tháng",), True), ((), True), (("tháng",), True), (("tháng",), True), (("năm",), True),
-    (("năm nay", "năm ngoái"), False), (("tháng",), True), (("tháng",), False), (("thứ", "chủ nhật"), False),
-    (("qua", "nay", "mai", "kia"), False),
-]
-assert len(_NEEDS) == len(_PATTERNS)
+# What a kind of expression cannot be written without: any of these words in the lower-cased
+# text, and a digit or not. A sentence is scanned only by the patterns that can match it; a kind
+# missing here is scanned always (slower, never wrong).
+_NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "span": (("từ",), True), "month_span": (("từ",), True), "school_year": (("năm học",), False),
+    "quarter": (("quý",), False), "first_months": (("tháng đầu năm",), True), "to_date": (("từ đầu",), False),
+    "to_year_end": (("từ nay",), False), "year_part": (("đầu năm", "cuối năm", "giữa năm"), False),
+    "dotted": ((".",), True), "year": (("cùng kỳ", "niên khóa", "mùa giải", "năm"), True),
+    "year_span": ((), True), "day_rel": (("năm",), True), "month_word": (("tháng",), False),
+    "name_year": ((), True), "range": ((), True), "month": (("tháng",), True), "day": ((), True),
+    "month_rel": (("tháng",), True), "year_rel": (("năm nay", "năm ngoái"), False),
+    "month_of_year": (("tháng",), True), "month_shift": (("tháng",), False),
+    "weekday": (("thứ", "chủ nhật"), False), "relative": (("qua", "nay", "mai", "kia"), False),
+}
 _YEAR_WORDS = {"năm nay": 0, "năm sau": 1, "năm tới": 1, "năm ngoái": -1, "năm trước": -1}
 _MONTH_WORDS = {"tháng trước": -1, "tháng này": 0, "tháng sau": 1, "tháng tới": 1}
 _OFFSETS = {f"{part} {word}": offset for part in ("hôm", "sáng", "trưa", "chiều", "tối", "đêm", "ngày")
@@ -207,7 +210,8 @@ def _resolve(text: str, published: str | None, written_days: frozenset[str]) -> 
     out: list[TimeExpression] = []
     low = text.lower()
     digit = any(c.isdigit() for c in text)
-    for (kind, pattern), (words, needs_digit) in zip(_PATTERNS, _NEEDS):
+    for kind, pattern in _PATTERNS:
+        words, needs_digit = _NEEDS.get(kind, ((), False))
         if needs_digit and not digit or words and not any(w in low for w in words):
             continue
         for m in pattern.finditer(text):
