@@ -20,7 +20,7 @@ def test_demo_prints_what_it_stored_and_the_brief(tmp_path):
     r = run("demo", "--db", tmp_path / "demo.db")
     assert r.exit_code == 0, r.output
     assert "2 added" in r.output
-    assert "outlet=TPO  date=2023-06" in r.output and "author=Hoàng Thùy" in r.output
+    assert "outlet=tienphong.vn  date=2023-06" in r.output  # the dateline code TPO names tienphong.vn and "author=Hoàng Thùy" in r.output
     assert "stories: 1" in r.output and "## Summary" in r.output and "[2]" in r.output
 
 
@@ -33,12 +33,12 @@ def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
     assert r.exit_code == 1 and "1 added" in r.output and "bad.jsonl:2: no 'text' field" in r.output
     rows = [json.loads(line) for line in run("articles", "--db", db, "--json").output.splitlines()]
     assert len(rows) == 3
-    assert [r["source"] for r in rows if r["source"] == "TPO"] == ["TPO"]
-    assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1
+    assert [r["source"] for r in rows if r["source"] == "tienphong.vn"] == ["tienphong.vn"]
+    assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1  # any alias filters
     outlets = {json.loads(line)["outlet"]: json.loads(line)["articles"]
                for line in run("outlets", "--db", db, "--json").output.splitlines()}
-    assert outlets == {"TPO": 1, mds_rows[0]["source"]: 1}
-    tpo = next(r for r in rows if r["source"] == "TPO")["id"]
+    assert outlets == {"tienphong.vn": 1, "tuoitre.vn": 1} and mds_rows[0]["source"] == "tuoitre.vn"
+    tpo = next(r for r in rows if r["source"] == "tienphong.vn")["id"]
     shown = run("show", tpo, "--db", db, "--words").output
     assert "2023-06" in shown and "[0:" in shown and "Lương Tam Quang |" in shown
     found = run("search", "hoà bình", "--db", db, "--json").output.splitlines()

@@ -21,10 +21,12 @@ from . import ingest as ingest_stage
 from .config import Config
 from .copies import CopyDetector
 from .entities import find_entities
-from .model import Article, Brief, CopyGroup, Entity, Story, TimelineEvent
+from .model import Article, ArticleVersion, Brief, CopyGroup, Entity, Publication, Story, TimelineEvent
+from .outlets import Outlet, OutletNames, alias_key, host_outlet
 from .store import Store, StoreResult
 from .stories import StoryClusterer
 from .timeline import story_timeline
+from .versions import VersionChange, changes
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -35,14 +37,18 @@ class IngestReport:
     present: list[tuple[str, str]] = field(default_factory=list)  # (origin, stored id)
     rejected: list[str] = field(default_factory=list)  # one-line reasons naming the input
     stories: dict[str, str] = field(default_factory=dict)  # article id -> story id
+    updated: list[tuple[str, int]] = field(default_factory=list)  # (article id, its new version)
+    republished: list[tuple[str, str]] = field(default_factory=list)  # (stored id, the outlet that republished it)
 
     @property
     def ok(self) -> bool:
         return not self.rejected
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.present)} already present, {len(self.rejected)} rejected"
-                f"; {len(set(self.stories.values()))} stories touched")
+        again = f" ({len(self.republished)} republished by another outlet)" if self.republished else ""
+        edits = f"{len(self.updated)} new versions, " if self.updated else ""
+        return (f"{len(self.added)} added, {edits}{len(self.present)} already present{again}, "
+                f"{len(self.rejected)} rejected; {len(set(self.stories.values()))} stories touched")
 
 
 class Newsfuse:
@@ -51,6 +57,8 @@ class Newsfuse:
         self.store = Store(config.db)
         self._clusterer: StoryClusterer | None = None
         self._copies: CopyDetector | None = None
+        self._outlets: OutletNames | None = None
+        self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
 
     def close(self) -> None:
         self.store.close()
@@ -89,6 +97,7 @@ class Newsfuse:
     def _state(self) -> tuple[StoryClusterer, CopyDetector]:
         """Story index and copy index, rebuilt from the store once per process."""
         if self._clusterer is None or self._copies is None:
+            self._fold_outlet_names()
             self.warm()
         assert self._clusterer is not None and self._copies is not None
         return self._clusterer, self._copies
@@ -145,12 +154,20 @@ class Newsfuse:
                     if isinstance(item, ingest_stage.Rejection):
                         report.rejected.append(str(item))
                         continue
+                    item.source = self.outlet(item.source)
                     result: StoreResult = self.store.add_article(item)
                     if result.status == "added":
                         report.added.append(item.id)
                         report.stories[item.id] = self._place(item)
+                    elif result.status == "updated":
+                        # An edit keeps its story: a correction is no new event. The brief is made
+                        # again from the latest text.
+                        report.updated.append((item.id, int(result.detail.split()[-1])))
+                        report.stories[item.id] = self.store.story_of(item.id) or ""
                     elif result.status == "present":
                         report.present.append((item.origin, result.detail))
+                        if result.detail != item.id and self.store.add_publication(result.detail, item):
+                            report.republished.append((result.detail, item.source or ""))
                     else:
                         report.rejected.append(f"{item.origin}: {result.detail}")
         except BaseException:
@@ -159,9 +176,95 @@ class Newsfuse:
             raise
         return report
 
+    # ------------------------------------------------------------ outlets
+
+    def outlet_names(self) -> OutletNames:
+        if self._outlets is None:
+            self._outlets = OutletNames.load(self.store.outlet_aliases())
+            self._outlet_of = {}
+        return self._outlets
+
+    def outlet(self, name: str | None) -> str | None:
+        """The one name of the outlet `name` names (a host, a URL, a dateline code, a site name)."""
+        if name not in self._outlet_of:
+            self._outlet_of[name] = self.outlet_names().canonical(name)
+        return self._outlet_of[name]
+
+    def _fold_outlet_names(self) -> int:
+        """Stored articles whose outlet goes by several names get its one name (a store made
+        before the outlet table, or an alias the user just added)."""
+        names = self.outlet_names()
+        renames = {n: c for n in self.store.outlet_names() if (c := names.canonical(n)) and c != n}
+        return self.store.rename_outlets(renames) if renames else 0
+
+    def add_outlet_alias(self, alias: str, outlet: str, origin: str = "user") -> int:
+        """Make `alias` another name of `outlet` (itself resolved first: `TPO` names tienphong.vn);
+        stored articles under the alias move to the outlet. Returns how many names were folded."""
+        if not alias.strip() or not outlet.strip():
+            raise ValueError("an alias and an outlet are both needed")
+        target = self.outlet(outlet) or outlet.strip()
+        key = alias_key(alias)
+        if host_outlet(alias) is not None:
+            key = alias_key(host_outlet(alias) or alias)
+        self.store.set_outlet_alias(alias.strip(), target, key, origin)
+        self._outlets = None
+        return self._fold_outlet_names()
+
+    def learn_site_name(self, site_name: str | None, outlet: str | None) -> None:
+        """A page on `outlet`'s site calls itself `site_name`: remember it as an alias, unless the
+        name already belongs to some outlet."""
+        if not site_name or not outlet or host_outlet(site_name) is not None:
+            return
+        names = self.outlet_names()
+        if names.canonical(site_name) != " ".join(site_name.split()):
+            return  # known already (to this outlet or another)
+        self.store.set_outlet_alias(site_name.strip(), outlet, alias_key(site_name), "site name")
+        self._outlets = None
+
+    def outlets(self) -> list[dict[str, Any]]:
+        """Every outlet in the store: its one name, display name, aliases and article count."""
+        names = self.outlet_names()
+        out = []
+        for outlet, n in self.store.sources():
+            d: Outlet = names.describe(outlet)
+            out.append({"outlet": outlet, "name": d.name, "articles": n,
+                        "aliases": d.user_aliases + [a for a in d.aliases if a not in d.user_aliases]})
+        return out
+
+    # ------------------------------------------------------------ versions and republications
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        return self.store.versions(article_id)
+
+    def version_changes(self, article_id: str) -> list[VersionChange]:
+        """What changed from each version to the next (sentence diff), oldest first."""
+        return changes(self.store.versions(article_id))
+
+    def publications(self, article_id: str) -> list[Publication]:
+        """Every outlet that published this article's text (itself, exact republications, near
+        copies), first publisher first: by publication time, then by when newsfuse saw it."""
+        return _first_first(self.store.publications([article_id]))
+
+    def story_publications(self, story_id: str) -> dict[str, list[Publication]]:
+        """For each copy group among a story's articles that more than one outlet published: its
+        first stored article id -> its publications, first publisher first."""
+        groups: dict[str, list[Publication]] = {}
+        for p in self.store.publications(self.store.story_article_ids(story_id)):
+            groups.setdefault(p.of, []).append(p)
+        return {of: _first_first(ps) for of, ps in groups.items() if len({(p.outlet, p.url) for p in ps}) > 1}
+
+    def _with_republishers(self, stories: list[Story]) -> list[Story]:
+        for s in stories:
+            own = set(s.outlets)
+            s.also_published_by = sorted({p.outlet for p in self.store.publications(s.article_ids)
+                                          if p.kind == "exact" and p.outlet and p.outlet not in own})
+        return stories
+
     # ------------------------------------------------------------ reading
 
     def articles(self, **filters: Any) -> list[Article]:
+        if filters.get("source"):
+            filters["source"] = self.outlet(filters["source"])
         return self.store.list_articles(**filters)
 
     def article(self, article_id: str) -> Article | None:
@@ -173,10 +276,13 @@ class Newsfuse:
     def stories(self, *, entity: str | None = None, **filters: Any) -> list[Story]:
         if entity:
             filters["story_ids"] = self._stories_with_entity(entity, filters.pop("query", None))
-        return self.store.list_stories(**filters)
+        if filters.get("source"):
+            filters["source"] = self.outlet(filters["source"])
+        return self._with_republishers(self.store.list_stories(**filters))
 
     def story(self, story_id: str) -> Story | None:
-        return self.store.get_story(story_id)
+        story = self.store.get_story(story_id)
+        return self._with_republishers([story])[0] if story else None
 
     def _stories_with_entity(self, name: str, query: str | None) -> list[str]:
         # The full-text index narrows the stories to those that spell the name; entities then confirm.
@@ -217,7 +323,15 @@ class Newsfuse:
     def brief(self, story_id: str, words: int | None = None) -> Brief:
         config = self.config.brief if words is None else replace(self.config.brief, words=words)
         articles = self.story_articles(story_id)
-        return brief_stage.make_brief(story_id, articles, self.copy_groups([a.id for a in articles]), config)
+        made = brief_stage.make_brief(story_id, articles, self.copy_groups([a.id for a in articles]), config)
+        # Who else published each article's text, and who had it first (issue 13 renders more of it).
+        by_article = {p.article_id: ps for ps in self.story_publications(story_id).values() for p in ps}
+        for row in made.articles:
+            group = by_article.get(row["id"])
+            if group:
+                row["publications"] = [p.to_dict() for p in group]
+                row["first"] = group[0].outlet
+        return made
 
     def brief_json(self, story_id: str) -> str:
         """The brief as JSON text, cached in the store until the story's articles change (the REST
@@ -225,7 +339,8 @@ class Newsfuse:
         ids = self.store.story_article_ids(story_id)
         if not ids:
             raise KeyError(story_id)
-        members = hashlib.blake2b("\x1f".join(sorted(ids)).encode(), digest_size=8).hexdigest()
+        key = "\x1f".join(sorted(ids)) + f"\x1e{self.store.story_revision(story_id)}"
+        members = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
         cached = self.store.cached_brief(story_id, members)
         if cached is not None:
             return cached
@@ -235,6 +350,13 @@ class Newsfuse:
 
     def brief_dict(self, story_id: str) -> dict[str, Any]:
         return json.loads(self.brief_json(story_id))
+
+
+def _first_first(publications: list[Publication]) -> list[Publication]:
+    """First publisher first: by publication time (undated last), then by when it was seen. A date
+    known only to the month counts from the month's end: it is never shown first over a report
+    stamped on a day inside that month."""
+    return sorted(publications, key=lambda p: ((p.published or "") + "\uffff", p.seen_at or "", p.kind != "original"))
 
 
 def open(db: str | Path | None = None, config: Config | None = None) -> Newsfuse:  # noqa: A001

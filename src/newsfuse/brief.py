@@ -203,7 +203,22 @@ def to_markdown(brief: Brief) -> str:
         date = f", {a['date']}" if a["date"] else ""
         url = f" <{a['url']}>" if a["url"] else ""
         lines.append(f"{num[a['id']]}. {_outlet_name(a)}{date}: {a['title']}{url}")
+        if also := also_published_by(a):
+            lines.append(f"   also published by {also}")
     return "\n".join(lines) + "\n"
+
+
+def also_published_by(article: dict) -> str:
+    """`vietnamplus.vn 2023-05-31T07:00 (first), baomoi.com 2023-07-01T09:30`: the other outlets
+    that published this article's text (exact or near copies), with times, and who had it first."""
+    others = [p for p in article.get("publications", ()) if p["article_id"] != article["id"] or p["kind"] == "exact"]
+    if not others:
+        return ""
+    first = article.get("first")
+    shown = [f"{p['outlet'] or '?'}{' ' + p['published'] if p['published'] else ''}"
+             f"{' (first)' if p['outlet'] == first else ''}" for p in others]
+    own_first = first == article["outlet"]
+    return ", ".join(shown) + ("; this outlet had it first" if own_first else "")
 
 
 def _unique_articles(citations):
@@ -252,6 +267,9 @@ def to_html(brief: Brief) -> str:
     parts.append("<h2>Sources</h2><ol>")
     for a in brief.articles:
         link = f" <a href='{e(a['url'])}'>link</a>" if a["url"] else ""
-        parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}</li>")
+        also = also_published_by(a)
+        also = f"<br><small>also published by {e(also)}</small>" if also else ""
+        parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}"
+                     f"{also}</li>")
     parts.append("</ol></body></html>")
     return "".join(parts)

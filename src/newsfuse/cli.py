@@ -131,17 +131,42 @@ def articles(
     _emit(rows, as_json, ["id", "published", "source", "title"])
 
 
-@app.command()
-def outlets(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Outlets in the store, with how many articles each has."""
+outlets_app = typer.Typer(help="Outlets in the store: one name each, with the names they also go by.",
+                          invoke_without_command=True, no_args_is_help=False)
+app.add_typer(outlets_app, name="outlets")
+
+
+@outlets_app.callback()
+def outlets(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Outlets in the store with how many articles each has and their aliases (hosts, dateline
+    codes, site names); `newsfuse outlets alias NAME OUTLET` adds one."""
+    if ctx.invoked_subcommand is not None:
+        return
     nf = _open(db)
-    _emit([{"outlet": name, "articles": n} for name, n in nf.store.sources()], as_json, ["outlet", "articles"])
+    rows = [r | ({} if as_json else {"aliases": ", ".join(r["aliases"])}) for r in nf.outlets()]
+    _emit(rows, as_json, ["outlet", "name", "articles", "aliases"])
+
+
+@outlets_app.command("alias")
+def outlets_alias(alias: Annotated[str, typer.Argument(help="Another name of the outlet (a code, a site name, a host).")],
+                  outlet: Annotated[str, typer.Argument(help="The outlet (its host, e.g. tienphong.vn, or any name of it).")],
+                  db: DbOption = None) -> None:
+    """Make ALIAS one more name of OUTLET; stored articles under ALIAS move to OUTLET."""
+    nf = _open(db)
+    try:
+        folded = nf.add_outlet_alias(alias, outlet)
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(f"{alias!r} is now {nf.outlet(outlet)!r}" + (f" ({folded} stored name(s) folded into it)" if folded else ""))
 
 
 @app.command()
 def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
          words: Annotated[bool, typer.Option("--words", help="Also show each sentence's words "
-                                             "(Vietnamese word segmentation, `|` between words).")] = False) -> None:
+                                             "(Vietnamese word segmentation, `|` between words).")] = False,
+         versions: Annotated[bool, typer.Option("--versions", help="Every version the outlet published and what "
+                                                "changed from each to the next (sentences removed -, added +).")] = False,
+         ) -> None:
     """One article: metadata, then its sentences with character offsets."""
     from .text import segment_words
 
@@ -149,12 +174,25 @@ def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
     a = nf.article(article_id)
     if a is None:
         _fail(f"no article {article_id!r}", 1)
+    if versions:
+        _show_versions(nf, article_id, as_json)
+        return
     if as_json:
         typer.echo(json.dumps(a.to_dict(), ensure_ascii=False))
         return
     for k in ("id", "title", "source", "published", "author", "url", "language", "origin"):
         typer.echo(f"{k:>10}: {getattr(a, k) or '-'}")
     typer.echo(f"{'story':>10}: {nf.store.story_of(a.id) or '-'}")
+    all_versions = nf.versions(a.id)
+    if len(all_versions) > 1:
+        typer.echo(f"{'version':>10}: {all_versions[-1].version} of {len(all_versions)} (--versions shows the changes)")
+    published = nf.publications(a.id)
+    if len(published) > 1:
+        typer.echo(f"{'first':>10}: {published[0].outlet or '?'} {published[0].published or ''}".rstrip())
+        for p in published:
+            if p.article_id != a.id or p.kind == "exact":
+                typer.echo(f"{'also':>10}: {p.outlet or '?'} {p.published or p.seen_at or ''} ({p.kind} copy"
+                           f"{'' if p.kind == 'exact' else ', ' + p.article_id}) {p.url or ''}".rstrip())
     for c in a.captions:
         typer.echo(f"{'caption':>10}: [{c.start}:{c.end}] {c.text}")
     typer.echo("")
@@ -162,6 +200,26 @@ def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
         typer.echo(f"{s.index:3d} [{s.start}:{s.end}] {s.text}")
         if words:
             typer.echo("    " + " | ".join(segment_words(s.text, a.language)))
+
+
+def _show_versions(nf: api.Newsfuse, article_id: str, as_json: bool) -> None:
+    all_versions = nf.versions(article_id)
+    found = nf.version_changes(article_id)
+    if as_json:
+        typer.echo(json.dumps({"versions": [{"version": v.version, "fetched_at": v.fetched_at, "title": v.title,
+                                             "published": v.published} for v in all_versions],
+                               "changes": [c.to_dict() for c in found]}, ensure_ascii=False))
+        return
+    for v in all_versions:
+        typer.echo(f"version {v.version}  {v.fetched_at}  {v.title}")
+    if not found:
+        typer.echo("(one version only)")
+    for c in found:
+        typer.echo(f"\nversion {c.before} -> {c.after} ({c.fetched_at}; {c.kept} sentences unchanged)")
+        if c.title:
+            typer.echo(f"  title: {c.title[0]!r} -> {c.title[1]!r}")
+        for op, sentence in c.lines:
+            typer.echo(f"  {op} {sentence}")
 
 
 @app.command()
@@ -187,10 +245,11 @@ def stories(
 ) -> None:
     """List stories, latest first: size, outlets, first and last date, title."""
     nf = _open(db)
-    rows = [s.to_dict() | {"outlets": ", ".join(s.outlets)} for s in
-            nf.stories(entity=entity, source=source, since=since, until=until, query=query, limit=limit,
-                       offset=offset)]
-    _emit(rows, as_json, ["id", "size", "first_date", "last_date", "outlets", "title"])
+    rows = [s.to_dict() | ({} if as_json else {"outlets": ", ".join(s.outlets),
+                                                "also_published_by": ", ".join(s.also_published_by)})
+            for s in nf.stories(entity=entity, source=source, since=since, until=until, query=query, limit=limit,
+                                offset=offset)]
+    _emit(rows, as_json, ["id", "size", "first_date", "last_date", "outlets", "also_published_by", "title"])
 
 
 @app.command()

@@ -68,6 +68,42 @@ class Article:
 
 
 @dataclass(slots=True)
+class ArticleVersion:
+    """One version of an article as an outlet published it; `fetched_at` is when newsfuse got it."""
+
+    article_id: str
+    version: int
+    fetched_at: str
+    title: str
+    text: str
+    content_hash: str
+    published: str | None = None
+
+
+PublicationKind = Literal["original", "exact", "near"]
+
+
+@dataclass(slots=True)
+class Publication:
+    """One outlet's publication of a text: the stored article itself (`original`), another
+    outlet's exact republication of its text (`exact`, not stored twice), or a near copy stored as
+    an article of its own (`near`). `of` is the copy group's first stored article."""
+
+    of: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    kind: PublicationKind
+    article_id: str  # the stored article whose text this is
+    seen_at: str | None = None
+    similarity: float = 1.0
+    item_id: str | None = None  # the id the republication came with (exact copies)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
 class Story:
     """Articles that report one event."""
 
@@ -77,6 +113,7 @@ class Story:
     outlets: list[str] = field(default_factory=list)
     first_date: str | None = None
     last_date: str | None = None
+    also_published_by: list[str] = field(default_factory=list)  # outlets that republished a member's text
 
     @property
     def size(self) -> int:

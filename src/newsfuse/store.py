@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .model import Article, Caption, Sentence, Story
+from .model import Article, ArticleVersion, Caption, Publication, Sentence, Story
 from .text import TOKEN, fold
 
 
@@ -79,10 +79,75 @@ MIGRATIONS: list[str] = [
         body TEXT NOT NULL
     );
     """,
+    # 3: outlet aliases, article versions, republications, followed sources (feeds, sitemaps, pages)
+    """
+    CREATE TABLE outlet_aliases (
+        alias_key TEXT PRIMARY KEY,
+        alias TEXT NOT NULL,
+        outlet TEXT NOT NULL,
+        origin TEXT NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE articles ADD COLUMN updated_at TEXT;
+    CREATE TABLE article_versions (
+        article_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        published TEXT,
+        author TEXT,
+        lead TEXT,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (article_seq, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE publications (
+        id INTEGER PRIMARY KEY,
+        article_seq INTEGER NOT NULL REFERENCES articles(seq) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        url TEXT,
+        item_id TEXT,
+        title TEXT,
+        published TEXT,
+        seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+        UNIQUE (article_seq, source_id)
+    );
+    CREATE TABLE followed_sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        feed_url TEXT,
+        kind TEXT,
+        outlet TEXT,
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+        etag TEXT,
+        last_modified TEXT,
+        last_fetch TEXT,
+        status TEXT NOT NULL DEFAULT 'new',
+        error TEXT,
+        next_fetch REAL NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        articles INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE followed_items (
+        source_id INTEGER NOT NULL REFERENCES followed_sources(id) ON DELETE CASCADE,
+        item TEXT NOT NULL,
+        url TEXT,
+        fingerprint TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        state TEXT NOT NULL,
+        article_id TEXT,
+        tries INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        seen_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now')),
+        PRIMARY KEY (source_id, item)
+    ) WITHOUT ROWID;
+    CREATE INDEX followed_items_pending ON followed_items(source_id) WHERE state = 'pending';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-Status = Literal["added", "present", "rejected"]
+Status = Literal["added", "updated", "present", "rejected"]
 
 
 @dataclass(slots=True)
@@ -90,7 +155,11 @@ class StoreResult:
     article_id: str
     origin: str
     status: Status
-    detail: str = ""  # for "present": the stored id; for "rejected": why
+    detail: str = ""  # "present": the stored id; "updated": which version; "rejected": why
+
+
+def _captions_json(a: Article) -> str:
+    return json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False)
 
 
 def _fts_text(text: str) -> str:
@@ -196,14 +265,13 @@ class Store:
             return [self.add_article(a) for a in articles]
 
     def add_article(self, a: Article) -> StoreResult:
-        """Store one article. Same content again is `present`; an id reused for other content is
-        `rejected`; nothing stored before is ever changed. Call inside `transaction()` for batches."""
+        """Store one article. Same content again is `present`; the same text under another id is
+        `present` as the stored id; an id already stored with new text or a new title is `updated`
+        (a new version; every earlier version is kept). Call inside `transaction()` for batches."""
         with self.transaction() as db:
-            same_id = db.execute("SELECT content_hash FROM articles WHERE id = ?", (a.id,)).fetchone()
+            same_id = db.execute("SELECT seq, content_hash, title FROM articles WHERE id = ?", (a.id,)).fetchone()
             if same_id is not None:
-                if same_id[0] == a.content_hash:
-                    return StoreResult(a.id, a.origin, "present", a.id)
-                return StoreResult(a.id, a.origin, "rejected", f"id {a.id!r} is already used by another text")
+                return self._new_version(same_id, a)
             same_text = db.execute("SELECT id FROM articles WHERE content_hash = ?", (a.content_hash,)).fetchone()
             if same_text is not None:
                 return StoreResult(a.id, a.origin, "present", same_text[0])
@@ -211,17 +279,159 @@ class Store:
                 "INSERT INTO articles(id, content_hash, source_id, title, url, published, author, lead, language,"
                 " text, origin, captions, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (a.id, a.content_hash, self._source_id(a.source), a.title, a.url, a.published, a.author, a.lead,
-                 a.language, a.text, a.origin,
-                 json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False),
-                 json.dumps(a.extra, ensure_ascii=False, default=str)),
+                 a.language, a.text, a.origin, _captions_json(a), json.dumps(a.extra, ensure_ascii=False, default=str)),
             ).lastrowid
-            db.executemany(
-                'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
-                [(seq, s.index, s.start, s.end) for s in a.sentences],
-            )
-            db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                       (seq, _fts_text(a.title), _fts_text(a.text)))
+            self._index_text(seq, a)
             return StoreResult(a.id, a.origin, "added")
+
+    def _index_text(self, seq: int, a: Article) -> None:
+        self.db.executemany(
+            'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
+            [(seq, s.index, s.start, s.end) for s in a.sentences],
+        )
+        self.db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
+                        (seq, _fts_text(a.title), _fts_text(a.text)))
+
+    def _new_version(self, stored: sqlite3.Row, a: Article) -> StoreResult:
+        """`a` has the id of a stored article: the same text and title again is `present`, an
+        earlier version again too; anything else becomes the article's next version."""
+        seq = stored["seq"]
+        if stored["content_hash"] == a.content_hash and stored["title"] == a.title:
+            return StoreResult(a.id, a.origin, "present", a.id)
+        if self.db.execute("SELECT 1 FROM article_versions WHERE article_seq = ? AND content_hash = ? AND title = ?",
+                           (seq, a.content_hash, a.title)).fetchone():
+            return StoreResult(a.id, a.origin, "present", a.id)
+        other = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND seq != ?",
+                                (a.content_hash, seq)).fetchone()
+        if other is not None:
+            return StoreResult(a.id, a.origin, "rejected",
+                               f"the new text of id {a.id!r} is the text of article {other[0]!r}")
+        old = self.db.execute("SELECT * FROM articles WHERE seq = ?", (seq,)).fetchone()
+        self.db.execute(
+            "INSERT INTO article_versions(article_seq, version, content_hash, title, text, published, author, lead,"
+            " fetched_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (seq, old["version"], old["content_hash"], old["title"], old["text"], old["published"], old["author"],
+             old["lead"], old["updated_at"] or old["added_at"]))
+        # The full-text index is contentless: a row is removed by giving back what was indexed.
+        self.db.execute("INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                        (seq, _fts_text(old["title"]), _fts_text(old["text"])))
+        self.db.execute("DELETE FROM sentences WHERE article_seq = ?", (seq,))
+        self.db.execute(
+            "UPDATE articles SET content_hash = ?, title = ?, url = coalesce(?, url), published = coalesce(?, published),"
+            " author = coalesce(?, author), lead = coalesce(?, lead), language = ?, text = ?, captions = ?,"
+            " version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%S', 'now') WHERE seq = ?",
+            (a.content_hash, a.title, a.url, a.published, a.author, a.lead, a.language, a.text, _captions_json(a),
+             seq))
+        self._index_text(seq, a)
+        self.db.execute("DELETE FROM briefs WHERE story_id IN (SELECT story_id FROM story_members WHERE article_seq = ?)",
+                        (seq,))
+        return StoreResult(a.id, a.origin, "updated", f"version {old['version'] + 1}")
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """Every version of an article, oldest first; the last is what the article says now."""
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return []
+        out = [ArticleVersion(article_id, r["version"], r["fetched_at"], r["title"], r["text"], r["content_hash"],
+                              r["published"])
+               for r in self.db.execute("SELECT * FROM article_versions WHERE article_seq = ? ORDER BY version",
+                                        (row["seq"],))]
+        out.append(ArticleVersion(article_id, row["version"], row["updated_at"] or row["added_at"], row["title"],
+                                  row["text"], row["content_hash"], row["published"]))
+        return out
+
+    # ------------------------------------------------------------ republications
+
+    def add_publication(self, stored_id: str, a: Article) -> bool:
+        """Record that another outlet published the stored article's text as `a`; False when `a`
+        is the stored article's own outlet (the same report again) or was already recorded."""
+        row = self.db.execute("SELECT seq, source_id FROM articles WHERE id = ?", (stored_id,)).fetchone()
+        source = self._source_id(a.source)
+        if row is None or source is None or source == row["source_id"]:
+            return False
+        with self.transaction() as db:
+            cur = db.execute("INSERT OR IGNORE INTO publications(article_seq, source_id, url, item_id, title, published)"
+                             " VALUES (?,?,?,?,?,?)", (row["seq"], source, a.url, a.id, a.title, a.published))
+            return cur.rowcount > 0
+
+    def publications(self, article_ids: Sequence[str]) -> list[Publication]:
+        """Each article's own publication, the exact republications of its text by other outlets,
+        and its near copies (stored as articles of their own), for every article in `article_ids`
+        and the copy groups they belong to."""
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        # The originals of the groups: an article that copies another stands for its original.
+        seqs = [r[0] for r in self.db.execute(
+            f"SELECT coalesce(k.original_seq, a.seq) FROM articles a LEFT JOIN copies k ON k.article_seq = a.seq"
+            f" WHERE a.id IN ({marks})", list(article_ids))]
+        if not seqs:
+            return []
+        group = ",".join("?" * len(seqs))
+        out: list[Publication] = []
+        rows = self.db.execute(
+            "SELECT a.id, s.name, a.published, a.url, a.added_at, coalesce(k.similarity, 1.0) AS sim,"
+            " CASE WHEN k.article_seq IS NULL THEN 'original' ELSE 'near' END AS kind, o.id AS of_id"
+            " FROM articles a LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN copies k ON k.article_seq = a.seq"
+            " LEFT JOIN articles o ON o.seq = coalesce(k.original_seq, a.seq)"
+            f" WHERE a.seq IN ({group}) OR k.original_seq IN ({group})", seqs + seqs)
+        for r in rows:
+            out.append(Publication(r[7], r[1], r[2], r[3], r[6], r[0], r[4], r[5]))
+        rows = self.db.execute(
+            "SELECT a.id, s.name, p.published, p.url, p.seen_at, p.item_id, o.id FROM publications p"
+            " JOIN articles a ON a.seq = p.article_seq JOIN sources s ON s.id = p.source_id"
+            " LEFT JOIN copies k ON k.article_seq = a.seq LEFT JOIN articles o ON o.seq = coalesce(k.original_seq, a.seq)"
+            f" WHERE a.seq IN ({group}) OR k.original_seq IN ({group})", seqs + seqs)
+        for r in rows:
+            out.append(Publication(r[6], r[1], r[2], r[3], "exact", r[0], r[4], 1.0, r[5]))
+        return out
+
+    def story_revision(self, story_id: str) -> int:
+        """Grows whenever a member gets a new version or its text a republication: part of the key
+        of the story's cached brief."""
+        row = self.db.execute(
+            "SELECT coalesce(sum(a.version), 0) + (SELECT count(*) FROM publications p JOIN story_members m2"
+            " ON m2.article_seq = p.article_seq WHERE m2.story_id = ?) FROM story_members m"
+            " JOIN articles a ON a.seq = m.article_seq WHERE m.story_id = ?", (story_id, story_id)).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------ outlets
+
+    def outlet_aliases(self) -> dict[str, str]:
+        """The user's aliases: alias as written -> outlet."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT alias, outlet FROM outlet_aliases ORDER BY alias")}
+
+    def set_outlet_alias(self, alias: str, outlet: str, key: str, origin: str = "user") -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO outlet_aliases(alias_key, alias, outlet, origin) VALUES (?,?,?,?)",
+                       (key, alias, outlet, origin))
+
+    def outlet_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM sources ORDER BY name")]
+
+    def rename_outlets(self, renames: dict[str, str]) -> int:
+        """Give stored articles and republications their outlet's one name (`old name -> name`);
+        two names of one outlet become one. Returns how many names were folded."""
+        done = 0
+        with self.transaction() as db:
+            for old, new in renames.items():
+                if old == new:
+                    continue
+                src = db.execute("SELECT id FROM sources WHERE name = ?", (old,)).fetchone()
+                if src is None:
+                    continue
+                target = self._source_id(new)
+                db.execute("UPDATE articles SET source_id = ? WHERE source_id = ?", (target, src[0]))
+                # A republication by the outlet the article itself now belongs to is no republication.
+                db.execute("DELETE FROM publications WHERE source_id = ? AND (article_seq IN"
+                           " (SELECT seq FROM articles WHERE source_id = ?) OR article_seq IN"
+                           " (SELECT article_seq FROM publications WHERE source_id = ?))", (src[0], target, target))
+                db.execute("UPDATE publications SET source_id = ? WHERE source_id = ?", (target, src[0]))
+                db.execute("DELETE FROM publications WHERE source_id = ? AND article_seq IN"
+                           " (SELECT seq FROM articles WHERE source_id = ?)", (target, target))
+                db.execute("DELETE FROM sources WHERE id = ?", (src[0],))
+                done += 1
+        return done
 
     _ARTICLE_SQL = (
         "SELECT a.*, s.name AS source FROM articles a LEFT JOIN sources s ON s.id = a.source_id"
