@@ -147,3 +147,44 @@ def test_numpy_minhash_equals_datasketch(mds_rows):
                             permutations=detector._template.permutations)
         reference.update_batch(np.unique(shingles).tolist())
         assert (detector.signature(r["text"]) == reference.hashvalues).all()
+
+
+def test_copy_buckets_find_what_datasketch_finds_on_the_corpus(mds_rows):
+    """The hand-written LSH buckets return the candidates datasketch's MinHashLSH returns (the same
+    banding), as long as no bucket holds more look-alikes than the cap."""
+    from datasketch import MinHash, MinHashLSH
+
+    rng = random.Random(11)
+    items = [(r["id"], r["text"], r["date"]) for r in mds_rows]
+    items += [(f"{r['id']}-copy", lightly_edited(r["text"], rng), r["date"]) for r in mds_rows[::3]]
+    detector = CopyDetector(CopyConfig())
+    found = detector.add_many(items, workers=1)
+    reference = MinHashLSH(threshold=0.45, num_perm=128)
+    signatures = {}
+    expected = []
+    for article_id, text, _ in items:
+        m = MinHash(num_perm=128, permutations=detector._template.permutations, scheme="affine32")
+        m.hashvalues = detector.signature(text)
+        hits = [(c, float((signatures[c] == m.hashvalues).mean())) for c in reference.query(m)]
+        hits = sorted((h for h in hits if h[1] >= 0.45), key=lambda p: -p[1])
+        if not hits:
+            reference.insert(article_id, m)
+            signatures[article_id] = m.hashvalues
+        expected.append(hits)
+    assert found == expected
+    assert sum(bool(f) for f in found) >= len(mds_rows[::3])
+
+
+def test_a_flood_of_look_alike_tiny_articles_keeps_lookups_bounded(seed_texts):
+    """100,000 tiny articles that share most words once made every copy lookup scan them all. A
+    lookup now sees at most `max_bucket` articles per bucket, and a real copy is still found."""
+    config = CopyConfig()
+    detector = CopyDetector(config)
+    flood = [(f"t{k}", f"Tin ngắn số {k} về thời tiết hôm nay.", None) for k in range(6000)]
+    detector.add_many(flood, workers=1)
+    probe = detector.band_keys(detector.signature("Tin ngắn số 7 về thời tiết hôm nay."))
+    assert 0 < len(detector.index.lookup(probe)) <= config.max_bucket * detector.bands
+    original = seed_texts["004"].split("- ", 1)[1]
+    assert detector.add("seed", original) == []
+    copied = detector.add("copy", lightly_edited(original, random.Random(2)))
+    assert [c for c, _ in copied] == ["seed"]

@@ -33,6 +33,7 @@ class CopyConfig:
     num_perm: int = 128
     shingle: int = 3  # syllable n-grams
     threshold: float = 0.45  # estimated Jaccard at or above which two articles are copies
+    max_bucket: int = 32  # articles looked at per LSH bucket, the newest (bounds a flood of look-alikes)
 
 
 @dataclass(frozen=True, slots=True)

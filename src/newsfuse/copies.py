@@ -64,12 +64,109 @@ def minhash_values(shingles: np.ndarray, permutations: np.ndarray) -> np.ndarray
     return values
 
 
-@dataclass(slots=True)
-class _Entry:
-    id: str
-    date: str
-    order: int
-    signature: np.ndarray | None  # MinHash values, kept only for articles in the index (see `add`)
+class _Rows:
+    """A growable matrix of fixed-width uint32 rows (the signatures of indexed articles)."""
+
+    def __init__(self, width: int):
+        self.data = np.empty((1024, width), dtype=np.uint32)
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> int:
+        if self.n == len(self.data):  # grown by a quarter: amortised O(1), at most 25% unused
+            grown = np.empty((len(self.data) + len(self.data) // 4, self.data.shape[1]), dtype=np.uint32)
+            grown[: self.n] = self.data
+            self.data = grown
+        self.data[self.n] = row
+        self.n += 1
+        return self.n - 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+
+class BandIndex:
+    """LSH buckets: band key -> rows (signatures) that have it; a lookup sees at most `cap` rows
+    per key, the newest.
+
+    Written by hand rather than datasketch's MinHashLSH, which returns every key of a bucket and has
+    no cap (its issue #109 proposes one): 100,000 tiny look-alike articles (below the copy threshold
+    but sharing bands) made each lookup scan a bucket as big as the flood, and ingest quadratic. It
+    also keeps each band as a bytes object in a set, ~3 KB per article. Here a key is a 64-bit int and
+    an entry costs 12 bytes: the newest entries sit in a dict, which is sorted into a numpy run when it
+    grows; runs are merged when the newer is as big as the older (an LSM tree), and a merge drops
+    entries that no lookup would reach (older than the `cap` newest of their key).
+    """
+
+    _FLUSH = 1 << 16  # entries kept in the dict before they become a sorted run
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.recent: dict[int, list[int]] = {}
+        self.recent_n = 0
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, rows), oldest and largest first
+
+    def insert(self, keys: np.ndarray, row: int) -> None:
+        recent = self.recent
+        for k in keys.tolist():
+            bucket = recent.get(k)
+            if bucket is None:
+                recent[k] = [row]
+            else:
+                bucket.append(row)
+        self.recent_n += len(keys)
+        if self.recent_n >= self._FLUSH:
+            self._flush()
+
+    def lookup(self, keys: np.ndarray) -> list[int]:
+        """Rows sharing a key with `keys`, at most `cap` per key, newest first within a key."""
+        cap = self.cap
+        left: dict[int, int] = {}  # key -> how many more rows may be taken for it
+        found: list[int] = []
+        get = self.recent.get
+        for k in keys.tolist():
+            bucket = get(k)
+            if bucket:
+                found.extend(bucket[-cap:])
+                left[k] = cap - min(len(bucket), cap)
+        for run_keys, run_rows in reversed(self.runs):  # newest run first
+            lo = run_keys.searchsorted(keys, "left")
+            hi = run_keys.searchsorted(keys, "right")
+            for b in np.flatnonzero(hi > lo).tolist():
+                k = int(keys[b])
+                room = left.get(k, cap)
+                if room > 0:
+                    take = min(room, int(hi[b] - lo[b]))
+                    found.extend(run_rows[hi[b] - take: hi[b]].tolist())
+                    left[k] = room - take
+        return found
+
+    def _flush(self) -> None:
+        keys = np.fromiter((k for k, rows in self.recent.items() for _ in rows), dtype=np.uint64,
+                           count=self.recent_n)
+        rows = np.fromiter((r for rs in self.recent.values() for r in rs), dtype=np.int32, count=self.recent_n)
+        order = np.argsort(keys, kind="stable")  # rows ascend within a key: they were appended in order
+        self.recent, self.recent_n = {}, 0
+        run = (keys[order], rows[order])
+        while self.runs and len(self.runs[-1][0]) <= 2 * len(run[0]):
+            run = self._merge(self.runs.pop(), run)
+        self.runs.append(run)
+
+    def _merge(self, older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        at = older[0].searchsorted(newer[0], "right")  # newer rows go after older ones of the same key
+        keys, rows = np.insert(older[0], at, newer[0]), np.insert(older[1], at, newer[1])
+        # Drop what no lookup reaches: entries older than the `cap` newest of their key.
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        ends = np.r_[starts[1:], len(keys)]
+        from_end = np.repeat(ends, ends - starts) - np.arange(len(keys))
+        keep = from_end <= self.cap
+        return keys[keep], rows[keep]
+
+    @property
+    def nbytes(self) -> int:
+        # Dict entries: ~100 bytes each (key object, list, slot); runs: their arrays.
+        return 100 * self.recent_n + sum(k.nbytes + r.nbytes for k, r in self.runs)
 
 
 class CopyDetector:
@@ -81,15 +178,29 @@ class CopyDetector:
 
     def __init__(self, config: CopyConfig | None = None):
         self.config = config or CopyConfig()
-        self.lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
-        self.entries: dict[str, _Entry] = {}
+        # datasketch chooses the banding (bands x rows per band) for the threshold; the buckets are ours.
+        lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
+        self.bands, self.band_rows = lsh.b, lsh.r
         # One permutation set shared by all signatures (seeded), built once.
         self._template = MinHash(num_perm=self.config.num_perm, scheme="affine32")
-        # The LSH index reads only `hashvalues` of what it is given, so one MinHash object carries
-        # every signature in and out: building a MinHash per article cost a fifth of the time.
-        self._carrier = MinHash(num_perm=self.config.num_perm, permutations=self._template.permutations,
-                                scheme=self._template.scheme)
+        self.index = BandIndex(self.config.max_bucket)
+        self.signatures = _Rows(self.config.num_perm)  # of indexed articles (originals), by row
+        self.row_article: list[int] = []  # signature row -> article number
+        self.ids: list[str] = []  # article number -> id, in arrival order
+        self.dates: list[str] = []
+        self.number: dict[str, int] = {}
         self._hash_of: dict[str, int] = {}
+
+    def band_keys(self, hv: np.ndarray) -> np.ndarray:
+        """One 64-bit key per band of a signature; equal keys mean equal bands (as datasketch's
+        byte strings, up to 64-bit collisions), and the band number is mixed in so one index serves all."""
+        r = self.band_rows
+        bands = hv[: self.bands * r].reshape(self.bands, r).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            acc = np.arange(self.bands, dtype=np.uint64) * _MIX[2]
+            for k in range(r):
+                acc = (acc ^ bands[:, k]) * _MIX[k % 2]
+            return acc ^ (acc >> np.uint64(29))
 
     def _token_hashes(self, text: str) -> np.ndarray:
         cache = self._hash_of
@@ -113,27 +224,35 @@ class CopyDetector:
     def add(self, article_id: str, text: str, date: str | None = None,
             signature: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Index one article; return (id, estimated Jaccard) of indexed articles it copies."""
-        if article_id in self.entries:
+        if article_id in self.number:
             return []
         hv = signature if signature is not None else self.signature(text)
-        m = self._carrier
-        m.hashvalues = hv
+        keys = self.band_keys(hv)
+        number = self.number[article_id] = len(self.ids)
+        self.ids.append(article_id)
+        self.dates.append(date or "")
         found = []
-        candidates = list(self.lsh.query(m))
-        if candidates:
+        rows = self.index.lookup(keys)
+        if rows:
             # Verify all candidates at once: a widely syndicated story has hundreds of copies.
-            sigs = np.stack([self.entries[c].signature for c in candidates])
-            sims = (sigs == hv).mean(axis=1)
-            found = [(c, float(x)) for c, x in zip(candidates, sims) if x >= self.config.threshold]
-        if found:
+            rows = np.unique(np.asarray(rows, dtype=np.int64))
+            sims = (self.signatures.data[rows] == hv).mean(axis=1)
+            hits = np.flatnonzero(sims >= self.config.threshold)
+            found = [(self.ids[self.row_article[rows[h]]], float(sims[h])) for h in hits.tolist()]
+        if not found:
             # A copy stays out of the index: its original already stands for the group, so a story
             # syndicated a thousand times costs each new copy one comparison, not a thousand.
-            self.entries[article_id] = _Entry(article_id, date or "", len(self.entries), None)
-        else:
-            self.lsh.insert(article_id, m)
-            self.entries[article_id] = _Entry(article_id, date or "", len(self.entries), hv)
+            row = self.signatures.append(hv)
+            self.row_article.append(number)
+            self.index.insert(keys, row)
         found.sort(key=lambda p: -p[1])
         return found
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory of the index (signatures, buckets, ids), for the benchmarks."""
+        ids = sum(len(i) + 49 for i in self.ids) + 100 * len(self.number) + 8 * len(self.row_article)
+        return self.signatures.nbytes + self.index.nbytes + ids + sum(len(d) + 49 for d in self.dates)
 
     def add_many(self, items: Sequence[tuple[str, str, str | None]], workers: int = 0
                  ) -> list[list[tuple[str, float]]]:
@@ -181,7 +300,7 @@ class CopyDetector:
             members.setdefault(root(x), []).append(x)
         out = []
         for ids in members.values():
-            ids = sorted(set(ids), key=lambda i: (self.entries[i].date or "9999", self.entries[i].order))
+            ids = sorted(set(ids), key=lambda i: (self.dates[self.number[i]] or "9999", self.number[i]))
             original = ids[0]
             out.append(CopyGroup(original, {i: sims.get((i, original)) or best[i] for i in ids[1:]}))
         return out
