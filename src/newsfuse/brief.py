@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import lang
 from .align import Alignment, align, citation
 from .config import BriefConfig
 from .entities import SentenceMentions, name_conflicts, story_entities
@@ -143,10 +144,11 @@ def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions
         items = members.get(fact.id, [])
         if len(fact.outlets) < 2 or len(items) < 2:
             continue
+        pack = lang.for_language(items[0].article.language)  # a fact's sentences share a language
         found = name_conflicts([(it.article.outlet_key, mentions.get((it.article.id, it.sentence.index), []))
-                                for it in items])
+                                for it in items], pack)
         found += date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
-                                 for it in items])
+                                 for it in items], pack)
         if found:
             fact.conflicts.extend(c for c in found if c not in fact.conflicts)
             fact.kind = "conflict"

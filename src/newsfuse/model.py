@@ -10,6 +10,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 
+def date_parts(published: str | None) -> tuple[int | None, int | None, int | None]:
+    """(year, month, day) of an ISO 8601 prefix (`2023`, `2023-06`, `2023-06-26T10:00`), each None
+    when the prefix does not reach it."""
+    if not published:
+        return None, None, None
+    parts = [int(p) for p in published[:10].split("-")]
+    return tuple(parts + [None] * (3 - len(parts)))  # type: ignore[return-value]
+
+
 @dataclass(slots=True)
 class Sentence:
     """One body sentence of an article; `start`/`end` index the article's stored text."""

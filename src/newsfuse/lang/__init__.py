@@ -1,0 +1,62 @@
+"""Language packs: what newsfuse knows of a language, as data behind one interface.
+
+    from newsfuse import lang
+    pack = lang.get("vi")            # the Vietnamese pack (data under newsfuse/lang/vi/)
+    pack.words("roles")              # a list of its data files
+    lang.for_language("de")          # the pack a German article is read with: the fallback
+
+A pack is a folder of TOML data files (`loader.py` says their form) plus, when the language needs
+code, a module of hooks. Adding a language is adding its folder and one line to `REGISTRY`.
+Packs are made once per process on first use, like modules: their data never changes, and the
+caches they hold (what a stage compiled from the data) are theirs, not the stages'.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .loader import PackError
+from .pack import LanguagePack, Pack
+
+HERE = Path(__file__).parent
+
+# code -> (folder, module of hooks or None)
+REGISTRY: dict[str, tuple[Path, str | None]] = {
+    "vi": (HERE / "vi", "newsfuse.lang.vi"),
+}
+# Text in a language with no pack of its own is read with this one.
+FALLBACK = "vi"
+
+
+class _Packs:
+    def __init__(self) -> None:
+        self._made: dict[str, Pack] = {}
+
+    def get(self, code: str) -> Pack:
+        pack = self._made.get(code)
+        if pack is None:
+            if code not in REGISTRY:
+                raise PackError(f"no language pack for {code!r} (packs: {', '.join(sorted(REGISTRY))})")
+            folder, hooks = REGISTRY[code]
+            pack = self._made[code] = Pack(code, folder, hooks)
+        return pack
+
+
+_packs = _Packs()
+
+
+def get(code: str) -> Pack:
+    """The pack of `code` (ISO 639-1); PackError when there is none."""
+    return _packs.get(code)
+
+
+def for_language(code: str | None) -> Pack:
+    """The pack an article in language `code` is read with: its own, else the fallback."""
+    return _packs.get(code if code in REGISTRY else FALLBACK)
+
+
+def codes() -> list[str]:
+    return sorted(REGISTRY)
+
+
+__all__ = ["LanguagePack", "Pack", "PackError", "REGISTRY", "FALLBACK", "get", "for_language", "codes"]
