@@ -14,19 +14,24 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from . import brief as brief_stage
 from . import ingest as ingest_stage
-from .config import Config
+from .config import Config, WatchConfig
 from .copies import CopyDetector
 from .entities import find_entities
-from .model import Article, ArticleVersion, Brief, CopyGroup, Entity, Publication, Story, TimelineEvent
+from .model import (Article, ArticleVersion, Brief, CopyGroup, Entity, FollowedSource, Publication, Story,
+                    TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
 from .store import Store, StoreResult
 from .stories import StoryClusterer
 from .timeline import story_timeline
 from .versions import VersionChange, changes
+
+if TYPE_CHECKING:
+    from .watch import Watcher
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -230,6 +235,64 @@ class Newsfuse:
             out.append({"outlet": outlet, "name": d.name, "articles": n,
                         "aliases": d.user_aliases + [a for a in d.aliases if a not in d.user_aliases]})
         return out
+
+    # ------------------------------------------------------------ followed sources
+
+    def add_source(self, url: str, name: str | None = None, *, read_now: bool = False) -> tuple[FollowedSource, bool]:
+        """Follow a feed, a sitemap or a page that links to a feed; `name` is its articles' outlet.
+        `read_now` reads it at once (finds the feed of a page, lists its items); else the next
+        `watch` cycle does. Returns the source and whether it is new. Raises ValueError for a
+        URL that cannot be followed."""
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r}: not an http(s) URL of a feed, sitemap or page")
+        source, new = self.store.add_followed_source(url, self.outlet(name) if name else None)
+        if read_now:
+            with self.watcher() as w:
+                source = w.probe(source)
+        return source, new
+
+    def import_opml(self, path: str | Path, *, read_now: bool = False) -> list[tuple[FollowedSource, bool]]:
+        """Follow every feed an OPML file lists (its outline's title is not taken as the outlet:
+        feeds readers title feeds by section, `Thời sự`, `Thế giới`)."""
+        from .feeds import SourceError, read_opml
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise ValueError(f"{path}: cannot read: {e.strerror or e}") from None
+        try:
+            listed = read_opml(data)
+        except SourceError as e:
+            raise ValueError(f"{path}: {e}") from None
+        added = []
+        for url, _title in listed:
+            try:
+                added.append(self.add_source(url, read_now=read_now))
+            except ValueError as e:
+                raise ValueError(f"{path}: {e}") from None
+        return added
+
+    def sources(self) -> list[FollowedSource]:
+        return self.store.followed_sources()
+
+    def source(self, key: str | int) -> FollowedSource | None:
+        return self.store.followed_source(key)
+
+    def remove_source(self, key: str | int) -> FollowedSource:
+        """Stop following a source (by id or URL); its articles stay."""
+        found = self.store.followed_source(key)
+        if found is None:
+            raise KeyError(f"no followed source {key!r}")
+        self.store.remove_followed_source(found.id)
+        return found
+
+    def watcher(self, config: WatchConfig | None = None, **kwargs: Any) -> Watcher:
+        """A `Watcher` over this store (a context manager; `.run(once=True)`, `.cycle()`)."""
+        from .watch import Watcher
+
+        return Watcher(self, config or self.config.watch, **kwargs)
 
     # ------------------------------------------------------------ versions and republications
 

@@ -111,6 +111,114 @@ def ingest(
         typer.echo("stopped", err=True)
 
 
+sources_app = typer.Typer(help="Feeds, sitemaps and pages `newsfuse watch` follows.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+def _source_row(src) -> dict:
+    return src.to_dict() | {"next_fetch": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(src.next_fetch))
+                            if src.next_fetch else "now"}
+
+
+@sources_app.command("add")
+def sources_add(urls: Annotated[list[str], typer.Argument(help="Feed, sitemap or page URLs (a page's feed is found).")],
+                name: Annotated[Optional[str], typer.Option("--name", help="The outlet of these sources' articles "
+                                                            "(default: each page's site).")] = None,
+                db: DbOption = None,
+                check: Annotated[bool, typer.Option("--check/--no-check", help="Read each source now: find the feed "
+                                                    "of a page, list its items, show its health.")] = True) -> None:
+    """Follow sources. Exit code 1 if one could not be added or read."""
+    nf = _open(db)
+    ok = True
+    for url in urls:
+        try:
+            src, new = nf.add_source(url, name, read_now=check)
+        except ValueError as e:
+            typer.echo(f"error: {e}", err=True)
+            ok = False
+            continue
+        what = f"{src.kind or 'not read yet'}" + (f" {src.feed_url}" if src.feed_url and src.feed_url != src.url else "")
+        typer.echo(f"{'added' if new else 'already followed'} [{src.id}] {src.url}: {what}, {src.pending} items pending"
+                   + (f"; {src.status}: {src.error}" if src.error else ""))
+        ok = ok and src.status not in ("error", "robots", "paused")
+    raise typer.Exit(0 if ok else 1)
+
+
+@sources_app.command("import")
+def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML file (a feed reader's export).")],
+                   db: DbOption = None,
+                   check: Annotated[bool, typer.Option("--check/--no-check", help="Read each feed now.")] = False) -> None:
+    """Follow every feed an OPML file lists."""
+    nf = _open(db)
+    try:
+        added = nf.import_opml(opml, read_now=check)
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(f"{sum(new for _, new in added)} sources added, {sum(not new for _, new in added)} already followed"
+               f" (from {opml})")
+
+
+@sources_app.command("list")
+def sources_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every followed source with its health: last fetch, status, articles, errors, the last problem."""
+    nf = _open(db)
+    _emit([_source_row(s) for s in nf.sources()], as_json,
+          ["id", "url", "kind", "last_fetch", "status", "articles", "pending", "errors", "error"])
+
+
+@sources_app.command("remove")
+def sources_remove(keys: Annotated[list[str], typer.Argument(help="Source ids or URLs.")], db: DbOption = None) -> None:
+    """Stop following sources; the articles they brought stay."""
+    nf = _open(db)
+    for key in keys:
+        try:
+            src = nf.remove_source(key)
+        except KeyError as e:
+            _fail(str(e.args[0]), 1)
+        typer.echo(f"removed [{src.id}] {src.url}")
+
+
+@app.command()
+def watch(db: DbOption = None,
+          once: Annotated[bool, typer.Option("--once", help="One cycle, then exit.")] = False,
+          interval: Annotated[Optional[float], typer.Option(help="Seconds between two fetches of one source "
+                                                            "(default 900).")] = None,
+          user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="Say who you are to the outlets' "
+                                                            "servers (add a contact).")] = None) -> None:
+    """Follow every source: new and edited articles are fetched, extracted and join stories as they
+    arrive. One progress line per cycle; Ctrl-C stops between two articles and the next run resumes."""
+    import signal
+    from dataclasses import replace
+
+    nf = _open(db)
+    config = nf.config.watch
+    if interval is not None:
+        if interval <= 0:
+            _fail("--interval must be more than 0 seconds")
+        config = replace(config, interval=interval)
+    if user_agent:
+        config = replace(config, user_agent=user_agent)
+    if not nf.sources():
+        _fail("no sources followed yet: newsfuse sources add URL", 1)
+    with nf.watcher(config) as watcher:
+        def stop(signum, frame) -> None:
+            if watcher.stop.is_set():
+                raise KeyboardInterrupt
+            typer.echo("stopping after the article being stored (Ctrl-C again to quit at once)", err=True)
+            watcher.stop.set()
+
+        previous = signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            reports = watcher.run(once=once, progress=lambda r: typer.echo(r.line(), err=True))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    if watcher.stop.is_set():
+        typer.echo(f"stopped; {reports[-1].pending if reports else 0} items pending, the next watch resumes them",
+                   err=True)
+    raise typer.Exit(1 if reports and reports[-1].failed and once else 0)
+
+
 @app.command()
 def articles(
     db: DbOption = None,

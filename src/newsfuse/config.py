@@ -55,9 +55,35 @@ class BriefConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchConfig:
+    """How `newsfuse watch` treats the outlets' servers."""
+
+    interval: float = 900.0  # seconds between two fetches of one source
+    user_agent: str = "newsfuse/0.1 (news monitor; reads feeds and the articles they list)"
+    robots_agent: str = "newsfuse"  # the name robots.txt rules are matched against
+    timeout: float = 20.0  # to connect, and between two reads of one answer
+    deadline: float = 60.0  # for one whole answer: a server that trickles bytes is cut off
+    max_feed_bytes: int = 10 * 1024 * 1024
+    max_page_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_interval: float = 1.0  # seconds between two requests to one host (robots' Crawl-delay if longer)
+    per_host_connections: int = 2  # requests in flight to one host
+    connections: int = 16  # requests in flight in all
+    max_items: int = 500  # items taken from one fetch of one feed (the newest)
+    max_sitemaps: int = 3  # child sitemaps of a sitemap index read per fetch (the newest)
+    max_backoff: float = 6 * 3600.0  # longest wait after repeated errors
+    max_retry_after: float = 24 * 3600.0  # longest Retry-After honoured
+    item_tries: int = 3  # fetches of one page before the feed's own text is used (or it is given up)
+    robots_ttl: float = 12 * 3600.0
+    extract_workers: int = 0  # processes that extract pages; 0 = one per core
+    batch: int = 50  # articles stored per transaction
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     db: Path = field(default_factory=default_db_path)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     copies: CopyConfig = field(default_factory=CopyConfig)
     stories: StoryConfig = field(default_factory=StoryConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)

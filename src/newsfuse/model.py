@@ -228,3 +228,31 @@ class Brief:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class FollowedSource:
+    """A feed, sitemap or page `newsfuse watch` follows, with its health."""
+
+    id: int
+    url: str  # as the user gave it
+    feed_url: str | None = None  # the feed or sitemap read (found from a page when `url` is one)
+    kind: str | None = None  # "feed", "sitemap", "sitemap index"; None until first read
+    outlet: str | None = None  # the name the user gave its articles' outlet, else the pages' hosts
+    added_at: str = ""
+    last_fetch: str | None = None
+    status: str = "new"  # new, ok, not modified, warning, error, paused, robots
+    error: str | None = None  # the last problem, one line
+    next_fetch: float = 0.0  # Unix time
+    failures: int = 0  # errors in a row
+    articles: int = 0
+    errors: int = 0
+    pending: int = 0  # items listed but not yet fetched
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("etag")
+        d.pop("last_modified")
+        return d

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .model import Article, ArticleVersion, Caption, Publication, Sentence, Story
+from .model import Article, ArticleVersion, Caption, FollowedSource, Publication, Sentence, Story
 from .text import TOKEN, fold
 
 
@@ -628,6 +628,91 @@ class Store:
             "SELECT c.id, o.id, k.similarity FROM copies k JOIN articles c ON c.seq = k.article_seq"
             f" JOIN articles o ON o.seq = k.original_seq WHERE c.id IN ({marks})", list(article_ids))
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    # ------------------------------------------------------------ followed sources
+
+    _SOURCE_SQL = ("SELECT f.*, (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id"
+                   " AND i.state = 'pending') AS pending FROM followed_sources f")
+    _SOURCE_FIELDS = {"feed_url", "kind", "outlet", "etag", "last_modified", "last_fetch", "status", "error",
+                      "next_fetch", "failures", "articles", "errors"}
+
+    def _followed(self, row: sqlite3.Row) -> FollowedSource:
+        return FollowedSource(**{k: row[k] for k in row.keys()})
+
+    def add_followed_source(self, url: str, outlet: str | None = None) -> tuple[FollowedSource, bool]:
+        """The source for `url`, and whether it is new (a URL already followed is kept as it is)."""
+        with self.transaction() as db:
+            cur = db.execute("INSERT OR IGNORE INTO followed_sources(url, outlet) VALUES (?, ?)", (url, outlet))
+            row = db.execute(self._SOURCE_SQL + " WHERE f.url = ?", (url,)).fetchone()
+        return self._followed(row), cur.rowcount > 0
+
+    def followed_sources(self, due_by: float | None = None) -> list[FollowedSource]:
+        if due_by is None:
+            rows = self.db.execute(self._SOURCE_SQL + " ORDER BY f.id")
+        else:
+            rows = self.db.execute(self._SOURCE_SQL + " WHERE f.next_fetch <= ? ORDER BY f.next_fetch, f.id", (due_by,))
+        return [self._followed(r) for r in rows]
+
+    def followed_source(self, key: str | int) -> FollowedSource | None:
+        row = self.db.execute(self._SOURCE_SQL + " WHERE f.id = ? OR f.url = ? OR f.feed_url = ?",
+                              (key if isinstance(key, int) or str(key).isdigit() else -1, str(key), str(key))).fetchone()
+        return self._followed(row) if row else None
+
+    def remove_followed_source(self, source_id: int) -> None:
+        """The source and its item list go; the articles it brought stay."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM followed_sources WHERE id = ?", (source_id,))
+
+    def update_followed_source(self, source_id: int, **fields: Any) -> None:
+        bad = set(fields) - self._SOURCE_FIELDS
+        if bad:
+            raise ValueError(f"no such source fields: {sorted(bad)}")
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction() as db:
+            db.execute(f"UPDATE followed_sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
+
+    def count_source(self, source_id: int, *, articles: int = 0, errors: int = 0) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE followed_sources SET articles = articles + ?, errors = errors + ? WHERE id = ?",
+                       (articles, errors, source_id))
+
+    def list_items(self, source_id: int, items: Sequence[tuple[str, str | None, str, str]]) -> tuple[int, int]:
+        """(key, url, fingerprint, entry JSON) of a feed's items: new ones and ones whose
+        fingerprint changed become pending. Returns (new, changed)."""
+        new = changed = 0
+        with self.transaction() as db:
+            for key, url, fingerprint, entry in items:
+                row = db.execute("SELECT fingerprint FROM followed_items WHERE source_id = ? AND item = ?",
+                                 (source_id, key)).fetchone()
+                if row is None:
+                    db.execute("INSERT INTO followed_items(source_id, item, url, fingerprint, entry, state)"
+                               " VALUES (?,?,?,?,?,'pending')", (source_id, key, url, fingerprint, entry))
+                    new += 1
+                elif row[0] != fingerprint:
+                    db.execute("UPDATE followed_items SET url = ?, fingerprint = ?, entry = ?, state = 'pending',"
+                               " tries = 0, error = NULL WHERE source_id = ? AND item = ?",
+                               (url, fingerprint, entry, source_id, key))
+                    changed += 1
+        return new, changed
+
+    def pending_items(self, source_id: int) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM followed_items WHERE source_id = ? AND state = 'pending'"
+                               " ORDER BY seen_at, item", (source_id,)).fetchall()
+
+    def finish_item(self, source_id: int, key: str, *, state: str, article_id: str | None = None,
+                    error: str | None = None, tried: bool = False) -> None:
+        """Mark an item done, failed, or still pending after one more try. A done item keeps no
+        copy of its feed entry (the article holds what it said)."""
+        with self.transaction() as db:
+            db.execute("UPDATE followed_items SET state = ?, article_id = coalesce(?, article_id), error = ?,"
+                       " tries = tries + ?, entry = CASE WHEN ? = 'done' THEN '{}' ELSE entry END"
+                       " WHERE source_id = ? AND item = ?",
+                       (state, article_id, error, int(tried), state, source_id, key))
+
+    def item_article_id(self, source_id: int, key: str) -> str | None:
+        row = self.db.execute("SELECT article_id FROM followed_items WHERE source_id = ? AND item = ?",
+                              (source_id, key)).fetchone()
+        return row[0] if row else None
 
     # ------------------------------------------------------------ brief cache
 

@@ -1,0 +1,402 @@
+"""`newsfuse watch`: poll every followed source on its own schedule, fetch the pages of new and
+changed items, extract them and store them through the same ingest path as files.
+
+A cycle has two phases. Sources due are read in parallel (conditional GET, one thread per
+request under the per-host gate) and their items listed in the store as pending. Pending pages
+are then fetched in parallel, extracted in worker processes (trafilatura is the costly part), and
+stored in batches by this process, which alone writes the store. Every state lives in the store:
+a restart, or a Ctrl-C between two articles, resumes with the items still pending.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .config import WatchConfig
+from .feeds import FeedItem, SourceAnswer, SourceError, feed_article, page_article, read_answer
+from .fetch import Answer, FetchError, Fetcher
+from .ingest import IngestError
+from .model import Article, FollowedSource
+
+if TYPE_CHECKING:
+    from .api import Newsfuse
+
+
+@dataclass(slots=True)
+class CycleReport:
+    number: int = 0
+    sources: int = 0
+    not_modified: int = 0
+    failed: int = 0  # sources that answered with an error (or made us wait)
+    listed: int = 0  # items new or changed in the feeds
+    pages: int = 0  # pages fetched
+    added: int = 0
+    updated: int = 0
+    republished: int = 0
+    present: int = 0
+    rejected: int = 0
+    pending: int = 0  # items left for the next cycle
+    stories: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+    stopped: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds in: feeds, pages, extract, store
+
+    def line(self) -> str:
+        problems = f", {self.failed} with errors" if self.failed else ""
+        versions = f", {self.updated} new versions" if self.updated else ""
+        again = f", {self.republished} republications" if self.republished else ""
+        left = f"; {self.pending} items left pending" if self.pending else ""
+        return (f"cycle {self.number} {time.strftime('%H:%M:%S')}: {self.sources} sources"
+                f" ({self.not_modified} not modified{problems}), {self.listed} new or changed items, "
+                f"{self.pages} pages fetched; {self.added} added{versions}{again}, {self.present} already present, "
+                f"{self.rejected} rejected; {len(self.stories)} stories touched; {self.seconds:.1f} s{left}"
+                + (" (stopped)" if self.stopped else ""))
+
+
+@dataclass(slots=True)
+class _Read:
+    """What reading one source gave, before anything is written."""
+
+    source: FollowedSource
+    answer: SourceAnswer | None = None
+    fetched: Answer | None = None
+    feed_url: str | None = None
+    error: FetchError | SourceError | None = None
+
+
+def article_id_for(url: str | None, source_url: str, key: str) -> str:
+    """An article fetched from the web is named by its page's URL (or its feed and guid): the same
+    page again, edited, is the same article's next version."""
+    raw = url or f"{source_url}#{key}"
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C goes to the whole process group: the watcher decides when to stop, not its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _extract(body: bytes, content_type: str, url: str, item: FeedItem, article_id: str, outlet: str | None,
+             feed_url: str) -> tuple[Article | None, str | None, str | None]:
+    """(article, site name, error) of one page; runs in a worker process."""
+    try:
+        found = page_article(body, content_type, url, item, article_id=article_id, outlet=outlet, feed_url=feed_url)
+        return found.article, found.site_name, None
+    except IngestError as e:
+        return None, None, str(e)
+
+
+class Watcher:
+    """Follows the store's sources. Use as a context manager: it owns an HTTP client and the
+    extraction processes."""
+
+    def __init__(self, nf: Newsfuse, config: WatchConfig | None = None, *, clock: Callable[[], float] = time.time):
+        self.nf = nf
+        self.config = config or nf.config.watch
+        self.clock = clock
+        self.stop = threading.Event()
+        self.fetcher = Fetcher(self.config, stop=self.stop)
+        self._pool = None
+        self._cycles = 0
+        workers = self.config.extract_workers or os.cpu_count() or 1
+        if workers > 1:
+            from .workers import process_pool
+
+            # Made before any thread of this watcher exists: the workers are forked.
+            self._pool = process_pool(workers, _ignore_sigint)
+
+    def close(self) -> None:
+        self.fetcher.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Watcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ reading sources
+
+    def _read(self, source: FollowedSource) -> _Read:
+        """Fetch a source and read what it lists; discovers the feed of a page. Writes nothing."""
+        url = source.feed_url or source.url
+        try:
+            got = self.fetcher.get(url, max_bytes=self.config.max_feed_bytes,
+                                   etag=source.etag, last_modified=source.last_modified)
+            if got.not_modified:
+                return _Read(source, None, got, url)
+            answer = read_answer(got.body, got.content_type, got.url, self.config.max_items)
+            if answer.kind == "page":
+                if source.feed_url:
+                    raise SourceError(f"the feed {url} answered with an HTML page, not a feed")
+                return self._discovered(source, answer, got)
+            if answer.kind == "sitemap index":
+                answer = self._children(answer)
+            return _Read(source, answer, got, url)
+        except (FetchError, SourceError) as e:
+            return _Read(source, error=e, feed_url=source.feed_url)
+
+    def _discovered(self, source: FollowedSource, page: SourceAnswer, got: Answer) -> _Read:
+        if not page.links:
+            raise SourceError(f"{source.url} is a web page that names no feed (no <link rel=alternate> to RSS/Atom)")
+        errors = []
+        for link in page.links[:3]:
+            try:
+                feed = self.fetcher.get(link, max_bytes=self.config.max_feed_bytes)
+                answer = read_answer(feed.body, feed.content_type, feed.url, self.config.max_items)
+            except (FetchError, SourceError) as e:
+                errors.append(f"{link}: {e}")
+                continue
+            if answer.kind in ("feed", "sitemap", "sitemap index"):
+                if answer.kind == "sitemap index":
+                    answer = self._children(answer)
+                return _Read(source, answer, feed, link)
+        raise SourceError(f"none of the feeds {source.url} names could be read ({'; '.join(errors) or 'not feeds'})")
+
+    def _children(self, index: SourceAnswer) -> SourceAnswer:
+        """A sitemap index stands for its newest child sitemaps."""
+        merged = SourceAnswer("sitemap index")
+        for link in index.links[: self.config.max_sitemaps]:
+            got = self.fetcher.get(link, max_bytes=self.config.max_feed_bytes)
+            child = read_answer(got.body, got.content_type, got.url, self.config.max_items)
+            merged.items += child.items
+            merged.notes += child.notes
+        merged.items = merged.items[: self.config.max_items]
+        return merged
+
+    def _record(self, read: _Read, report: CycleReport) -> None:
+        """Write what reading a source gave: its items, its health, when to read it next."""
+        store, src, now = self.nf.store, read.source, self.clock()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
+        if read.error is not None:
+            e = read.error
+            failures = src.failures + 1
+            report.failed += 1
+            if isinstance(e, FetchError) and e.retry_after is not None:
+                status, wait_s = "paused", max(e.retry_after, 1.0)
+            elif isinstance(e, FetchError) and e.robots:
+                status, wait_s = "robots", self.config.interval
+            else:
+                status = "error"
+                wait_s = min(self.config.interval * 2 ** (failures - 1), self.config.max_backoff)
+            store.update_followed_source(src.id, last_fetch=stamp, status=status, error=str(e), failures=failures,
+                                         next_fetch=now + wait_s, errors=src.errors + 1)
+            return
+        fields: dict[str, Any] = {"last_fetch": stamp, "failures": 0, "next_fetch": now + self.config.interval}
+        if read.fetched is not None:
+            fields.update(etag=read.fetched.etag or src.etag, last_modified=read.fetched.last_modified or src.last_modified)
+        if read.feed_url and read.feed_url != src.feed_url:
+            fields["feed_url"] = read.feed_url
+        if read.answer is None:
+            report.not_modified += 1
+            fields.update(status="not modified", error=None)
+        else:
+            answer = read.answer
+            fields.update(kind=answer.kind, status="warning" if answer.notes else "ok",
+                          error="; ".join(answer.notes) or None)
+            new, changed = store.list_items(src.id, [(i.key, i.url, i.fingerprint, json.dumps(i.to_dict(), ensure_ascii=False))
+                                                     for i in answer.items])
+            report.listed += new + changed
+        store.update_followed_source(src.id, **fields)
+
+    def probe(self, source: FollowedSource) -> FollowedSource:
+        """Read a source once now (`sources add`): find its feed, list its items, record its health."""
+        self._record(self._read(source), CycleReport())
+        return self.nf.store.followed_source(source.id) or source
+
+    # ------------------------------------------------------------ a cycle
+
+    def cycle(self) -> CycleReport:
+        self._cycles += 1
+        report = CycleReport(number=self._cycles)
+        started = time.perf_counter()
+        self.nf.warm()
+        due = self.nf.store.followed_sources(due_by=self.clock())
+        report.sources = len(due)
+        if due:
+            with ThreadPoolExecutor(min(self.config.connections, len(due)), thread_name_prefix="feeds") as pool:
+                for read in pool.map(self._read, due):
+                    self._record(read, report)
+        report.timings["feeds"] = time.perf_counter() - started
+        if not self.stop.is_set():
+            self._pages(report)
+        report.pending = sum(s.pending for s in self.nf.store.followed_sources())
+        report.stopped = self.stop.is_set()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _workable(self) -> list[FollowedSource]:
+        """Sources whose pending pages may be fetched now: not waiting on a Retry-After."""
+        now = self.clock()
+        return [s for s in self.nf.store.followed_sources() if s.pending and not (s.status == "paused" and s.next_fetch > now)]
+
+    def _pages(self, report: CycleReport) -> None:
+        store = self.nf.store
+        jobs = []
+        for src in self._workable():
+            for row in store.pending_items(src.id):
+                item = FeedItem(**json.loads(row["entry"]))
+                article_id = row["article_id"] or article_id_for(item.url, src.url, item.key)
+                jobs.append((src, item, article_id, row["tries"]))
+        if not jobs:
+            return
+        t0 = time.perf_counter()
+        batch: list[tuple[FollowedSource, FeedItem, Article, str | None]] = []
+        for src, item, article, site_name, error, tries in self._extracted(jobs, report):
+            if article is not None:
+                batch.append((src, item, article, site_name))
+            elif error is not None:
+                self._give_up_or_retry(src, item, error, tries, report)
+            if len(batch) >= self.config.batch:
+                self._store(batch, report)
+                batch = []
+            if self.stop.is_set():
+                break
+        if batch:
+            self._store(batch, report)
+        report.timings["pages"] = time.perf_counter() - t0
+
+    def _extracted(self, jobs: list[tuple[FollowedSource, FeedItem, str, int]], report: CycleReport
+                   ) -> Iterator[tuple[FollowedSource, FeedItem, Article | None, str | None, FetchError | str | None, int]]:
+        """Fetch the pages in parallel and extract each as it arrives; yields in arrival order."""
+        def fetch(job: tuple[FollowedSource, FeedItem, str, int]) -> Answer | FetchError:
+            if job[1].url is None:
+                return FetchError("the item has no link", permanent=True)
+            try:
+                return self.fetcher.get(job[1].url, max_bytes=self.config.max_page_bytes)
+            except FetchError as e:
+                return e
+
+        with ThreadPoolExecutor(self.config.connections, thread_name_prefix="pages") as threads:
+            fetching: dict[Future, tuple] = {threads.submit(fetch, job): job for job in jobs}
+            extracting: dict[Future, tuple] = {}
+            while fetching or extracting:
+                if self.stop.is_set():
+                    for f in fetching:
+                        f.cancel()
+                    fetching = {}
+                done, _ = wait(list(fetching) + list(extracting), return_when=FIRST_COMPLETED)
+                for f in done:
+                    if f in fetching:
+                        src, item, article_id, tries = job = fetching.pop(f)
+                        got = f.result()
+                        if isinstance(got, FetchError):
+                            if got.retry_after is not None:
+                                self._pause(src, got, report)
+                            yield src, item, None, None, got, tries
+                            continue
+                        report.pages += 1
+                        args = (got.body, got.content_type, got.url, item, article_id, src.outlet or got.url,
+                                src.feed_url or src.url)
+                        if self._pool is not None:
+                            extracting[self._pool.submit(_extract, *args)] = job
+                        else:
+                            article, site, error = _extract(*args)
+                            yield src, item, article, site, error, tries
+                    else:
+                        src, item, article_id, tries = extracting.pop(f)
+                        article, site, error = f.result()
+                        yield src, item, article, site, error, tries
+
+    def _pause(self, src: FollowedSource, e: FetchError, report: CycleReport) -> None:
+        """The host asked to wait (429/503 with Retry-After): its pages wait with it, across restarts."""
+        now = self.clock()
+        current = self.nf.store.followed_source(src.id)
+        if current is not None and current.status == "paused" and current.next_fetch > now:
+            return
+        report.failed += 1
+        self.nf.store.update_followed_source(src.id, status="paused", error=str(e),
+                                             next_fetch=now + max(e.retry_after or 1.0, 1.0))
+
+    def _give_up_or_retry(self, src: FollowedSource, item: FeedItem, error: FetchError | str,
+                          tries: int, report: CycleReport) -> None:
+        """A page that could not be had: wait for the host (429/503), try again next cycle, or use
+        the feed's own text; an item with neither is given up with its reason."""
+        store = self.nf.store
+        if isinstance(error, FetchError) and (error.retry_after is not None or str(error) == "stopped"):
+            return  # stays pending, not counted as a try
+        final = not isinstance(error, FetchError) or error.permanent or tries + 1 >= self.config.item_tries
+        if not final:
+            store.finish_item(src.id, item.key, state="pending", error=str(error), tried=True)
+            return
+        try:
+            article = feed_article(item, article_id=article_id_for(item.url, src.url, item.key),
+                                   outlet=src.outlet or item.url or src.url, feed_url=src.feed_url or src.url)
+        except IngestError:
+            reason = f"{item.url or item.key}: {error}"
+            store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
+            self._page_problem(src, reason)
+            report.rejected += 1
+            return
+        article.extra["page_error"] = str(error)  # stored from the feed's text: say why
+        self._store([(src, item, article, None)], report)
+
+    def _page_problem(self, src: FollowedSource, reason: str) -> None:
+        """The source's error line names its last failed page, after what its feed itself said."""
+        store = self.nf.store
+        current = store.followed_source(src.id)
+        note = current.error.split(" | ")[0] if current and current.status == "warning" and current.error else ""
+        store.update_followed_source(src.id, error=(f"{note} | " if note else "") + f"last page problem: {reason}")
+        store.count_source(src.id, errors=1)
+
+    def _store(self, batch: list[tuple[FollowedSource, FeedItem, Article, str | None]], report: CycleReport) -> None:
+        """One transaction through the public ingest path, then each item's state."""
+        t0 = time.perf_counter()
+        result = self.nf.add_many([a for _, _, a, _ in batch], origin="watch")
+        updated = dict(result.updated)
+        present = dict(result.present)
+        rejected = {line.split(": ", 1)[0]: line for line in result.rejected}
+        republished = {stored for stored, _ in result.republished}
+        store = self.nf.store
+        for src, item, article, site_name in batch:
+            if article.id in result.stories:
+                report.stories.add(result.stories[article.id])
+            if article.id in updated or article.id in result.added:
+                store.finish_item(src.id, item.key, state="done", article_id=article.id)
+                store.count_source(src.id, articles=int(article.id in result.added))
+                report.added += article.id in result.added
+                report.updated += article.id in updated
+                if site_name:
+                    self.nf.learn_site_name(site_name, article.source)
+            elif article.origin in present:
+                stored = present[article.origin]
+                store.finish_item(src.id, item.key, state="done", article_id=stored)
+                # Its republication of a stored text is one of the source's articles too.
+                store.count_source(src.id, articles=int(stored in republished and stored != article.id))
+                report.present += 1
+            else:
+                reason = rejected.get(article.origin, f"{article.origin}: not stored")
+                store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
+                self._page_problem(src, reason)
+                report.rejected += 1
+        report.republished += len(result.republished)
+        report.timings["store"] = report.timings.get("store", 0.0) + time.perf_counter() - t0
+
+    # ------------------------------------------------------------ running
+
+    def run(self, *, once: bool = False, progress: Callable[[CycleReport], None] | None = None,
+            max_cycles: int | None = None) -> list[CycleReport]:
+        """Cycles until stopped (`once`: one cycle). Sleeps until the next source is due."""
+        reports = []
+        while not self.stop.is_set():
+            report = self.cycle()
+            reports.append(report)
+            if progress is not None:
+                progress(report)
+            if once or (max_cycles is not None and len(reports) >= max_cycles):
+                break
+            sources = self.nf.store.followed_sources()
+            wake = min((s.next_fetch for s in sources), default=self.clock() + self.config.interval)
+            pending = any(s.pending and s.status != "paused" for s in sources)
+            self.stop.wait(1.0 if pending else max(1.0, min(wake - self.clock(), self.config.interval)))
+        return reports

@@ -1,0 +1,323 @@
+"""`newsfuse watch` against real HTTP servers on 127.0.0.1 and 127.0.0.2 (threads of this test
+process) serving feeds and pages built from the seeds and the shared corpus."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfuse.cli import app
+from newsfuse.config import WatchConfig
+from newsfuse.watch import article_id_for
+
+from test_ingest import to_cp1258
+
+from newsroom import Item, Newsroom, Route, article_page, atom, news_sitemap, opml, rss, seed_parts
+
+TEST = WatchConfig(per_host_interval=0.0, timeout=1.0, deadline=10.0, extract_workers=1, interval=600.0,
+                   max_items=50)
+SEED_004_TITLE = "Việt Nam - Trung Quốc đẩy nhanh đàm phán Hiệp định chuyển giao người bị kết án phạt tù"
+
+
+class Clock:
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture()
+def outlets(seed_texts, mds_rows):
+    """Tiền Phong at 127.0.0.1 (an RSS feed), a second outlet at 127.0.0.2 (a home page naming an
+    Atom feed) that has seed 000 and republishes one of Tiền Phong's articles word for word."""
+    with Newsroom("127.0.0.1") as tp, Newsroom("127.0.0.2") as other:
+        cluster = [r for r in mds_rows if r["cluster_id"] == mds_rows[40]["cluster_id"]][:3]
+        items = []
+        body_004 = seed_texts["004"].split(" - ", 1)[1]
+        tp.routes["/thoi-su/004.html"] = Route(article_page(SEED_004_TITLE, body_004, site_name="Báo Tiền Phong",
+                                                            date="2023-06-27T08:00", author="Hoàng Thùy").encode())
+        items.append(Item(tp.url("/thoi-su/004.html"), SEED_004_TITLE, "2023-06-27T08:00", guid="tp-004",
+                          summary=body_004.split("\n")[0]))
+        for k, r in enumerate(cluster):
+            path = f"/the-gioi/{r['id']}.html"
+            tp.routes[path] = Route(article_page(r["title"], r["text"], site_name="Báo Tiền Phong", date=r["date"],
+                                                 lead=r["lead"]).encode())
+            items.append(Item(tp.url(path), r["title"], r["date"], guid=f"tp-{r['id']}", summary=r["lead"] or ""))
+        tp.routes["/rss/home.rss"] = Route(rss("Tiền Phong", tp.url("/"), items), "application/rss+xml")
+        title_000, body_000 = seed_parts(seed_texts["000"])
+        other.routes["/"] = Route(f'<html><head><link rel="alternate" type="application/atom+xml" '
+                                  f'href="/feed.atom"></head><body><a href="/thoi-su">Thời sự</a></body></html>'.encode())
+        other.routes["/p/000.html"] = Route(article_page(title_000, body_000, site_name="Báo Công Lý",
+                                                         date="2023-06-27T10:00").encode())
+        copied = cluster[0]
+        other.routes["/p/copy.html"] = Route(article_page(copied["title"], copied["text"], site_name="Báo Công Lý",
+                                                          date="2023-10-24T09:00", lead=copied["lead"]).encode())
+        other.routes["/feed.atom"] = Route(atom("Báo Công Lý", other.url("/"), [
+            Item(other.url("/p/000.html"), title_000, "2023-06-27T10:00"),
+            Item(other.url("/p/copy.html"), copied["title"], "2023-10-24T09:00")]), "application/atom+xml")
+        yield tp, other, cluster
+
+
+def test_opml_import_full_cycle_conditional_second_cycle_and_an_edit(nf, tmp_path, outlets, seed_texts):
+    tp, other, cluster = outlets
+    listing = tmp_path / "feeds.opml"
+    listing.write_bytes(opml([(tp.url("/rss/home.rss"), "Tiền Phong - Thời sự")]))
+    [(source, new)] = nf.import_opml(listing)
+    assert new and source.url == tp.url("/rss/home.rss")
+    nf.add_source(other.url("/"))  # a home page: its feed is found from <link rel=alternate>
+    clock = Clock()
+    with nf.watcher(replace(TEST, extract_workers=2), clock=clock) as w:  # pages extracted in worker processes
+        first = w.cycle()
+    assert first.added == 5 and first.republished == 1 and not first.rejected, first.line()
+    assert first.pages == 6 and first.present == 1 and first.pending == 0
+    by_url = {a.url: a for a in nf.articles(limit=100)}
+    seed_004 = by_url[tp.url("/thoi-su/004.html")]
+    seed_000 = by_url[other.url("/p/000.html")]
+    assert seed_004.title == SEED_004_TITLE and seed_004.published == "2023-06-27T08:00"
+    assert seed_004.source == nf.outlet("127.0.0.1:" + tp.base.rsplit(":", 1)[1])
+    assert "Lương Tam Quang" in seed_004.text and "Lương Tam Quang" in seed_000.text
+    assert nf.store.story_of(seed_004.id) == nf.store.story_of(seed_000.id)  # the seeds' story formed
+    # The second outlet's word-for-word copy is stored once, as two publications; whichever page
+    # arrived first, Tiền Phong had it first (by publication time) and is named so.
+    stored = next(a for a in by_url.values() if a.title == cluster[0]["title"])
+    published = nf.publications(stored.id)
+    assert {p.kind for p in published} == {"original", "exact"}
+    assert [p.outlet for p in published] == [seed_004.source, nf.outlet(other.base)]
+    assert published[0].published == cluster[0]["date"]
+    sources = {s.url: s for s in nf.sources()}
+    assert sources[other.url("/")].feed_url == other.url("/feed.atom") and sources[other.url("/")].kind == "feed"
+    assert sources[tp.url("/rss/home.rss")].articles == 4 and sources[other.url("/")].articles == 2
+    assert sources[tp.url("/rss/home.rss")].status == "ok" and not sources[tp.url("/rss/home.rss")].error
+    assert all("newsfuse" in h.headers.get("User-Agent", "") for h in tp.hits + other.hits)
+
+    # Second cycle: conditional requests, 304s, nothing fetched again.
+    pages_before = [h for h in tp.hits + other.hits if h.path.endswith(".html")]
+    clock.now += TEST.interval + 1
+    with nf.watcher(TEST, clock=clock) as w:
+        second = w.cycle()
+    assert second.sources == 2 and second.not_modified == 2 and second.pages == 0 and second.added == 0
+    feed_hits = tp.requests_for("/rss/home.rss")[-1], other.requests_for("/feed.atom")[-1]
+    assert all(h.headers.get("If-None-Match") and h.status == 304 for h in feed_hits)
+    assert [h for h in tp.hits + other.hits if h.path.endswith(".html")] == pages_before
+
+    # Tiền Phong edits the seed's report: the feed's item changes, its page is fetched again.
+    edited = seed_texts["004"].split(" - ", 1)[1] + "\n\nBài viết được cập nhật với ý kiến của Bộ Tư pháp."
+    tp.routes["/thoi-su/004.html"].body = article_page(SEED_004_TITLE + " (cập nhật)", edited,
+                                                       site_name="Báo Tiền Phong", date="2023-06-27T08:00").encode()
+    feed = tp.routes["/rss/home.rss"]
+    feed.body = feed.body.replace(SEED_004_TITLE.encode(), (SEED_004_TITLE + " (cập nhật)").encode(), 1)
+    clock.now += TEST.interval + 1
+    with nf.watcher(TEST, clock=clock) as w:
+        third = w.cycle()
+    assert third.updated == 1 and third.added == 0 and third.pages == 1, third.line()
+    versions = nf.versions(seed_004.id)
+    assert [v.version for v in versions] == [1, 2] and "ý kiến của Bộ Tư pháp" in versions[1].text
+    assert nf.store.story_of(seed_004.id) == nf.store.story_of(seed_000.id)
+
+
+def test_robots_txt_is_honoured_for_feeds_and_pages(nf, mds_rows):
+    with Newsroom() as site:
+        site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\nDisallow: /closed.rss\n",
+                                           "text/plain")
+        row, hidden = mds_rows[50], mds_rows[51]
+        site.routes["/public/a.html"] = Route(article_page(row["title"], row["text"], site_name="X", date=row["date"]).encode())
+        site.routes["/private/b.html"] = Route(article_page(hidden["title"], hidden["text"], site_name="X",
+                                                            date=hidden["date"]).encode())
+        site.routes["/news.rss"] = Route(rss("X", site.url("/"), [
+            Item(site.url("/public/a.html"), row["title"], row["date"]),
+            Item(site.url("/private/b.html"), hidden["title"], hidden["date"])]), "application/rss+xml")
+        site.routes["/closed.rss"] = Route(site.routes["/news.rss"].body, "application/rss+xml")
+        nf.add_source(site.url("/news.rss"), "x.vn")
+        nf.add_source(site.url("/closed.rss"), "x.vn")
+        with nf.watcher(TEST) as w:
+            report = w.cycle()
+        assert report.added == 1 and report.rejected == 1
+        assert not site.requests_for("/private/b.html") and not site.requests_for("/closed.rss")
+        closed = nf.source(site.url("/closed.rss"))
+        assert closed.status == "robots" and "robots.txt" in closed.error and "disallows" in closed.error
+        assert "robots.txt" in nf.source(site.url("/news.rss")).error
+        assert [a.title for a in nf.articles()] == [row["title"]]
+
+
+def test_429_with_retry_after_is_respected_for_feeds_and_pages(nf, mds_rows):
+    with Newsroom() as site, Newsroom("127.0.0.2") as busy_site:
+        row = mds_rows[60]
+        busy_site.routes["/busy.rss"] = Route(b"slow down", "text/plain", status=429, headers={"Retry-After": "3600"})
+        site.routes["/a.html"] = Route(b"later", "text/plain", status=503, headers={"Retry-After": "120"})
+        site.routes["/ok.rss"] = Route(rss("X", site.url("/"), [Item(site.url("/a.html"), row["title"], row["date"])]),
+                                       "application/rss+xml")
+        nf.add_source(busy_site.url("/busy.rss"), "busy.vn")
+        nf.add_source(site.url("/ok.rss"), "ok.vn")
+        clock = Clock()
+        start = clock.now
+        with nf.watcher(TEST, clock=clock) as w:
+            w.cycle()
+            busy, ok = nf.source(busy_site.url("/busy.rss")), nf.source(site.url("/ok.rss"))
+            assert busy.status == "paused" and "429" in busy.error and busy.next_fetch >= start + 3600
+            assert ok.status == "paused" and "503" in ok.error and ok.pending == 1  # the page waits with its host
+            clock.now += 60
+            w.cycle()
+        assert len(busy_site.requests_for("/busy.rss")) == 1 and len(site.requests_for("/a.html")) == 1
+        site.routes["/a.html"] = Route(article_page(row["title"], row["text"], site_name="X", date=row["date"]).encode())
+        clock.now += 61
+        with nf.watcher(TEST, clock=clock) as w:  # a new run: the wait was kept in the store
+            report = w.cycle()
+        assert report.added == 1 and len(busy_site.requests_for("/busy.rss")) == 1
+        assert nf.source(site.url("/ok.rss")).pending == 0
+
+
+def test_every_bad_input_is_one_line_on_its_source_and_the_others_go_on(nf, mds_rows, monkeypatch):
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):  # this name is never sent to a DNS server: it fails here
+        if host == "nosuch.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with Newsroom() as site:
+        good = mds_rows[70]
+        site.routes["/good.html"] = Route(article_page(good["title"], good["text"], site_name="X", date=good["date"]).encode())
+        site.routes["/good.rss"] = Route(rss("X", site.url("/"), [Item(site.url("/good.html"), good["title"], good["date"])]),
+                                         "application/rss+xml")
+        nf.add({"id": "kept", "source": "a.vn", "text": mds_rows[71]["text"]})
+        bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+                b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+                b'<rss version="2.0"><channel><title>&d;</title><item><title>&d;</title><link>/x</link></item></channel></rss>')
+        xxe = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel>'
+               b'<title>t</title><item><title>&x;</title><description>&x;</description><link>/y</link></item></channel></rss>')
+        whole = rss("X", site.url("/"), [Item(site.url(f"/n{i}.html"), f"Tin {i}", "2023-06-27") for i in range(4)])
+        cp1258 = article_page(good["title"] + " (bản cp1258)", mds_rows[72]["text"], site_name="X",
+                              date=good["date"]).replace('<meta charset="utf-8">', "")
+        cp1258 = to_cp1258(cp1258)
+        site.routes.update({
+            "/html-feed": Route(b"<!doctype html><html><body><p>Trang ch\xe1\xbb\xa7</p></body></html>"),
+            "/truncated.rss": Route(whole[: len(whole) // 2], "application/rss+xml"),
+            "/bomb.rss": Route(bomb, "application/rss+xml"),
+            "/xxe.rss": Route(xxe, "application/rss+xml"),
+            "/huge.rss": Route(stream=100 * 1024 * 1024, content_type="application/rss+xml"),
+            "/loop-a": Route(status=302, headers={"Location": "/loop-b"}, etag=False),
+            "/loop-b": Route(status=302, headers={"Location": "/loop-a"}, etag=False),
+            "/hang.rss": Route(rss("X", "/", []), delay=3.0),
+            "/undated.rss": Route(rss("X", site.url("/"), [Item(site.url("/good.html"), good["title"])]), "application/rss+xml"),
+            "/nolinks.rss": Route(rss("X", site.url("/"), [Item(None, f"Tin {i}") for i in range(3)]), "application/rss+xml"),
+            "/many.rss": Route(rss("X", site.url("/"), [Item(site.url(f"/m{i}.html"), f"Tin {i}", "2023-06-27")
+                                                        for i in range(10_000)]), "application/rss+xml"),
+            "/cp1258.html": Route(cp1258, "text/html; charset=windows-1258"),
+            "/undeclared.html": Route(cp1258, "text/html"),
+            "/enc.rss": Route(rss("X", site.url("/"), [Item(site.url("/cp1258.html"), "cp1258", good["date"]),
+                                                      Item(site.url("/undeclared.html"), "undeclared", good["date"])]),
+                              "application/rss+xml"),
+        })
+        cases = {
+            "/html-feed": "web page that names no feed",
+            "/truncated.rss": "truncated XML",
+            "/bomb.rss": "entity declarations refused",
+            "/xxe.rss": "entity declarations refused",
+            "/huge.rss": "answer too large",
+            "/loop-a": "redirect loop",
+            "/hang.rss": "timed out",
+            "/undated.rss": "none of the 1 items has a date",
+            "/nolinks.rss": "none of the 3 items has a link or an id",
+            "/many.rss": "10000 items in one answer; took the 50 newest",
+        }
+        for path in [*cases, "/good.rss", "/enc.rss"]:
+            nf.add_source(site.url(path), "x.vn")
+        tls = site.base.replace("http://", "https://") + "/good.rss"  # TLS spoken to a plain-HTTP server
+        nf.add_source(tls, "x.vn")
+        nf.add_source("http://nosuch.invalid/feed.rss", "x.vn")
+        with nf.watcher(TEST) as w:
+            w.cycle()
+        sources = {s.url: s for s in nf.sources()}
+        for path, expected in cases.items():
+            s = sources[site.url(path)]
+            assert expected in (s.error or ""), (path, s.status, s.error)
+            assert "\n" not in s.error
+        assert sources[site.url("/html-feed")].status == "error" and sources[site.url("/bomb.rss")].status == "error"
+        assert "TLS failure" in sources[tls].error and "DNS: cannot resolve nosuch.invalid" in sources["http://nosuch.invalid/feed.rss"].error
+        assert sources[site.url("/good.rss")].articles == 1 and sources[site.url("/good.rss")].status == "ok"
+        stored = {a.title: a for a in nf.articles(limit=100)}
+        assert good["title"] in stored and nf.article("kept") is not None
+        assert all("root:" not in a.text for a in stored.values())
+        # A page in another encoding is read in the encoding it names, refused when it names none.
+        assert good["title"] + " (bản cp1258)" in stored
+        assert stored[good["title"] + " (bản cp1258)"].text.startswith(mds_rows[72]["text"][:30])
+        enc = sources[site.url("/enc.rss")]
+        assert "not UTF-8 and names no encoding" in enc.error and enc.errors == 1
+        listed = CliRunner().invoke(app, ["sources", "list", "--db", str(nf.config.db), "--json"])
+        assert listed.exit_code == 0 and len(listed.output.splitlines()) == len(sources)
+
+
+def test_a_news_sitemap_and_items_with_feed_text_only(nf, mds_rows):
+    with Newsroom() as site:
+        a, b = mds_rows[80], mds_rows[81]
+        site.routes["/a.html"] = Route(article_page(a["title"], a["text"], site_name="X", date=a["date"]).encode())
+        site.routes["/sitemap-news.xml"] = Route(news_sitemap([(site.url("/a.html"), a["title"], a["date"])]),
+                                                 "application/xml")
+        site.routes["/full.rss"] = Route(rss("X", site.url("/"), [Item(None, b["title"], b["date"], guid="b-1",
+                                                                       content=b["text"])]), "application/rss+xml")
+        nf.add_source(site.url("/sitemap-news.xml"), "x.vn")
+        nf.add_source(site.url("/full.rss"), "y.vn")
+        with nf.watcher(TEST) as w:
+            report = w.cycle()
+        assert report.added == 2, report.line()
+        assert nf.source(site.url("/sitemap-news.xml")).kind == "sitemap"
+        from_feed = nf.article(article_id_for(None, site.url("/full.rss"), "b-1"))
+        assert from_feed.text.startswith(b["text"][:30]) and from_feed.source == "y.vn"
+
+
+def test_cli_follows_an_outlet_and_ctrl_c_stops_between_articles_then_resumes(tmp_path, mds_rows):
+    """The README's three commands, a real Ctrl-C (SIGINT) in the middle, and a restart."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = mds_rows[100:108]
+    with Newsroom() as site:
+        for r in rows:
+            site.routes[f"/{r['id']}.html"] = Route(article_page(r["title"], r["text"], site_name="Báo X",
+                                                                 date=r["date"]).encode())
+        site.routes["/"] = Route(b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+                                 b"</head><body></body></html>")
+        site.routes["/rss.xml"] = Route(rss("X", site.url("/"), [Item(site.url(f"/{r['id']}.html"), r["title"], r["date"])
+                                                                 for r in rows]), "application/rss+xml")
+        db = tmp_path / "live.db"
+        added = CliRunner().invoke(app, ["sources", "add", site.url("/"), "--name", "baox.vn", "--db", str(db)])
+        assert added.exit_code == 0 and "feed " + site.url("/rss.xml") in added.output and "8 items pending" in added.output
+        # One request a second to one host (the default): time enough to press Ctrl-C in the middle.
+        proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "watch", "--db", str(db)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline and sum(h.path.endswith(".html") for h in site.hits) < 3:
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0 and "stopped;" in err and "the next watch resumes them" in err
+        stored_first = {json_line["url"].replace(site.base, "") for json_line in map(
+            __import__("json").loads, CliRunner().invoke(app, ["articles", "--db", str(db), "--json"]).output.splitlines())}
+        listed = CliRunner().invoke(app, ["sources", "list", "--db", str(db), "--json"])
+        import json
+
+        (row,) = [json.loads(line) for line in listed.output.splitlines()]
+        assert 0 < row["articles"] < 8 and row["pending"] == 8 - row["articles"]
+        again = subprocess.run([sys.executable, "-m", "newsfuse.cli", "watch", "--once", "--db", str(db)],
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and "cycle 1" in again.stderr, again.stderr
+        (row,) = [json.loads(line) for line in CliRunner().invoke(
+            app, ["sources", "list", "--db", str(db), "--json"]).output.splitlines()]
+        assert row["articles"] == 8 and row["pending"] == 0
+        pages = [h.path for h in site.hits if h.path.endswith(".html")]
+        assert stored_first and all(pages.count(p) == 1 for p in stored_first)  # what was stored is not fetched again
+        stored = CliRunner().invoke(app, ["articles", "--db", str(db), "--json", "--source", "baox.vn"])
+        assert len(stored.output.splitlines()) == 8
