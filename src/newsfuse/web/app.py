@@ -97,7 +97,40 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         a = r.article(article_id)
         if a is None:
             raise HTTPException(404, f"no article {article_id!r}")
-        return a.to_dict() | {"story": r.store.story_of(a.id)}
+        published = r.publications(a.id)
+        return a.to_dict() | {"story": r.store.story_of(a.id), "version": len(r.versions(a.id)),
+                              "publications": [p.to_dict() for p in published],
+                              "first": published[0].outlet if published else a.source}
+
+    @app.get("/api/articles/{article_id}/versions")
+    def get_versions(article_id: str) -> dict[str, Any]:
+        """Every version of the article (oldest first) and what changed from each to the next."""
+        r = reader()
+        versions = r.versions(article_id)
+        if not versions:
+            raise HTTPException(404, f"no article {article_id!r}")
+        return {"versions": [{"version": v.version, "fetched_at": v.fetched_at, "title": v.title,
+                              "published": v.published, "text": v.text} for v in versions],
+                "changes": [c.to_dict() for c in r.version_changes(article_id)]}
+
+    @app.get("/api/sources")
+    def list_sources() -> dict[str, Any]:
+        """Followed feeds, sitemaps and pages with their health (last fetch, status, last problem)."""
+        return {"sources": [src.to_dict() for src in reader().sources()]}
+
+    @app.post("/api/sources", status_code=201, dependencies=[Depends(require_token)])
+    def post_source(body: dict[str, Any]) -> JSONResponse:
+        """Follow a source: `{"url": ..., "name": outlet}`. Stored now, read by the next watch cycle
+        (the server itself never fetches a URL a request names)."""
+        url, name = body.get("url"), body.get("name")
+        if not isinstance(url, str) or (name is not None and not isinstance(name, str)):
+            raise HTTPException(422, "'url' (text) is needed; 'name' must be text")
+        with write_lock:
+            try:
+                src, new = nf.add_source(url, name)
+            except ValueError as e:
+                raise HTTPException(422, str(e)) from None
+        return JSONResponse({"source": src.to_dict(), "new": new}, status_code=201 if new else 200)
 
     @app.post("/api/articles", status_code=201, dependencies=[Depends(require_token)])
     async def post_articles(request: Request) -> JSONResponse:
@@ -157,6 +190,14 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
             "stories": stories[:per_page], "q": q or "", "entity": entity or "", "page": page,
             "has_next": len(stories) > per_page})
 
+    @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
+    def sources_page(request: Request):
+        import time
+
+        rows = [src.to_dict() | {"next": time.strftime("%Y-%m-%d %H:%M", time.localtime(src.next_fetch))
+                                 if src.next_fetch else "now"} for src in reader().sources()]
+        return templates.TemplateResponse(request, "sources.html", {"sources": rows})
+
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str):
         r = reader()
@@ -173,8 +214,11 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
                 fact_of[(c["article_id"], c["sentence_index"])] = f["id"]
         numbers = {a["id"]: k for k, a in enumerate(brief["articles"], 1)}
         sentences = {a.id: {s.index: s.text for s in a.sentences} for a in articles}
+        from ..brief import also_published_by
+
+        also = {a["id"]: also_published_by(a) for a in brief["articles"]}
         return templates.TemplateResponse(request, "story.html", {
             "brief": brief, "articles": articles, "kind_of": kind_of, "fact_of": fact_of,
-            "numbers": numbers, "sentences": sentences})
+            "numbers": numbers, "sentences": sentences, "also": also})
 
     return app
