@@ -4,7 +4,8 @@ Prints B-cubed precision/recall/F1, ARI and NMI for newsfuse (batch and stream) 
 run, for two baselines: TF-IDF + scikit-learn agglomerative clustering at its best single
 threshold (chosen on this very set, which flatters it), and MinHash-only grouping (best threshold).
 Then the same with distractors: half of the clusters are moved, whole, into the time ranges of the
-other half (real articles, dates shifted), so time no longer separates them.
+other half (real articles, dates shifted), so time no longer separates them. Last, what the cap on a
+story's centroid costs: the same runs with centroids uncapped, beside the state each keeps.
 
     python bench/cluster_quality.py            # the table
     python bench/cluster_quality.py --merges   # which gold clusters newsfuse puts together
@@ -115,6 +116,23 @@ def evaluate(label: str, rows: list[dict]) -> None:
     print(f"(newsfuse's three runs took {ours:.2f} s)")
 
 
+def centroid_cap_cost(rows: list[dict]) -> None:
+    """Quality and state with the centroid cap (the default) and without it, same articles."""
+    arts = sorted((article_from_json(r, r["id"]) for r in rows), key=lambda a: a.published or "")
+    gold = {r["id"]: r["cluster_id"] for r in rows}
+    print("\n## what the centroid cap costs (shared corpus; stream in date order and batch)")
+    print(f"{'centroids':<34} {'stream F1':>9} {'batch F1':>9} {'terms per story':>16} {'state (KB)':>11}")
+    for label, config in (("capped at 192 terms (default)", StoryConfig()),
+                          ("uncapped", StoryConfig(centroid_cap=10**9))):
+        stream = StoryClusterer(config)
+        pred = {a.id: stream.add(a).story_id for a in arts}
+        batch = {a.article_id: a.story_id for a in cluster(arts, config)}
+        terms = np.mean([len(s.term_ids) for s in stream.stories.values()])
+        print(f"{label:<34} {bcubed(pred, gold)[2]:>9.3f} {bcubed(batch, gold)[2]:>9.3f} {terms:>16.0f} "
+              f"{stream.nbytes / 1024:>11.0f}")
+    print("(state of the stream run; per article at 100k articles see bench/ingest.py)")
+
+
 def print_merges(rows: list[dict]) -> None:
     """The predicted stories that mix gold clusters, with one title per cluster, to read whether
     newsfuse or the gold split is wrong."""
@@ -141,6 +159,7 @@ def main() -> None:
     evaluate("shared corpus", rows)
     evaluate("with distractors (half the clusters moved into the others' time ranges)",
              with_distractors(rows, random.Random(1)))
+    centroid_cap_cost(rows)
 
 
 if __name__ == "__main__":

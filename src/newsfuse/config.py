@@ -43,8 +43,8 @@ class StoryConfig:
     max_gap_days: float = 150.0  # ... and no story is joined across a bigger one
     top_terms: int = 24  # terms of an article used to look up candidate stories
     centroid_terms: int = 64  # terms of a story kept in the candidate index
-    max_postings: int = 2000  # stories kept per index term
-    recent_per_term: int = 64  # of those, the most recent ones looked at for a new article
+    centroid_cap: int = 192  # a centroid with more terms is cut to its heaviest two thirds (memory, speed)
+    recent_per_term: int = 64  # stories kept per index term and window, the newest (all a new article looks at)
     max_candidates: int = 24  # stories compared in full with a new article (most shared terms first)
 
 

@@ -1,10 +1,10 @@
 """Group articles into stories, one article at a time, time-aware.
 
-Each article becomes a sparse TF-IDF vector of folded syllables and syllable bigrams (a bigram
-is how most Vietnamese words are written, so no word segmenter is needed and the same code
-clusters English), with the title and lead counted extra and capitalised runs (names) boosted.
-A story is the mean of its members' vectors. A new article joins the most similar story within
-reach in time if the similarity clears a threshold, else it starts a story.
+Each article becomes a sparse TF-IDF vector of folded syllables (no word segmenter is needed, and
+the same code clusters English), with the title and lead counted extra and capitalised runs
+(names) boosted. A story is the sum of its members' unit vectors (its centroid, capped to its
+heaviest terms). A new article joins the story it is most like on average within reach in time if
+the similarity clears a threshold, else it starts a story.
 
 Candidates come from an inverted index (time window -> term -> stories whose centroid weighs that
 term), so the cost of one article does not grow with the number of stories, and stories out of
@@ -12,6 +12,11 @@ reach in time are never looked at: an old article arriving late meets the storie
 time, not this week's. Batch clustering is the same procedure over the articles sorted by date,
 with document frequencies taken from the whole batch first; streaming learns them as articles
 arrive (or starts from a store's).
+
+The state is compact: terms are interned to int ids (one vocabulary and one document-frequency
+array per clusterer), vectors and centroids are pairs of numpy arrays (ids, weights), and a
+story keeps its centroid, size, dates, member ids and the top terms it is indexed under: nothing
+per member but its id.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import hashlib
 import math
 import re
 from collections import Counter
-from itertools import chain
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,26 +39,32 @@ from .text import TOKEN, fold
 _UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1F00)) if c.isupper() and c.isalpha())
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([" + _UPPER + r"][^\W\d_]*(?:\s+[" + _UPPER + r"][^\W\d_]*)+)")
 _BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
+_HEAD_CHARS = 4000  # where names are looked for
+_VECTOR_TERMS = 300  # terms kept per article vector: the rest only cost time
 
 
-def article_terms(article: Article) -> Counter:
-    """Raw term weights of an article (before IDF): body syllables once, title syllables three
-    times, lead syllables twice, capitalised runs (names) once more."""
-    head = article.text[:4000]
-    c: Counter = Counter(TOKEN.findall(fold(head))[:_BODY_TOKENS])  # counted in C
+def article_terms(article: Article, body_tokens: Sequence[str] | None = None) -> Counter:
+    """Raw term weights of an article (before IDF): the first 600 body syllables once, title
+    syllables three times, lead syllables twice, capitalised runs (names) once more.
+    `body_tokens` are the body's matching-key tokens (`text.tokens(article.text)`) when the caller
+    has them already."""
+    toks = body_tokens if body_tokens is not None else TOKEN.findall(fold(article.text))
+    c: Counter = Counter(toks[:_BODY_TOKENS])  # counted in C
     for t in TOKEN.findall(fold(article.title)):
         c[t] += 3.0
     if article.lead:
         for t in TOKEN.findall(fold(article.lead)):
             c[t] += 2.0
-    for run in _NAME_RUN.findall(head):
+    for run in _NAME_RUN.findall(article.text[:_HEAD_CHARS]):
         c["@" + fold(run)] += 1.0
     return c
 
 
-def _top_keys(weights: dict[str, float], k: int) -> list[str]:
-    """The k heaviest terms (sorting the keys by a bound `get` is ~2.5x faster than heapq here)."""
-    return sorted(weights, key=weights.__getitem__, reverse=True)[:k]
+def _descending(weights: np.ndarray, k: int | None = None) -> np.ndarray:
+    """Positions of the k heaviest weights, heaviest first; equal weights keep their order (the
+    order terms were first seen, so ties fall the same way on every run)."""
+    order = np.argsort(-weights, kind="stable")
+    return order if k is None else order[:k]
 
 
 def _days(date: str | None) -> float | None:
@@ -72,15 +82,110 @@ def story_id_for(article_id: str) -> str:
 
 
 @dataclass(slots=True)
+class TermVector:
+    """A sparse vector over a clusterer's term ids: `ids` (int32, distinct) and `weights`."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+
+
+_NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(slots=True)
 class _Story:
     id: str
-    centroid: dict[str, float]  # sum of member unit vectors
+    number: int  # its place in the clusterer's list of stories: what the index stores
+    term_ids: np.ndarray = field(default_factory=lambda: _NO_IDS)  # centroid: the sum of the members'
+    weights: np.ndarray = field(default_factory=lambda: _NO_WEIGHTS)  # unit vectors, heaviest terms only
     size: int = 0
     first: float | None = None
     last: float | None = None
     members: list[str] = field(default_factory=list)
-    top: set[str] = field(default_factory=set)  # the centroid terms this story is indexed under
-    windows: set[int | None] = field(default_factory=set)  # the time windows it is indexed in
+    windows: tuple = ()  # the time windows it is indexed in (under its top centroid terms)
+
+
+class _Postings:
+    """One time window of the candidate index: term id -> story numbers, newest last; a lookup
+    reads the newest `keep` of a term (older ones are dropped as soon as a merge sees them).
+
+    Compact by construction: the bulk is one sorted run in CSR form (unique term ids, their
+    offsets, story numbers: ~5 bytes per posting); new postings go to a dict that is merged into
+    the run when it holds more than a sixteenth of it. A dict of lists per term cost ~2.3 KB per
+    article at 20k articles (13 (window, term) keys per article, each a dict slot, an int and a
+    list), almost all of the clusterer's state.
+    """
+
+    __slots__ = ("keep", "terms", "starts", "stories", "recent", "recent_n")
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.terms = _NO_IDS  # sorted unique term ids of the run
+        self.starts = np.zeros(1, dtype=np.int64)  # offsets of each term's stories in `stories`
+        self.stories = _NO_IDS
+        self.recent: dict[int, list[int]] = {}
+        self.recent_n = 0
+
+    def add(self, terms: list[int], story: int) -> None:
+        recent = self.recent
+        for t in terms:
+            bucket = recent.get(t)
+            if bucket is None:
+                recent[t] = [story]
+            else:
+                bucket.append(story)
+        self.recent_n += len(terms)
+        if self.recent_n > max(2048, len(self.stories) >> 4):
+            self.merge()
+
+    def newest(self, terms: list[int]) -> list[int]:
+        """The stories posted under each of `terms`, term by term, newest first, `keep` at most per term."""
+        keep = self.keep
+        get = self.recent.get
+        out: list[int] = []
+        if len(self.terms):
+            at = self.terms.searchsorted(terms)
+            at[at == len(self.terms)] = 0
+            found = (self.terms[at] == terms).tolist()
+            at = at.tolist()
+        else:
+            found, at = [False] * len(terms), [0] * len(terms)
+        starts, stories = self.starts, self.stories
+        for t, hit, k in zip(terms, found, at):
+            bucket = get(t)
+            n = 0
+            if bucket:
+                newest = bucket[-keep:]
+                out.extend(reversed(newest))
+                n = len(newest)
+            if hit and n < keep:
+                lo, hi = int(starts[k]), int(starts[k + 1])
+                out.extend(stories[max(lo, hi - (keep - n)):hi][::-1].tolist())
+        return out
+
+    def merge(self) -> None:
+        if not self.recent_n:
+            return
+        new_terms = np.fromiter((t for t, b in self.recent.items() for _ in b), dtype=np.int32, count=self.recent_n)
+        new_stories = np.fromiter((s for b in self.recent.values() for s in b), dtype=np.int32, count=self.recent_n)
+        old_terms = np.repeat(self.terms, np.diff(self.starts))
+        terms = np.concatenate([old_terms, new_terms])
+        order = np.argsort(terms, kind="stable")  # within a term: the run's (older) first, then the dict's
+        terms, stories = terms[order], np.concatenate([self.stories, new_stories])[order]
+        bounds = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+        ends = np.r_[bounds[1:], len(terms)]
+        keep = np.repeat(ends, ends - bounds) - np.arange(len(terms)) <= self.keep  # the newest `keep` per term
+        terms, stories = terms[keep], stories[keep]
+        bounds = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else bounds[:0]
+        self.terms = terms[bounds]
+        self.starts = np.r_[bounds, len(terms)].astype(np.int64)
+        self.stories = stories
+        self.recent, self.recent_n = {}, 0
+
+    @property
+    def nbytes(self) -> int:
+        return self.terms.nbytes + self.starts.nbytes + self.stories.nbytes + 3 * 112 + 100 * self.recent_n
 
 
 @dataclass(slots=True)
@@ -92,36 +197,74 @@ class Assignment:
 
 
 class StoryClusterer:
-    """Online story clustering; `add` assigns one article and returns where it went."""
+    """Online story clustering: `add` assigns one article and returns where it went, `restore`
+    puts back one whose story is known, `assignments` says where every article is."""
 
     def __init__(self, config: StoryConfig | None = None, *, df: Counter | None = None, n_docs: int = 0,
                  learn_df: bool = True):
         self.config = config or StoryConfig()
-        self.df: Counter = df if df is not None else Counter()
         self.n_docs = n_docs
         self.learn_df = learn_df
+        # Vocabulary: term -> id; document frequency by id. The two scratch arrays (one slot per
+        # term) let a similarity or a centroid update touch only the terms involved.
+        self.term_id: dict[str, int] = {}
+        self._df = np.zeros(1024, dtype=np.int64)
+        self._scratch = np.zeros(1024, dtype=np.float64)
+        self._seen = np.zeros(1024, dtype=bool)
+        if df:
+            ids = self.term_ids(list(df))
+            self._df[ids] = np.fromiter(df.values(), dtype=np.int64, count=len(ids))
         self.stories: dict[str, _Story] = {}
-        # Time window (days // max_gap_days; None for undated articles) -> term -> story ids.
-        # Lists, not deques: most terms have a few stories per window, and an empty deque alone
-        # takes ~600 bytes (measured: state memory at 100k articles fell by a third).
-        self.index: dict[int | None, dict[str, list[str]]] = {}
+        self._numbered: list[_Story] = []
+        # Time window (days // max_gap_days; None for undated articles) -> term id -> stories.
+        self.index: dict[int | None, _Postings] = {}
         self.newest_window: int | None = None
         self.story_of: dict[str, str] = {}
 
     # ---------------------------------------------------------------- vectors
 
-    def vector(self, terms: Counter) -> dict[str, float]:
-        # Sublinear tf, smoothed idf (+1 keeps a two-article store from zeroing every shared
-        # term); chosen on the shared corpus with bench/cluster_quality.py.
+    def term_ids(self, terms: Sequence[str]) -> np.ndarray:
+        """Ids of terms, new terms added to the vocabulary (with document frequency 0)."""
+        vocab = self.term_id
+        get = vocab.get
+        out = [get(t) for t in terms]
+        if None in out:
+            for k, i in enumerate(out):
+                if i is None:
+                    out[k] = vocab.setdefault(terms[k], len(vocab))
+            if len(vocab) > len(self._df):
+                size = max(len(vocab), 2 * len(self._df))
+                self._df = np.concatenate([self._df, np.zeros(size - len(self._df), dtype=np.int64)])
+                self._scratch = np.zeros(size, dtype=np.float64)
+                self._seen = np.zeros(size, dtype=bool)
+        return np.fromiter(out, dtype=np.int32, count=len(out))
+
+    def df(self, term: str) -> int:
+        i = self.term_id.get(term)
+        return 0 if i is None else int(self._df[i])
+
+    def learn(self, ids: np.ndarray) -> None:
+        """Count one more document holding the (distinct) terms `ids`."""
+        self.n_docs += 1
+        self._df[ids] += 1
+
+    def weigh(self, ids: np.ndarray, raw: np.ndarray) -> TermVector:
+        """The unit TF-IDF vector of raw term weights: sublinear tf, smoothed idf (+1 keeps a
+        two-article store from zeroing every shared term; chosen on the shared corpus with
+        bench/cluster_quality.py), the 300 heaviest terms kept."""
         log_n = math.log(max(self.n_docs, 1) + 1) + 1.0
-        get_df = self.df.get
-        log = math.log
-        vec = {t: (1.0 + log(w) if w >= 1 else w) * (log_n - log(get_df(t, 0) + 1)) for t, w in terms.items()}
-        # Keep the terms that carry the article; the rest only cost time.
-        if len(vec) > 300:
-            vec = {t: vec[t] for t in _top_keys(vec, 300)}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {t: v / norm for t, v in vec.items()}
+        tf = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw)
+        w = tf * (log_n - np.log(self._df[ids] + 1.0))
+        if len(w) > _VECTOR_TERMS:
+            keep = _descending(w, _VECTOR_TERMS)
+            ids, w = ids[keep], w[keep]
+        norm = math.sqrt(float(np.dot(w, w))) or 1.0
+        return TermVector(ids, w / norm)
+
+    def vector(self, terms: Counter) -> TermVector:
+        """The unit vector of an article's raw terms (see `article_terms`)."""
+        keys = list(terms)
+        return self.weigh(self.term_ids(keys), np.fromiter(terms.values(), dtype=np.float64, count=len(keys)))
 
     def _decay(self, story: _Story, day: float | None) -> float:
         if day is None or story.last is None:
@@ -139,32 +282,45 @@ class StoryClusterer:
             sid = self.story_of[article.id]
             return Assignment(article.id, sid, 1.0, False)
         terms = article_terms(article)
-        if self.learn_df:
-            self.n_docs += 1
-            self.df.update(terms.keys())
-        return self.add_vector(article.id, self.vector(terms), _days(article.published))
+        keys = list(terms)
+        raw = np.fromiter(terms.values(), dtype=np.float64, count=len(keys))
+        return self.add_terms(article.id, keys, raw, _days(article.published))
 
-    def add_vector(self, article_id: str, vec: dict[str, float], day: float | None) -> Assignment:
-        """Assign an article given its unit vector (see `vector`) and its day number."""
-        best, best_sim = None, 0.0
+    def add_terms(self, article_id: str, terms: Sequence[str], raw: np.ndarray, day: float | None) -> Assignment:
+        """`add` for an article given as its raw terms (distinct, see `article_terms`) and its day number."""
+        ids = self.term_ids(terms)
+        if self.learn_df:
+            self.learn(ids)
+        return self.add_vector(article_id, self.weigh(ids, raw), day)
+
+    def add_vector(self, article_id: str, vec: TermVector, day: float | None) -> Assignment:
+        """Assign an article given its unit vector (see `weigh`) and its day number."""
+        stories, decays = [], []
         for sid in self._candidates(vec, day):
             story = self.stories[sid]
             decay = self._decay(story, day)
-            if decay == 0.0:
-                continue
-            cen = story.centroid
-            # Sum over shared terms only: the set intersection runs in C.
-            dot = sum(vec[t] * cen[t] for t in vec.keys() & cen.keys())
-            # Mean similarity to the members (average link): a story that has drifted wide
-            # attracts less, which stops chains of topics from merging.
-            sim = dot / story.size * decay
-            if sim > best_sim:
-                best, best_sim = story, sim
-        if best is not None and best_sim >= self.config.threshold:
-            self._join(best, article_id, vec, day)
-            return Assignment(article_id, best.id, best_sim, False)
-        story = _Story(story_id_for(article_id), {})
-        self.stories[story.id] = story
+            if decay > 0.0:
+                stories.append(story)
+                decays.append(decay)
+        if stories:
+            # Mean similarity to the members (average link; the centroid is the sum of their unit
+            # vectors): a story that has drifted wide attracts less, which stops chains of topics
+            # from merging. All candidates at once: the article's weights are spread on the scratch
+            # row and each centroid gathers its terms from it.
+            scratch = self._scratch
+            scratch[vec.ids] = vec.weights
+            ids = np.concatenate([s.term_ids for s in stories])
+            weights = np.concatenate([s.weights for s in stories])
+            starts = np.cumsum([0] + [len(s.term_ids) for s in stories[:-1]])
+            dots = np.add.reduceat(scratch[ids] * weights, starts)
+            scratch[vec.ids] = 0.0
+            sims = dots / np.array([s.size for s in stories]) * np.array(decays)
+            k = int(np.argmax(sims))
+            if sims[k] > 0.0 and sims[k] >= self.config.threshold:
+                best = stories[k]
+                self._join(best, article_id, vec, day)
+                return Assignment(article_id, best.id, float(sims[k]), False)
+        story = self._new_story(story_id_for(article_id))
         self._join(story, article_id, vec, day)
         return Assignment(article_id, story.id, 0.0, True)
 
@@ -173,18 +329,31 @@ class StoryClusterer:
         if article.id in self.story_of:
             return
         terms = article_terms(article)
+        keys = list(terms)
+        self.restore_terms(article.id, keys, np.fromiter(terms.values(), dtype=np.float64, count=len(keys)),
+                           _days(article.published), story_id)
+
+    def restore_terms(self, article_id: str, terms: Sequence[str], raw: np.ndarray, day: float | None,
+                      story_id: str) -> None:
+        """`restore` for an article given as its raw terms and day number."""
+        if article_id in self.story_of:
+            return
+        ids = self.term_ids(terms)
         if self.learn_df:
-            self.n_docs += 1
-            self.df.update(terms.keys())
+            self.learn(ids)
         story = self.stories.get(story_id)
         if story is None:
-            story = self.stories[story_id] = _Story(story_id, {})
-        self._join(story, article.id, self.vector(terms), _days(article.published))
+            story = self._new_story(story_id)
+        self._join(story, article_id, self.weigh(ids, raw), day)
+
+    def assignments(self) -> dict[str, str]:
+        """Article id -> story id, for every article placed or restored."""
+        return dict(self.story_of)
 
     def _window(self, day: float | None) -> int | None:
         return None if day is None else int(day // self.config.max_gap_days)
 
-    def _candidates(self, vec: dict[str, float], day: float | None = None) -> list[str]:
+    def _candidates(self, vec: TermVector, day: float | None = None) -> list[str]:
         """Stories that weigh the article's strongest terms, most shared terms first, among those
         indexed in the article's time window and its two neighbours (all a story within
         `max_gap_days` can be in) and among undated stories; an undated article looks in the
@@ -193,48 +362,76 @@ class StoryClusterer:
         window = self._window(day)
         anchor = window if window is not None else self.newest_window
         windows: list[int | None] = [None] if anchor is None else [anchor - 1, anchor, anchor + 1, None]
-        recent = self.config.recent_per_term
-        top = _top_keys(vec, self.config.top_terms)
+        top = vec.ids[_descending(vec.weights, self.config.top_terms)].tolist()
         votes: Counter = Counter()
         for w in windows:
-            index = self.index.get(w)
-            if index:
-                get = index.get
-                # One count per window (a Counter update per term cost a call each).
-                votes.update(chain.from_iterable(
-                    reversed(postings[-recent:]) for t in top if (postings := get(t))))
-        return [sid for sid, _ in votes.most_common(self.config.max_candidates)]
+            postings = self.index.get(w)
+            if postings is not None:
+                votes.update(postings.newest(top))  # one count per window, in C
+        numbered = self._numbered
+        return [numbered[n].id for n, _ in votes.most_common(self.config.max_candidates)]
 
-    def _join(self, story: _Story, article_id: str, vec: dict[str, float], day: float | None) -> None:
-        old_top = story.top
-        cen = story.centroid
-        for t, w in vec.items():
-            cen[t] = cen.get(t, 0.0) + w
-        if len(cen) > 3 * self.config.centroid_terms:  # bounded memory and comparison cost per story
-            story.centroid = cen = {t: cen[t] for t in _top_keys(cen, 2 * self.config.centroid_terms)}
+    def _new_story(self, story_id: str) -> _Story:
+        story = _Story(story_id, len(self._numbered))
+        self.stories[story_id] = story
+        self._numbered.append(story)
+        return story
+
+    def _join(self, story: _Story, article_id: str, vec: TermVector, day: float | None) -> None:
+        config = self.config
+        old_top = story.term_ids[_descending(story.weights, config.centroid_terms)]
+        # Centroid + vector: the story's terms in their order, then the article's new ones in its.
+        scratch, seen = self._scratch, self._seen
+        scratch[story.term_ids] = story.weights
+        seen[story.term_ids] = True
+        fresh = vec.ids[~seen[vec.ids]]
+        seen[story.term_ids] = False
+        scratch[vec.ids] += vec.weights
+        ids = np.concatenate([story.term_ids, fresh]) if len(story.term_ids) else vec.ids
+        weights = scratch[ids].astype(np.float32)  # float32: half the memory; sums stay exact to ~1e-7
+        scratch[ids] = 0.0
+        if len(ids) > config.centroid_cap:  # bounded memory and comparison cost per story
+            keep = _descending(weights, 2 * config.centroid_cap // 3)
+            ids, weights = ids[keep], weights[keep]
+        story.term_ids, story.weights = ids, weights
         story.size += 1
         story.members.append(article_id)
         if day is not None:
             story.first = day if story.first is None else min(story.first, day)
             story.last = day if story.last is None else max(story.last, day)
         self.story_of[article_id] = story.id
-        story.top = set(_top_keys(cen, self.config.centroid_terms))
+        top = ids[_descending(weights, config.centroid_terms)]
         window = self._window(day)
         if window is not None and (self.newest_window is None or window > self.newest_window):
             self.newest_window = window
+            # Windows the news has moved past get few postings more: into their compact form.
+            for w, p in self.index.items():
+                if w is not None and w < window - 1 and p.recent_n:
+                    p.merge()
         # A story enters a window with all its top terms, then with each new top term.
-        new_terms = story.top if window not in story.windows else story.top - old_top
-        story.windows.add(window)
-        index = self.index.setdefault(window, {})
-        keep = self.config.max_postings
-        for t in new_terms:
-            postings = index.get(t)
-            if postings is None:
-                index[t] = [story.id]
-                continue
-            postings.append(story.id)
-            if len(postings) > 2 * keep:  # trimmed in halves: amortised O(1) per append
-                del postings[:-keep]
+        if window in story.windows:
+            seen[old_top] = True
+            new_terms = top[~seen[top]]
+            seen[old_top] = False
+        else:
+            new_terms = top
+            story.windows = story.windows + (window,)
+        postings = self.index.get(window)
+        if postings is None:
+            postings = self.index[window] = _Postings(config.recent_per_term)
+        postings.add(new_terms.tolist(), story.number)
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory of the state (vocabulary, stories, index), for the benchmarks: numpy
+        arrays by their size, Python objects by CPython's usual sizes."""
+        vocab = sum(len(t) * 2 + 49 for t in self.term_id) + 100 * len(self.term_id)
+        arrays = self._df.nbytes + self._scratch.nbytes + self._seen.nbytes
+        stories = sum(s.term_ids.nbytes + s.weights.nbytes + 2 * 112 + 120 + 56 + 8 * len(s.members)
+                      + len(s.id) + 49 + 64 for s in self.stories.values())
+        index = sum(p.nbytes for p in self.index.values())
+        members = sum(len(a) + 49 for a in self.story_of) + 100 * len(self.story_of)
+        return vocab + arrays + stories + index + members
 
 
 def document_frequencies(articles: Iterable[Article]) -> tuple[Counter, int]:
@@ -260,7 +457,6 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     df, n = document_frequencies(articles)
     clusterer = StoryClusterer(config, df=df, n_docs=n, learn_df=False)
     ordered = sorted(articles, key=_sort_key)
-    vocab: dict[str, int] = {}
     indptr, indices, data, days = [0], [], [], []
     assignments = []
     for a in ordered:
@@ -268,21 +464,20 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
         day = _days(a.published)
         days.append(day)
         assignments.append(clusterer.add_vector(a.id, vec, day))
-        for t, w in vec.items():
-            indices.append(vocab.setdefault(t, len(vocab)))
-            data.append(w)
-        indptr.append(len(indices))
+        indices.append(vec.ids)
+        data.append(vec.weights)
+        indptr.append(indptr[-1] + len(vec.ids))
     if not refine or not assignments:
         return assignments
     from scipy import sparse
 
-    X = sparse.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                           np.asarray(indptr, dtype=np.int64)), shape=(len(ordered), len(vocab)))
-    return _refine(clusterer, X, vocab, assignments, days)
+    X = sparse.csr_matrix((np.concatenate(data).astype(np.float32), np.concatenate(indices),
+                           np.asarray(indptr, dtype=np.int64)), shape=(len(ordered), len(clusterer.term_id)))
+    return _refine(clusterer, X, assignments, days)
 
 
-def _refine(clusterer: StoryClusterer, X, vocab: dict[str, int], assignments: list[Assignment],
-            days: list[float | None]) -> list[Assignment]:
+def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: list[float | None]
+            ) -> list[Assignment]:
     from scipy import sparse
 
     config = clusterer.config
@@ -293,14 +488,11 @@ def _refine(clusterer: StoryClusterer, X, vocab: dict[str, int], assignments: li
                           shape=(len(own), len(story_ids)))
     C = (M.T @ X).tocsr()  # per story: the sum of its members' unit vectors
     sizes = np.bincount(own, minlength=len(story_ids))
-    terms = np.empty(len(vocab), dtype=object)
-    for t, k in vocab.items():
-        terms[k] = t
     out = []
     for i, a in enumerate(assignments):
         row = X.getrow(i)
         top = np.argsort(-row.data)[: config.top_terms]
-        vec = {terms[row.indices[k]]: float(row.data[k]) for k in top}
+        vec = TermVector(row.indices[top], row.data[top].astype(np.float64))
         cands = [row_of[sid] for sid in clusterer._candidates(vec, days[i]) if sid in row_of]
         cands = np.unique(np.append(cands, own[i]))
         sims = np.asarray((C[cands] @ row.T).todense()).ravel()
