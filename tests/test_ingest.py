@@ -289,3 +289,30 @@ def test_two_processes_opening_a_new_store_at_once_both_get_it(tmp_path):
         for t in threads:
             t.join()
         assert errors == []
+
+
+def test_a_folder_follower_takes_a_file_only_once_it_stops_changing(nf, tmp_path, seed_texts):
+    from newsfuse.ingest import FolderFollower
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    follower = FolderFollower([inbox])
+    text = seed_texts["000"]
+    half = inbox / "000.txt"
+    with half.open("w", encoding="utf-8") as fh:
+        fh.write(text[: len(text) // 2])
+        fh.flush()
+        assert follower.look() == []  # first sight
+        fh.write(text[len(text) // 2:])
+    assert follower.look() == []  # it grew since the last look: still being written
+    (inbox / ".004.txt.part").write_text(seed_texts["004"], encoding="utf-8")  # a download in progress
+    (inbox / ".004.txt.part").rename(inbox / "004.txt")  # renamed into place: whole at once
+    ready = follower.look()
+    assert ready == [half]  # unchanged for one look; the renamed file is at its first look
+    assert follower.look() == [inbox / "004.txt"] and follower.look() == []
+    report = nf.ingest(ready + [inbox / "004.txt"])
+    assert len(report.added) == 2
+    stored = next(a for a in nf.articles() if a.source is None)
+    assert stored.text.rstrip().endswith(text.strip().splitlines()[-2].strip()[-20:])  # the whole report
+    half.write_text(text + "\n\nBài được cập nhật thêm chi tiết về cuộc gặp.", encoding="utf-8")  # rewritten
+    assert follower.look() == [] and follower.look() == [half]

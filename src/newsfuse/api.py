@@ -224,7 +224,8 @@ class Newsfuse:
         if names.canonical(site_name) != " ".join(site_name.split()):
             return  # known already (to this outlet or another)
         self.store.set_outlet_alias(site_name.strip(), outlet, alias_key(site_name), "site name")
-        self._outlets = None
+        names.learn(site_name.strip(), outlet)
+        self._outlet_of.pop(site_name, None)
 
     def outlets(self) -> list[dict[str, Any]]:
         """Every outlet in the store: its one name, display name, aliases and article count."""

@@ -92,21 +92,28 @@ def ingest(
     nf = _open(db)
     if encoding:
         nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
-    report = _ingest(nf, paths, quiet)
     if not follow:
+        report = _ingest(nf, paths, quiet)
         raise typer.Exit(0 if report.ok else 1)
-    from .ingest import expand
+    from .ingest import FolderFollower, expand
 
-    seen = {(p, p.stat().st_mtime) for p in expand(paths) if isinstance(p, Path)}
+    # Files already settled are read now; younger ones (maybe still being written) wait until
+    # they stop changing (FolderFollower).
+    found = list(expand(paths))
+    for missing in (p for p in found if not isinstance(p, Path)):
+        typer.echo(f"rejected: {missing}", err=True)
+    settled = [p for p in found if isinstance(p, Path) and time.time() - p.stat().st_mtime >= interval]
+    if settled:
+        _ingest(nf, settled, quiet)
+    follower = FolderFollower(paths, taken=settled)
+    follower.look()
     typer.echo(f"following {', '.join(map(str, paths))} (Ctrl-C to stop)", err=True)
     try:
         while True:
             time.sleep(interval)
-            now = {(p, p.stat().st_mtime) for p in expand(paths) if isinstance(p, Path)}
-            new = sorted(p for p, _ in now - seen)
-            seen = now
-            if new:
-                _ingest(nf, new, quiet=True)
+            ready = follower.look()
+            if ready:
+                _ingest(nf, ready, quiet=True)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
 

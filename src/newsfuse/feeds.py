@@ -313,13 +313,13 @@ class PageArticle:
 
 
 def page_article(body: bytes, content_type: str, url: str, item: FeedItem, *, article_id: str,
-                 outlet: str | None, feed_url: str) -> PageArticle:
+                 outlet: str | None, feed_url: str, fallbacks: bool = False) -> PageArticle:
     """The article on a fetched page (trafilatura: main text, title, author, date); what the page
     lacks comes from the feed's item (its title, author, date, full content or summary)."""
     import trafilatura
 
     html = decode_page(body, content_type)
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, fast=not fallbacks)
     text = doc.text if doc is not None and doc.text else ""
     title = (doc.title if doc is not None else None) or item.title
     if doc is not None and doc.title and text.startswith(doc.title):  # trafilatura repeats the headline

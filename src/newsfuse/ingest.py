@@ -450,3 +450,37 @@ def read(paths: Iterable[str | Path], config: IngestConfig | None = None) -> Ite
             yield item
         else:
             yield from read_file(item, config)
+
+
+class FolderFollower:
+    """New and rewritten files under folders, each taken only once it is whole: when its size and
+    modification time are the same on two looks in a row (one `--interval` apart). A file renamed
+    into place is whole at once and is taken on the next look; a writer that pauses longer than the
+    interval in the middle of a file would be read half-way, and should write elsewhere and rename.
+    Hidden files and unknown suffixes (`.part`, `.tmp`, `.crdownload`) are never read."""
+
+    def __init__(self, paths: Iterable[str | Path], taken: Iterable[Path] = ()):
+        self.paths = [Path(p) for p in paths]
+        self._taken: dict[Path, tuple[int, int]] = {p: _stamp(p) for p in taken if p.exists()}
+        self._last: dict[Path, tuple[int, int]] = {}
+
+    def look(self) -> list[Path]:
+        """Files that are new or changed since they were taken, and unchanged since the last look."""
+        now: dict[Path, tuple[int, int]] = {}
+        for p in expand(self.paths):
+            if isinstance(p, Path):
+                try:
+                    now[p] = _stamp(p)
+                except OSError:  # gone between the listing and the look
+                    continue
+        ready = [p for p, stamp in now.items()
+                 if self._taken.get(p) != stamp and self._last.get(p) == stamp]
+        self._last = now
+        for p in ready:
+            self._taken[p] = now[p]
+        return sorted(ready)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns

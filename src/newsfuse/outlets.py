@@ -95,6 +95,11 @@ class OutletNames:
             return self._user_by_key.get(key) or self._by_alias.get(key) or host
         return self._by_alias.get(key) or " ".join(unicodedata.normalize("NFC", name).split())
 
+    def learn(self, alias: str, outlet: str) -> None:
+        """One more alias of the user's (or learnt from a page), without reading the table again."""
+        self.user[alias] = outlet
+        self._user_by_key[alias_key(alias)] = outlet
+
     def describe(self, outlet: str) -> Outlet:
         """The outlet's display name and every alias known for it."""
         entry = self.curated.get(outlet)

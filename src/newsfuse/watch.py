@@ -26,6 +26,7 @@ from .feeds import FeedItem, SourceAnswer, SourceError, feed_article, page_artic
 from .fetch import Answer, FetchError, Fetcher
 from .ingest import IngestError
 from .model import Article, FollowedSource
+from .outlets import host_outlet
 
 if TYPE_CHECKING:
     from .api import Newsfuse
@@ -48,7 +49,9 @@ class CycleReport:
     stories: set[str] = field(default_factory=set)
     seconds: float = 0.0
     stopped: bool = False
-    timings: dict[str, float] = field(default_factory=dict)  # seconds in: feeds, pages, extract, store
+    # wall seconds of the two phases (feeds, pages), and summed seconds of the work inside the pages
+    # phase: fetch (in threads), extract (in worker processes), store (ingest + stories, this process)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
         problems = f", {self.failed} with errors" if self.failed else ""
@@ -86,13 +89,15 @@ def _ignore_sigint() -> None:
 
 
 def _extract(body: bytes, content_type: str, url: str, item: FeedItem, article_id: str, outlet: str | None,
-             feed_url: str) -> tuple[Article | None, str | None, str | None]:
-    """(article, site name, error) of one page; runs in a worker process."""
+             feed_url: str, fallbacks: bool) -> tuple[Article | None, str | None, str | None, float]:
+    """(article, site name, error, seconds taken) of one page; runs in a worker process."""
+    started = time.perf_counter()
     try:
-        found = page_article(body, content_type, url, item, article_id=article_id, outlet=outlet, feed_url=feed_url)
-        return found.article, found.site_name, None
+        found = page_article(body, content_type, url, item, article_id=article_id, outlet=outlet, feed_url=feed_url,
+                             fallbacks=fallbacks)
+        return found.article, found.site_name, None, time.perf_counter() - started
     except IngestError as e:
-        return None, None, str(e)
+        return None, None, str(e), time.perf_counter() - started
 
 
 class Watcher:
@@ -269,13 +274,17 @@ class Watcher:
     def _extracted(self, jobs: list[tuple[FollowedSource, FeedItem, str, int]], report: CycleReport
                    ) -> Iterator[tuple[FollowedSource, FeedItem, Article | None, str | None, FetchError | str | None, int]]:
         """Fetch the pages in parallel and extract each as it arrives; yields in arrival order."""
-        def fetch(job: tuple[FollowedSource, FeedItem, str, int]) -> Answer | FetchError:
+        def fetch(job: tuple[FollowedSource, FeedItem, str, int]) -> tuple[Answer | FetchError, float]:
             if job[1].url is None:
-                return FetchError("the item has no link", permanent=True)
+                return FetchError("the item has no link", permanent=True), 0.0
+            started = time.perf_counter()
             try:
-                return self.fetcher.get(job[1].url, max_bytes=self.config.max_page_bytes)
+                return self.fetcher.get(job[1].url, max_bytes=self.config.max_page_bytes), time.perf_counter() - started
             except FetchError as e:
-                return e
+                return e, time.perf_counter() - started
+
+        def spent(what: str, seconds: float) -> None:
+            report.timings[what] = report.timings.get(what, 0.0) + seconds
 
         with ThreadPoolExecutor(self.config.connections, thread_name_prefix="pages") as threads:
             fetching: dict[Future, tuple] = {threads.submit(fetch, job): job for job in jobs}
@@ -289,23 +298,26 @@ class Watcher:
                 for f in done:
                     if f in fetching:
                         src, item, article_id, tries = job = fetching.pop(f)
-                        got = f.result()
+                        got, seconds = f.result()
+                        spent("fetch", seconds)
                         if isinstance(got, FetchError):
                             if got.retry_after is not None:
                                 self._pause(src, got, report)
                             yield src, item, None, None, got, tries
                             continue
                         report.pages += 1
-                        args = (got.body, got.content_type, got.url, item, article_id, src.outlet or got.url,
-                                src.feed_url or src.url)
+                        args = (got.body, got.content_type, got.url, item, article_id, src.outlet or host_outlet(got.url),
+                                src.feed_url or src.url, self.config.fallback_extractors)
                         if self._pool is not None:
                             extracting[self._pool.submit(_extract, *args)] = job
                         else:
-                            article, site, error = _extract(*args)
+                            article, site, error, seconds = _extract(*args)
+                            spent("extract", seconds)
                             yield src, item, article, site, error, tries
                     else:
                         src, item, article_id, tries = extracting.pop(f)
-                        article, site, error = f.result()
+                        article, site, error, seconds = f.result()
+                        spent("extract", seconds)
                         yield src, item, article, site, error, tries
 
     def _pause(self, src: FollowedSource, e: FetchError, report: CycleReport) -> None:
@@ -331,7 +343,8 @@ class Watcher:
             return
         try:
             article = feed_article(item, article_id=article_id_for(item.url, src.url, item.key),
-                                   outlet=src.outlet or item.url or src.url, feed_url=src.feed_url or src.url)
+                                   outlet=src.outlet or host_outlet(item.url or src.url),
+                                   feed_url=src.feed_url or src.url)
         except IngestError:
             reason = f"{item.url or item.key}: {error}"
             store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
@@ -352,6 +365,12 @@ class Watcher:
     def _store(self, batch: list[tuple[FollowedSource, FeedItem, Article, str | None]], report: CycleReport) -> None:
         """One transaction through the public ingest path, then each item's state."""
         t0 = time.perf_counter()
+        with self.nf.store.transaction():  # the articles and their items' states: all or nothing
+            self._store_batch(batch, report)
+        report.timings["store"] = report.timings.get("store", 0.0) + time.perf_counter() - t0
+
+    def _store_batch(self, batch: list[tuple[FollowedSource, FeedItem, Article, str | None]],
+                     report: CycleReport) -> None:
         result = self.nf.add_many([a for _, _, a, _ in batch], origin="watch")
         updated = dict(result.updated)
         present = dict(result.present)
@@ -380,7 +399,6 @@ class Watcher:
                 self._page_problem(src, reason)
                 report.rejected += 1
         report.republished += len(result.republished)
-        report.timings["store"] = report.timings.get("store", 0.0) + time.perf_counter() - t0
 
     # ------------------------------------------------------------ running
 
