@@ -83,3 +83,20 @@ def test_word_segmentation_keeps_names_and_dates_whole(seed_texts):
     words = segment_words("Tối 26/6, Thượng tướng Lương Tam Quang hội kiến với Thứ trưởng Thạch Hảo Dũng.")
     assert "Lương Tam Quang" in words and "26/6" in words and "hội kiến" in words
     assert segment_words("Police cooperation, June 26.", "en") == ["Police", "cooperation", "June", "26"]
+
+
+def test_fold_gives_vi_textmatch_s_key_on_the_whole_corpus(mds_rows):
+    """`fold` applies vi-textmatch's tone rule in one pass over the lower-cased text (faster, see
+    bench/fold_speed.py): the key must be the library's own."""
+    from vi_textmatch.tone import normalize_tone
+
+    def library_key(text):
+        text = normalize_tone(text).lower()
+        for a, b in (("“", '"'), ("”", '"'), ("„", '"'), ("«", '"'), ("»", '"'), ("‘", "'"), ("’", "'"),
+                     ("`", "'"), ("–", "-"), ("—", "-"), ("‒", "-"), ("−", "-")):
+            text = text.replace(a, b)
+        return text
+
+    texts = [r[f] for r in mds_rows for f in ("title", "text") if r.get(f)]
+    texts += ["HOÀ BÌNH, Quý, QUỲNH, thuỷ, Khoẻ, hoè. Uỷ ban", "quỹ QUỸ huỷ HUỶ"]
+    assert [fold(t) for t in texts] == [library_key(t) for t in texts]

@@ -20,15 +20,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .config import BriefConfig
 from .model import Article, Citation, Fact, Sentence
-from .text import TOKEN, fold
+from .lang import fold, tokens
+from .groups import connected_groups
+from .text import name_runs
 
 _NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ỸĐ][^\W\d_]*(?:\s+[A-ZÀ-ỸĐ][^\W\d_]*)+")
 _CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
 
 
 def _analyzer(text: str) -> list[str]:
-    toks = TOKEN.findall(fold(text))
+    toks = tokens(text)
     return toks + [a + " " + b for a, b in zip(toks, toks[1:])]
 
 
@@ -49,7 +50,7 @@ class Alignment:
 
 
 def _anchors(text: str) -> set[str]:
-    return {m for m in _NUMBER.findall(text)} | {fold(n) for n in _NAME.findall(text)}
+    return {m for m in _NUMBER.findall(text)} | {fold(n) for n in name_runs(text)}
 
 
 def _quantities(text: str) -> dict[str, list[str]]:
@@ -112,25 +113,11 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
             if key not in best or best[key][0] < sim:
                 best[key] = (float(sim), int(j))
 
-    parent = list(range(len(items)))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for (i, _), (_, j) in best.items():
-        ri, rj = root(i), root(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(items)):
-        groups[root(i)].append(i)
+    groups = connected_groups(((i, j) for (i, _), (_, j) in best.items()), range(len(items)))
 
     facts: list[Fact] = []
     fact_of: dict[tuple[str, int], int] = {}
-    for members in sorted(groups.values(), key=lambda m: min(m)):
+    for members in groups:
         fid = len(facts)
         cites = [citation(items[i].article, items[i].sentence) for i in members]
         outlets = sorted({items[i].article.outlet_key for i in members})
@@ -178,9 +165,18 @@ def _conflicts(members: list[AlignedSentence]) -> list[str]:
         if len(groups) != 2:
             continue
         (n1, o1), (n2, o2) = sorted(groups)
-        if o1 - o2 and o2 - o1:
-            out.append(f"{n1} {unit} ({', '.join(sorted(o1 - o2))}) vs {n2} {unit} ({', '.join(sorted(o2 - o1))})")
+        if found := two_sides(f"{n1} {unit}", o1, f"{n2} {unit}", o2):
+            out.append(found)
     return out
+
+
+def two_sides(a: str, outlets_a: set[str], b: str, outlets_b: set[str]) -> str | None:
+    """The two sides of a conflict, `10 cuộc (A) vs 12 cuộc (B)`, when each is given by an outlet that
+    does not give the other (one outlet's two figures are two facts, not a disagreement); None else."""
+    only_a, only_b = outlets_a - outlets_b, outlets_b - outlets_a
+    if not (only_a and only_b):
+        return None
+    return f"{a} ({', '.join(sorted(only_a))}) vs {b} ({', '.join(sorted(only_b))})"
 
 
 def _readings(number: str) -> set[float]:

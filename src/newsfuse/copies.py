@@ -18,7 +18,8 @@ from datasketch import MinHash, MinHashLSH
 
 from .config import CopyConfig
 from .model import Article, CopyGroup
-from .text import fold
+from .groups import connected_groups
+from .lang import fold
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
@@ -276,30 +277,16 @@ class CopyDetector:
 
     def groups(self, pairs: Iterable[tuple[str, str, float]]) -> list[CopyGroup]:
         """Union the copy pairs into groups; the earliest article (date, then arrival) is the original."""
-        parent: dict[str, str] = {}
-
-        def root(x: str) -> str:
-            while parent.get(x, x) != x:
-                parent[x] = parent.get(parent[x], parent[x])
-                x = parent[x]
-            return x
-
         sims: dict[tuple[str, str], float] = {}
         best: dict[str, float] = {}  # an article's highest similarity to any member of its group
-        nodes: set[str] = set()
+        links = []
         for a, b, s in pairs:
-            nodes.update((a, b))
             best[a] = max(best.get(a, 0.0), s)
             best[b] = max(best.get(b, 0.0), s)
-            ra, rb = root(a), root(b)
-            if ra != rb:
-                parent[ra] = rb
             sims[(a, b)] = sims[(b, a)] = s
-        members: dict[str, list[str]] = {}
-        for x in nodes:
-            members.setdefault(root(x), []).append(x)
+            links.append((a, b))
         out = []
-        for ids in members.values():
+        for ids in connected_groups(links):
             ids = sorted(set(ids), key=lambda i: (self.dates[self.number[i]] or "9999", self.number[i]))
             original = ids[0]
             out.append(CopyGroup(original, {i: sims.get((i, original)) or best[i] for i in ids[1:]}))

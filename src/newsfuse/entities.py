@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import lang
+from .align import two_sides
 from .lang import LanguagePack
 from .model import Article, Citation, Entity
 
@@ -57,6 +58,7 @@ class Lexicon:
             part(pack.words, pack.fold)
         self._patterns_and_hooks()
         self._gazetteer()
+        self._rule_starts()
 
     def _roles(self, w, fold) -> None:
         pack = self.pack
@@ -137,6 +139,11 @@ class Lexicon:
         self.quantity_words = {fold(x) for x in w("quantity_words")}
         self.stock_code_words = {fold(x) for x in w("stock_code_words")}
         self.never_in_names = set(w("function_words")) | set(w("never_in_names"))
+
+    def _rule_starts(self) -> None:
+        """Words besides capitalised ones and roles on which a sentence rule may start."""
+        self.rule_starts = (self.numbered_starts | self.source_credits | self.attributions | self.address_cues
+                            | self.sentence_openers | self.place_names)
 
     def _patterns_and_hooks(self) -> None:
         pack, fold, w = self.pack, self.fold, self.pack.words
@@ -352,6 +359,7 @@ class Known:
     aliases: dict[str, str] = field(default_factory=dict)
     segmented: dict[str, frozenset[str]] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)
+    read: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # a sentence's words, folded
 
 
 @dataclass(slots=True)
@@ -1050,9 +1058,9 @@ def capitalised_run(scan: Scan) -> Step | None:
     run = Run(scan.i, _run_end(scan))
     for rule in RUN_RULES:
         result = rule(scan, run)
-        if isinstance(result, Step):
-            return replace(result, found=run.found + result.found)
         if result is not None:
+            if type(result) is Step:
+                return replace(result, found=run.found + result.found) if run.found else result
             run = result
     return Step(run.next, run.found)
 
@@ -1075,11 +1083,29 @@ def sentence_entities(lx: Lexicon, text: str, known: Known) -> tuple[list[Mentio
     """(kind, name, role) triples found in one sentence (kind `ALIAS` pairs a short name with the
     organisation it abbreviates: `Công ty cổ phần Sữa Việt Nam (Vinamilk)`), and what the sentence
     taught: the people and short names it named, besides those `known` already."""
-    words = _words(lx, text)
-    folded = [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words]
+    read = known.read.get(text)
+    if read is None:  # a story's second pass reads some sentences again
+        words = _words(lx, text)
+        read = known.read[text] = (words, [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words])
+    words, folded = read
     scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), dict(known.people), dict(known.aliases))
+    starts, roles, lower_roles, cap, breaks = lx.rule_starts, lx.roles, lx.lower_roles, lx.cap, lx.role_breaks
     while scan.i < len(words):
-        step = next((s for rule in SENTENCE_RULES if (s := rule(scan)) is not None), None) or _next_word(scan)
+        i = scan.i
+        w = words[i]
+        if not (w[:1].isupper() or w in starts or folded[i] in roles or w in lower_roles or cap(w)):
+            # No rule starts on this word (the common case, kept fast): the scan passes it.
+            if w in ";:.!?()" or folded[i] in breaks:
+                scan.role, scan.role_age = None, 100
+            else:
+                scan.role_age += 1
+            scan.i = i + 1
+            continue
+        for rule in SENTENCE_RULES:
+            if (step := rule(scan)) is not None:
+                break
+        else:
+            step = _next_word(scan)
         _apply(scan, step)
     learned = Known({p: None for p in scan.people if p not in known.people},
                     {k: v for k, v in scan.aliases.items() if known.aliases.get(k) != v})
@@ -1246,8 +1272,8 @@ def _conflicts_between_outlets(by_title: dict[str, dict[str, set[str]]], show: C
                 only_a = [n for n in per_outlet[a] if not any(same(n, m) for m in per_outlet[b])]
                 only_b = [n for n in per_outlet[b] if not any(same(n, m) for m in per_outlet[a])]
                 if only_a and only_b:
-                    text = (f"{', '.join(show(title, n) for n in sorted(only_a))} ({a}) vs "
-                            f"{', '.join(show(title, n) for n in sorted(only_b))} ({b})")
-                    if text not in out:
+                    text = two_sides(", ".join(show(title, n) for n in sorted(only_a)), {a},
+                                     ", ".join(show(title, n) for n in sorted(only_b)), {b})
+                    if text and text not in out:
                         out.append(text)
     return out

@@ -18,9 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import lang
 from .config import IngestConfig
+from .lang import LanguagePack
 from .model import Article, Sentence
-from .text import clean, detect_language, split, tokens
+from .lang import tokens
+from .text import clean, detect_language, split
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -84,15 +87,6 @@ def parse_date(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- plain-text metadata
 
-# `date 2023-06 TPO - `, `TTO - `, `(Dân trí) - `, `VOV.VN - `: an outlet code in capitals or in
-# brackets, then a dash. Lower-case words never count, so `Hà Nội - ` stays text.
-_DATELINE = re.compile(
-    r"^\s*(?:date\s+(?P<date>\d{4}(?:-\d{2}){0,2}(?:T[\d:]+)?)\s+)?"
-    r"(?P<code>[A-ZĐ][A-ZĐ.]{1,14}|\([^()\n]{2,30}\))\s*[-–—]\s+"
-)
-_AUTHOR = re.compile(r"^(?:[A-ZĐÀ-Ỹ][^\s\d.,:;!?\"“”()]*)(?:\s+[A-ZĐÀ-Ỹ][^\s\d.,:;!?\"“”()]*){0,4}$")
-
-
 @dataclass(slots=True)
 class PlainParts:
     body: str
@@ -101,20 +95,33 @@ class PlainParts:
     author: str | None
 
 
-def parse_plain(text: str) -> PlainParts:
-    """Take the dateline off the top and the author line off the bottom of a cleaned text."""
+def parse_plain(text: str, pack: LanguagePack | None = None) -> PlainParts:
+    """Take the dateline off the top and the author line off the top or the bottom of a cleaned
+    text, as the language's pack writes them (`date 2023-06 TPO - `, `HANOI, Oct 28 (Reuters) -`;
+    `By Sarah Collins`, the name alone on the last line)."""
+    pack = pack or lang.get("vi")
     published = code = author = None
-    m = _DATELINE.match(text)
-    if m and (m.group("date") or m.group("code")):
-        published = parse_date(m.group("date")) if m.group("date") else None
-        code = m.group("code").strip("()").strip()
-        text = text[m.end():]
-    paragraphs = text.rsplit("\n", 1)
-    if len(paragraphs) == 2:
-        last = paragraphs[1].strip()
-        if len(last) <= 40 and _AUTHOR.match(last):
-            author = last
-            text = paragraphs[0].rstrip()
+    for rule in pack.patterns("byline"):
+        if rule.fields.get("at") == "first_line":
+            first, _, rest = text.partition("\n")
+            if (m := rule.pattern.match(first.strip())) and rest.strip():
+                author, text = m.group("author"), rest.lstrip()
+                break
+    for rule in pack.patterns("dateline"):
+        m = rule.pattern.match(text)
+        groups = m.groupdict() if m else {}
+        if m and (groups.get("date") or groups.get("code") or groups.get("place")):
+            published = parse_date(groups["date"]) if groups.get("date") else None
+            code = groups["code"].strip("()").strip() if groups.get("code") else None
+            text = text[m.end():]
+            break
+    for rule in pack.patterns("byline"):
+        if rule.fields.get("at", "last_line") == "last_line" and author is None:
+            paragraphs = text.rsplit("\n", 1)
+            last = paragraphs[1].strip() if len(paragraphs) == 2 else ""
+            if last and len(last) <= rule.fields.get("max_length", 40) and (m := rule.pattern.match(last)):
+                author = m.groupdict().get("author") or last
+                text = paragraphs[0].rstrip()
     return PlainParts(text, published, code, author)
 
 
@@ -143,7 +150,10 @@ def build_article(
     """Clean, parse and split one article. Raises IngestError when it cannot be an article."""
     if not isinstance(text, str):
         raise IngestError(f"text must be a string, got {type(text).__name__}")
-    parts = parse_plain(clean(text))
+    cleaned = clean(text)
+    language = detect_language(cleaned)
+    pack = lang.for_language(language)
+    parts = parse_plain(cleaned, pack)
     body = parts.body
     toks = tokens(body)
     if not toks:
@@ -156,7 +166,7 @@ def build_article(
         extra.setdefault("outlet_code", parts.outlet_code)
     if id is not None and not isinstance(id, (str, int)):
         raise IngestError(f"id must be text or a number, got {type(id).__name__}")
-    spans = split(body)
+    spans = split(body, pack)
     digest = content_hash(body, toks)
     article_id = str(id) if id not in (None, "") else digest
     sentences = [Sentence(article_id, i, s, e, body[s:e]) for i, (s, e) in enumerate(spans.sentences)]
@@ -173,7 +183,7 @@ def build_article(
         published=date,
         author=author or parts.author,
         lead=clean(lead) if lead else None,
-        language=detect_language(body),
+        language=language,
         content_hash=digest,
         origin=origin,
         sentences=sentences,

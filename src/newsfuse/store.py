@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .model import Article, ArticleVersion, Caption, FollowedSource, Publication, Sentence, Story
-from .text import TOKEN, fold
+from .lang import fold, tokens
 
 
 class StoreError(RuntimeError):
@@ -163,7 +163,7 @@ def _captions_json(a: Article) -> str:
 
 
 def _fts_text(text: str) -> str:
-    return " ".join(TOKEN.findall(fold(text)))
+    return " ".join(tokens(text))
 
 
 class Store:
@@ -747,7 +747,7 @@ def _date_range(first: str, last: str, since: str | None, until: str | None) -> 
 
 def _fts_query(text: str) -> tuple[list[str], str]:
     """The folded words of a query and the FTS5 expression that needs all of them."""
-    words = TOKEN.findall(fold(text))
+    words = tokens(text)
     return words, " ".join(f'"{w}"' for w in words)
 
 

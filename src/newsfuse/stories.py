@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,11 +32,9 @@ import numpy as np
 
 from .config import StoryConfig
 from .model import Article
-from .text import TOKEN, fold
+from .lang import fold, tokens
+from .text import name_runs
 
-# Upper-case letters only: the range `À-Ỹ` would also take `ở`, `ấp` and glue them to names.
-_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1F00)) if c.isupper() and c.isalpha())
-_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([" + _UPPER + r"][^\W\d_]*(?:\s+[" + _UPPER + r"][^\W\d_]*)+)")
 _BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
 _HEAD_CHARS = 4000  # where names are looked for
 _VECTOR_TERMS = 300  # terms kept per article vector: the rest only cost time
@@ -48,14 +45,14 @@ def article_terms(article: Article, body_tokens: Sequence[str] | None = None) ->
     syllables three times, lead syllables twice, capitalised runs (names) once more.
     `body_tokens` are the body's matching-key tokens (`text.tokens(article.text)`) when the caller
     has them already."""
-    toks = body_tokens if body_tokens is not None else TOKEN.findall(fold(article.text))
+    toks = body_tokens if body_tokens is not None else tokens(article.text)
     c: Counter = Counter(toks[:_BODY_TOKENS])  # counted in C
-    for t in TOKEN.findall(fold(article.title)):
+    for t in tokens(article.title):
         c[t] += 3.0
     if article.lead:
-        for t in TOKEN.findall(fold(article.lead)):
+        for t in tokens(article.lead):
             c[t] += 2.0
-    for run in _NAME_RUN.findall(article.text[:_HEAD_CHARS]):
+    for run in name_runs(article.text[:_HEAD_CHARS]):
         c["@" + fold(run)] += 1.0
     return c
 

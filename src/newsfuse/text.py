@@ -13,11 +13,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from vi_textmatch.tone import normalize_tone
+from vi_textmatch.tone import TONE_PAIRS_SECOND_TO_FIRST
 
 from .model import Caption
+
+if TYPE_CHECKING:
+    from .lang import LanguagePack
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -36,23 +41,51 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-@lru_cache(maxsize=512)  # one article's text is folded by several stages in a row (search, copies, stories)
+# vi-textmatch's tone rule (`hoà` -> `hòa`: the mark moves to the first vowel of an open `oa`, `oe`,
+# `uy`, never after `q`), applied in one pass over the lower-cased text: the library's two passes
+# before lower-casing cost 1.4x as much (bench/fold_speed.py) and a cache of texts or syllables
+# gains nothing over it; the test holds the two equal on the shared corpus.
+_SECOND_VOWEL_TONE = re.compile(r"o[àáảãạèéẻẽẹ](?![^\W\d_])|(?<!q)u[ỳýỷỹỵ](?![^\W\d_])")
+_FIRST_VOWEL_TONE = {pair: first + plain for pair, (first, plain) in (
+    (o + mark, TONE_PAIRS_SECOND_TO_FIRST[mark]) for o, marks in (("o", "àáảãạèéẻẽẹ"), ("u", "ỳýỷỹỵ")) for mark in marks)}
+
+
 def fold(text: str) -> str:
     """Matching key of a stored text: same length, one tone placement, lower case, plain quotes."""
-    text = normalize_tone(text).lower()
+    text = _SECOND_VOWEL_TONE.sub(lambda m: _FIRST_VOWEL_TONE[m.group(0)], text.lower())
     for a, b in _FOLD_PAIRS:
         if a in text:
             text = text.replace(a, b)
     return text
 
 
+def Folder(size: int = 4096) -> Callable[[str], str]:  # noqa: N802 (made like a class: one per owner)
+    """`fold` keeping the last `size` texts it folded, for an owner that folds the same texts in
+    turn (a language pack: each stage of a brief folds the same sentences and words again). The
+    cache is the returned object's own and bounded (functools' LRU, which runs in C)."""
+    return lru_cache(maxsize=size)(fold)
+
+
 # A token is a number with its inner separators (26/6, 25-27/6, 5.000, 3,5) or a run of letters.
 TOKEN = re.compile(r"\d+(?:[.,/:\-]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
-def tokens(text: str) -> list[str]:
-    """Folded syllables (Vietnamese) or words (space-separated languages) and numbers."""
-    return TOKEN.findall(fold(text))
+def tokens(text: str, key: Callable[[str], str] = fold) -> list[str]:
+    """Folded syllables (Vietnamese) or words (space-separated languages) and numbers; `key` is the
+    folding (`lang.tokens` passes the one that keeps what it folded)."""
+    return TOKEN.findall(key(text))
+
+
+# The capital letters, as the body of a character class: upper-case letters only. A range such as
+# `À-Ỹ` also takes lower-case letters (`ở`, `ấp`), which then open names and sentences.
+CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1F00)) if c.isupper() and c.isalpha())
+# A name as a run of two or more capitalised words, not the one that opens a sentence.
+_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b([" + CAPITALS + r"][^\W\d_]*(?:\s+[" + CAPITALS + r"][^\W\d_]*)+)")
+
+
+def name_runs(text: str) -> list[str]:
+    """Runs of two or more capitalised words, none opening a sentence (`Lương Tam Quang`, `Hà Nội`)."""
+    return _NAME_RUN.findall(text)
 
 
 def syllable_count(text: str) -> int:
@@ -63,27 +96,28 @@ def syllable_count(text: str) -> int:
 
 # Written by hand: the sentence splitters on PyPI either need data that cannot be downloaded
 # here (nltk), move closing quotes into the next sentence and join captions (underthesea), or
-# miss `TP. Hà Nội` and run at ~0.5 MB/s (pysbd) -- too slow for 2,000 articles/s.
-_ABBREVIATIONS = frozenset(
-    """tp tt ts ths pgs gs bs ks ls ns nxb ubnd hđnd tw q p ng st mr mrs ms dr prof no vs tr
-    đ th kts cn vd gđ pgđ ct pct""".split()
-)
-_UPPER = "A-ZÀ-ỸĐ"
+# miss `TP. Hà Nội` and run at ~0.5 MB/s (pysbd) -- too slow for 2,000 articles/s. What a language
+# adds (abbreviations, the words of a photo credit) comes from its pack.
+
 # End punctuation, then closing quotes/brackets, then space, then what can open a sentence.
-_BOUNDARY = re.compile(
-    r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + _UPPER + r"0-9])"
-)
-_CREDIT_WORD = r"(?:Ảnh|Nguồn ảnh|Ảnh minh họa|Ảnh minh hoạ|Photo)\s*:\s*"
-# A paragraph that ends with a credit is a caption.
-_PARAGRAPH_CREDIT = re.compile(r"\(?" + _CREDIT_WORD + r"(?P<credit>[^.:()\n]{1,40}?)\)?\.?$")
-# Inside a flattened paragraph: the credit is a few capitalised words before a period, or else
-# the shortest run of them before the next capitalised word.
-_NAME = r"[" + _UPPER + r"0-9][^\s.()]*"
-_INLINE_CREDIT = re.compile(
-    r"[-–(]?\s*\(?" + _CREDIT_WORD
-    + r"(?:(?P<dotted>" + _NAME + r"(?:\s+" + _NAME + r"){0,3})\)?\."
-    + r"|(?P<bare>" + _NAME + r"(?:\s+" + _NAME + r"){0,2}?)\)?(?=\s+[" + _UPPER + r"]))"
-)
+_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
+_NAME = r"[" + CAPITALS + r"0-9][^\s.()]*"
+
+
+class SentenceRules:
+    """A pack's sentence data, compiled: its abbreviations, and its photo credits: a paragraph that
+    ends with a credit, or inside a flattened paragraph a credit of a few capitalised words before a
+    period, else the shortest run of them before the next capitalised word."""
+
+    def __init__(self, pack: LanguagePack) -> None:
+        self.abbreviations = frozenset(pack.words("sentence_abbreviations"))
+        credit = r"(?:" + "|".join(map(re.escape, pack.words("credit_words"))) + r")\s*:\s*"
+        self.paragraph_credit = re.compile(r"\(?" + credit + r"(?P<credit>[^.:()\n]{1,40}?)\)?\.?$")
+        self.inline_credit = re.compile(
+            r"[-–(]?\s*\(?" + credit
+            + r"(?:(?P<dotted>" + _NAME + r"(?:\s+" + _NAME + r"){0,3})\)?\."
+            + r"|(?P<bare>" + _NAME + r"(?:\s+" + _NAME + r"){0,2}?)\)?(?=\s+[" + CAPITALS + r"]))"
+        )
 
 
 @dataclass(slots=True)
@@ -94,7 +128,7 @@ class Split:
     captions: list[Caption]
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def _is_abbreviation(rules: SentenceRules, text: str, dot: int) -> bool:
     """Whether the period at `dot` ends an abbreviation (TP., ThS., v.v.) or an initial (N.)."""
     start = dot
     while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "(\"“":
@@ -102,17 +136,17 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     word = text[start:dot].lower()
     if not word:
         return False
-    if word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS:
+    if word in rules.abbreviations or word.rstrip(".") in rules.abbreviations:
         return True
     return len(word) == 1 and word.isalpha()
 
 
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _sentence_spans(rules: SentenceRules, text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = start
     for m in _BOUNDARY.finditer(text, start, end):
         cut = m.end()
-        if m.group(0) and m.group(0)[0] == "." and _is_abbreviation(text, m.start()):
+        if m.group(0) and m.group(0)[0] == "." and _is_abbreviation(rules, text, m.start()):
             continue
         if text[cursor:cut].strip():
             spans.append((cursor, cut))
@@ -133,60 +167,54 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def split(text: str) -> Split:
-    """Split a stored text into body sentences and photo captions.
+def split(text: str, pack: LanguagePack | None = None) -> Split:
+    """Split a stored text into body sentences and photo captions, with the words of `pack`
+    (default: Vietnamese).
 
     A paragraph that ends with a photo credit (`... Ảnh: Hiếu Nguyễn`) is a caption. Inside a
     paragraph (texts flattened to one line), the sentence that carries a credit is a caption and
     the credit is cut off the text that follows it.
     """
+    from . import lang
+
+    rules = (pack or lang.get("vi")).view("sentences", SentenceRules)
     sentences: list[tuple[int, int]] = []
     captions: list[Caption] = []
     for para in re.finditer(r"[^\n]+", text):
         p_start, p_end = para.span()
         body = text[p_start:p_end]
-        whole = _PARAGRAPH_CREDIT.search(body)
+        whole = rules.paragraph_credit.search(body)
         if whole and len(body) < 400:
             captions.append(Caption(p_start, p_end, body, whole.group("credit").strip()))
             continue
         cursor = p_start
-        for c in _INLINE_CREDIT.finditer(body):
+        for c in rules.inline_credit.finditer(body):
             c_start, c_end = p_start + c.start(), p_start + c.end()
             # The caption is the piece between the last sentence end before the credit and the credit.
-            spans = _sentence_spans(text, cursor, c_start)
+            spans = _sentence_spans(rules, text, cursor, c_start)
             cap_start = spans[-1][0] if spans else c_start
             for s in spans[:-1]:
                 sentences.append(s)
             credit = c.group("dotted") or c.group("bare")
             captions.append(Caption(cap_start, c_end, text[cap_start:c_end].strip(), credit))
             cursor = c_end
-        sentences.extend(_sentence_spans(text, cursor, p_end))
+        sentences.extend(_sentence_spans(rules, text, cursor, p_end))
     return Split(sentences, captions)
 
 
 # ---------------------------------------------------------------- words and language
 
 
-@lru_cache(maxsize=1)
-def _underthesea_word_tokenize():
-    from underthesea import word_tokenize
-
-    return word_tokenize
-
-
 def segment_words(text: str, language: str = "vi") -> list[str]:
-    """Words of a sentence: underthesea for Vietnamese (keeps names such as `Lương Tam Quang`
-    whole, see docs/decisions.md), Unicode word tokens for any other language."""
-    if language == "vi":
-        return _underthesea_word_tokenize()(text)
-    return TOKEN.findall(text)
+    """Words of a sentence: the pack's word segmenter (underthesea for Vietnamese, which keeps
+    names such as `Lương Tam Quang` whole, see docs/decisions.md), else Unicode word tokens."""
+    from . import lang
 
-
-@lru_cache(maxsize=1)
-def _langid():
-    import py3langid
-
-    return py3langid
+    pack = lang.get(language) if language in lang.REGISTRY else None
+    segmenter = pack.hook("segment_words") if pack else None
+    if segmenter is None:
+        return TOKEN.findall(text)
+    return pack.view("segmenter", segmenter)(text)
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -205,4 +233,6 @@ def detect_language(text: str) -> str:
         return "und"
     if len(_VI_MARKS.findall(sample)) / letters > 0.03:
         return "vi"
-    return _langid().classify(sample)[0]
+    import py3langid  # imported on first use: loading its model takes ~0.1 s
+
+    return py3langid.classify(sample)[0]

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import re
 
 from . import lang
-from .align import Alignment
+from .align import Alignment, two_sides
 from .lang import LanguagePack
 from .model import Article, Citation, TimeExpression, TimelineEvent, date_parts
 
@@ -429,6 +429,5 @@ def date_conflicts(sentences: Sequence[tuple[str, str, str | None]], pack: Langu
     if len(days) != 2:
         return []
     (d1, o1), (d2, o2) = sorted(days.items())
-    if not (o1 - o2 and o2 - o1):
-        return []
-    return [f"{d1} ({', '.join(sorted(o1 - o2))}) vs {d2} ({', '.join(sorted(o2 - o1))})"]
+    found = two_sides(d1, o1, d2, o2)
+    return [found] if found else []

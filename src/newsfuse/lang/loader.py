@@ -10,9 +10,12 @@ holds *lists* and *patterns*, each a table of its own:
     words = ["Bộ trưởng", ...]  # sorted (see `sort_key`) unless `order` says why not
 
     [[patterns.day]]          # an ordered table of regular expressions
+    name = "day"
     pattern = '''\\b(\\d{1,2})/(\\d{1,2})\\b'''
+    why = "..."
 
-The loader rejects, naming the file and the list: an entry listed twice (under the list's key, so
+`\\p{Lu}` inside a pattern's character class stands for the capital letters (`text.CAPITALS`),
+the one definition of them. The loader rejects, naming the file and the list: an entry listed twice (under the list's key, so
 `Hòa Bình` and `Hoà Bình` are one entry of a folded list), a list out of order with no `order`
 note, a pattern that does not compile, a table without `why`. Like dateparser's per-language data
 and spaCy's `lang/` folders, a language is data first; code only where data cannot say it.
@@ -27,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..text import CAPITALS
 
 
 class PackError(ValueError):
@@ -113,7 +118,7 @@ def _pattern(path: Path, where: str, rule: dict) -> PatternRule:
         raise PackError(f"{path}: an entry of [[{where}]] lacks `name` or `pattern`")
     flags = re.IGNORECASE if "i" in rule.get("flags", "") else 0
     try:
-        compiled = re.compile(rule["pattern"], flags)
+        compiled = re.compile(rule["pattern"].replace(r"\p{Lu}", CAPITALS), flags)
     except re.error as e:
         raise PackError(f"{path}: [[{where}]] {rule['name']!r} does not compile: {e}") from None
     return PatternRule(rule["name"], compiled, {k: v for k, v in rule.items() if k not in ("name", "pattern", "flags")})

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from ..text import fold
+from ..text import Folder
 from .loader import PackError, PatternRule, WordList, read
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ class Pack:
     """A pack read from `folder`: every `*.toml` file in it, loaded on first use. `hooks` names the
     module whose functions are the pack's hooks (`gazetteer`, `segment_words`, ...)."""
 
-    def __init__(self, code: str, folder: Path, hooks: str | None = None) -> None:
+    def __init__(self, code: str, folder: Path, hooks: str | None = None, fold: Callable[[str], str] | None = None) -> None:
         self.code = code
         self.folder = folder
         self._hooks_module = hooks
@@ -41,13 +41,14 @@ class Pack:
         self._tables: dict[str, dict] = {}
         self._patterns: dict[str, list[PatternRule]] = {}
         self._views: dict[str, Any] = {}
+        # The matching key is the same for every language (the Vietnamese tone placement it unifies
+        # does not occur elsewhere), so stores and indexes mixing languages compare like with like;
+        # the registry gives every pack one `Folder`, which keeps the texts folded last (bounded).
+        self.fold = fold or Folder()
 
     def __repr__(self) -> str:
         return f"<language pack {self.code} at {self.folder}>"
 
-    # The matching key is the same for every language (the Vietnamese tone placement it unifies
-    # does not occur elsewhere), so stores and indexes mixing languages compare like with like.
-    fold = staticmethod(fold)
 
     def load(self) -> None:
         """Read and check every data file now (else on first use)."""
