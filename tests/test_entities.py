@@ -361,6 +361,19 @@ DATE_CASES = {
         "Đây là một trong những hoạt động nhằm hướng đến kỷ niệm lần thứ 11 ngày Di sản Văn hóa Việt Nam "
         "(23.11). Lễ trao giải ngày 20/12 đã diễn ra. Đội sẽ sang Myanmar vào giữa tháng 12 tới.", "2013-06-23T06:00",
         {"23.11": "2013-11-23", "ngày 20/12": "2012-12-20", "tháng 12": "2013-12"}),
+    "scores, ratios, fractions, ages and amounts are no days (issue 14)": (
+        "Phút 80, Messi nâng tỉ số lên 2-1. Tỷ lệ 1/3 số phiếu. Các công trình đã thực hiện được 2/3 khối "
+        "lượng. Trẻ em 9-12 tuổi được miễn phí. Mức án 8-10 tháng. Sản lượng chỉ còn 8-9 triệu tấn. "
+        "Giá từ 2.5 đến 3.5 triệu đồng. Nhà trọ số 7/3 đường số 40. Tăng 5-7% so với cùng kỳ 2012. "
+        "Trận đấu hòa 1-1 ngày 20-10.", "2013-10-25T08:00",
+        {"cùng kỳ 2012": "2012", "ngày 20-10": "2013-10-20"}),
+    "ranges of years and of two days, dotted days after a part of the day (issue 14)": (
+        "Ông giữ chức vụ này từ năm 2009 đến năm 2013. Hội chợ diễn ra trong hai ngày 23 và 24-10. "
+        "Sáng 20.10, đoàn xe về TP. HCM; khuya 14.10 mưa lớn. Triển lãm mở cửa từ 25.10 đến 3.11. "
+        "Mưa kéo dài đêm 18 và 19/10.", "2013-10-25T08:00",
+        {"từ năm 2009 đến năm 2013": "2009/2013", "hai ngày 23 và 24-10": "2013-10-23/2013-10-24",
+         "Sáng 20.10": "2013-10-20", "khuya 14.10": "2013-10-14", "từ 25.10 đến 3.11": "2013-10-25/2013-11-03",
+         "đêm 18 và 19/10": "2013-10-18/2013-10-19"}),
     "from now to the year's end": (
         "Dự kiến từ nay đến cuối năm còn nhiều hoạt động khác.", "2013-10-22T21:17",
         {"từ nay đến cuối năm": "2013-10-22/2013-12-31"}),
@@ -370,3 +383,9 @@ DATE_CASES = {
 @pytest.mark.parametrize("text,published,expected", DATE_CASES.values(), ids=DATE_CASES.keys())
 def test_date_expressions_resolve(text, published, expected):
     assert dates_of(text, published) == expected
+
+
+def test_a_city_after_its_abbreviation_and_a_space_is_the_city():
+    text = "Sáng 20.10, đoàn xe đưa nạn nhân về TP. HCM để điều trị. Hôm qua họ cũng về TP.HCM."
+    found = [(e.type, e.name, sorted(e.aliases)) for e in find_entities([build_article(text, origin="x")])]
+    assert [(kind, aliases) for kind, _, aliases in found] == [("LOC", ["TP HCM", "TP.HCM"])]

@@ -923,6 +923,8 @@ def place_after_cue(scan: Scan, run: Run) -> Step | None:
     if not (run.words and run.cues & lx.location_cues and len(run.words) <= 3):
         return None
     cue = scan.folded[i - 1] if i > 0 else ""
+    if cue in lx.city_cues and (whole := _place(lx, [words[i - 1].rstrip("."), *run.words])):
+        return Step(run.next, (("LOC", whole, None),))  # `về TP. HCM`: the city `TP HCM`, not `HCM`
     city = (cue in lx.city_cues or lx.fold(" ".join(words[max(i - 2, 0):i])) in lx.city_words) \
         and any(_place(lx, [*c.split(), *run.words]) for c in lx.city_words)
     keep_cue = city or (len(run.words) == 1 and cue in lx.named_with_cue)

@@ -262,13 +262,36 @@ def _not_after_quantity(m: re.Match, text: str, words: DateWords) -> bool:
     return not (word.isdigit() or word in words.quantities)
 
 
-def _not_a_score(m: re.Match, text: str, words: DateWords) -> bool:
-    """`hòa 1-1`, `thắng 2-0`: a score."""
-    return "-" not in m.group(0) or _previous_word(text, m.start()).lower() not in words.score_words
+def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
+    """Two numbers joined by `-`, `/` or `.` are a day only when nothing says they are a quantity:
+    a score or a ratio (`hòa 1-1`, `nâng tỉ số lên 2-1`, `tỷ lệ 1/3`), an amount or an age (`9-12
+    tuổi`, `từ 2.5 đến 3.5 triệu`), a fraction (`2/3 khối lượng`, `1/4 dân số`). A day word right
+    before (`ngày 2/3`, `sáng 2-1`, `(23/10)`) makes it a day whatever follows."""
+    expr, start = m.group(0), m.start()
+    before = text[max(0, start - 60):start].split()
+    if expr.split()[0].lower() in words.date_cues or (before and before[-1].lower() in words.date_cues) \
+            or text[start - 1:start] == "(":
+        return True
+    after = text[m.end():m.end() + 24].split()
+    following = after[0].lower().strip(",.;:)\"”") if after else ""
+    if following in words.quantity_units or text[m.end():m.end() + 1] == "%":
+        return False
+    previous = [w.lower().strip(",") for w in before[-3:]]
+    if "-" in expr and set(previous) & words.score_words:
+        return False
+    numbers = re.findall(r"\d+", expr)
+    if "/" in expr and len(numbers) == 2:
+        if previous[-1:] and previous[-1] in ("lệ", "số"):
+            return False  # `tỷ lệ 1/3`, `tỉ số 2/1`
+        numerator, denominator = int(numbers[0]), int(numbers[1])
+        if following in words.fraction_nouns or (numerator < denominator <= 5 and following.isalpha()
+                                                  and following.islower()):
+            return False
+    return True
 
 
 GUARDS: dict[str, Callable[[re.Match, str, DateWords], bool]] = {
-    "after_name": _after_name, "not_after_quantity": _not_after_quantity, "not_a_score": _not_a_score,
+    "after_name": _after_name, "not_after_quantity": _not_after_quantity, "not_a_quantity": _not_a_quantity,
 }
 
 
@@ -295,6 +318,8 @@ class DateWords:
         self.school_years, self.weeks = t("school_year_words"), t("week_words")
         self.year_parts, self.to_date_units = t("year_part_words"), t("to_date_units")
         self.score_words, self.quantities = set(pack.words("score_words")), set(pack.words("quantities"))
+        self.date_cues, self.quantity_units = set(pack.words("date_cues")), set(pack.words("quantity_units"))
+        self.fraction_nouns = set(pack.words("fraction_nouns"))
         filters = {p.name: p.pattern for p in pack.patterns("date_filters")}
         self.maybe_date, self.relative_day = filters["maybe_date"], filters["relative_day"]
         self.looks_ahead, self.weekday_date = filters["looks_ahead"], filters["weekday_date"]
