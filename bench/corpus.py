@@ -78,3 +78,18 @@ def peak_rss_mb() -> tuple[float, float]:
 
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def planted_copy(row: dict, rng: random.Random, new_id: str, outlet: str, days: float = 1.0) -> dict:
+    """A near copy of `row` by another outlet, as syndication makes them: one sentence of the
+    middle dropped, a closing credit line added, published up to `days` later."""
+    from newsfuse.text import split
+
+    text = row["text"]
+    spans = split(text).sentences
+    if len(spans) >= 4:
+        a, b = spans[rng.randrange(1, len(spans) - 1)]
+        text = (text[:a] + text[b:]).replace("  ", " ")
+    date = datetime.fromisoformat(row["date"]) + timedelta(minutes=rng.randrange(10, max(11, int(days * 1440))))
+    return row | {"id": new_id, "source": outlet, "url": None, "date": date.strftime("%Y-%m-%dT%H:%M"),
+                  "text": text.rstrip() + f"\n\nTheo {outlet}", "copy_of": row["id"]}

@@ -324,6 +324,45 @@ class Newsfuse:
                                           if p.kind == "exact" and p.outlet and p.outlet not in own})
         return stories
 
+    # ------------------------------------------------------------ archives
+
+    def load_archive(self, root: str | Path, progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Load the output of `newsfuse archive run` (articles, stories, copies, briefs) in one
+        transaction; live ingest then goes on from these stories (the indexes are rebuilt from
+        the store). An article already stored with the same text is left as it is."""
+        from .archive import output
+
+        root = str(root)
+        output.read_manifest(root)
+        report = IngestReport()
+        try:
+            with self.store.transaction():
+                for batch in output.read_dataset(root, "articles"):
+                    for a in output.articles_of(batch):
+                        result = self.store.add_article(a)
+                        if result.status == "added":
+                            report.added.append(a.id)
+                        elif result.status == "present":
+                            report.present.append((a.origin, result.detail))
+                        else:
+                            report.rejected.append(f"{a.origin}: {result.detail}")
+                    if progress:
+                        progress(batch.num_rows)
+                for batch in output.read_dataset(root, "stories", ["article_id", "story_id"]):
+                    pairs = list(zip(batch["article_id"].to_pylist(), batch["story_id"].to_pylist()))
+                    self.store.assign_stories((a, s, 1.0) for a, s in pairs)
+                    report.stories.update(pairs)
+                for batch in output.read_dataset(root, "copies", ["copy_id", "original_id", "similarity"]):
+                    self.store.set_copies(zip(*(batch[c].to_pylist() for c in batch.column_names)))
+                for batch in output.read_dataset(root, "briefs", ["story_id", "brief"]):
+                    for story_id, body in zip(batch["story_id"].to_pylist(), batch["brief"].to_pylist()):
+                        if body is not None:  # a story whose brief failed gets it made when asked
+                            ids = self.store.story_article_ids(story_id)
+                            self.store.cache_brief(story_id, self._brief_key(story_id, ids), body)
+        finally:
+            self._clusterer = self._copies = None  # rebuilt from the store on the next article
+        return report
+
     # ------------------------------------------------------------ reading
 
     def articles(self, **filters: Any) -> list[Article]:
@@ -362,13 +401,7 @@ class Newsfuse:
         story = self.store.get_story(story_id)
         if story is None:
             raise KeyError(story_id)
-        articles = self.store.get_articles(story.article_ids)
-        # Articles without a date take the story's: the timeline resolves their expressions with it.
-        dates = sorted(a.published for a in articles if a.published)
-        if dates:
-            articles = [a if a.published else replace(a, published=dates[0], extra=a.extra | {"date_from_story": True})
-                        for a in articles]
-        return articles
+        return brief_stage.with_story_date(self.store.get_articles(story.article_ids))
 
     def copy_groups(self, article_ids: Sequence[str]) -> list[CopyGroup]:
         groups: dict[str, CopyGroup] = {}
@@ -397,14 +430,18 @@ class Newsfuse:
                 row["first"] = group[0].outlet
         return made
 
+    def _brief_key(self, story_id: str, ids: Sequence[str]) -> str:
+        """What a cached brief was made from: these members, at this revision."""
+        key = "\x1f".join(sorted(ids)) + f"\x1e{self.store.story_revision(story_id)}"
+        return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
     def brief_json(self, story_id: str) -> str:
         """The brief as JSON text, cached in the store until the story's articles change (the REST
         API sends it as stored: no parsing and re-encoding per request)."""
         ids = self.store.story_article_ids(story_id)
         if not ids:
             raise KeyError(story_id)
-        key = "\x1f".join(sorted(ids)) + f"\x1e{self.store.story_revision(story_id)}"
-        members = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+        members = self._brief_key(story_id, ids)
         cached = self.store.cached_brief(story_id, members)
         if cached is not None:
             return cached

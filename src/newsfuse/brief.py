@@ -7,8 +7,10 @@ date and position. Every summary sentence cites the sentences of its fact.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +36,21 @@ def collapse_copies(articles: Sequence[Article], groups: Sequence[CopyGroup]) ->
         n = len(dropped & {a.id for a in articles})
         notes.append(f"{n} cop{'y' if n == 1 else 'ies'} of other articles left out of the alignment")
     return kept, notes
+
+
+def with_story_date(articles: Sequence[Article]) -> list[Article]:
+    """Articles without a date take the story's earliest: the timeline resolves their expressions
+    with it (marked `date_from_story`; nothing is written back)."""
+    dates = sorted(a.published for a in articles if a.published)
+    if not dates:
+        return list(articles)
+    return [a if a.published else replace(a, published=dates[0], extra=a.extra | {"date_from_story": True})
+            for a in articles]
+
+
+def members_key(article_ids: Sequence[str]) -> str:
+    """What a cached brief was made from: it is valid while the story has exactly these articles."""
+    return hashlib.blake2b("\x1f".join(sorted(article_ids)).encode(), digest_size=8).hexdigest()
 
 
 def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig) -> list[SummarySentence]:

@@ -529,6 +529,66 @@ def demo(
         serve(db=target, port=port)
 
 
+archive_app = typer.Typer(help="Archives: rebuild copies, stories and briefs of many shards as one batch "
+                          "(on this machine or on a Ray cluster), then load them into a store.",
+                          no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(archive_app, name="archive")
+
+
+@archive_app.command("run")
+def archive_run(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL (.jsonl, .jsonl.gz) or Parquet shards, or folders of "
+                                                "them; local paths or fsspec URLs (s3://, gs://, ...)")],
+    out: Annotated[str, typer.Option("--out", "-o", help="Folder or URL for the Parquet datasets.")],
+    engine: Annotated[str, typer.Option(help="local (a process pool here) or ray (Ray Data).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="With --engine ray: an existing cluster (auto, "
+                                                   "ray://HOST:10001); without it a local Ray is started.")] = None,
+    cpus: Annotated[int, typer.Option(help="Worker processes (local) or CPUs of the local Ray; 0 = all cores.")] = 0,
+    window_days: Annotated[int, typer.Option(help="Stories are clustered per time window of this many days.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-stage lines.")] = False,
+) -> None:
+    """Run the whole pipeline over an archive; exit code 1 if any input line was rejected."""
+    from dataclasses import replace
+
+    from .archive import ArchiveError, run_archive
+
+    config = Config()
+    if window_days:
+        config = replace(config, archive=replace(config.archive, window_days=window_days))
+
+    def progress(stage: str, seconds: float) -> None:
+        if not quiet:
+            typer.echo(f"{stage}: {seconds:.1f} s", err=True)
+
+    try:
+        report = run_archive(inputs, out, config, engine=engine, address=address, cpus=cpus, progress=progress)
+    except ArchiveError as e:
+        _fail(str(e))
+    for line in report.rejected:
+        typer.echo(f"rejected: {line}", err=True)
+    if report.n_rejected > len(report.rejected):
+        typer.echo(f"rejected: ... and {report.n_rejected - len(report.rejected)} more (see {out}/rejected)", err=True)
+    typer.echo(f"{report.summary()} -> {out}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@archive_app.command("load")
+def archive_load(
+    folder: Annotated[str, typer.Argument(help="The --out of `newsfuse archive run`.")],
+    db: DbOption = None,
+) -> None:
+    """Load an archive run's articles, stories, copies and briefs into a store."""
+    nf = _open(db)
+    try:
+        report = nf.load_archive(folder)
+    except (FileNotFoundError, OSError) as e:
+        _fail(str(e))
+    for line in report.rejected:
+        typer.echo(f"rejected: {line}", err=True)
+    typer.echo(report.summary())
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def main() -> None:
     app()
 

@@ -83,6 +83,17 @@ class WatchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveConfig:
+    """How `newsfuse archive run` cuts the work (the rules themselves are the other sections')."""
+
+    # Stories are clustered per time window of this many days, which also sees the last
+    # `overlap_days` of the window before it (at most a window): 150 = how far back a story reaches.
+    window_days: int = 365
+    overlap_days: int = 150
+    partitions: int = 0  # hash partitions of each shuffle; 0 = from the number of articles and CPUs
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     db: Path = field(default_factory=default_db_path)
     ingest: IngestConfig = field(default_factory=IngestConfig)
@@ -90,3 +101,5 @@ class Config:
     stories: StoryConfig = field(default_factory=StoryConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+

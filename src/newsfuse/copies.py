@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -237,7 +238,7 @@ class CopyDetector:
         if rows:
             # Verify all candidates at once: a widely syndicated story has hundreds of copies.
             rows = np.unique(np.asarray(rows, dtype=np.int64))
-            sims = (self.signatures.data[rows] == hv).mean(axis=1)
+            sims = estimated_jaccard(self.signatures.data[rows], hv)
             hits = np.flatnonzero(sims >= self.config.threshold)
             found = [(self.ids[self.row_article[rows[h]]], float(sims[h])) for h in hits.tolist()]
         if not found:
@@ -277,20 +278,31 @@ class CopyDetector:
 
     def groups(self, pairs: Iterable[tuple[str, str, float]]) -> list[CopyGroup]:
         """Union the copy pairs into groups; the earliest article (date, then arrival) is the original."""
-        sims: dict[tuple[str, str], float] = {}
-        best: dict[str, float] = {}  # an article's highest similarity to any member of its group
-        links = []
-        for a, b, s in pairs:
-            best[a] = max(best.get(a, 0.0), s)
-            best[b] = max(best.get(b, 0.0), s)
-            sims[(a, b)] = sims[(b, a)] = s
-            links.append((a, b))
-        out = []
-        for ids in connected_groups(links):
-            ids = sorted(set(ids), key=lambda i: (self.dates[self.number[i]] or "9999", self.number[i]))
-            original = ids[0]
-            out.append(CopyGroup(original, {i: sims.get((i, original)) or best[i] for i in ids[1:]}))
-        return out
+        return copy_groups(pairs, lambda i: (self.dates[self.number[i]] or "9999", self.number[i]))
+
+
+def estimated_jaccard(signatures: np.ndarray, signature: np.ndarray) -> np.ndarray:
+    """Share of equal MinHash values: the Jaccard estimate that decides a copy (`>= threshold`)."""
+    return (signatures == signature).mean(axis=-1)
+
+
+def copy_groups(pairs: Iterable[tuple[str, str, float]], earliest: Callable[[str], Any]) -> list[CopyGroup]:
+    """Union copy pairs into groups; the member with the smallest `earliest(id)` is the original,
+    and each copy keeps its similarity to it (else its best similarity inside the group)."""
+    sims: dict[tuple[str, str], float] = {}
+    best: dict[str, float] = {}  # an article's highest similarity to any member of its group
+    links = []
+    for a, b, s in pairs:
+        best[a] = max(best.get(a, 0.0), s)
+        best[b] = max(best.get(b, 0.0), s)
+        sims[(a, b)] = sims[(b, a)] = s
+        links.append((a, b))
+    out = []
+    for ids in connected_groups(links):
+        ids = sorted(set(ids), key=earliest)
+        original = ids[0]
+        out.append(CopyGroup(original, {i: sims.get((i, original)) or best[i] for i in ids[1:]}))
+    return out
 
 
 # One detector per worker process, made by the pool's initializer, so its syllable-hash cache

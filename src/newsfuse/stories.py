@@ -445,14 +445,17 @@ def _sort_key(a: Article) -> tuple[str, int]:
     return (a.published or "\uffff", 0)
 
 
-def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True) -> list[Assignment]:
+def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
+            df: tuple[Counter, int] | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
-    pass mends that (about +1.5 points of B-cubed F1 on the shared corpus, see docs/decisions.md)."""
+    pass mends that (about +1.5 points of B-cubed F1 on the shared corpus, see docs/decisions.md).
+    `df` (document frequencies, number of documents) is that of a bigger collection these articles
+    are a part of (an archive's time window), else the batch's own."""
     config = config or StoryConfig()
-    df, n = document_frequencies(articles)
-    clusterer = StoryClusterer(config, df=df, n_docs=n, learn_df=False)
+    counts, n = df if df is not None else document_frequencies(articles)
+    clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
     ordered = sorted(articles, key=_sort_key)
     indptr, indices, data, days = [0], [], [], []
     assignments = []
