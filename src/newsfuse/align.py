@@ -19,7 +19,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .config import BriefConfig
-from .model import Article, Citation, Fact, Sentence
+from .model import Article, Citation, Fact, Sentence, two_sides
 from .lang import fold, tokens
 from .groups import connected_groups
 from .text import name_runs
@@ -168,15 +168,6 @@ def _conflicts(members: list[AlignedSentence]) -> list[str]:
         if found := two_sides(f"{n1} {unit}", o1, f"{n2} {unit}", o2):
             out.append(found)
     return out
-
-
-def two_sides(a: str, outlets_a: set[str], b: str, outlets_b: set[str]) -> str | None:
-    """The two sides of a conflict, `10 cuộc (A) vs 12 cuộc (B)`, when each is given by an outlet that
-    does not give the other (one outlet's two figures are two facts, not a disagreement); None else."""
-    only_a, only_b = outlets_a - outlets_b, outlets_b - outlets_a
-    if not (only_a and only_b):
-        return None
-    return f"{a} ({', '.join(sorted(only_a))}) vs {b} ({', '.join(sorted(only_b))})"
 
 
 def _readings(number: str) -> set[float]:

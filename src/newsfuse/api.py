@@ -17,23 +17,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import brief as brief_stage
 from . import ingest as ingest_stage
 from .config import Config, WatchConfig
-from .copies import CopyDetector
-from .entities import find_entities
 from .model import (Article, ArticleVersion, Brief, CopyGroup, Entity, FollowedSource, Publication, Story,
                     TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
-from .store import Store, StoreResult
-from .stories import StoryClusterer
-from .timeline import story_timeline
+from .store import Store, StoreError, StoreResult
 from .versions import VersionChange, changes
 
 if TYPE_CHECKING:
+    from .copies import CopyDetector
+    from .stories import StoryClusterer
     from .watch import Watcher
 
+# The stages that need numpy, scipy and scikit-learn (stories, copies, briefs) are imported where
+# they are first used, so that `newsfuse --help` and reading a store start at once (bench/startup.py).
+__all__ = ["Newsfuse", "IngestReport", "BatchRejected", "StoreError", "open", "EXAMPLES"]
+
 EXAMPLES = Path(__file__).parent / "examples"
+
+
+class BatchRejected(ValueError):
+    """An all-or-nothing batch held an article that could not be read (`stage` "read") or stored
+    ("store"); nothing of the batch was stored. The message names the article."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
 
 
 @dataclass(slots=True)
@@ -82,6 +92,9 @@ class Newsfuse:
         many stored articles were read."""
         if self._clusterer is not None and self._copies is not None:
             return 0
+        from .copies import CopyDetector
+        from .stories import StoryClusterer
+
         clusterer = StoryClusterer(self.config.stories)
         copies = CopyDetector(self.config.copies)
         story_of = self.store.story_assignments()
@@ -135,7 +148,10 @@ class Newsfuse:
         stored_id = report.present[0][1]
         return self.store.story_of(stored_id) or ""
 
-    def add_many(self, items: Sequence[Article | dict[str, Any]], origin: str = "api") -> IngestReport:
+    def add_many(self, items: Sequence[Article | dict[str, Any]], origin: str = "api", *,
+                 all_or_nothing: bool = False) -> IngestReport:
+        """Store articles (records or JSON-like dicts, as `article_from_json` reads them) in one
+        transaction. `all_or_nothing`: a bad one stores none (BatchRejected names it)."""
         def parse() -> Iterable[Article | ingest_stage.Rejection]:
             for i, item in enumerate(items):
                 if isinstance(item, Article):
@@ -145,10 +161,10 @@ class Newsfuse:
                     yield ingest_stage.article_from_json(item, f"{origin}[{i}]")
                 except ingest_stage.IngestError as e:
                     yield ingest_stage.Rejection(f"{origin}[{i}]", str(e))
-        return self._store_all(parse(), None)
+        return self._store_all(parse(), None, all_or_nothing)
 
     def _store_all(self, items: Iterable[Article | ingest_stage.Rejection],
-                   progress: Callable[[int], None] | None) -> IngestReport:
+                   progress: Callable[[int], None] | None, all_or_nothing: bool = False) -> IngestReport:
         report = IngestReport()
         self._state()
         try:
@@ -157,6 +173,8 @@ class Newsfuse:
                     if progress:
                         progress(1)
                     if isinstance(item, ingest_stage.Rejection):
+                        if all_or_nothing:
+                            raise BatchRejected(str(item), "read")
                         report.rejected.append(str(item))
                         continue
                     item.source = self.outlet(item.source)
@@ -173,6 +191,8 @@ class Newsfuse:
                         report.present.append((item.origin, result.detail))
                         if result.detail != item.id and self.store.add_publication(result.detail, item):
                             report.republished.append((result.detail, item.source or ""))
+                    elif all_or_nothing:
+                        raise BatchRejected(f"{item.origin}: {result.detail}", "store")
                     else:
                         report.rejected.append(f"{item.origin}: {result.detail}")
         except BaseException:
@@ -370,6 +390,13 @@ class Newsfuse:
             filters["source"] = self.outlet(filters["source"])
         return self.store.list_articles(**filters)
 
+    def count_articles(self) -> int:
+        return self.store.count_articles()
+
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article belongs to."""
+        return self.store.story_of(article_id)
+
     def article(self, article_id: str) -> Article | None:
         return self.store.get_article(article_id)
 
@@ -410,16 +437,23 @@ class Newsfuse:
         return list(groups.values())
 
     def entities(self, story_id: str) -> list[Entity]:
+        from .entities import find_entities
+
         return find_entities(self.story_articles(story_id))
 
     def timeline(self, story_id: str) -> list[TimelineEvent]:
         articles = self.story_articles(story_id)
+        from . import brief as brief_stage
+        from .timeline import story_timeline
+
         kept, _ = brief_stage.collapse_copies(articles, self.copy_groups([a.id for a in articles]))
         return story_timeline(kept, brief_stage.align(kept, self.config.brief))
 
     def brief(self, story_id: str, words: int | None = None) -> Brief:
         config = self.config.brief if words is None else replace(self.config.brief, words=words)
         articles = self.story_articles(story_id)
+        from . import brief as brief_stage
+
         made = brief_stage.make_brief(story_id, articles, self.copy_groups([a.id for a in articles]), config)
         # Who else published each article's text, and who had it first (issue 13 renders more of it).
         by_article = {p.article_id: ps for ps in self.story_publications(story_id).values() for p in ps}

@@ -7,12 +7,14 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import api
 from .config import DB_ENV_VAR, Config, default_db_path
+
+if TYPE_CHECKING:  # imported when a command runs: `newsfuse --help` loads no stage (bench/startup.py)
+    from . import api
 
 app = typer.Typer(
     help="newsfuse: read the news from many outlets as one sourced story per event.",
@@ -27,11 +29,11 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines inste
 
 
 def _open(db: Path | None) -> api.Newsfuse:
-    from .store import StoreError
+    from . import api
 
     try:
         return api.open(db or default_db_path())
-    except StoreError as e:
+    except api.StoreError as e:
         _fail(str(e))
 
 
@@ -61,7 +63,7 @@ def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
 def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
     from tqdm import tqdm
 
-    stored = nf.store.count_articles()
+    stored = nf.count_articles()
     if stored:  # the story and copy indexes are rebuilt from the store first
         with tqdm(desc="reading the store", total=stored, unit=" articles", disable=None if not quiet else True,
                   file=sys.stderr, leave=False) as bar:
@@ -297,7 +299,7 @@ def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
         return
     for k in ("id", "title", "source", "published", "author", "url", "language", "origin"):
         typer.echo(f"{k:>10}: {getattr(a, k) or '-'}")
-    typer.echo(f"{'story':>10}: {nf.store.story_of(a.id) or '-'}")
+    typer.echo(f"{'story':>10}: {nf.story_of(a.id) or '-'}")
     all_versions = nf.versions(a.id)
     if len(all_versions) > 1:
         typer.echo(f"{'version':>10}: {all_versions[-1].version} of {len(all_versions)} (--versions shows the changes)")
@@ -510,11 +512,13 @@ def demo(
     target = db or Path.cwd() / "newsfuse-demo.db"
     nf = _open(target)
     typer.echo(f"database: {target}")
-    report = _ingest(nf, sorted(api.EXAMPLES.glob("*.txt")), quiet=True)
+    from .api import EXAMPLES
+
+    report = _ingest(nf, sorted(EXAMPLES.glob("*.txt")), quiet=True)
     for a in nf.articles(limit=10):
         typer.echo(f"- {a.id}  outlet={a.source or '?'}  date={a.published or '?'}  author={a.author or '?'}"
                    f"  {a.title[:70]}")
-    story_ids = {sid for sid in (nf.store.story_of(i) for i in report.added + [p[1] for p in report.present]) if sid}
+    story_ids = {sid for sid in (nf.story_of(i) for i in report.added + [p[1] for p in report.present]) if sid}
     typer.echo(f"stories: {len(story_ids)}\n")
     for sid in sorted(story_ids):
         typer.echo(to_markdown(nf.brief(sid)))

@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import lang
-from .align import two_sides
 from .lang import LanguagePack
-from .model import Article, Citation, Entity
+from .model import Article, Citation, Entity, two_sides
 
 Mention = tuple[str, str, str | None]  # (kind, name, role); kind ALIAS pairs a short name with its full one
 # (kind, name, role) found in one sentence, by (article id, sentence index)

@@ -256,3 +256,12 @@ class FollowedSource:
         d.pop("etag")
         d.pop("last_modified")
         return d
+
+
+def two_sides(a: str, outlets_a: set[str], b: str, outlets_b: set[str]) -> str | None:
+    """The two sides of a conflict, `10 cuộc (A) vs 12 cuộc (B)`, when each is given by an outlet that
+    does not give the other (one outlet's two figures are two facts, not a disagreement); None else."""
+    only_a, only_b = outlets_a - outlets_b, outlets_b - outlets_a
+    if not (only_a and only_b):
+        return None
+    return f"{a} ({', '.join(sorted(only_a))}) vs {b} ({', '.join(sorted(only_b))})"

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from datetime import date, timedelta
 import re
 
 from . import lang
-from .align import Alignment, two_sides
 from .lang import LanguagePack
-from .model import Article, Citation, TimeExpression, TimelineEvent, date_parts
+from .model import Article, Citation, TimeExpression, TimelineEvent, date_parts, two_sides
+
+if TYPE_CHECKING:
+    from .align import Alignment
 
 
 class _Unresolved(Exception):

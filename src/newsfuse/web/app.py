@@ -21,7 +21,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import api
 from ..config import TOKEN_ENV_VAR
-from ..ingest import IngestError
 
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -98,7 +97,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         if a is None:
             raise HTTPException(404, f"no article {article_id!r}")
         published = r.publications(a.id)
-        return a.to_dict() | {"story": r.store.story_of(a.id), "version": len(r.versions(a.id)),
+        return a.to_dict() | {"story": r.story_of(a.id), "version": len(r.versions(a.id)),
                               "publications": [p.to_dict() for p in published],
                               "first": published[0].outlet if published else a.source}
 
@@ -157,19 +156,12 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
             raise HTTPException(422, "each article must be a JSON object")
         with write_lock:
             # All or nothing: a batch with a bad article stores none of them.
-            from ..ingest import article_from_json
-
-            parsed = []
-            for i, item in enumerate(items):
-                try:
-                    parsed.append(article_from_json(item, f"request[{i}]"))
-                except IngestError as e:
-                    raise HTTPException(422, f"request[{i}]: {e}") from None
-            report = nf.add_many(parsed, origin="request")
-            if report.rejected:
-                raise HTTPException(409, report.rejected[0])
+            try:
+                report = nf.add_many(items, origin="request", all_or_nothing=True)
+            except api.BatchRejected as e:
+                raise HTTPException(422 if e.stage == "read" else 409, str(e)) from None
         results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
-        results += [{"id": stored, "status": "present", "story": nf.store.story_of(stored)}
+        results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
                     for _, stored in report.present]
         return JSONResponse({"articles": results}, status_code=201 if report.added else 200)
 
@@ -177,7 +169,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
     def search(q: str = Query(..., min_length=1), limit: int = Query(20, ge=1, le=200)) -> dict[str, Any]:
         r = reader()
         return {"results": [{"id": a.id, "title": a.title, "source": a.source, "published": a.published,
-                             "snippet": snip, "story": r.store.story_of(a.id)} for a, snip in r.search(q, limit)]}
+                             "snippet": snip, "story": r.story_of(a.id)} for a, snip in r.search(q, limit)]}
 
     # ------------------------------------------------------------ pages
 
