@@ -428,6 +428,8 @@ class Newsfuse:
         story = self.store.get_story(story_id)
         if story is None:
             raise KeyError(story_id)
+        from . import brief as brief_stage
+
         return brief_stage.with_story_date(self.store.get_articles(story.article_ids))
 
     def copy_groups(self, article_ids: Sequence[str]) -> list[CopyGroup]:
