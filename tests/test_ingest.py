@@ -73,7 +73,7 @@ def test_parse_date_forms_and_bad_dates():
     assert parse_date("2013-10-23T11:39") == "2013-10-23T11:39"
     assert parse_date("2023-06") == "2023-06"
     assert parse_date("26/06/2023") == "2023-06-26"
-    assert parse_date("Mon, 26 Jun 2023 20:00:00 +0700") == "2023-06-26T20:00"
+    assert parse_date("Mon, 26 Jun 2023 20:00:00 +0700") == "2023-06-26T20:00+07:00"
     for bad in ["2023-13-45", "31/02/2023", "hôm qua"]:
         with pytest.raises(IngestError):
             parse_date(bad)
@@ -127,7 +127,7 @@ def test_ingest_rss_feed_built_from_the_seeds(nf, tmp_path, seed_texts):
     report = nf.ingest([feed])
     assert len(report.added) == 2, report.rejected
     a = nf.article("tp-0")
-    assert a.source == "tienphong.vn" and a.published == "2023-06-27T08:00"
+    assert a.source == "tienphong.vn" and a.published == "2023-06-27T08:00+00:00"
     assert a.url == "https://tienphong.vn/0.html"
     assert len(a.sentences) >= 10
 

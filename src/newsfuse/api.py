@@ -161,6 +161,8 @@ class Newsfuse:
                     yield ingest_stage.article_from_json(item, f"{origin}[{i}]")
                 except ingest_stage.IngestError as e:
                     yield ingest_stage.Rejection(f"{origin}[{i}]", str(e))
+                except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
+                    yield ingest_stage.Rejection(f"{origin}[{i}]", ingest_stage.unexpected(e))
         return self._store_all(parse(), None, all_or_nothing)
 
     def _store_all(self, items: Iterable[Article | ingest_stage.Rejection],

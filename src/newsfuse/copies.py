@@ -60,10 +60,16 @@ def minhash_values(shingles: np.ndarray, permutations: np.ndarray) -> np.ndarray
     without its per-value Python loop, which was half the cost of a signature."""
     a, b = permutations
     values = np.full(a.shape, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    if len(shingles):
+    # In blocks: a shingle-by-permutation matrix of a 5 MB text is ~1M x 128 values (0.5 GB);
+    # a block keeps memory per article at a small multiple of its size (news fits in one block).
+    for start in range(0, len(shingles), _BLOCK):
         with np.errstate(over="ignore"):
-            np.minimum(values, (_fmix32(shingles)[:, None] * a + b).min(axis=0), out=values)
+            block = _fmix32(shingles[start:start + _BLOCK])
+            np.minimum(values, (block[:, None] * a + b).min(axis=0), out=values)
     return values
+
+
+_BLOCK = 8192
 
 
 class _Rows:

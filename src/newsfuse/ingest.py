@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,18 +72,32 @@ def parse_date(value: Any) -> str | None:
         if m:
             d, mo, y, hh, mm = m.groups()
             dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
-            return dt.strftime("%Y-%m-%dT%H:%M" if hh else "%Y-%m-%d")
+            return _iso(dt, with_time=bool(hh))
         dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         try:
             from email.utils import parsedate_to_datetime
 
             dt = parsedate_to_datetime(s)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise IngestError(f"date {s!r} cannot be read as a date") from None
-    if len(s) == 10:
-        return dt.strftime("%Y-%m-%d")
-    return dt.strftime("%Y-%m-%dT%H:%M")
+    return _iso(dt, with_time=len(s) > 10)
+
+
+def _iso(dt: datetime, with_time: bool) -> str:
+    """`2023-06-26` or `2023-06-26T10:00`, with the UTC offset when the input gave one
+    (`2023-06-26T23:30+07:00`): the local day is what the report's own day words count from, so
+    the time stays local rather than moved to UTC. The year always has four digits (strftime writes
+    year 1 as `1`, which sorts after 2023)."""
+    day = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
+    if not with_time:
+        return day
+    offset = dt.utcoffset()
+    zone = ""
+    if offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        zone = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{day}T{dt.hour:02d}:{dt.minute:02d}{zone}"
 
 
 # ---------------------------------------------------------------- plain-text metadata
@@ -214,12 +229,15 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        from charset_normalizer import from_bytes
+        # chardet, not charset-normalizer: charset-normalizer named cp1250 or cp1257 for French
+        # and German text in cp1252 (its advice stored `ŕ Paris`); chardet weighs letter sequences
+        # of each language and names cp1252, cp1250, cp1258 rightly on the same files.
+        import chardet
 
-        guess = from_bytes(data[:200_000]).best()
-        if guess is None or b"\x00" in data[:4096] and guess.encoding not in ("utf_16", "utf_16_le", "utf_16_be"):
+        guess = chardet.detect(data[:200_000])
+        name = (guess.get("encoding") or "").lower()
+        if not name or b"\x00" in data[:4096] and not name.startswith("utf-16"):
             raise IngestError(f"binary data, not text (byte {e.start} is not UTF-8)") from None
-        name = guess.encoding.replace("_", "-")
         raise IngestError(f"not UTF-8 (looks like {name}); re-run with --encoding {name}") from None
 
 
@@ -272,6 +290,10 @@ def article_from_json(obj: Any, origin: str) -> Article:
     for name in ("title", "source", "outlet", "url", "author", "lead"):
         if obj.get(name) is not None and not isinstance(obj[name], str):
             raise IngestError(f"'{name}' must be text, got {type(obj[name]).__name__}")
+    for name, value in obj.items():
+        _require_unicode(name, value)
+    if isinstance(obj.get("id"), int) and not isinstance(obj["id"], bool) and abs(obj["id"]) >= 10**64:
+        raise IngestError("'id' is a number too large to be an id")
     return build_article(
         text,
         origin=origin,
@@ -286,15 +308,49 @@ def article_from_json(obj: Any, origin: str) -> Article:
     )
 
 
+def _require_unicode(name: str, value: Any) -> None:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`); such a string cannot be stored as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise IngestError(f"'{name}' holds a lone UTF-16 surrogate (\\u{ord(value[e.start]):04x}) at character "
+                              f"{e.start}") from None
+    elif isinstance(value, (dict, list)):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise IngestError(f"'{name}' holds a lone UTF-16 surrogate") from None
+
+
+def loads_json(text: str) -> Any:
+    """`json.loads` whose every failure is an IngestError: deep nesting (RecursionError), an
+    integer of more than 4,300 digits (ValueError) and broken syntax."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise IngestError(f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise IngestError("JSON nested too deeply") from None
+    except ValueError as e:  # an integer too long to read
+        raise IngestError(f"not JSON we can read ({str(e).split(';')[0]})") from None
+
+
 def _parse_jsonl_line(origin: str, raw: bytes, config: IngestConfig) -> Article | Rejection:
     if len(raw) > config.max_article_bytes:
         return Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
     try:
-        return article_from_json(json.loads(decode(raw, origin, config.encoding)), origin)
-    except json.JSONDecodeError as e:
-        return Rejection(origin, f"not JSON ({e.msg} at column {e.colno})")
+        return article_from_json(loads_json(decode(raw, origin, config.encoding)), origin)
     except IngestError as e:
         return Rejection(origin, str(e))
+    except Exception as e:  # noqa: BLE001 - any other failure on one line is that line's rejection
+        return Rejection(origin, unexpected(e))
+
+
+def unexpected(e: BaseException) -> str:
+    """One line for an error no rule above foresaw (a parser library's own exception)."""
+    message = " ".join(str(e).split())[:200]
+    return f"cannot be read ({type(e).__name__}{': ' + message if message else ''})"
 
 
 def _parse_jsonl_chunk(chunk: list[tuple[str, bytes]], config: IngestConfig) -> list[Article | Rejection]:
@@ -345,11 +401,7 @@ def read_jsonl(path: Path, config: IngestConfig) -> Iterator[Article | Rejection
 
 
 def read_json(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
-    text = decode(_read_bytes(path, config, None), str(path), config.encoding)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise IngestError(f"not JSON ({e.msg} at line {e.lineno})") from None
+    data = loads_json(decode(_read_bytes(path, config, None), str(path), config.encoding))
     items = data if isinstance(data, list) else [data]
     for i, obj in enumerate(items):
         origin = f"{path}[{i}]"
@@ -357,6 +409,8 @@ def read_json(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             yield article_from_json(obj, origin)
         except IngestError as e:
             yield Rejection(origin, str(e))
+        except Exception as e:  # noqa: BLE001 - one object's failure is that object's rejection
+            yield Rejection(origin, unexpected(e))
 
 
 def _html_to_text(fragment: str) -> str:
@@ -410,6 +464,8 @@ def read_feed(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             )
         except IngestError as e:
             yield Rejection(origin, str(e))
+        except Exception as e:  # noqa: BLE001 - one entry's failure is that entry's rejection
+            yield Rejection(origin, unexpected(e))
 
 
 def _looks_like_feed(path: Path) -> bool:
@@ -437,6 +493,24 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
         yield Rejection(str(path), str(e))
     except OSError as e:
         yield Rejection(str(path), f"cannot read: {e.strerror or e}")
+    except Exception as e:  # noqa: BLE001 - whatever a parser library raises, the file is rejected, not the ingest
+        yield Rejection(str(path), unexpected(e))
+
+
+_SPECIAL_FILES = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+                  (stat.S_ISSOCK, "a socket"))
+
+
+def _special(path: Path) -> Rejection | None:
+    """A device, FIFO or socket is named as such: reading one may never end (`/dev/zero`)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    for test, kind in _SPECIAL_FILES:
+        if test(mode):
+            return Rejection(str(path), f"not a regular file ({kind})")
+    return None
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
@@ -444,12 +518,13 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in KNOWN_SUFFIXES and not f.name.startswith("."):
-                    yield f
+                if f.suffix.lower() not in KNOWN_SUFFIXES or f.name.startswith(".") or f.is_dir():
+                    continue
+                yield f if f.is_file() else (_special(f) or Rejection(str(f), "no such file"))
         elif p.is_file():
             yield p
         else:
-            yield Rejection(str(p), "no such file or folder")
+            yield _special(p) or Rejection(str(p), "no such file or folder")
 
 
 def read(paths: Iterable[str | Path], config: IngestConfig | None = None) -> Iterator[Article | Rejection]:

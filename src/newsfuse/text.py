@@ -35,10 +35,12 @@ _FOLD_PAIRS = (("“", '"'), ("”", '"'), ("„", '"'), ("«", '"'), ("»", '"'
 def clean(text: str) -> str:
     """The stored form: NFC, no zero-width characters, one space between words, one blank line
     between paragraphs, no blanks at line ends."""
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text))
+    text = _ZERO_WIDTH.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    # NFC last: removing a zero-width character or a space can bring a combining mark next to a
+    # letter it composes with (`ổ\u200b\u0323` -> `ộ`), and the stored text must be NFC.
+    return unicodedata.normalize("NFC", _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip())
 
 
 # vi-textmatch's tone rule (`hoà` -> `hòa`: the mark moves to the first vowel of an open `oa`, `oe`,
