@@ -8,7 +8,7 @@ from newsfuse.web.app import create_app
 
 @pytest.fixture()
 def client(seeded):
-    return TestClient(create_app(seeded, token=""))
+    return TestClient(create_app(seeded, token=""), base_url="http://127.0.0.1")
 
 
 @pytest.fixture()
@@ -111,7 +111,7 @@ def test_a_chunked_body_is_refused_at_the_limit_without_reading_the_rest(seeded)
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
              "scheme": "http", "path": "/api/articles", "raw_path": b"/api/articles", "query_string": b"",
-             "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"testserver")],
+             "root_path": "", "headers": [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")],
              "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
     asyncio.run(app(scope, receive, send))
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
@@ -119,7 +119,7 @@ def test_a_chunked_body_is_refused_at_the_limit_without_reading_the_rest(seeded)
 
 
 def test_writes_need_the_token_when_one_is_set(seeded):
-    c = TestClient(create_app(seeded, token="s3cret"))
+    c = TestClient(create_app(seeded, token="s3cret"), base_url="http://127.0.0.1")
     article = {"text": "Một bài báo đủ dài để thử quyền ghi vào kho tin tức.", "source": "x.vn"}
     assert c.post("/api/articles", json=article).status_code == 401
     assert c.post("/api/articles", json=article, headers={"Authorization": "Bearer s3cret"}).status_code == 201
@@ -148,7 +148,7 @@ def test_concurrent_posts_and_gets_keep_the_store_consistent(seeded, mds_rows):
     errors = []
 
     def worker(k):
-        c = TestClient(app)
+        c = TestClient(app, base_url="http://127.0.0.1")
         try:
             for row in rows[k::20]:
                 assert c.post("/api/articles", json=row).status_code in (200, 201)

@@ -12,7 +12,7 @@ from test_watch import TEST
 
 
 def test_sources_over_rest_and_their_health_on_the_page(nf, mds_rows):
-    client = TestClient(create_app(nf, token="s3cret"))
+    client = TestClient(create_app(nf, token="s3cret"), base_url="http://127.0.0.1")
     assert client.post("/api/sources", json={"url": "http://x.vn/rss"}).status_code == 401
     auth = {"Authorization": "Bearer s3cret"}
     bad = client.post("/api/sources", json={"url": "file:///etc/passwd"}, headers=auth)
@@ -41,7 +41,7 @@ def test_versions_and_republications_over_rest_and_on_the_story_page(nf, tmp_pat
     nf.ingest([write_jsonl(tmp_path / "c.jsonl", [
         {"id": "bm-1", "source": "baomoi.com", "date": "2023-07-02T08:00", "text": original.text},
         {"id": original.id, "source": "TPO", "text": original.text + "\n\nCập nhật: hai bên sẽ gặp lại vào tháng sau."}])])
-    client = TestClient(create_app(nf, token=""))
+    client = TestClient(create_app(nf, token=""), base_url="http://127.0.0.1")
     got = client.get(f"/api/articles/{original.id}").json()
     assert got["version"] == 2 and got["first"] == "tienphong.vn"
     assert {p["outlet"] for p in got["publications"]} == {"tienphong.vn", "baomoi.com"}

@@ -36,6 +36,18 @@ __all__ = ["Newsfuse", "IngestReport", "BatchRejected", "StoreError", "open", "E
 
 EXAMPLES = Path(__file__).parent / "examples"
 
+# What the REST face needs from the stages, through this module (the faces call only `api`).
+loads_json = ingest_stage.loads_json
+IngestError = ingest_stage.IngestError
+article_from_json = ingest_stage.article_from_json
+
+
+def link_url(url: str | None) -> str | None:
+    """The URL if it may become a link (http or https), else None: see `brief.link_url`."""
+    from .brief import link_url as checked
+
+    return checked(url)
+
 
 class BatchRejected(ValueError):
     """An all-or-nothing batch held an article that could not be read (`stage` "read") or stored
@@ -427,12 +439,15 @@ class Newsfuse:
         return out
 
     def story_articles(self, story_id: str) -> list[Article]:
-        story = self.store.get_story(story_id)
-        if story is None:
+        """The story's articles, read in one snapshot; KeyError when it has none to read."""
+        with self.store.snapshot():
+            story = self.store.get_story(story_id)
+            articles = self.store.get_articles(story.article_ids) if story is not None else []
+        if not articles:
             raise KeyError(story_id)
         from . import brief as brief_stage
 
-        return brief_stage.with_story_date(self.store.get_articles(story.article_ids))
+        return brief_stage.with_story_date(articles)
 
     def copy_groups(self, article_ids: Sequence[str]) -> list[CopyGroup]:
         groups: dict[str, CopyGroup] = {}
@@ -446,21 +461,27 @@ class Newsfuse:
         return find_entities(self.story_articles(story_id))
 
     def timeline(self, story_id: str) -> list[TimelineEvent]:
-        articles = self.story_articles(story_id)
         from . import brief as brief_stage
         from .timeline import story_timeline
 
-        kept, _ = brief_stage.collapse_copies(articles, self.copy_groups([a.id for a in articles]))
+        with self.store.snapshot():
+            articles = self.story_articles(story_id)
+            groups = self.copy_groups([a.id for a in articles])
+        kept, _ = brief_stage.collapse_copies(articles, groups)
         return story_timeline(kept, brief_stage.align(kept, self.config.brief))
 
     def brief(self, story_id: str, words: int | None = None) -> Brief:
+        """KeyError when the story has no article to read (gone, or moved away meanwhile)."""
         config = self.config.brief if words is None else replace(self.config.brief, words=words)
-        articles = self.story_articles(story_id)
         from . import brief as brief_stage
 
-        made = brief_stage.make_brief(story_id, articles, self.copy_groups([a.id for a in articles]), config)
+        with self.store.snapshot():  # members, copies and publications as of one moment
+            articles = self.story_articles(story_id)
+            groups = self.copy_groups([a.id for a in articles])
+            publications = self.story_publications(story_id)
+        made = brief_stage.make_brief(story_id, articles, groups, config)
         # Who else published each article's text, and who had it first (issue 13 renders more of it).
-        by_article = {p.article_id: ps for ps in self.story_publications(story_id).values() for p in ps}
+        by_article = {p.article_id: ps for ps in publications.values() for p in ps}
         for row in made.articles:
             group = by_article.get(row["id"])
             if group:
@@ -476,16 +497,31 @@ class Newsfuse:
     def brief_json(self, story_id: str) -> str:
         """The brief as JSON text, cached in the store until the story's articles change (the REST
         API sends it as stored: no parsing and re-encoding per request)."""
-        ids = self.store.story_article_ids(story_id)
-        if not ids:
-            raise KeyError(story_id)
-        members = self._brief_key(story_id, ids)
-        cached = self.store.cached_brief(story_id, members)
-        if cached is not None:
-            return cached
-        body = json.dumps(self.brief(story_id).to_dict(), ensure_ascii=False)
-        self.store.cache_brief(story_id, members, body)
+        with self.store.snapshot():  # the cache key and the brief from the same members
+            ids = self.store.story_article_ids(story_id)
+            if not ids:
+                raise KeyError(story_id)
+            members = self._brief_key(story_id, ids)
+            cached = self.store.cached_brief(story_id, members)
+            if cached is not None:
+                return cached
+            body = json.dumps(self.brief(story_id).to_dict(), ensure_ascii=False)
+        self.store.cache_brief(story_id, members, body, wait=False)
         return body
+
+    def snapshot(self):
+        """A context in which every read sees the store as of one moment (one read transaction)."""
+        return self.store.snapshot()
+
+    def load_models(self) -> None:
+        """Load now every model and word list a brief needs (the segmenter, gazetteers, given
+        names): a server calls it at start-up, so request threads never race to load them. One
+        brief of the shipped example reports, made in memory, touches all of them."""
+        from . import brief as brief_stage
+
+        examples = [ingest_stage.build_article(p.read_text(encoding="utf-8"), origin=p.name)
+                    for p in sorted(EXAMPLES.glob("*.txt"))]
+        brief_stage.make_brief("load-models", examples, (), self.config.brief)
 
     def brief_dict(self, story_id: str) -> dict[str, Any]:
         return json.loads(self.brief_json(story_id))

@@ -28,8 +28,11 @@ class BriefError(ValueError):
 
 
 def collapse_copies(articles: Sequence[Article], groups: Sequence[CopyGroup]) -> tuple[list[Article], list[str]]:
-    """Keep one article of each copy group (the original), so copies do not pose as agreement."""
-    dropped = {c for g in groups for c in g.copies}
+    """Keep one article of each copy group (the original), so copies do not pose as agreement.
+    A copy whose original is in another story stays: it is this story's report of that text (a
+    story made only of such copies once had no article left, and its brief failed)."""
+    present = {a.id for a in articles}
+    dropped = {c for g in groups if g.original_id in present for c in g.copies}
     kept = [a for a in articles if a.id not in dropped]
     notes = []
     if dropped & {a.id for a in articles}:
@@ -240,6 +243,24 @@ def also_published_by(article: dict) -> str:
     return ", ".join(shown) + ("; this outlet had it first" if own_first else "")
 
 
+def link_url(url: str | None) -> str | None:
+    """The URL if it may become a link: http(s) with a host, nothing else. A stored `url` is
+    data from outside (`javascript:alert(1)`, ` JaVaScRiPt:…`, `java\tscript:`, which browsers
+    read as `javascript:` because they drop tabs and newlines inside a URL)."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    url = url.strip()
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def _unique_articles(citations):
     seen, out = set(), []
     for c in citations:
@@ -285,7 +306,8 @@ def to_html(brief: Brief) -> str:
         parts.append("</ul>")
     parts.append("<h2>Sources</h2><ol>")
     for a in brief.articles:
-        link = f" <a href='{e(a['url'])}'>link</a>" if a["url"] else ""
+        href = link_url(a["url"])
+        link = f" <a href='{e(href)}' rel='noopener noreferrer'>link</a>" if href else ""
         also = also_published_by(a)
         also = f"<br><small>also published by {e(also)}</small>" if also else ""
         parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}"

@@ -488,15 +488,19 @@ def serve(
     db: DbOption = None,
     host: str = "127.0.0.1",
     port: int = 8000,
+    allowed_host: Annotated[Optional[list[str]], typer.Option(
+        "--allowed-host", help="Also answer requests for this Host name (repeatable; `*` = any). The bound "
+        "address, and loopback names when it is one, are always allowed.")] = None,
 ) -> None:
     """REST API and web page over the store (http://HOST:PORT/)."""
     import uvicorn
 
-    from .web.app import create_app
+    from .web.app import allowed_hosts_for, create_app
 
     nf = _open(db)
     typer.echo(f"serving {nf.config.db} at http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(nf), host=host, port=port, log_level="warning")
+    app_ = create_app(nf, allowed_hosts=allowed_hosts_for(host, allowed_host or ()))
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -236,6 +236,20 @@ class Store:
             current += 1
 
     @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the store as of the first one, whatever
+        other connections commit meanwhile (WAL; it never blocks a writer)."""
+        if self.db.in_transaction:
+            yield self.db
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")  # nothing was written: ending the read is all it does
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: an exception (or a killed process) leaves the store as it was."""
         if self.db.in_transaction:
@@ -560,8 +574,9 @@ class Store:
     def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "",
                     order: str = "last_date DESC", limit: int = 50, offset: int = 0) -> list[Story]:
         rows = self.db.execute(
-            "SELECT m.story_id AS id, group_concat(a.id, char(31)) AS ids, min(a.published) AS first_date,"
-            " max(a.published) AS last_date, group_concat(DISTINCT s.name) AS outlets, count(*) AS n"
+            # JSON arrays, not group_concat: an outlet's name may hold the separator (`Báo A, B`).
+            "SELECT m.story_id AS id, json_group_array(a.id) AS ids, min(a.published) AS first_date,"
+            " max(a.published) AS last_date, json_group_array(DISTINCT s.name) AS outlets, count(*) AS n"
             " FROM story_members m JOIN articles a ON a.seq = m.article_seq"
             " LEFT JOIN sources s ON s.id = a.source_id"
             f" {where} GROUP BY m.story_id {having} ORDER BY {order}, m.story_id LIMIT ? OFFSET ?",
@@ -576,8 +591,8 @@ class Store:
                 " m.story_id ORDER BY a.published, a.seq) AS n FROM story_members m JOIN articles a"
                 f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))})) WHERE n = 1",
                 page).fetchall())
-        return [Story(r["id"], r["ids"].split("\x1f"), titles.get(r["id"]),
-                      sorted((r["outlets"] or "").split(",")) if r["outlets"] else [], r["first_date"], r["last_date"])
+        return [Story(r["id"], json.loads(r["ids"]), titles.get(r["id"]),
+                      sorted(name for name in json.loads(r["outlets"]) if name), r["first_date"], r["last_date"])
                 for r in rows]
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
@@ -591,9 +606,11 @@ class Store:
             clauses.append("m.story_id IN (SELECT m2.story_id FROM story_members m2 JOIN articles a2"
                            " ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?)")
             args.append(source)
-        if query:
+        if query is not None and query != "":
             words, match = _fts_query(query)
-            if words:
+            if not words:
+                return []  # a query of punctuation only (`"`) matches nothing; it is no missing filter
+            else:
                 clauses.append("m.story_id IN (SELECT story_id FROM story_members WHERE article_seq IN"
                                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
                 args.append(match)
@@ -726,10 +743,26 @@ class Store:
         row = self.db.execute("SELECT members, body FROM briefs WHERE story_id = ?", (story_id,)).fetchone()
         return row[1] if row and row[0] == members else None
 
-    def cache_brief(self, story_id: str, members: str, body: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
-                       (story_id, members, body))
+    def cache_brief(self, story_id: str, members: str, body: str, *, wait: bool = True) -> bool:
+        """Store a brief's JSON. With `wait=False` (a reader) it is skipped when another connection
+        holds the write lock: a reader never queues behind a writer for a cache entry, the next
+        request makes it again. Returns whether it was stored."""
+        if not wait and self.db.in_transaction:
+            return False  # inside a read snapshot: a write there would fail or be rolled back
+        if not wait:
+            self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self.transaction() as db:
+                db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
+                           (story_id, members, body))
+            return True
+        except sqlite3.OperationalError as e:
+            if wait or not ("locked" in str(e) or "busy" in str(e)):
+                raise
+            return False
+        finally:
+            if not wait:
+                self.db.execute("PRAGMA busy_timeout = 30000")
 
 
 def _date_range(first: str, last: str, since: str | None, until: str | None) -> tuple[list[str], list[str]]:

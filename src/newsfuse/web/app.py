@@ -1,16 +1,22 @@
 """REST API and web page over one store (FastAPI; templates rendered on the server).
 
-SQLite allows one writer: writes go through one lock, reads run on their own connections in
-WAL mode so a long ingest never blocks readers.
+SQLite allows one writer: every write goes through one writer thread (a queue of one), so a POST
+never waits on SQLite's busy handler behind another POST and never blocks the event loop; reads
+run on per-thread connections in WAL mode, each in one read transaction (one snapshot).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import ipaddress
 import os
 import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,17 +31,97 @@ from ..config import TOKEN_ENV_VAR
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_BATCH = 1000
+MAX_OFFSET = 1_000_000  # beyond this a list is not paged by a person; SQLite's integers end at 2**63
+MAX_PAGE = MAX_OFFSET // 30
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+SECURITY_HEADERS = {
+    # Scripts and styles only from this server (the page has no inline script); no framing.
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": why, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
+    for code, why in [(400, "body is not JSON or holds no article"), (401, "missing or wrong API token"),
+                      (403, "a cross-site write from a browser, or a Host this server does not answer to"),
+                      (409, "an article the store refuses (an id used by another text)"),
+                      (413, "body over 10 MB or more than 1,000 articles"), (422, "an article or parameter that is not valid")]}
+ARTICLE_SCHEMA = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
+    "id": {"type": ["string", "integer"]}, "text": {"type": "string", "minLength": 1}, "title": {"type": "string"},
+    "source": {"type": "string", "description": "the outlet (a host or a name)"}, "url": {"type": "string"},
+    "date": {"type": "string", "description": "ISO 8601 (`2023-06-26`, `2023-06-26T10:00+07:00`)"},
+    "lead": {"type": "string"}, "author": {"type": "string"}}}
+T = TypeVar("T")
 
 
-def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
-    """The ASGI app. `token` (or $NEWSFUSE_API_TOKEN) is required as a Bearer token for writes."""
+def allowed_hosts_for(bound: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The Host names a server bound to `bound` answers to: the bound address, loopback names when
+    it is a loopback address, and `extra` (`*` = any). Checking Host closes DNS rebinding, where a
+    hostile name resolves to 127.0.0.1 and its page then reads this server as same-origin."""
+    names = {bound.strip("[]").lower(), *(e.lower() for e in extra)}
+    try:
+        loopback = ipaddress.ip_address(bound.strip("[]")).is_loopback
+    except ValueError:
+        loopback = bound == "localhost"
+    if loopback:
+        names.update(LOOPBACK_NAMES)
+    return frozenset(names)
+
+
+def host_name(host_header: str) -> str:
+    """`example.org:8000` -> `example.org`, `[::1]:8000` -> `::1`."""
+    if host_header.startswith("["):
+        return host_header[1:].split("]", 1)[0].lower()
+    return host_header.rsplit(":", 1)[0].lower() if host_header.count(":") == 1 else host_header.lower()
+
+
+def cross_site_write(method: str, headers: Any) -> bool:
+    """Whether a browser sent this write from another site. Browsers say where a request comes
+    from (Sec-Fetch-Site; Origin on every POST); a page elsewhere can still send a `text/plain`
+    POST without asking (`mode: "no-cors"`), so the token alone, off by default, is no defence.
+    Clients that are not browsers send neither header and are let through (the token decides)."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    parts = urlsplit(origin)
+    return origin == "null" or parts.netloc.lower() != headers.get("host", "").lower()
+
+
+def bearer_token_ok(authorization: str | None, token: str) -> bool:
+    """`Authorization: Bearer TOKEN`, the scheme in any case (RFC 7235), the token compared as
+    bytes in constant time (a header is Latin-1 text; a non-ASCII token must not raise)."""
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
+
+
+def create_app(nf: api.Newsfuse, *, token: str | None = None,
+               allowed_hosts: Iterable[str] | None = None) -> FastAPI:
+    """The ASGI app. `token` (or $NEWSFUSE_API_TOKEN) is required as a Bearer token for writes;
+    `allowed_hosts` are the Host names it answers to (default: loopback names; `*` = any)."""
     token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
+    hosts = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts is not None else allowed_hosts_for("127.0.0.1")
     app = FastAPI(title="newsfuse", version="0.1.0",
                   description="Stories fused from many outlets: cited summaries, facts, entities, timelines.")
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["link_url"] = api.link_url
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    write_lock = threading.Lock()
+    # One writer thread: writes queue here instead of in SQLite's busy handler, off the event loop.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="newsfuse-writer")
     local = threading.local()
+    nf.load_models()  # at start-up, once, before any request thread can race to load them
+
+    async def write(fn: Callable[[], T]) -> T:
+        return await asyncio.wrap_future(writer.submit(fn))
 
     def reader() -> api.Newsfuse:
         # One read connection per worker thread; the writer keeps its own.
@@ -54,17 +140,21 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
 
     @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > MAX_BODY_BYTES:
-            return JSONResponse({"error": f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)"}, status_code=413)
-        return await call_next(request)
+    async def guard(request: Request, call_next):
+        if "*" not in hosts and host_name(request.headers.get("host", "")) not in hosts:
+            response: Response = JSONResponse({"error": "this server does not answer to that Host"}, status_code=403)
+        elif cross_site_write(request.method, request.headers):
+            response = JSONResponse({"error": "cross-site write refused"}, status_code=403)
+        elif (size := request.headers.get("content-length")) is not None and size.isdigit() \
+                and int(size) > MAX_BODY_BYTES:
+            response = JSONResponse({"error": f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)"}, status_code=413)
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     def require_token(request: Request) -> None:
-        if token is None:
-            return
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, token):
+        if token and not bearer_token_ok(request.headers.get("authorization"), token):
             raise HTTPException(401, "missing or wrong API token")
 
     def story_row(s) -> dict[str, Any]:
@@ -76,7 +166,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
     def list_stories(
         since: str | None = None, until: str | None = None, outlet: str | None = None,
         entity: str | None = None, q: str | None = None,
-        limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0),
+        limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> dict[str, Any]:
         stories = reader().stories(since=since, until=until, source=outlet, entity=entity, query=q,
                                    limit=limit, offset=offset)
@@ -117,22 +207,25 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         """Followed feeds, sitemaps and pages with their health (last fetch, status, last problem)."""
         return {"sources": [src.to_dict() for src in reader().sources()]}
 
-    @app.post("/api/sources", status_code=201, dependencies=[Depends(require_token)])
-    def post_source(body: dict[str, Any]) -> JSONResponse:
+    @app.post("/api/sources", status_code=201, dependencies=[Depends(require_token)], responses=ERROR_RESPONSES)
+    async def post_source(body: dict[str, Any]) -> JSONResponse:
         """Follow a source: `{"url": ..., "name": outlet}`. Stored now, read by the next watch cycle
         (the server itself never fetches a URL a request names)."""
         url, name = body.get("url"), body.get("name")
         if not isinstance(url, str) or (name is not None and not isinstance(name, str)):
             raise HTTPException(422, "'url' (text) is needed; 'name' must be text")
-        with write_lock:
-            try:
-                src, new = nf.add_source(url, name)
-            except ValueError as e:
-                raise HTTPException(422, str(e)) from None
+        try:
+            src, new = await write(lambda: nf.add_source(url, name))
+        except ValueError as e:
+            raise HTTPException(422, str(e)) from None
         return JSONResponse({"source": src.to_dict(), "new": new}, status_code=201 if new else 200)
 
-    @app.post("/api/articles", status_code=201, dependencies=[Depends(require_token)])
+    @app.post("/api/articles", status_code=201, dependencies=[Depends(require_token)],
+              responses={200: {"description": "every article was already stored"}} | ERROR_RESPONSES,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "oneOf": [ARTICLE_SCHEMA, {"type": "array", "items": ARTICLE_SCHEMA, "maxItems": MAX_BATCH}]}}}}})
     async def post_articles(request: Request) -> JSONResponse:
+        """Store one article or a list (all or nothing); each joins a story."""
         # Read in pieces and stop at the limit: a chunked body has no Content-Length to check first.
         chunks, size = [], 0
         async for chunk in request.stream():
@@ -141,12 +234,12 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
                 raise HTTPException(413, f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)")
             chunks.append(chunk)
         body = b"".join(chunks)
-        import json
-
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise HTTPException(400, f"body is not JSON: {e}") from None
+            data = api.loads_json(body.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise HTTPException(400, f"body is not JSON: not UTF-8 at byte {e.start}") from None
+        except api.IngestError as e:
+            raise HTTPException(400, f"body is {e}") from None
         items = data if isinstance(data, list) else [data]
         if not items:
             raise HTTPException(400, "no articles in the body")
@@ -154,15 +247,19 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
             raise HTTPException(413, f"at most {MAX_BATCH} articles per request")
         if not all(isinstance(i, dict) for i in items):
             raise HTTPException(422, "each article must be a JSON object")
-        with write_lock:
+
+        def store() -> tuple[api.IngestReport, list[dict[str, Any]]]:
             # All or nothing: a batch with a bad article stores none of them.
-            try:
-                report = nf.add_many(items, origin="request", all_or_nothing=True)
-            except api.BatchRejected as e:
-                raise HTTPException(422 if e.stage == "read" else 409, str(e)) from None
-        results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
-        results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
-                    for _, stored in report.present]
+            report = nf.add_many(items, origin="request", all_or_nothing=True)
+            results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
+            results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
+                        for _, stored in report.present]
+            return report, results
+
+        try:
+            report, results = await write(store)
+        except api.BatchRejected as e:
+            raise HTTPException(422 if e.stage == "read" else 409, str(e)) from None
         return JSONResponse({"articles": results}, status_code=201 if report.added else 200)
 
     @app.get("/api/search")
@@ -174,7 +271,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
     # ------------------------------------------------------------ pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request, q: str | None = None, entity: str | None = None, page: int = Query(1, ge=1)):
+    def index(request: Request, q: str | None = None, entity: str | None = None,
+              page: int = Query(1, ge=1, le=MAX_PAGE)):
         per_page = 30
         stories = reader().stories(query=q or None, entity=entity or None, limit=per_page + 1,
                                    offset=(page - 1) * per_page)
@@ -195,9 +293,13 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None) -> FastAPI:
         r = reader()
         try:
             brief = r.brief_dict(story_id)
+            articles = r.story_articles(story_id)
+            if {a.id for a in articles} != {a["id"] for a in brief["articles"]}:
+                with r.snapshot():  # members changed in between: both as of one moment
+                    brief = r.brief_dict(story_id)
+                    articles = r.story_articles(story_id)
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
-        articles = r.story_articles(story_id)
         kind_of: dict[tuple[str, int], str] = {}
         fact_of: dict[tuple[str, int], int] = {}
         for f in brief["facts"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 from .. import gazetteers
 
@@ -71,8 +72,20 @@ def countries(pack) -> list[tuple[str, str]]:
     return gazetteers.countries()
 
 
+# underthesea's segmenter is one module-level model that its first call loads while other threads
+# may already see it half made (`'NoneType' object has no attribute 'process'` under load), and its
+# Rust tagger is not documented as thread-safe: calls are serialised. The GIL runs them one at a
+# time anyway; the lock makes the first load and each call whole.
+_SEGMENTER_LOCK = threading.Lock()
+
+
 def segment_words(pack):
-    """underthesea's word segmenter (keeps `Lương Tam Quang` whole; see docs/decisions.md)."""
+    """underthesea's word segmenter (keeps `Lương Tam Quang` whole; see docs/decisions.md), one
+    call at a time."""
     from underthesea import word_tokenize
 
-    return word_tokenize
+    def serialised(sentence: str) -> list[str]:
+        with _SEGMENTER_LOCK:
+            return word_tokenize(sentence)
+
+    return serialised
