@@ -221,7 +221,7 @@ def test_load_into_a_store_then_live_ingest_and_rest(local_out, mds_rows, tmp_pa
 
         story_id = stories[mds_rows[0]["id"]]
         briefs = {b["story_id"]: json.loads(b["brief"]) for b in _read(local_out, "briefs")}
-        response = TestClient(create_app(nf)).get(f"/api/stories/{story_id}")
+        response = TestClient(create_app(nf), base_url="http://127.0.0.1").get(f"/api/stories/{story_id}")
         assert response.status_code == 200
         assert response.json() == briefs[story_id]  # the archive's brief, served as stored
     again = runner.invoke(app, ["archive", "load", str(local_out), "--db", str(db)])

@@ -39,7 +39,6 @@ EXAMPLES = Path(__file__).parent / "examples"
 # What the REST face needs from the stages, through this module (the faces call only `api`).
 loads_json = ingest_stage.loads_json
 IngestError = ingest_stage.IngestError
-article_from_json = ingest_stage.article_from_json
 
 
 def link_url(url: str | None) -> str | None:
