@@ -130,12 +130,7 @@ class LocalEngine:
     def _partitions(self, data: list[pa.Table], key: str, partitions: int) -> list[pa.Table]:
         if not any(t.num_rows for t in data):
             return data[:1]  # an empty table still says what its columns are
-        whole = pa.concat_tables(data, promote_options="default")
-        parts = partition_of(whole[key].to_numpy(zero_copy_only=False), partitions)
-        order = np.argsort(parts, kind="stable")
-        bounds = np.searchsorted(parts[order], np.arange(partitions + 1))
-        return [whole.take(pa.array(order[bounds[p]:bounds[p + 1]])) for p in range(partitions)
-                if bounds[p + 1] > bounds[p]]
+        return [t for _, t in self._keyed_parts(data, key, partitions)]
 
     def group(self, data: list[pa.Table], key: str, fn: TableFn, partitions: int, **kwargs: Any) -> list[pa.Table]:
         parts = self._partitions(data, key, partitions)
