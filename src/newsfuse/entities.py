@@ -658,7 +658,7 @@ def _person_by_surname(scan: Scan, word: str) -> str | None:
     if len(found) > 1 and word.isascii():
         # `Cristiano Ronaldo` and `Cris Ronaldo`: one foreign surname, spelt two ways before it.
         # (Vietnamese given names are shared too widely: `Tuấn` is no one in particular.)
-        return max(found, key=lambda p: (len(p), p))  # ties by spelling: a set's order follows the hash seed
+        return max(found, key=len)
     return found[0] if len(found) == 1 else None
 
 
