@@ -116,7 +116,7 @@ def _day_of_relative_year(m: re.Match, at: Anchor) -> Resolved:
 
 def _month_in_words(m: re.Match, at: Anchor) -> Resolved:
     mo = at.words.months[m.group(1).lower()]
-    y = int(m.group(2) or m.group(3) or 0) or at.year_of(mo)
+    y = int(next((g for g in m.groups()[1:] if g), 0)) or at.year_of(mo)
     return f"{y:04d}-{mo:02d}", "month"
 
 
@@ -143,8 +143,10 @@ def _weekday(m: re.Match, at: Anchor) -> Resolved:
     """The last such day on or before the article's date (news reports what happened), unless
     a word says which week (`tới`, `tuần này`, `tuần trước`) or a date written after it which day."""
     today = at.today()
-    wanted = at.words.weekdays[" ".join(m.group(1).lower().split())]
-    which = at.words.weeks.get(((m.group(2) or "").split() or [""])[-1].lower())
+    named = m.re.groupindex  # English writes which week before the day: `last Monday`
+    day_text, which_text = (m.group("weekday"), m.group("which")) if "weekday" in named else (m.group(1), m.group(2))
+    wanted = at.words.weekdays[" ".join(day_text.lower().split())]
+    which = at.words.weeks.get(((which_text or "").split() or [""])[-1].lower())
     monday = today - timedelta(days=today.weekday())
     if which == "this":
         day = monday + timedelta(days=wanted)
@@ -157,6 +159,18 @@ def _weekday(m: re.Match, at: Anchor) -> Resolved:
     if written := at.words.weekday_date.match(at.text, at.end):
         day = at.day(int(written.group(1)), int(written.group(2)), written.group(3))
     return day.isoformat(), "day"
+
+
+def _month_name_day(m: re.Match, at: Anchor) -> Resolved:
+    """`June 26`, `26 June 2013`, `Wednesday, Oct. 16`."""
+    return at.day(int(m.group("dom")), at.words.months[m.group("month").lower()], m.group("year")).isoformat(), "day"
+
+
+def _week_shift(m: re.Match, at: Anchor) -> Resolved:
+    """`last week`: Monday to Sunday of the week before the article's."""
+    today = at.today()
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=at.words.week_shifts[m.group(1).lower()])
+    return f"{monday.isoformat()}/{(monday + timedelta(days=6)).isoformat()}", "range"
 
 
 def _to_date(m: re.Match, at: Anchor) -> Resolved:
@@ -237,6 +251,7 @@ RESOLVERS: dict[str, Callable[[re.Match, Anchor], Resolved]] = {
     "month_word": _month_in_words, "name_year": _year, "range": _day_range, "month": _month, "day": _day,
     "month_rel": _month_of_relative_year, "year_rel": _relative_year, "month_of_year": _month_of_year,
     "month_shift": _month_shift, "weekday": _weekday, "relative": _relative_day,
+    "month_name_day": _month_name_day, "week_shift": _week_shift,
 }
 
 
@@ -320,6 +335,7 @@ class DateWords:
         self.years, self.month_shifts, self.days = t("year_words"), t("month_words"), t("day_words")
         self.school_years, self.weeks = t("school_year_words"), t("week_words")
         self.year_parts, self.to_date_units = t("year_part_words"), t("to_date_units")
+        self.week_shifts = t("week_shifts") if "week_shifts" in pack.names() else {}
         self.score_words, self.quantities = set(pack.words("score_words")), set(pack.words("quantities"))
         self.date_cues, self.quantity_units = set(pack.words("date_cues")), set(pack.words("quantity_units"))
         self.fraction_nouns = set(pack.words("fraction_nouns"))

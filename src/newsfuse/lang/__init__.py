@@ -25,9 +25,12 @@ HERE = Path(__file__).parent
 # code -> (folder, module of hooks or None)
 REGISTRY: dict[str, tuple[Path, str | None]] = {
     "vi": (HERE / "vi", "newsfuse.lang.vi"),
+    "en": (HERE / "en", "newsfuse.lang.en"),
 }
-# Text in a language with no pack of its own is read with this one.
-FALLBACK = "vi"
+# Text in a language with no pack of its own is read with the English one: its rules (capitalised
+# runs, a Latin gazetteer) are the generic ones, where the Vietnamese rules would read its words as
+# Vietnamese syllables.
+FALLBACK = "en"
 
 
 class _Packs:
