@@ -1,28 +1,37 @@
-"""REST API under load: 20 concurrent clients on localhost for a bounded time.
+"""REST API under load on localhost: a read-only baseline and a mixed read/write profile, at 20
+and 100 concurrent clients, on a store of the shared corpus scaled to 100,000 articles.
 
-Starts `newsfuse serve` on a free 127.0.0.1 port over a store holding the seeds and the shared
-corpus, then measures GET /api/stories/{id} (the brief of the seeds' story: cached after the first
-request) and, as the baseline in the same run, GET /openapi.json (the framework's own cost).
+The store is built once with `corpus.perturbed` (new ids, dates shifted by 200 days a round,
+sentences shuffled) and kept under /tmp (`--store`); each run works on a copy. Per level, the
+read-only baseline runs first (the story list, a story's brief, search), then the mixed profile:
+the same reads with one request in five a `POST /api/articles` of a new article. Printed per
+endpoint: requests, req/s, p50/p95/p99, 5xx, and for POSTs the acknowledged articles missing from
+the store afterwards (lost writes, read with the server stopped).
 
-    python bench/api_load.py [--seconds 10] [--clients 20]
+    flock /tmp/newsfuse-bench.lock python bench/api_load.py [--articles 100000] [--seconds 20] [--clients 20 100]
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import shutil
 import socket
-import statistics
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
+
+QUERIES = ["Việt Nam", "giá vàng", "bóng đá", "Hà Nội", "hoà bình", "Quốc hội"]
 
 
 def free_port() -> int:
@@ -31,70 +40,171 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(url: str, clients: int, seconds: float) -> tuple[int, list[float], int]:
+def build_store(path: Path, n: int) -> None:
+    """Ingest the corpus scaled to `n` articles (once; minutes for 100k)."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        jsonl = Path(tmp) / "scaled.jsonl"
+        corpus.write_jsonl(jsonl, corpus.perturbed(corpus.rows(), n))
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--db", str(partial), str(jsonl)],
+                       check=True, stdout=subprocess.DEVNULL)
+        print(f"# built {path} ({n:,} articles) in {time.perf_counter() - t:.0f} s", flush=True)
+        partial.rename(path)
+
+
+def new_articles(n_stored: int):
+    """Articles the store does not hold: rounds of the corpus past the stored ones (each joins or
+    opens a story of its own season, as news arriving does)."""
+    for k, r in enumerate(corpus.perturbed(corpus.rows(), n_stored + 50_000, seed=1)):
+        if k >= n_stored:
+            yield r | {"id": f"post-{k}"}
+
+
+class Server:
+    def __init__(self, db: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db),
+                                      "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 120
+        while True:
+            try:
+                httpx.get(self.base + "/api/stories", timeout=5)
+                return
+            except httpx.TransportError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    sys.exit("server did not start")
+                time.sleep(0.3)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=60)
+        return err.decode(errors="replace")
+
+
+def run_load(base: str, clients: int, seconds: float, stories: list[str], writes: bool,
+             articles, lock: threading.Lock) -> tuple[dict[str, list[float]], dict[str, int], list[str], int]:
+    """Returns latencies and 5xx per endpoint, the acknowledged POSTed ids and transport failures."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    server_errors: dict[str, int] = defaultdict(int)
+    acknowledged: list[str] = []
+    failures = [0]
     stop = time.perf_counter() + seconds
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
 
-    def worker() -> None:
-        with httpx.Client(timeout=10) as c:
-            mine, bad = [], 0
-            while time.perf_counter() < stop and len(mine) < 100_000:
+    def client(k: int) -> None:
+        rng = random.Random(k)
+        mine: dict[str, list[float]] = defaultdict(list)
+        bad: dict[str, int] = defaultdict(int)
+        acked: list[str] = []
+        with httpx.Client(base_url=base, timeout=120) as c:
+            while time.perf_counter() < stop:
+                roll = rng.random()
                 t = time.perf_counter()
-                r = c.get(url)
-                mine.append(time.perf_counter() - t)
-                bad += r.status_code != 200
-            with lock:
-                latencies.extend(mine)
-                errors[0] += bad
+                try:
+                    if writes and roll < 0.2:
+                        name = "POST /api/articles"
+                        with lock:
+                            article = next(articles)
+                        r = c.post("/api/articles", json=article)
+                        if r.status_code in (200, 201):
+                            acked.append(article["id"])
+                    elif roll < 0.45:
+                        name = "GET /api/stories"
+                        r = c.get("/api/stories", params={"q": rng.choice(QUERIES)} if rng.random() < 0.3 else {})
+                    elif roll < 0.8:
+                        name = "GET /api/stories/{id}"
+                        r = c.get(f"/api/stories/{rng.choice(stories)}")
+                    else:
+                        name = "GET /api/search"
+                        r = c.get("/api/search", params={"q": rng.choice(QUERIES)})
+                except httpx.TransportError:
+                    with lock:
+                        failures[0] += 1
+                    continue
+                mine[name].append(time.perf_counter() - t)
+                bad[name] += r.status_code >= 500
+        with lock:
+            for name, values in mine.items():
+                latencies[name].extend(values)
+            for name, v in bad.items():
+                server_errors[name] += v
+            acknowledged.extend(acked)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return len(latencies), latencies, errors[0]
+    return latencies, server_errors, acknowledged, failures[0]
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--clients", type=int, nargs="+", default=[20, 100])
+    ap.add_argument("--store", type=Path, default=None, help="where the scaled store is kept between runs")
     args = ap.parse_args()
     corpus.require_shared()
-    with tempfile.TemporaryDirectory() as tmp:
+    store = args.store or Path(f"/tmp/newsfuse-api-load-{args.articles}.db")
+    if not store.exists():
+        build_store(store, args.articles)
+    articles = new_articles(args.articles)
+    lock = threading.Lock()
+    print(f"# bench/api_load.py — {corpus.machine()}; store of {args.articles:,} articles (corpus scaled); "
+          f"{args.seconds:.0f} s per profile; server and clients on this machine; the read-only baseline "
+          "and the mixed profile (1 request in 5 a POST of one new article) in the same run", flush=True)
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         db = Path(tmp) / "load.db"
-        subprocess.run([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--db", str(db), str(corpus.SEEDS),
-                        str(corpus.MDS / "articles.jsonl")], check=True, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db), "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.copy(store, db)
+        server = Server(db)
         try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 30
-            while True:
-                try:
-                    httpx.get(base + "/api/stories", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.time() > deadline:
-                        sys.exit("server did not start")
-                    time.sleep(0.2)
-            story = httpx.get(base + "/api/stories", params={"outlet": "TPO"}).json()["stories"][0]["id"]
-            httpx.get(f"{base}/api/stories/{story}", timeout=30)  # first request builds and caches the brief
-            print(f"# bench/api_load.py — {corpus.machine()}; {args.clients} clients, {args.seconds:.0f} s each, "
-                  "server and clients on this machine")
-            print(f"{'endpoint':<34} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
-            for name, url in [("GET /openapi.json (baseline)", base + "/openapi.json"),
-                              ("GET /api/stories/{id}", f"{base}/api/stories/{story}")]:
-                n, lat, errors = load(url, args.clients, args.seconds)
-                lat.sort()
-                print(f"{name:<34} {n:>9} {n / args.seconds:>8.0f} {statistics.median(lat) * 1000:>8.1f} "
-                      f"{lat[int(0.95 * len(lat))] * 1000:>8.1f} {errors:>7}")
+            # The 200 latest stories (the first pages a reader sees), their briefs made once first.
+            listed = httpx.get(server.base + "/api/stories", params={"limit": 200}, timeout=120).json()["stories"]
+            stories = [s["id"] for s in listed]
+            t = time.perf_counter()
+            for sid in stories:
+                httpx.get(f"{server.base}/api/stories/{sid}", timeout=120)
+            print(f"# 200 briefs made and cached in {time.perf_counter() - t:.1f} s", flush=True)
+            t = time.perf_counter()  # the first write reads the story and copy indexes from the store
+            httpx.post(server.base + "/api/articles", json=next(articles), timeout=1200).raise_for_status()
+            print(f"# first POST (story and copy indexes read from the store) {time.perf_counter() - t:.1f} s",
+                  flush=True)
+            print(f"{'clients':>7} {'profile':<10} {'endpoint':<24} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
+                  f"{'p95 ms':>7} {'p99 ms':>8} {'5xx':>4} {'lost':>5}")
+            all_acked: list[str] = []
+            for clients in args.clients:
+                for profile, writes in (("read-only", False), ("mixed", True)):
+                    lat, errs, acked, failed = run_load(server.base, clients, args.seconds, stories, writes,
+                                                        articles, lock)
+                    all_acked += acked
+                    with sqlite3.connect(db) as con:  # acknowledged commits are visible to any reader
+                        present = {r[0] for r in con.execute("SELECT id FROM articles WHERE id LIKE 'post-%'")}
+                    for name in sorted(lat):
+                        values = sorted(lat[name])
+                        lost = "" if not name.startswith("POST") else str(sum(a not in present for a in acked))
+                        print(f"{clients:>7} {profile:<10} {name:<24} {len(values):>8} {len(values) / args.seconds:>7.0f} "
+                              f"{pct(values, 0.5):>7.1f} {pct(values, 0.95):>7.1f} {pct(values, 0.99):>8.1f} "
+                              f"{errs[name]:>4} {lost:>5}", flush=True)
+                    total = sum(len(v) for v in lat.values())
+                    print(f"{clients:>7} {profile:<10} {'all':<24} {total:>8} {total / args.seconds:>7.0f}"
+                          f"{'':>34} {sum(errs.values()):>4}   (connection failures: {failed})", flush=True)
         finally:
-            server.terminate()
-            server.wait(10)
+            log = server.stop()
+        with sqlite3.connect(db) as con:
+            stored = {r[0] for r in con.execute("SELECT id FROM articles WHERE id LIKE 'post-%'")}
+            integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        lost = [a for a in all_acked if a not in stored]
+        print(f"# POSTs acknowledged over the run: {len(all_acked)}; lost writes (acknowledged, not in the store): "
+              f"{len(lost)}; integrity_check: {integrity}")
+        tracebacks = log.count("Traceback")
+        print(f"# server log: {tracebacks} tracebacks")
 
 
 if __name__ == "__main__":

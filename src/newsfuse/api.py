@@ -83,6 +83,8 @@ class Newsfuse:
         self.store = Store(config.db)
         self._clusterer: StoryClusterer | None = None
         self._copies: CopyDetector | None = None
+        self._seen_seq = 0  # the newest article the indexes hold ...
+        self._seen_version: int | None = None  # ... and the store's data_version when they were brought up to date
         self._outlets: OutletNames | None = None
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
 
@@ -108,6 +110,9 @@ class Newsfuse:
 
         clusterer = StoryClusterer(self.config.stories)
         copies = CopyDetector(self.config.copies)
+        # Read before the articles: a commit landing while they are read changes it again, and the
+        # next write catches up from the last article read (`_catch_up`).
+        self._seen_version = self.store.data_version()
         story_of = self.store.story_assignments()
         n = 0
         for a in self.store.iter_articles():
@@ -120,7 +125,30 @@ class Newsfuse:
                 progress(500)
         if progress is not None and n % 500:
             progress(n % 500)
+        self._seen_seq = self.store.last_seq() if n else 0
         self._clusterer, self._copies = clusterer, copies
+        return n
+
+    def _catch_up(self) -> int:
+        """Bring the story and copy indexes up to date with articles other processes stored since
+        this one read the store (`ingest` beside `serve`, two `ingest --follow`): called under the
+        write lock, before anything is assigned, so nothing can be stored meanwhile. SQLite's
+        `data_version` says whether anyone else committed; only articles after the last one known
+        are read. Returns how many were added to the indexes."""
+        clusterer, copies = self._clusterer, self._copies
+        if clusterer is None or copies is None:
+            return 0
+        version = self.store.data_version()
+        if version == self._seen_version:
+            return 0
+        n = 0
+        for a in self.store.iter_articles(after_seq=self._seen_seq):
+            sid = self.store.story_of(a.id)
+            if sid is not None:
+                clusterer.restore(a, sid)
+            copies.add(a.id, a.text, a.published)
+            n += 1
+        self._seen_seq, self._seen_version = self.store.last_seq(), version
         return n
 
     def _state(self) -> tuple[StoryClusterer, CopyDetector]:
@@ -182,6 +210,7 @@ class Newsfuse:
         self._state()
         try:
             with self.store.transaction():
+                self._catch_up()
                 for item in items:
                     if progress:
                         progress(1)
@@ -208,6 +237,7 @@ class Newsfuse:
                         raise BatchRejected(f"{item.origin}: {result.detail}", "store")
                     else:
                         report.rejected.append(f"{item.origin}: {result.detail}")
+                self._seen_seq = self.store.last_seq()  # what this batch stored is in the indexes
         except BaseException:
             # The store rolled back; the in-memory indexes may hold what it no longer has.
             self._clusterer = self._copies = None

@@ -504,9 +504,10 @@ class Store:
         args += date_args
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
-    def iter_articles(self, with_sentences: bool = False, batch: int = 1000) -> Iterator[Article]:
-        """Every article in ingest order, read in pages so memory stays flat."""
-        last = 0
+    def iter_articles(self, with_sentences: bool = False, batch: int = 1000, after_seq: int = 0) -> Iterator[Article]:
+        """Every article in ingest order (those stored after `after_seq`), read in pages so memory
+        stays flat."""
+        last = after_seq
         while True:
             rows = self.db.execute(self._ARTICLE_SQL + " WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
                                    (last, batch)).fetchall()
@@ -515,6 +516,15 @@ class Store:
             for r in rows:
                 yield self._article(r, with_sentences)
             last = rows[-1]["seq"]
+
+    def last_seq(self) -> int:
+        """The ingest order number of the newest article (0 when empty)."""
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+
+    def data_version(self) -> int:
+        """SQLite's counter of commits made by other connections (other processes included) since
+        this one opened: it changes exactly when someone else wrote."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def search(self, query: str, limit: int = 20) -> list[tuple[Article, str]]:
         """Articles matching all words of `query` (tone-mark and case insensitive), best first,
