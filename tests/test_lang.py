@@ -41,30 +41,26 @@ def write(tmp_path, text):
     return path
 
 
-def test_an_entry_listed_twice_is_rejected_naming_the_file_and_list(tmp_path):
-    path = write(tmp_path, '[roles]\nwhy = "titles"\nkey = "fold"\nwords = ["Hòa Bình", "Hoà Bình"]\n')
-    with pytest.raises(PackError, match=r"words\.toml: \[roles\] lists 'Hoà Bình' twice \(as 'Hòa Bình'\)"):
-        read(path, fold)
+BAD_DATA = [  # (what is wrong, the file, what the one-line error says)
+    ("an entry listed twice under the list's key", '[roles]\nwhy = "titles"\nkey = "fold"\nwords = ["Hòa Bình", "Hoà Bình"]\n',
+     r"words\.toml: \[roles\] lists 'Hoà Bình' twice \(as 'Hòa Bình'\)"),
+    ("a list out of order without its reason", '[roles]\nwhy = "titles"\nwords = ["Ông", "Bà"]\n', "not sorted"),
+    ("a pattern that does not compile", "[[patterns.dates]]\nname = 'day'\npattern = '(\\d+'\nwhy = 'x'\n",
+     r"\[\[patterns\.dates\]\] 'day' does not compile"),
+    ("a list without its reason", '[roles]\nwords = ["Bà"]\n', "has no `why`"),
+    ("a list given twice in one file", '[roles]\nwhy = "a"\nwords = ["Bà"]\n[roles]\nwhy = "b"\nwords = ["Ông"]\n', "words.toml"),
+]
 
 
-def test_a_list_out_of_order_needs_its_reason(tmp_path):
-    with pytest.raises(PackError, match="not sorted"):
-        read(write(tmp_path, '[roles]\nwhy = "titles"\nwords = ["Ông", "Bà"]\n'), fold)
+@pytest.mark.parametrize("what, text, error", BAD_DATA, ids=[b[0] for b in BAD_DATA])
+def test_bad_data_is_rejected_naming_the_file_and_the_list(tmp_path, what, text, error):
+    with pytest.raises(PackError, match=error):
+        read(write(tmp_path, text), fold)
+
+
+def test_a_list_out_of_order_with_its_reason_keeps_its_order(tmp_path):
     lists, _, _ = read(write(tmp_path, '[roles]\nwhy = "titles"\norder = "longest first"\nwords = ["Ông", "Bà"]\n'), fold)
     assert lists["roles"].words == ("Ông", "Bà")
-
-
-def test_a_pattern_that_does_not_compile_is_rejected(tmp_path):
-    path = write(tmp_path, "[[patterns.dates]]\nname = 'day'\npattern = '(\\d+'\nwhy = 'x'\n")
-    with pytest.raises(PackError, match=r"\[\[patterns\.dates\]\] 'day' does not compile"):
-        read(path, fold)
-
-
-def test_a_list_without_its_reason_and_a_key_given_twice_are_rejected(tmp_path):
-    with pytest.raises(PackError, match="has no `why`"):
-        read(write(tmp_path, '[roles]\nwords = ["Bà"]\n'), fold)
-    with pytest.raises(PackError, match="words.toml"):
-        read(write(tmp_path, '[roles]\nwhy = "a"\nwords = ["Bà"]\n[roles]\nwhy = "b"\nwords = ["Ông"]\n'), fold)
 
 
 def test_a_list_in_two_files_of_one_pack_is_rejected(tmp_path):

@@ -20,7 +20,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .config import BriefConfig
 from .model import Article, Citation, Fact, Sentence, two_sides
-from .lang import fold, tokens
+from . import lang
+from .lang import LanguagePack, fold, tokens
 from .groups import connected_groups
 from .text import name_runs
 
@@ -53,21 +54,22 @@ def _anchors(text: str) -> set[str]:
     return {m for m in _NUMBER.findall(text)} | {fold(n) for n in name_runs(text)}
 
 
-def _quantities(text: str) -> dict[str, list[str]]:
+def _quantities(text: str, not_units: frozenset[str]) -> dict[str, list[str]]:
     """unit word -> numbers, for `10 cuộc`, `7 tỉnh`, `5.000 người`: what a conflict compares."""
     out: dict[str, list[str]] = {}
     for m in re.finditer(r"(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)", text):
         unit = fold(m.group(2))
         # `1 và`, `2014 lên`: a number before a function word, or a year, counts nothing.
-        if unit in _NOT_UNITS or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+        if unit in not_units or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
             continue
         if m.group(1) not in out.setdefault(unit, []):
             out[unit].append(m.group(1))
     return out
 
 
-_NOT_UNITS = set("""và của lên xuống là có được trong từ đến tới với cho thì mà nhưng hay hoặc khi sau trước
-    so theo tại ở về vào ra này đó đã sẽ đang bị để nên vì do như""".split())
+def _not_units(pack: LanguagePack) -> frozenset[str]:
+    """Words after a number that count nothing: the pack's function words and its `not_units`."""
+    return frozenset(pack.words("function_words")) | frozenset(pack.words("not_units"))
 
 
 def citation(a: Article, s: Sentence) -> Citation:
@@ -150,7 +152,8 @@ def _conflicts(members: list[AlignedSentence]) -> list[str]:
     are two facts, not a disagreement)."""
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for m in members:
-        for unit, numbers in _quantities(m.sentence.text).items():
+        not_units = lang.for_language(m.article.language).view("not_units", _not_units)
+        for unit, numbers in _quantities(m.sentence.text, not_units).items():
             if len(numbers) == 1:
                 seen[unit][numbers[0]].add(m.article.outlet_key)
     out = []
