@@ -63,7 +63,7 @@ def main() -> None:
 
     base_n = 5000
     sha = CopyDetector(CopyConfig())
-    sha._template = MinHash(num_perm=sha.config.num_perm)  # default hash: SHA-1
+    sha_template = MinHash(num_perm=sha.config.num_perm)  # default hash: SHA-1
     orig_sig = CopyDetector.signature
 
     def sha_signature(self, text):
@@ -72,8 +72,8 @@ def main() -> None:
 
         toks = tokens(text)
         grams = {" ".join(toks[i:i + 3]).encode() for i in range(max(len(toks) - 2, 1))}
-        m = MinHash(num_perm=self.config.num_perm, permutations=self._template.permutations,
-                    scheme=self._template.scheme)
+        m = MinHash(num_perm=self.config.num_perm, permutations=sha_template.permutations,
+                    scheme=sha_template.scheme)
         m.update_batch(list(grams))
         return m.hashvalues
 

@@ -316,3 +316,54 @@ def test_a_folder_follower_takes_a_file_only_once_it_stops_changing(nf, tmp_path
     assert stored.text.rstrip().endswith(text.strip().splitlines()[-2].strip()[-20:])  # the whole report
     half.write_text(text + "\n\nBài được cập nhật thêm chi tiết về cuộc gặp.", encoding="utf-8")  # rewritten
     assert follower.look() == [] and follower.look() == [half]
+
+
+def everything_stored(db) -> dict[str, list[tuple]]:
+    """What a store says about its articles, by article id (seqs and times left out)."""
+    queries = {
+        "articles": "SELECT id, content_hash, title, text, published, lead, language, captions, extra, version"
+                    " FROM articles ORDER BY id",
+        "sentences": 'SELECT a.id, s.idx, s.start, s."end" FROM sentences s JOIN articles a ON a.seq = s.article_seq'
+                     " ORDER BY 1, 2",
+        "stories": "SELECT a.id, m.story_id, round(m.similarity, 9) FROM story_members m"
+                   " JOIN articles a ON a.seq = m.article_seq ORDER BY 1",
+        "copies": "SELECT c.id, o.id, round(k.similarity, 9) FROM copies k JOIN articles c ON c.seq = k.article_seq"
+                  " JOIN articles o ON o.seq = k.original_seq ORDER BY 1",
+        "versions": "SELECT a.id, v.version, v.content_hash FROM article_versions v"
+                    " JOIN articles a ON a.seq = v.article_seq ORDER BY 1, 2",
+        "publications": "SELECT a.id, p.item_id FROM publications p JOIN articles a ON a.seq = p.article_seq ORDER BY 1, 2",
+        "search": "SELECT a.id FROM articles_fts f JOIN articles a ON a.seq = f.rowid"
+                  " WHERE articles_fts MATCH '\"hà\" \"nội\"' ORDER BY 1",
+    }
+    with Store(db) as s:
+        return {name: [tuple(r) for r in s.db.execute(q)] for name, q in queries.items()}
+
+
+def test_a_chunked_parallel_ingest_stores_what_one_article_at_a_time_stores(tmp_path, mds_rows, monkeypatch):
+    """The batched path (features made in worker processes, one write per chunk) against
+    the API one article at a time, on input that takes every branch inside one chunk: repeats,
+    an id given new text (a new version), another outlet's exact republication, rejections."""
+    import newsfuse
+    from newsfuse import ingest as ingest_stage
+    from newsfuse.config import Config, IngestConfig
+
+    rows = list(mds_rows[:150])
+    rows += [dict(r) for r in mds_rows[:20]]  # the same again
+    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[20:25]]  # new versions
+    rows += [r | {"id": f"{r['id']}-vne", "source": "vnexpress.net"} for r in mds_rows[25:30]]  # republished
+    rows += [{"id": "short", "text": "Quá ngắn."}, {"title": "no text"}]
+    rows += list(mds_rows[150:220])
+    path = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    monkeypatch.setattr(ingest_stage, "_PARALLEL_FROM_BYTES", 0)  # workers even for a small file
+    monkeypatch.setattr(ingest_stage, "_CHUNK_LINES", 37)  # and several chunks for each
+    with newsfuse.open(config=Config(db=tmp_path / "batched.db", ingest=IngestConfig(workers=2))) as nf:
+        batched = nf.ingest([path])
+    with newsfuse.open(tmp_path / "single.db") as nf:
+        single = [nf.add_many([r], origin=f"{path}:{n}") for n, r in enumerate(rows, 1)]
+    assert len(batched.added) == 220 and len(batched.updated) == 5 and len(batched.republished) == 5
+    assert len(batched.rejected) == 2 and len(batched.present) == 25
+    assert batched.added == [a for r in single for a in r.added]
+    assert batched.stories == {k: v for r in single for k, v in r.stories.items()}
+    stored = everything_stored(tmp_path / "batched.db")
+    assert stored == everything_stored(tmp_path / "single.db")
+    assert all(stored[name] for name in ("stories", "versions", "publications", "search"))

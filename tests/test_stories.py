@@ -142,9 +142,9 @@ def test_numpy_minhash_equals_datasketch(mds_rows):
 
     detector = CopyDetector(CopyConfig())
     for r in mds_rows[:100]:
-        shingles = shingle_hashes(detector._token_hashes(r["text"]), detector.config.shingle)
+        shingles = shingle_hashes(detector.signer.token_hashes(r["text"]), detector.config.shingle)
         reference = MinHash(num_perm=detector.config.num_perm, hashfunc=int, scheme="affine32",
-                            permutations=detector._template.permutations)
+                            permutations=detector.signer.permutations)
         reference.update_batch(np.unique(shingles).tolist())
         assert (detector.signature(r["text"]) == reference.hashvalues).all()
 
@@ -163,7 +163,7 @@ def test_copy_buckets_find_what_datasketch_finds_on_the_corpus(mds_rows):
     signatures = {}
     expected = []
     for article_id, text, _ in items:
-        m = MinHash(num_perm=128, permutations=detector._template.permutations, scheme="affine32")
+        m = MinHash(num_perm=128, permutations=detector.signer.permutations, scheme="affine32")
         m.hashvalues = detector.signature(text)
         hits = [(c, float((signatures[c] == m.hashvalues).mean())) for c in reference.query(m)]
         hits = sorted((h for h in hits if h[1] >= 0.45), key=lambda p: -p[1])

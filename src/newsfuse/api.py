@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +27,10 @@ from .store import Store, StoreError, StoreResult
 from .versions import VersionChange, changes
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .copies import CopyDetector
+    from .features import ArticleBatch, TermTables
     from .stories import StoryClusterer
     from .watch import Watcher
 
@@ -65,6 +69,7 @@ class IngestReport:
     stories: dict[str, str] = field(default_factory=dict)  # article id -> story id
     updated: list[tuple[str, int]] = field(default_factory=list)  # (article id, its new version)
     republished: list[tuple[str, str]] = field(default_factory=list)  # (stored id, the outlet that republished it)
+    seconds: dict[str, float] = field(default_factory=dict)  # where the time went, by step (all processes)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +90,7 @@ class Newsfuse:
         self._copies: CopyDetector | None = None
         self._seen_seq = 0  # the newest article the indexes hold ...
         self._seen_version: int | None = None  # ... and the store's data_version when they were brought up to date
+        self._term_ids: TermTables | None = None  # per ingest: the feature makers' term ids -> the clusterer's
         self._outlets: OutletNames | None = None
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
 
@@ -175,7 +181,10 @@ class Newsfuse:
 
     def ingest(self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None) -> IngestReport:
         """Read files/folders and store their articles in one transaction: all or nothing."""
-        return self._store_all(ingest_stage.read(paths, self.config.ingest), progress)
+        from .features import FeatureMaker
+
+        batches = ingest_stage.read_batches(paths, self.config.ingest, FeatureMaker(self.config.copies))
+        return self._store_all(batches, progress)
 
     def add(self, article: Article | dict[str, Any]) -> str:
         """Store one article (a record or a JSON-like dict) and return its story id."""
@@ -191,58 +200,138 @@ class Newsfuse:
                  all_or_nothing: bool = False) -> IngestReport:
         """Store articles (records or JSON-like dicts, as `article_from_json` reads them) in one
         transaction. `all_or_nothing`: a bad one stores none (BatchRejected names it)."""
-        def parse() -> Iterable[Article | ingest_stage.Rejection]:
-            for i, item in enumerate(items):
-                if isinstance(item, Article):
-                    yield item
-                    continue
-                try:
-                    yield ingest_stage.article_from_json(item, f"{origin}[{i}]")
-                except ingest_stage.IngestError as e:
-                    yield ingest_stage.Rejection(f"{origin}[{i}]", str(e))
-                except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
-                    yield ingest_stage.Rejection(f"{origin}[{i}]", ingest_stage.unexpected(e))
+        from .features import FeatureMaker
+
+        def parse() -> Iterable[ArticleBatch]:
+            make = FeatureMaker(self.config.copies)
+            for start in range(0, len(items), 512):
+                chunk: list[Article | ingest_stage.Rejection] = []
+                for i, item in enumerate(items[start:start + 512], start):
+                    if isinstance(item, Article):
+                        chunk.append(item)
+                        continue
+                    try:
+                        chunk.append(ingest_stage.article_from_json(item, f"{origin}[{i}]"))
+                    except ingest_stage.IngestError as e:
+                        chunk.append(ingest_stage.Rejection(f"{origin}[{i}]", str(e)))
+                    except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
+                        chunk.append(ingest_stage.Rejection(f"{origin}[{i}]", ingest_stage.unexpected(e)))
+                yield make(chunk)
         return self._store_all(parse(), None, all_or_nothing)
 
-    def _store_all(self, items: Iterable[Article | ingest_stage.Rejection],
-                   progress: Callable[[int], None] | None, all_or_nothing: bool = False) -> IngestReport:
+    def _store_all(self, batches: Iterable[ArticleBatch], progress: Callable[[int], None] | None,
+                   all_or_nothing: bool = False) -> IngestReport:
+        from .features import TermTables
+
         report = IngestReport()
-        self._state()
+        clusterer, _ = self._state()
+        self._term_ids = TermTables(clusterer.term_ids)
+        seconds = report.seconds
         try:
             with self.store.transaction():
                 self._catch_up()
-                for item in items:
-                    if progress:
-                        progress(1)
-                    if isinstance(item, ingest_stage.Rejection):
-                        if all_or_nothing:
-                            raise BatchRejected(str(item), "read")
-                        report.rejected.append(str(item))
-                        continue
-                    item.source = self.outlet(item.source)
-                    result: StoreResult = self.store.add_article(item)
-                    if result.status == "added":
-                        report.added.append(item.id)
-                        report.stories[item.id] = self._place(item)
-                    elif result.status == "updated":
-                        # An edit keeps its story: a correction is no new event. The brief is made
-                        # again from the latest text.
-                        report.updated.append((item.id, int(result.detail.split()[-1])))
-                        report.stories[item.id] = self.store.story_of(item.id) or ""
-                    elif result.status == "present":
-                        report.present.append((item.origin, result.detail))
-                        if result.detail != item.id and self.store.add_publication(result.detail, item):
-                            report.republished.append((result.detail, item.source or ""))
-                    elif all_or_nothing:
-                        raise BatchRejected(f"{item.origin}: {result.detail}", "store")
-                    else:
-                        report.rejected.append(f"{item.origin}: {result.detail}")
+                waited = time.perf_counter()
+                for batch in batches:
+                    seconds["waiting for parsing"] = seconds.get("waiting for parsing", 0.0) + time.perf_counter() - waited
+                    for step, spent in batch.seconds.items():
+                        seconds[step] = seconds.get(step, 0.0) + spent
+                    self._store_batch(batch, report, progress, all_or_nothing)
+                    waited = time.perf_counter()
                 self._seen_seq = self.store.last_seq()  # what this batch stored is in the indexes
         except BaseException:
             # The store rolled back; the in-memory indexes may hold what it no longer has.
             self._clusterer = self._copies = None
             raise
         return report
+
+    def _store_batch(self, batch: ArticleBatch, report: IngestReport, progress: Callable[[int], None] | None,
+                     all_or_nothing: bool) -> None:
+        """One chunk: new articles in one batched write, then placed in stories and copy groups
+        in order; an article whose id or text the store (or the chunk) already has goes the
+        one-by-one way (versions, republications), after everything before it is written."""
+        t = time.perf_counter()
+        articles = list(batch.articles())
+        for _, a in articles:
+            a.source = self.outlet(a.source)
+        known_ids, known_texts = self.store.known([a.id for _, a in articles], [a.content_hash for _, a in articles])
+        assert self._term_ids is not None
+        term_ids = self._term_ids(batch)  # once per batch: it takes in the batch's new terms
+        new: list[int] = []
+        for k, item in enumerate(batch.items):
+            if isinstance(item, ingest_stage.Rejection):
+                if all_or_nothing:
+                    raise BatchRejected(str(item), "read")
+                report.rejected.append(str(item))
+                if progress:
+                    progress(1)
+                continue
+            if item.id in known_ids or item.content_hash in known_texts:
+                self._store_new(batch, term_ids, new, report, progress)
+                new = []
+                self._store_one(batch.article(k), report, all_or_nothing)
+                if progress:
+                    progress(1)
+            else:
+                new.append(k)
+            known_ids.add(item.id)
+            known_texts.add(item.content_hash)
+        self._store_new(batch, term_ids, new, report, progress)
+        report.seconds["store, stories, copies"] = report.seconds.get("store, stories, copies", 0.0) + \
+            time.perf_counter() - t
+
+    def _store_new(self, batch: ArticleBatch, term_ids: np.ndarray, positions: list[int], report: IngestReport,
+                   progress: Callable[[int], None] | None) -> None:
+        if not positions:
+            return
+        from .stories import day_number
+
+        clusterer, copies = self._state()
+        seconds = report.seconds
+        t0 = time.perf_counter()
+        articles = [batch.items[k] for k in positions]
+        seqs = self.store.add_new_articles(articles, [batch.fts[k] for k in positions],
+                                           [batch.sentence_spans(k).tolist() for k in positions])
+        t1 = time.perf_counter()
+        members = []
+        for k, seq, a in zip(positions, seqs, articles):
+            span = batch.term_range(k)
+            placed = clusterer.add_term_ids(a.id, term_ids[span], batch.weights[span], day_number(a.published))
+            members.append((seq, placed.story_id, placed.similarity))
+            report.added.append(a.id)
+            report.stories[a.id] = placed.story_id
+            if progress:
+                progress(1)
+        t2 = time.perf_counter()
+        found = []
+        for k, seq, a in zip(positions, seqs, articles):
+            copied = copies.add(a.id, a.text, a.published, signature=batch.signatures[k])
+            if copied:
+                found.append((seq, *copied[0]))
+        t3 = time.perf_counter()
+        self.store.add_story_members(members)
+        self.store.add_copies(found)
+        t4 = time.perf_counter()
+        for step, spent in (("store", t1 - t0 + t4 - t3), ("stories", t2 - t1), ("copies", t3 - t2)):
+            seconds[step] = seconds.get(step, 0.0) + spent
+
+    def _store_one(self, item: Article, report: IngestReport, all_or_nothing: bool) -> None:
+        result: StoreResult = self.store.add_article(item)
+        if result.status == "added":
+            report.added.append(item.id)
+            report.stories[item.id] = self._place(item)
+        elif result.status == "updated":
+            # An edit keeps its story: a correction is no new event. The brief is made
+            # again from the latest text.
+            report.updated.append((item.id, int(result.detail.split()[-1])))
+            report.stories[item.id] = self.store.story_of(item.id) or ""
+        elif result.status == "present":
+            report.present.append((item.origin, result.detail))
+            if result.detail != item.id and self.store.add_publication(result.detail, item):
+                report.republished.append((result.detail, item.source or ""))
+        elif all_or_nothing:
+            raise BatchRejected(f"{item.origin}: {result.detail}", "store")
+        else:
+            report.rejected.append(f"{item.origin}: {result.detail}")
 
     # ------------------------------------------------------------ outlets
 

@@ -177,40 +177,17 @@ class BandIndex:
         return 100 * self.recent_n + sum(k.nbytes + r.nbytes for k, r in self.runs)
 
 
-class CopyDetector:
-    """Streaming copy finder: `add` returns the earlier articles an article copies (or is copied by).
-
-    Same results in batch (`find_copy_groups`) and one at a time, since each article is only
-    compared through the LSH index.
-    """
+class Signer:
+    """MinHash signatures of texts: datasketch's `affine32` permutations (seeded, so every process
+    makes the same ones) over syllable 3-gram hashes. Each syllable is hashed once per signer: its
+    cache lives as long as the signer (one per worker process in a big ingest)."""
 
     def __init__(self, config: CopyConfig | None = None):
         self.config = config or CopyConfig()
-        # datasketch chooses the banding (bands x rows per band) for the threshold; the buckets are ours.
-        lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
-        self.bands, self.band_rows = lsh.b, lsh.r
-        # One permutation set shared by all signatures (seeded), built once.
-        self._template = MinHash(num_perm=self.config.num_perm, scheme="affine32")
-        self.index = BandIndex(self.config.max_bucket)
-        self.signatures = _Rows(self.config.num_perm)  # of indexed articles (originals), by row
-        self.row_article: list[int] = []  # signature row -> article number
-        self.ids: list[str] = []  # article number -> id, in arrival order
-        self.dates: list[str] = []
-        self.number: dict[str, int] = {}
+        self.permutations = MinHash(num_perm=self.config.num_perm, scheme="affine32").permutations
         self._hash_of: dict[str, int] = {}
 
-    def band_keys(self, hv: np.ndarray) -> np.ndarray:
-        """One 64-bit key per band of a signature; equal keys mean equal bands (as datasketch's
-        byte strings, up to 64-bit collisions), and the band number is mixed in so one index serves all."""
-        r = self.band_rows
-        bands = hv[: self.bands * r].reshape(self.bands, r).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            acc = np.arange(self.bands, dtype=np.uint64) * _MIX[2]
-            for k in range(r):
-                acc = (acc ^ bands[:, k]) * _MIX[k % 2]
-            return acc ^ (acc >> np.uint64(29))
-
-    def _token_hashes(self, text: str) -> np.ndarray:
+    def token_hashes(self, text: str) -> np.ndarray:
         cache = self._hash_of
         if len(cache) > 2_000_000:  # a vocabulary this big is not news text; start over
             cache.clear()
@@ -226,8 +203,42 @@ class CopyDetector:
 
     def signature(self, text: str) -> np.ndarray:
         """MinHash values of a text (datasketch's permutations over syllable 3-gram hashes)."""
-        return minhash_values(shingle_hashes(self._token_hashes(text), self.config.shingle),
-                              self._template.permutations)
+        return minhash_values(shingle_hashes(self.token_hashes(text), self.config.shingle), self.permutations)
+
+
+class CopyDetector:
+    """Streaming copy finder: `add` returns the earlier articles an article copies (or is copied by).
+
+    Same results in batch (`find_copy_groups`) and one at a time, since each article is only
+    compared through the LSH index.
+    """
+
+    def __init__(self, config: CopyConfig | None = None):
+        self.config = config or CopyConfig()
+        # datasketch chooses the banding (bands x rows per band) for the threshold; the buckets are ours.
+        lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
+        self.bands, self.band_rows = lsh.b, lsh.r
+        self.signer = Signer(self.config)
+        self.index = BandIndex(self.config.max_bucket)
+        self.signatures = _Rows(self.config.num_perm)  # of indexed articles (originals), by row
+        self.row_article: list[int] = []  # signature row -> article number
+        self.ids: list[str] = []  # article number -> id, in arrival order
+        self.dates: list[str] = []
+        self.number: dict[str, int] = {}
+
+    def band_keys(self, hv: np.ndarray) -> np.ndarray:
+        """One 64-bit key per band of a signature; equal keys mean equal bands (as datasketch's
+        byte strings, up to 64-bit collisions), and the band number is mixed in so one index serves all."""
+        r = self.band_rows
+        bands = hv[: self.bands * r].reshape(self.bands, r).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            acc = np.arange(self.bands, dtype=np.uint64) * _MIX[2]
+            for k in range(r):
+                acc = (acc ^ bands[:, k]) * _MIX[k % 2]
+            return acc ^ (acc >> np.uint64(29))
+
+    def signature(self, text: str) -> np.ndarray:
+        return self.signer.signature(text)
 
     def add(self, article_id: str, text: str, date: str | None = None,
             signature: np.ndarray | None = None) -> list[tuple[str, float]]:
@@ -311,20 +322,20 @@ def copy_groups(pairs: Iterable[tuple[str, str, float]], earliest: Callable[[str
     return out
 
 
-# One detector per worker process, made by the pool's initializer, so its syllable-hash cache
+# One signer per worker process, made by the pool's initializer, so its syllable-hash cache
 # lives across chunks (a fresh cache per chunk re-hashed every syllable). It is the worker's own
 # state, never the parent's.
-_worker_detector: CopyDetector | None = None
+_worker_signer: Signer | None = None
 
 
 def _start_worker(config: CopyConfig) -> None:
-    global _worker_detector
-    _worker_detector = CopyDetector(config)
+    global _worker_signer
+    _worker_signer = Signer(config)
 
 
 def _signature_values(texts: list[str]) -> list[np.ndarray]:
-    assert _worker_detector is not None
-    return [_worker_detector.signature(t) for t in texts]
+    assert _worker_signer is not None
+    return [_worker_signer.signature(t) for t in texts]
 
 
 def find_copy_groups(articles: Sequence[Article], config: CopyConfig | None = None,

@@ -162,7 +162,8 @@ def _captions_json(a: Article) -> str:
     return json.dumps([[c.start, c.end, c.credit] for c in a.captions], ensure_ascii=False)
 
 
-def _fts_text(text: str) -> str:
+def fts_key(text: str) -> str:
+    """What the full-text index holds for a text: its matching-key tokens, space-separated."""
     return " ".join(tokens(text))
 
 
@@ -298,13 +299,70 @@ class Store:
             self._index_text(seq, a)
             return StoreResult(a.id, a.origin, "added")
 
+    def known(self, ids: Sequence[str], hashes: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Which of `ids` the store has as article ids, and which of `hashes` as content hashes."""
+        found_ids: set[str] = set()
+        found_hashes: set[str] = set()
+        for k in range(0, max(len(ids), len(hashes)), 500):
+            page = list(ids[k:k + 500])
+            if page:
+                found_ids.update(r[0] for r in self.db.execute(
+                    f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(page))})", page))
+            page = list(hashes[k:k + 500])
+            if page:
+                found_hashes.update(r[0] for r in self.db.execute(
+                    f"SELECT content_hash FROM articles WHERE content_hash IN ({','.join('?' * len(page))})", page))
+        return found_ids, found_hashes
+
+    def add_new_articles(self, articles: Sequence[Article], fts: Sequence[tuple[str, str]],
+                         sentences: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
+        """Store articles that are new (no stored article has their id or their text: see `known`)
+        with one statement per table, inside the caller's transaction; returns their seqs.
+        `fts` are the full-text keys of title and text (`fts_key`), `sentences` the sentence spans."""
+        if not articles:
+            return []
+        db = self.db
+        assert db.in_transaction, "add_new_articles writes inside the caller's transaction"
+        first = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM articles").fetchone()[0]
+        seqs = list(range(first, first + len(articles)))
+        source_ids: dict[str | None, int | None] = {}
+        for a in articles:
+            if a.source not in source_ids:
+                source_ids[a.source] = self._source_id(a.source)
+        db.executemany(
+            "INSERT INTO articles(seq, id, content_hash, source_id, title, url, published, author, lead, language,"
+            " text, origin, captions, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(seq, a.id, a.content_hash, source_ids[a.source], a.title, a.url, a.published, a.author, a.lead,
+              a.language, a.text, a.origin, _captions_json(a), json.dumps(a.extra, ensure_ascii=False, default=str))
+             for seq, a in zip(seqs, articles)])
+        db.executemany('INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
+                       [(seq, i, start, end) for seq, spans in zip(seqs, sentences)
+                        for i, (start, end) in enumerate(spans)])
+        db.executemany("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
+                       [(seq, title, text) for seq, (title, text) in zip(seqs, fts)])
+        return seqs
+
+    def add_story_members(self, members: Sequence[tuple[int, str, float]]) -> None:
+        """(article seq, story id, similarity) of articles just stored (`add_new_articles`), which
+        had no story before."""
+        if members:
+            self.db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(m[1],) for m in members])
+            self.db.executemany("INSERT INTO story_members(article_seq, story_id, similarity) VALUES (?,?,?)", members)
+
+    def add_copies(self, copies: Sequence[tuple[int, str, float]]) -> None:
+        """(copy's seq, original's id, similarity) of articles just stored."""
+        if copies:
+            self.db.executemany("INSERT OR REPLACE INTO copies(article_seq, original_seq, similarity)"
+                                " SELECT ?, seq, ? FROM articles WHERE id = ?",
+                                [(seq, sim, original) for seq, original, sim in copies])
+
     def _index_text(self, seq: int, a: Article) -> None:
         self.db.executemany(
             'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
             [(seq, s.index, s.start, s.end) for s in a.sentences],
         )
         self.db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                        (seq, _fts_text(a.title), _fts_text(a.text)))
+                        (seq, fts_key(a.title), fts_key(a.text)))
 
     def _new_version(self, stored: sqlite3.Row, a: Article) -> StoreResult:
         """`a` has the id of a stored article: the same text and title again is `present`, an
@@ -328,7 +386,7 @@ class Store:
              old["lead"], old["updated_at"] or old["added_at"]))
         # The full-text index is contentless: a row is removed by giving back what was indexed.
         self.db.execute("INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                        (seq, _fts_text(old["title"]), _fts_text(old["text"])))
+                        (seq, fts_key(old["title"]), fts_key(old["text"])))
         self.db.execute("DELETE FROM sentences WHERE article_seq = ?", (seq,))
         self.db.execute(
             "UPDATE articles SET content_hash = ?, title = ?, url = coalesce(?, url), published = coalesce(?, published),"

@@ -64,7 +64,7 @@ def _descending(weights: np.ndarray, k: int | None = None) -> np.ndarray:
     return order if k is None else order[:k]
 
 
-def _days(date: str | None) -> float | None:
+def day_number(date: str | None) -> float | None:
     if not date:
         return None
     try:
@@ -281,11 +281,14 @@ class StoryClusterer:
         terms = article_terms(article)
         keys = list(terms)
         raw = np.fromiter(terms.values(), dtype=np.float64, count=len(keys))
-        return self.add_terms(article.id, keys, raw, _days(article.published))
+        return self.add_terms(article.id, keys, raw, day_number(article.published))
 
     def add_terms(self, article_id: str, terms: Sequence[str], raw: np.ndarray, day: float | None) -> Assignment:
         """`add` for an article given as its raw terms (distinct, see `article_terms`) and its day number."""
-        ids = self.term_ids(terms)
+        return self.add_term_ids(article_id, self.term_ids(terms), raw, day)
+
+    def add_term_ids(self, article_id: str, ids: np.ndarray, raw: np.ndarray, day: float | None) -> Assignment:
+        """`add_terms` with the terms given by their ids (see `term_ids`)."""
         if self.learn_df:
             self.learn(ids)
         return self.add_vector(article_id, self.weigh(ids, raw), day)
@@ -328,7 +331,7 @@ class StoryClusterer:
         terms = article_terms(article)
         keys = list(terms)
         self.restore_terms(article.id, keys, np.fromiter(terms.values(), dtype=np.float64, count=len(keys)),
-                           _days(article.published), story_id)
+                           day_number(article.published), story_id)
 
     def restore_terms(self, article_id: str, terms: Sequence[str], raw: np.ndarray, day: float | None,
                       story_id: str) -> None:
@@ -461,7 +464,7 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     assignments = []
     for a in ordered:
         vec = clusterer.vector(article_terms(a))
-        day = _days(a.published)
+        day = day_number(a.published)
         days.append(day)
         assignments.append(clusterer.add_vector(a.id, vec, day))
         indices.append(vec.ids)

@@ -340,9 +340,9 @@ def _story_articles(t: pa.Table) -> list[Article]:
 
 
 def _day_number(published: str | None) -> float | None:
-    from ..stories import _days
+    from ..stories import day_number
 
-    return _days(published)
+    return day_number(published)
 
 
 def window_rows(t: pa.Table, archive: ArchiveConfig) -> pa.Table:
