@@ -74,3 +74,24 @@ def test_an_unknown_language_is_read_with_the_fallback_pack():
     assert lang.for_language("de") is lang.get(lang.FALLBACK)
     with pytest.raises(PackError, match="no language pack for 'de'"):
         lang.get("de")
+
+
+def test_a_new_language_is_a_folder_of_data_and_a_registration(tmp_path, monkeypatch):
+    """docs/architecture.md says so: copy a pack's data to a new folder, register it, and articles in
+    that language are read with it by every stage, with no other change."""
+    import shutil
+    from dataclasses import replace
+
+    from newsfuse.entities import find_entities
+    from newsfuse.ingest import build_article
+    from newsfuse.timeline import resolve
+
+    folder = tmp_path / "xx"
+    shutil.copytree(lang.get("en").folder, folder)
+    monkeypatch.setitem(lang.REGISTRY, "xx", (folder, "newsfuse.lang.en"))
+    text = "MANILA — Foreign Minister Julie Bishop met the U.N. team in Manila on Monday, Nov. 11."
+    article = replace(build_article(text, origin="t", published="2013-11-12"), language="xx")
+    assert lang.get("xx").folder == folder
+    assert {e.name for e in find_entities([article]) if e.type == "PER"} == {"Julie Bishop"}
+    assert [t.value for t in resolve(article.sentences[0].text, article.published, pack=lang.for_language("xx"))] \
+        == ["2013-11-11"]
