@@ -231,3 +231,17 @@ def test_a_process_sees_articles_another_process_stored_before_it_assigns(nf, se
     # and another member of the same event, sent later, joins them too
     if len(members) > 1:
         assert nf.add(members[1]) == story
+
+
+def test_the_story_list_walks_the_date_index_in_the_grouped_order(nf, seeds_dir, mds_rows, tmp_path):
+    """The latest stories come from walking the articles' date index (a 100k store's list took
+    1.4 s by grouping every story first): the same pages, ties and undated stories included."""
+    nf.ingest([seeds_dir, write_jsonl(tmp_path / "a.jsonl", mds_rows[:150] + [
+        r | {"id": f"{r['id']}-undated", "date": None, "text": "Tin không ngày. " + r["text"]} for r in mds_rows[150:160]])])
+    total = nf.store.count_stories()
+    for offset, limit in [(0, 50), (0, 1), (3, 7), (20, 200), (total - 5, 10), (total + 3, 10)]:
+        grouped = nf.store._story_rows("", (), limit=limit, offset=offset)
+        walked = nf.store.list_stories(limit=limit, offset=offset)
+        assert [s.id for s in walked] == [s.id for s in grouped], (offset, limit)
+        assert [s.outlets for s in walked] == [s.outlets for s in grouped]
+    assert any(s.last_date is None for s in nf.store.list_stories(limit=total))

@@ -472,8 +472,7 @@ class Newsfuse:
     def _with_republishers(self, stories: list[Story]) -> list[Story]:
         for s in stories:
             own = set(s.outlets)
-            s.also_published_by = sorted({p.outlet for p in self.store.publications(s.article_ids)
-                                          if p.kind == "exact" and p.outlet and p.outlet not in own})
+            s.also_published_by = sorted(self.store.republishing_outlets(s.article_ids) - own)
         return stories
 
     # ------------------------------------------------------------ archives

@@ -144,6 +144,11 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX followed_items_pending ON followed_items(source_id) WHERE state = 'pending';
     """,
+    # 4: a copy group's members by their original (a story's publications looked this up by
+    # scanning every article: 0.22 s a story on 100k articles, 11 s for one page of the list)
+    """
+    CREATE INDEX copies_original ON copies(original_seq);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -446,17 +451,37 @@ class Store:
             " CASE WHEN k.article_seq IS NULL THEN 'original' ELSE 'near' END AS kind, o.id AS of_id"
             " FROM articles a LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN copies k ON k.article_seq = a.seq"
             " LEFT JOIN articles o ON o.seq = coalesce(k.original_seq, a.seq)"
-            f" WHERE a.seq IN ({group}) OR k.original_seq IN ({group})", seqs + seqs)
+            f" WHERE a.seq IN ({group}) OR a.seq IN (SELECT article_seq FROM copies WHERE original_seq IN ({group}))",
+            seqs + seqs)
         for r in rows:
             out.append(Publication(r[7], r[1], r[2], r[3], r[6], r[0], r[4], r[5]))
         rows = self.db.execute(
             "SELECT a.id, s.name, p.published, p.url, p.seen_at, p.item_id, o.id FROM publications p"
             " JOIN articles a ON a.seq = p.article_seq JOIN sources s ON s.id = p.source_id"
             " LEFT JOIN copies k ON k.article_seq = a.seq LEFT JOIN articles o ON o.seq = coalesce(k.original_seq, a.seq)"
-            f" WHERE a.seq IN ({group}) OR k.original_seq IN ({group})", seqs + seqs)
+            f" WHERE a.seq IN ({group}) OR a.seq IN (SELECT article_seq FROM copies WHERE original_seq IN ({group}))",
+            seqs + seqs)
         for r in rows:
             out.append(Publication(r[6], r[1], r[2], r[3], "exact", r[0], r[4], 1.0, r[5]))
         return out
+
+    def republishing_outlets(self, article_ids: Sequence[str]) -> set[str]:
+        """The outlets that republished the text of any of `article_ids` or of its copy group's
+        original word for word (the exact publications of `publications`, without reading the
+        near copies: a story list needs only these)."""
+        if not article_ids:
+            return set()
+        marks = ",".join("?" * len(article_ids))
+        seqs = [r[0] for r in self.db.execute(
+            f"SELECT coalesce(k.original_seq, a.seq) FROM articles a LEFT JOIN copies k ON k.article_seq = a.seq"
+            f" WHERE a.id IN ({marks})", list(article_ids))]
+        if not seqs:
+            return set()
+        group = ",".join("?" * len(seqs))
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT s.name FROM publications p JOIN sources s ON s.id = p.source_id"
+            f" WHERE p.article_seq IN ({group}) OR p.article_seq IN"
+            f" (SELECT article_seq FROM copies WHERE original_seq IN ({group}))", seqs + seqs) if r[0]}
 
     def story_revision(self, story_id: str) -> int:
         """Grows whenever a member gets a new version or its text a republication: part of the key
@@ -683,10 +708,46 @@ class Store:
                                " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
                 args.append(match)
         having, having_args = _date_range("min(a.published)", "max(a.published)", since, until)
+        if not having and story_ids is None:
+            with self.snapshot():  # the page and its rows from one state of the store
+                page = self._latest_story_ids(clauses, args, limit, offset)
+                if not page:
+                    return []
+                rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(page))})", page, limit=len(page))
+            return sorted(rows, key=lambda r: page.index(r.id))
         args += having_args
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._story_rows(where, args, having=(" HAVING " + " AND ".join(having)) if having else "",
                                 limit=limit, offset=offset)
+
+    def _latest_story_ids(self, clauses: list[str], args: list[Any], limit: int, offset: int) -> list[str]:
+        """The ids of the page of stories by latest article first (`last_date DESC, id`), found by
+        walking the articles' date index from the newest down until the page is full, instead of
+        grouping every story of the store first: the list of a 100k-article store took 1.4 s a
+        request, which 20 clients turned into 70 s. A story's place is its first article met."""
+        where = (" AND " + " AND ".join(clauses)) if clauses else ""
+        def walk() -> Iterator[tuple[str, str | None]]:  # dated articles newest first, then undated
+            yield from self.db.execute(
+                "SELECT m.story_id, a.published FROM articles a INDEXED BY articles_published"
+                f" JOIN story_members m ON m.article_seq = a.seq WHERE a.published IS NOT NULL{where}"
+                " ORDER BY a.published DESC", args)
+            yield from self.db.execute(
+                "SELECT m.story_id, NULL FROM articles a JOIN story_members m ON m.article_seq = a.seq"
+                f" WHERE a.published IS NULL{where}", args)
+
+        cursor = walk()
+        last: dict[str, str | None] = {}
+        want = offset + limit
+        boundary = object()
+        for story_id, published in cursor:
+            if len(last) >= want and published != boundary:
+                break  # stories tied with the last one taken are all in: the order within a tie is by id
+            if story_id not in last:
+                last[story_id] = published
+                if len(last) == want:
+                    boundary = published
+        ranked = sorted(last, key=lambda sid: (last[sid] is None, _descending(last[sid] or ""), sid))
+        return ranked[offset:offset + limit]
 
     def get_story(self, story_id: str) -> Story | None:
         found = self._story_rows(" WHERE m.story_id = ?", (story_id,), limit=1)
@@ -831,6 +892,11 @@ class Store:
         finally:
             if not wait:
                 self.db.execute("PRAGMA busy_timeout = 30000")
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    """A sort key that orders strings from last to first."""
+    return tuple(-ord(c) for c in text) + (1,)
 
 
 def _date_range(first: str, last: str, since: str | None, until: str | None) -> tuple[list[str], list[str]]:
