@@ -23,7 +23,10 @@ import corpus  # noqa: E402
 from newsfuse.entities import find_entities  # noqa: E402
 from newsfuse.ingest import article_from_json, build_article  # noqa: E402
 from newsfuse.text import fold  # noqa: E402
+from newsfuse.tagger import EntityTagger, decide, model_spans, spans_of  # noqa: E402
 from newsfuse.timeline import resolve  # noqa: E402
+
+import entity_labels  # noqa: E402
 
 LABELS = corpus.ROOT / "tests" / "data" / "entities.jsonl"
 # Date labels of entities.jsonl corrected against its own written definition (see tests/data/README.md).
@@ -95,8 +98,12 @@ def underthesea_entities(articles) -> list[tuple[str, list[str]]]:
     return [(kind, [name]) for (kind, _), name in found.items()]
 
 
-def newsfuse_entities(articles) -> list[tuple[str, list[str]]]:
-    return [(e.type, e.aliases) for e in find_entities(articles)]
+def newsfuse_entities(articles, tagger=True) -> list[tuple[str, list[str]]]:
+    return [(e.type, e.aliases) for e in find_entities(articles, tagger=tagger)]
+
+
+def rules_entities(articles) -> list[tuple[str, list[str]]]:
+    return newsfuse_entities(articles, tagger=False)
 
 
 def score_entities(system, gold) -> dict[str, list[int]]:
@@ -140,45 +147,122 @@ def prf(tp_sys, n_sys, tp_gold, n_gold) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def report(title: str, stories, first_written=None) -> None:
-    totals = {"newsfuse": {t: [0, 0, 0, 0] for t in TYPES}, "underthesea ner (raw)": {t: [0, 0, 0, 0] for t in TYPES}}
-    dates = [0, 0, 0, 0]
-    for label, arts in stories:
-        for name, fn in (("newsfuse", newsfuse_entities), ("underthesea ner (raw)", underthesea_entities)):
-            for kind, c in score_entities(fn(arts), label["entities"]).items():
-                totals[name][kind] = [x + y for x, y in zip(totals[name][kind], c)]
-        dates = [x + y for x, y in zip(dates, score_dates(label, arts))]
-    print(f"## {title}: {len(stories)} stories, "
-          f"{sum(len(l['entities']) for l, _ in stories)} labelled entities, {sum(len(l['dates']) for l, _ in stories)} dates")
-    print(f"{'system':<24} {'type':<5} {'P':>6} {'R':>6} {'F1':>6}")
-    for name, per_type in totals.items():
-        for kind, c in per_type.items():
-            p, r, f = prf(*c)
-            print(f"{name:<24} {kind:<5} {p:>6.3f} {r:>6.3f} {f:>6.3f}")
-    p, r, f = prf(*dates)
-    print(f"{'newsfuse dates':<24} {'DATE':<5} {p:>6.3f} {r:>6.3f} {f:>6.3f}")
-    if first_written:
-        before = [0, 0, 0, 0]
-        for label, arts in first_written:
-            before = [x + y for x, y in zip(before, score_dates(label, arts))]
-        p, r, f = prf(*before)
-        print(f"{'  (labels as first written)':<24} {'DATE':<5} {p:>6.3f} {r:>6.3f} {f:>6.3f}")
 
 
-def main() -> None:
+# ---------------------------------------------------------------- issue 14: every set, every system
+
+SYSTEMS = ("rules alone", "learned tagger", "learned tagger, cross-validated", "underthesea ner (raw)")
+
+
+def _add(into: dict, counts: dict) -> None:
+    for kind, c in counts.items():
+        into[kind] = [x + y for x, y in zip(into.get(kind, [0] * len(c)), c)]
+
+
+def _row(name: str, per_type: dict, dates: list[int] | None = None) -> str:
+    cells = []
+    for kind in TYPES:
+        c = per_type.get(kind)
+        cells.append("   —    —    —  " if not c else "{:.3f} {:.3f} {:.3f}".format(*prf(*c)))
+    d = "{:.3f} {:.3f} {:.3f}".format(*prf(*dates)) if dates else ""
+    return f"{name:<34} " + " | ".join(cells) + (f" | {d}" if d else "")
+
+
+def _span_counts_of(sentences, predict, lx) -> dict:
+    total: dict = {}
+    for s in sentences:
+        _add(total, entity_labels.span_counts(predict(s), spans_of(s.labels), s.words, lx))
+    return total
+
+
+def _rule_spans(s) -> list:
+    return [(m.start, m.end, m.kind) for m in s.rules]
+
+
+def LEXICON():
+    from newsfuse import lang
+    from newsfuse.entities import lexicon
+
+    return lexicon(lang.get("vi"))
+
+
+def _tagger_spans(tagger):
+    def predict(s) -> list:
+        keep, added = decide(s.rules, s.blocked, model_spans(LEXICON(), s.words, tagger.labels(s.features)))
+        return [(m.start, m.end, m.kind) for m in s.rules if m.index in keep] + added
+    return predict
+
+
+def evaluate(argv: list[str] | None = None) -> None:
+    import argparse
+    import tempfile
+    import time
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trainer", default="crf", choices=sorted(entity_labels.TRAINERS))
+    ap.add_argument("--all-folds", action="store_true", help="cross-validate the tuned sets too (slower)")
+    ap.add_argument("--first-contact", action="store_true",
+                    help="also score the set labelled last (tests/data/entities_set_d.jsonl): once, at the end")
+    ap.add_argument("--no-underthesea", action="store_true")
+    args = ap.parse_args(argv)
+    from newsfuse import lang
+    from newsfuse.entities import lexicon
+
+    lx = lexicon(lang.get("vi"))
+    started = time.perf_counter()
     print(f"# bench/entity_quality.py — {corpus.machine()}")
-    dev = load_stories(errata=ERRATA)
-    report("development labels (tests/data/entities.jsonl with entities_errata.jsonl; rules were written reading "
-           "these)", dev, first_written=load_stories())
-    everything = list(dev)
-    for n, path in enumerate(HELD_OUT_SETS, 1):
-        stories = load_stories(path)
-        report(f"held-out set {n} (tests/data/{path.name}; read after its first score, which "
-               "the README's table records)", stories)
-        everything += stories
-    unread = load_stories(UNREAD)
-    report(f"held-out set {len(HELD_OUT_SETS) + 1} (tests/data/{UNREAD.name}; never read to change a rule)", unread)
-    report("all labels (the issue's targets, held to every labelled story)", everything + unread)
+    print("# story level: an entity is right when its type matches and one of its spellings is labelled (folded);"
+          " dates: overlap and the same value")
+    print("# span level: each mention's words and type; a place matches with or without its cue word")
+    sets = entity_labels.all_sets(include_first_contact=args.first_contact)
+    files = {name: file for name, file, _, _ in [*entity_labels.SETS, entity_labels.FIRST_CONTACT]}
+    sentences = {name: [entity_labels.story_sentences(st) for st in stories] for name, stories, _ in sets}
+    articles = {name: load_stories(entity_labels.DATA / files[name], ERRATA if name == "dev" else None)
+                for name, _, _ in sets}
+    shipped = EntityTagger.of(lang.get("vi"))
+    folds = [name for name, _, tuned in sets if name != "set d" and (args.all_folds or not tuned)]
+    fold_taggers = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in folds:
+            items = [(s.features, s.labels) for name, st in sentences.items() if name not in (fold, "set d")
+                     for story in st for s in story]
+            fold_taggers[fold] = EntityTagger(entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", args.trainer))
+        pooled: dict[str, dict[str, dict]] = {"tuned": {}, "not tuned": {}}
+        pooled_dates: dict[str, list[int]] = {"tuned": [0] * 4, "not tuned": [0] * 4}
+        for name, stories, tuned in sets:
+            group = "tuned" if tuned else "not tuned"
+            print(f"\n## {name} (tests/data/{files[name]}; {len(stories)} stories; "
+                  f"{'rules written or model chosen reading it' if tuned else 'no part of the system tuned on it'}"
+                  f"{'; the shipped model is trained on it' if name != 'set d' else '; the shipped model never saw it'})")
+            print(f"{'story level':<34} " + " | ".join(f"{k} P     R     F1 " for k in TYPES) + " | DATE P   R     F1")
+            dates = [0] * 4
+            for label, arts in articles[name]:
+                dates = [x + y for x, y in zip(dates, score_dates(label, arts))]
+            pooled_dates[group] = [x + y for x, y in zip(pooled_dates[group], dates)]
+            systems = [("rules alone", rules_entities), ("learned tagger", lambda a: newsfuse_entities(a, shipped))]
+            if name in fold_taggers:
+                systems.append(("learned tagger, cross-validated", lambda a, t=fold_taggers[name]: newsfuse_entities(a, t)))
+            if not args.no_underthesea:
+                systems.append(("underthesea ner (raw)", underthesea_entities))
+            for system, fn in systems:
+                per_type: dict = {}
+                for label, arts in articles[name]:
+                    _add(per_type, score_entities(fn(arts), label["entities"]))
+                _add(pooled[group].setdefault(system, {}), per_type)
+                print(_row(system, per_type, dates if system == "rules alone" else None))
+            print(f"{'span level':<34}")
+            flat = [s for story in sentences[name] for s in story]
+            print(_row("rules alone", _span_counts_of(flat, _rule_spans, lx)))
+            print(_row("learned tagger", _span_counts_of(flat, _tagger_spans(shipped), lx)))
+            if name in fold_taggers:
+                print(_row("learned tagger, cross-validated", _span_counts_of(flat, _tagger_spans(fold_taggers[name]), lx)))
+    print("\n## pooled, story level")
+    for group, per_system in pooled.items():
+        for system, per_type in per_system.items():
+            print(_row(f"{group}: {system}", per_type, pooled_dates[group] if system == "rules alone" else None))
+    print(f"\n# {time.perf_counter() - started:.0f} s; trainer {args.trainer}; the learned tagger's rows on sets it was"
+          " trained on are training-set figures: the cross-validated rows are the ones to trust")
+
 
 if __name__ == "__main__":
-    main()
+    evaluate()

@@ -193,6 +193,8 @@ class Newsfuse:
             raise ingest_stage.IngestError(report.rejected[0])
         if report.added:
             return report.stories[report.added[0]]
+        if report.updated:  # a new version of a stored article stays in its story
+            return report.stories[report.updated[0][0]]
         stored_id = report.present[0][1]
         return self.store.story_of(stored_id) or ""
 
@@ -242,6 +244,8 @@ class Newsfuse:
             # The store rolled back; the in-memory indexes may hold what it no longer has.
             self._clusterer = self._copies = None
             raise
+        if self.config.entities.index_at_ingest:
+            self.index_entities()
         return report
 
     def _store_batch(self, batch: ArticleBatch, report: IngestReport, progress: Callable[[int], None] | None,
@@ -535,25 +539,43 @@ class Newsfuse:
         return self.store.search(query, limit)
 
     def stories(self, *, entity: str | None = None, **filters: Any) -> list[Story]:
+        """Stories, latest first. `entity` keeps those with an entity one of whose names holds its
+        words in a row, tone marks and case aside (`Obama`, `Tam Quang`, `Luong Tam Quang`), read
+        from the entity index."""
         if entity:
-            filters["story_ids"] = self._stories_with_entity(entity, filters.pop("query", None))
+            self.index_entities()  # what changed since the last ingest (a deferred index, an old store)
+            filters["entity"] = entity
         if filters.get("source"):
             filters["source"] = self.outlet(filters["source"])
         return self._with_republishers(self.store.list_stories(**filters))
 
+    def index_entities(self, progress: Callable[[int], None] | None = None) -> int:
+        """Read the entities of every story changed since it was last indexed into the store's
+        entity index, one story per transaction; returns how many stories were read."""
+        done = 0
+        while stale := self.store.stale_entity_stories(limit=500):
+            for story_id in stale:
+                articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
+                self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
+                done += 1
+                if progress is not None:
+                    progress(1)
+        return done
+
+    def _find_entities(self, articles: Sequence[Article]) -> list[Entity]:
+        from .entities import find_entities
+
+        return find_entities(articles, tagger=self.config.entities.tagger)
+
+    def unread_languages(self, story_id: str) -> list[str]:
+        """Languages of the story's articles whose names are not read: no language pack knows them."""
+        from .entities import unread_languages
+
+        return unread_languages(self.store.get_articles(self.store.story_article_ids(story_id)))
+
     def story(self, story_id: str) -> Story | None:
         story = self.store.get_story(story_id)
         return self._with_republishers([story])[0] if story else None
-
-    def _stories_with_entity(self, name: str, query: str | None) -> list[str]:
-        # The full-text index narrows the stories to those that spell the name; entities then confirm.
-        candidates = self.store.list_stories(query=name, limit=10**6)
-        key = name.casefold()
-        out = []
-        for s in candidates:
-            if any(key == e.name.casefold() or key in (a.casefold() for a in e.aliases) for e in self.entities(s.id)):
-                out.append(s.id)
-        return out
 
     def story_articles(self, story_id: str) -> list[Article]:
         """The story's articles, read in one snapshot; KeyError when it has none to read."""
@@ -573,9 +595,7 @@ class Newsfuse:
         return list(groups.values())
 
     def entities(self, story_id: str) -> list[Entity]:
-        from .entities import find_entities
-
-        return find_entities(self.story_articles(story_id))
+        return self._find_entities(self.story_articles(story_id))
 
     def timeline(self, story_id: str) -> list[TimelineEvent]:
         from . import brief as brief_stage
@@ -590,6 +610,7 @@ class Newsfuse:
     def brief(self, story_id: str, words: int | None = None) -> Brief:
         """KeyError when the story has no article to read (gone, or moved away meanwhile)."""
         config = self.config.brief if words is None else replace(self.config.brief, words=words)
+        config = replace(config, tagger=config.tagger and self.config.entities.tagger)
         from . import brief as brief_stage
 
         with self.store.snapshot():  # members, copies and publications as of one moment

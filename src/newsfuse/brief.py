@@ -125,7 +125,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         raise BriefError(f"story {story_id} has no articles")
     articles = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
     kept, notes = collapse_copies(articles, copies)
-    entities, mentions = story_entities(articles)
+    entities, mentions = story_entities(articles, tagger=config.tagger)
     alignment = align(kept, config)
     notes.extend(alignment.notes)
     if len(kept) == 1:

@@ -351,7 +351,7 @@ def search(query: str, db: DbOption = None, limit: int = 20, as_json: JsonOption
 @app.command()
 def stories(
     db: DbOption = None,
-    entity: Annotated[Optional[str], typer.Option(help="Only stories that mention this person/organisation/place.")] = None,
+    entity: Annotated[Optional[str], typer.Option(help="Only stories with a person, organisation or place of this name (any part of it; tone marks and case aside).")] = None,
     source: Annotated[Optional[str], typer.Option(help="Only stories with an article from this outlet.")] = None,
     since: Optional[str] = None,
     until: Optional[str] = None,
@@ -405,6 +405,9 @@ def entities(story_id: str, db: DbOption = None, as_json: JsonOption = False) ->
     rows = [{"name": e.name, "type": e.type, "roles": "; ".join(e.roles), "outlets": len(e.outlets),
              "mentions": len(e.mentions)} | ({"aliases": e.aliases} if as_json else {})
             for e in nf.entities(story_id)]
+    unread = nf.unread_languages(story_id)
+    if unread:
+        typer.echo(f"{story_id}: names not read in {', '.join(unread)} (no language pack for it)", err=True)
     _emit(rows, as_json, ["type", "name", "mentions", "outlets", "roles"])
 
 

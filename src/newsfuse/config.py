@@ -52,6 +52,16 @@ class StoryConfig:
 class BriefConfig:
     words: int = 180  # summary budget in syllables (words and numbers, punctuation not counted)
     align_threshold: float = 0.32
+    tagger: bool = True  # entities by the learned tagger over the rules (False: the rules alone)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityConfig:
+    # Read each changed story's entities into the store's entity index at the end of an ingest
+    # call (False: the stories stay marked and the first entity filter reads them).
+    index_at_ingest: bool = True
+    # The learned tagger decides the names the rules do not settle by construction (False: rules alone).
+    tagger: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +113,4 @@ class Config:
     watch: WatchConfig = field(default_factory=WatchConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
 
+    entities: EntityConfig = field(default_factory=EntityConfig)

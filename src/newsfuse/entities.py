@@ -376,6 +376,10 @@ class Scan:
     i: int = 0
     role: str | None = None  # the last role read, if it may still name the next person
     role_age: int = 99  # words since that role
+    # When a list: (rule, first word, end word, role_age, first mention, mentions) of every step
+    # that read words, for the learned tagger (`newsfuse.tagger`), which weighs rules by name.
+    trace: list[tuple[str, int, int, int, int, int]] | None = None
+    decided: str = ""  # the run rule that decided the last capitalised run
 
     @property
     def word(self) -> str:
@@ -1061,8 +1065,10 @@ def capitalised_run(scan: Scan) -> Step | None:
         result = rule(scan, run)
         if result is not None:
             if type(result) is Step:
+                scan.decided = rule.__name__
                 return replace(result, found=run.found + result.found) if run.found else result
             run = result
+    scan.decided = "capitalised_run"
     return Step(run.next, run.found)
 
 
@@ -1080,16 +1086,19 @@ def _next_word(scan: Scan) -> Step:
     return Step(scan.i + 1, role=(scan.role, scan.role_age + 1))
 
 
-def sentence_entities(lx: Lexicon, text: str, known: Known) -> tuple[list[Mention], Known]:
+def sentence_entities(lx: Lexicon, text: str, known: Known,
+                      trace: list[tuple[str, int, int, int, int, int]] | None = None) -> tuple[list[Mention], Known]:
     """(kind, name, role) triples found in one sentence (kind `ALIAS` pairs a short name with the
     organisation it abbreviates: `Công ty cổ phần Sữa Việt Nam (Vinamilk)`), and what the sentence
-    taught: the people and short names it named, besides those `known` already."""
+    taught: the people and short names it named, besides those `known` already. `trace`, when a
+    list, receives what each rule read (`Scan.trace`)."""
     read = known.read.get(text)
     if read is None:  # a story's second pass reads some sentences again
         words = _words(lx, text)
         read = known.read[text] = (words, [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words])
     words, folded = read
-    scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), dict(known.people), dict(known.aliases))
+    scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), dict(known.people), dict(known.aliases),
+                trace=trace)
     starts, roles, lower_roles, cap, breaks = lx.rule_starts, lx.roles, lx.lower_roles, lx.cap, lx.role_breaks
     while scan.i < len(words):
         i = scan.i
@@ -1107,6 +1116,9 @@ def sentence_entities(lx: Lexicon, text: str, known: Known) -> tuple[list[Mentio
                 break
         else:
             step = _next_word(scan)
+        if trace is not None and (step.found or step.end > i + 1):
+            name = scan.decided if rule is capitalised_run else rule.__name__
+            trace.append((name, i, step.end, scan.role_age, len(scan.found), len(step.found)))
         _apply(scan, step)
     learned = Known({p: None for p in scan.people if p not in known.people},
                     {k: v for k, v in scan.aliases.items() if known.aliases.get(k) != v})
@@ -1187,9 +1199,10 @@ class _Found:
         return out
 
 
-def find_entities(articles: Sequence[Article]) -> list[Entity]:
-    """Entities of a story, merged across articles, most mentioned first."""
-    return story_entities(articles)[0]
+def find_entities(articles: Sequence[Article], *, tagger=True) -> list[Entity]:
+    """Entities of a story, merged across articles, most mentioned first. `tagger`: the learned
+    tagger over the rules (`newsfuse.tagger`) where the language pack ships one, else the rules."""
+    return story_entities(articles, tagger=tagger)[0]
 
 
 def _learn(known: Known, learned: Known) -> None:
@@ -1197,19 +1210,77 @@ def _learn(known: Known, learned: Known) -> None:
     known.aliases.update(learned.aliases)
 
 
-def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceMentions]:
+SentenceReader = Callable[[str, Known], tuple[list[Mention], Known]]
+
+
+def unread_languages(articles: Sequence[Article]) -> list[str]:
+    """Languages of these articles that no pack knows: their names are not read (no Vietnamese
+    rule is applied to German text)."""
+    return sorted({a.language for a in articles if a.language not in lang.REGISTRY})
+
+
+def _reader(pack: LanguagePack, tagger) -> SentenceReader:
+    """How a sentence is read: the rules, or the learned tagger over them (`tagger` True: the
+    pack's own model, if it ships one; or a `tagger.EntityTagger` to read with)."""
+    if tagger:
+        from .tagger import learned_entities_reader
+
+        if (read := learned_entities_reader(pack, None if tagger is True else tagger)) is not None:
+            return read
+    lx = lexicon(pack)
+    return lambda text, known: sentence_entities(lx, text, known)
+
+
+LONGEST_SENTENCE = 4000  # characters; news sentences run to a few hundred
+
+
+def _pieces(text: str, size: int = 2000) -> list[str]:
+    """A sentence as it is read: whole, or when it is longer than any sentence of news (a page
+    without full stops, a 1 MB line) in pieces cut after a comma or a space, so that reading it
+    stays linear in its length (some rules look at the whole sentence around a name)."""
+    if len(text) <= LONGEST_SENTENCE:
+        return [text]
+    out, at = [], 0
+    while at < len(text):
+        end = min(at + size, len(text))
+        if end < len(text):
+            cut = max(text.rfind(", ", at, end), text.rfind(" ", at, end))
+            end = cut + 1 if cut > at else end
+        out.append(text[at:end])
+        at = end
+    return out
+
+
+def _read_sentence(read: SentenceReader, text: str, known: Known) -> tuple[list[Mention], Known]:
+    if len(text) <= LONGEST_SENTENCE:
+        return read(text, known)
+    found: list[Mention] = []
+    for piece in _pieces(text):
+        more, learned = read(piece, known)
+        found += more
+        _learn(known, learned)
+    return found, Known()
+
+
+def story_entities(articles: Sequence[Article], *, tagger=True) -> tuple[list[Entity], SentenceMentions]:
     """`find_entities`, with what was found in each sentence (for `name_conflicts`). Each article
-    is read with the pack of its language; what one article teaches (people, short names) holds
-    for the whole story."""
-    lexicons = {a.id: lexicon(lang.for_language(a.language)) for a in articles}
+    is read with the pack of its language, an article in a language without one not at all
+    (`unread_languages`); what one article teaches (people, short names) holds for the story."""
+    articles = [a for a in articles if a.language in lang.REGISTRY]
+    packs = {a.id: lang.get(a.language) for a in articles}
+    lexicons = {a.id: lexicon(packs[a.id]) for a in articles}
+    readers: dict[str, SentenceReader] = {}
+    for a in articles:
+        if packs[a.id].code not in readers:
+            readers[packs[a.id].code] = _reader(packs[a.id], tagger)
     known = Known()
     first = []
     for a in articles:
-        lx, per_sentence = lexicons[a.id], []
+        lx, read, per_sentence = lexicons[a.id], readers[packs[a.id].code], []
         for s in a.sentences:
             found = _byline(lx, a, s)
             if found is None:
-                found, learned = sentence_entities(lx, s.text, known)
+                found, learned = _read_sentence(read, s.text, known)
                 _learn(known, learned)
             per_sentence.append(found)
         first.append(per_sentence)
@@ -1227,7 +1298,7 @@ def story_entities(articles: Sequence[Article]) -> tuple[list[Entity], SentenceM
             # Khôi` itself): a second pass would find the same.
             named = {w for _, name, _ in triples if " " in name for w in lx.word_re.findall(lx.fold(name))}
             if (learned_words & set(lx.word_re.findall(lx.fold(s.text)))) - named and _byline(lx, a, s) is None:
-                triples, learned = sentence_entities(lx, s.text, known)
+                triples, learned = _read_sentence(readers[packs[a.id].code], s.text, known)
                 _learn(known, learned)
             per_sentence_found[(a.id, s.index)] = triples
             cite = Citation(a.id, a.source, s.index, s.start, s.end)

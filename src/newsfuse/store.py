@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .model import Article, ArticleVersion, Caption, FollowedSource, Publication, Sentence, Story
+from .model import Article, ArticleVersion, Caption, Entity, FollowedSource, Publication, Sentence, Story
 from .lang import fold, tokens
+from .text import TOKEN
 
 
 class StoreError(RuntimeError):
@@ -148,6 +150,29 @@ MIGRATIONS: list[str] = [
     # scanning every article: 0.22 s a story on 100k articles, 11 s for one page of the list)
     """
     CREATE INDEX copies_original ON copies(original_seq);
+    """,
+    # 5: the entity index: each story's resolved entities, the tone-free words of their names, and
+    # the stories whose entities must be read again (members or texts changed since)
+    """
+    CREATE TABLE story_entities (
+        id INTEGER PRIMARY KEY,
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        aliases TEXT NOT NULL,
+        outlets TEXT NOT NULL,
+        mentions INTEGER NOT NULL
+    );
+    CREATE INDEX story_entities_story ON story_entities(story_id);
+    CREATE TABLE entity_words (
+        words TEXT NOT NULL,
+        last_date TEXT,
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (words, last_date, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX entity_words_story ON entity_words(story_id);
+    CREATE TABLE entities_stale (story_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    INSERT INTO entities_stale(story_id) SELECT id FROM stories;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -402,6 +427,8 @@ class Store:
         self._index_text(seq, a)
         self.db.execute("DELETE FROM briefs WHERE story_id IN (SELECT story_id FROM story_members WHERE article_seq = ?)",
                         (seq,))
+        self.db.execute("INSERT OR IGNORE INTO entities_stale(story_id) SELECT story_id FROM story_members"
+                        " WHERE article_seq = ?", (seq,))
         return StoreResult(a.id, a.origin, "updated", f"version {old['version'] + 1}")
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
@@ -518,6 +545,9 @@ class Store:
                 if src is None:
                     continue
                 target = self._source_id(new)
+                # The outlets of these stories' entities change with the name.
+                db.execute("INSERT OR IGNORE INTO entities_stale(story_id) SELECT m.story_id FROM story_members m"
+                           " JOIN articles a ON a.seq = m.article_seq WHERE a.source_id = ?", (src[0],))
                 db.execute("UPDATE articles SET source_id = ? WHERE source_id = ?", (target, src[0]))
                 # A republication by the outlet the article itself now belongs to is no republication.
                 db.execute("DELETE FROM publications WHERE source_id = ? AND (article_seq IN"
@@ -642,6 +672,7 @@ class Store:
                 if before is not None and before != story_id:
                     left.add(before)
                 db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (story_id,))
+                db.execute("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", (story_id,))
                 db.execute(
                     "INSERT INTO story_members(article_seq, story_id, similarity)"
                     " SELECT seq, ?, ? FROM articles WHERE id = ?"
@@ -649,6 +680,7 @@ class Store:
                     " similarity = excluded.similarity",
                     (story_id, sim, article_id),
                 )
+            db.executemany("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", [(x,) for x in left])
             for story_id in left:
                 db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS"
                            " (SELECT 1 FROM story_members WHERE story_id = ?)", (story_id, story_id))
@@ -689,9 +721,22 @@ class Store:
                 for r in rows]
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
-                     query: str | None = None, story_ids: Sequence[str] | None = None,
+                     query: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
                      limit: int = 50, offset: int = 0) -> list[Story]:
         clauses, args = [], []
+        if entity is not None:
+            words = " ".join(entity_words(entity))
+            if not words:
+                return []
+            if not (story_ids or source or since or until or query):
+                # The index alone, newest first: one range of its key, however many stories match.
+                ids = [r[0] for r in self.db.execute(
+                    "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
+                    " LIMIT ? OFFSET ?", (words, limit, offset))]
+                return self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids,
+                                        limit=limit) if ids else []
+            clauses.append("m.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)")
+            args.append(words)
         if story_ids is not None:
             clauses.append(f"m.story_id IN ({','.join('?' * len(story_ids))})")
             args.extend(story_ids)
@@ -860,6 +905,46 @@ class Store:
                               (source_id, key)).fetchone()
         return row[0] if row else None
 
+    # ------------------------------------------------------------ entity index
+
+    def stale_entity_stories(self, limit: int | None = None) -> list[str]:
+        """Stories whose entities changed since they were indexed (members, texts, outlet names)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT story_id FROM entities_stale ORDER BY story_id LIMIT ?", (-1 if limit is None else limit,))]
+
+    def count_stale_entity_stories(self) -> int:
+        return self.db.execute("SELECT count(*) FROM entities_stale").fetchone()[0]
+
+    def write_story_entities(self, story_id: str, entities: Sequence[Entity]) -> None:
+        """Replace a story's indexed entities (name, type, aliases, outlets, mention count) and the
+        words they are found by; the story is no longer stale. A story that no longer exists only
+        loses its mark."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM entities_stale WHERE story_id = ?", (story_id,))
+            db.execute("DELETE FROM entity_words WHERE story_id = ?", (story_id,))
+            db.execute("DELETE FROM story_entities WHERE story_id = ?", (story_id,))
+            if db.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is None:
+                return
+            last = db.execute("SELECT max(a.published) FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+                              " WHERE m.story_id = ?", (story_id,)).fetchone()[0]
+            found: set[str] = set()
+            for e in entities:
+                db.execute(
+                    "INSERT INTO story_entities(story_id, type, name, aliases, outlets, mentions) VALUES (?,?,?,?,?,?)",
+                    (story_id, e.type, e.name, json.dumps(e.aliases, ensure_ascii=False),
+                     json.dumps(e.outlets, ensure_ascii=False), len(e.mentions)))
+                for n in (e.name, *e.aliases):
+                    found |= name_parts(n)
+            db.executemany("INSERT OR IGNORE INTO entity_words(words, last_date, story_id) VALUES (?,?,?)",
+                           [(w, last, story_id) for w in found])
+
+    def story_entities(self, story_id: str) -> list[dict[str, Any]]:
+        """A story's indexed entities, most mentioned first."""
+        return [{"name": r["name"], "type": r["type"], "aliases": json.loads(r["aliases"]),
+                 "outlets": json.loads(r["outlets"]), "mentions": r["mentions"]}
+                for r in self.db.execute("SELECT * FROM story_entities WHERE story_id = ? ORDER BY mentions DESC, id",
+                                         (story_id,))]
+
     # ------------------------------------------------------------ brief cache
 
     def story_article_ids(self, story_id: str) -> list[str]:
@@ -910,6 +995,23 @@ def _date_range(first: str, last: str, since: str | None, until: str | None) -> 
         clauses.append(f"{first} < ?")
         args.append(until + "\uffff")
     return clauses, args
+
+
+def entity_words(name: str) -> list[str]:
+    """The words a name is found by in the entity index: tone marks, other marks and case dropped
+    and `đ` read as `d`, so `Luong Tam Quang` finds `Lương Tam Quang` (what a reader types on a
+    keyboard without Vietnamese input)."""
+    bare = unicodedata.normalize("NFD", name.casefold().replace("đ", "d"))
+    bare = "".join(c for c in bare if not unicodedata.combining(c))
+    return TOKEN.findall(bare)
+
+
+def name_parts(name: str, longest: int = 8) -> set[str]:
+    """Every run of consecutive words of a name (tone-free, `entity_words`), up to `longest`
+    words: what a reader may ask for (`Obama`, `Tam Quang`, `Barack Obama`), each one key of the
+    index."""
+    words = entity_words(name)[:16]
+    return {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1)}
 
 
 def _fts_query(text: str) -> tuple[list[str], str]:

@@ -89,3 +89,12 @@ def segment_words(pack):
             return word_tokenize(sentence)
 
     return serialised
+
+
+def entity_tagger_model(pack):
+    """The learned entity tagger's CRF (`newsfuse.tagger`), shipped with the pack; written by
+    scripts/train_tagger.py. None when it is missing: the rules alone then read names."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "entity_tagger.crfsuite"
+    return path if path.is_file() else None

@@ -1,0 +1,325 @@
+"""A learned tagger of people, organisations and places (issue 14), over the rules of `entities`.
+
+The rules of `entities` were written reading labelled stories and score lower on each new set at
+first contact; a model trained on span labels generalises further. The model is a linear-chain CRF
+(python-crfsuite, the C library CRFsuite: no hand-written training or decoding) over the words of a
+sentence as `entities` splits them, tagged B-/I-PER, ORG, LOC. Its features are the word and its
+neighbours, their shape, the language pack's gazetteers and word lists (surnames, given names,
+roles, organisation heads, cue words), and what the rules found there and which rule found it.
+
+What the rules settle by construction stays with them, on top of the model (`RULES_ON_TOP`): a name
+after a title that only people hold or after an honorific (`Thượng tướng Lương Tam Quang`, `ông
+Tiến`, `Tổng thống Assad`), a name followed by its role (`X, chủ tịch của Y`), a place or an
+organisation after its cue word (`tỉnh Quảng Tây`, `hãng tin AFP`), numbered places and streets
+(`quận 9`, `15A/28 Lê Thánh Tôn`), a place written around a hyphen, a short name defined in
+brackets (`(VSH)`), and what is no name at all (photo credits, a sentence's opening word after a
+lost full stop, events). The model decides every other run: where an organisation's name ends
+(`Bộ Quốc phòng` / `Peter Galvez`), a foreign given name, a team, a unit.
+
+The model file ships in the language pack (`lang/vi/entity_tagger.crfsuite`), written by
+`scripts/train_tagger.py` from the labelled sets it names; it is opened on first use, once per
+thread (CRFsuite's tagger keeps per-call state), never at import.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .entities import Known, Lexicon, Mention, _as_written, _is_first_name, _match, _role_at, sentence_entities
+from .lang import LanguagePack
+
+Span = tuple[int, int, str]  # words [start, end) of a sentence and the type
+
+# Rules whose mentions stand whatever the model says (see the module's docstring); `person` only
+# right after a title (role_age 0), the rest of what it finds is the model's to decide.
+RULES_ON_TOP = frozenset({
+    "title_and_foreign_name", "honorific_and_given_name", "name_then_role", "place_after_cue",
+    "organisation_after_cue", "numbered_place", "street", "hyphenated_place", "known_alias", "nationality",
+    "name_with_country",
+})
+# Rules that read words as no name: the model finds none there either.
+NO_NAME_RULES = frozenset({"credit", "not_a_name", "event_name", "sentence_opener", "attribution"})
+TYPES = ("PER", "ORG", "LOC")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMention:
+    kind: str
+    name: str
+    role: str | None
+    start: int
+    end: int
+    rule: str
+    on_top: bool
+    index: int  # in the rules' list of the sentence
+
+
+def rule_mentions(lx: Lexicon, text: str, known: Known) -> tuple[list[Mention], Known, list[RuleMention], list[tuple[int, int]]]:
+    """What the rules find in a sentence, with the words each mention covers and the rule that
+    found it; and the stretches of words the rules read as no name."""
+    trace: list[tuple[str, int, int, int, int, int]] = []
+    found, learned = sentence_entities(lx, text, known, trace)
+    words, folded = known.read[text]
+    spans: list[RuleMention] = []
+    blocked: list[tuple[int, int]] = []
+    for rule, start, end, role_age, first, n in trace:
+        if (rule in NO_NAME_RULES or rule in RULES_ON_TOP) and not n:
+            blocked.append((start, end))
+        for k in range(first, first + n):
+            kind, name, role = found[k]
+            if kind == "ALIAS":
+                continue
+            s, e = _locate(lx, folded, name, start, end)
+            on_top = rule in RULES_ON_TOP or (rule == "person" and role_age == 0) or (rule == "role" and kind == "ORG"
+                                                                                     and e - s == 1)
+            spans.append(RuleMention(kind, name, role, s, e, rule, on_top, k))
+    return found, learned, spans, blocked
+
+
+def _locate(lx: Lexicon, folded: list[str], name: str, start: int, end: int) -> tuple[int, int]:
+    """The words of `name` inside the rule's stretch [start, end), else the stretch's capitalised
+    part: a rule may name what it found otherwise than the text (a gazetteer's spelling, a known
+    person's full name for `ông Shamanov`)."""
+    target = lx.fold(name).replace(".", " . ").split()
+    n = len(target)
+    for s in range(start, max(start, end - n) + 1):
+        if [w.rstrip(".") for w in folded[s:s + n]] == [t.rstrip(".") for t in target]:
+            return s, s + n
+    joined = lx.fold(name).replace(" ", "")
+    for s in range(start, end):
+        acc = ""
+        for e in range(s, end):
+            acc += folded[e]
+            if acc == joined:
+                return s, e + 1
+            if not joined.startswith(acc):
+                break
+    return start, end
+
+
+# ---------------------------------------------------------------- features
+
+
+def _shape(w: str) -> str:
+    out = []
+    for c in w[:6]:
+        k = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
+        if not out or out[-1] != k:
+            out.append(k)
+    return "".join(out)
+
+
+def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention]) -> list[list[str]]:
+    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes)."""
+    n = len(words)
+    rule_tag = [""] * n
+    rule_name = [""] * n
+    for m in rules:
+        for k in range(m.start, m.end):
+            if not rule_tag[k]:
+                rule_tag[k] = ("B-" if k == m.start else "I-") + m.kind
+                rule_name[k] = m.rule
+    gazetteer = [""] * n
+    for i in range(n):
+        if gazetteer[i] or not lx.cap(words[i]):
+            continue
+        for size in (4, 3, 2, 1):
+            part = list(words[i:i + size])
+            if len(part) < size:
+                continue
+            key = lx.place_key(" ".join(part))
+            kind = ("place" if key in lx.places else "district" if key in lx.districts
+                    else "world" if key in lx.world_places else "")
+            if kind:
+                gazetteer[i] = "B-" + kind
+                for k in range(i + 1, i + size):
+                    gazetteer[k] = "I-" + kind
+                break
+    out = []
+    for i, w in enumerate(words):
+        f = folded[i]
+        feats = ["b", "w=" + f, "s=" + _shape(w), "p3=" + f[:3], "x3=" + f[-3:]]
+        if i == 0 or words[i - 1] in "\"“‘'(-–:":
+            feats.append("first")
+        if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
+            feats.append("foreign")
+        if w in lx.surnames:
+            feats.append("surname")
+        if _is_first_name(lx, w):
+            feats.append("given")
+        if f in lx.roles and _role_at(lx, list(words), list(folded), i):
+            feats.append("role")
+        if _match(lx.org_heads, list(words[i:i + 4]), 0):
+            feats.append("orghead")
+        if gazetteer[i]:
+            feats.append("gz=" + gazetteer[i])
+        if rule_tag[i]:
+            feats += ["r=" + rule_tag[i], "rr=" + rule_name[i], "rk=" + rule_tag[i][2:] + "|" + rule_name[i]]
+        else:
+            feats.append("r=O")
+        for d in (-2, -1, 1, 2):
+            k = i + d
+            if 0 <= k < n:
+                feats.append(f"w{d}={folded[k]}")
+                if abs(d) == 1:
+                    feats.append(f"s{d}={_shape(words[k])}")
+                    feats.append(f"r{d}={rule_tag[k] or 'O'}")
+                    if gazetteer[k]:
+                        feats.append(f"gz{d}={gazetteer[k]}")
+            else:
+                feats.append(f"w{d}=<s>")
+        prev = folded[i - 1] if i else "<s>"
+        feats.append(f"w-1|w={prev}|{f}")
+        if i + 1 < n:
+            feats.append(f"w|w+1={f}|{folded[i + 1]}")
+        if i > 0:
+            if prev in lx.location_cues:
+                feats.append("cue=loc")
+            if words[i - 1] in lx.org_cues or prev in lx.lower_org_cues:
+                feats.append("cue=org")
+            if prev in lx.honorifics:
+                feats.append("cue=honorific")
+            if words[i - 1] in lx.nationality_cues or words[i - 1] in lx.language_cues:
+                feats.append("cue=people")
+        if i + 1 < n and (folded[i + 1] in lx.says or " ".join(folded[i + 1:i + 3]) in lx.says):
+            feats.append("says")
+        out.append(feats)
+    return out
+
+
+def spans_of(labels: Sequence[str]) -> list[Span]:
+    """B-/I- labels as (start, end, type) spans; an I- without its B- starts a span."""
+    out: list[Span] = []
+    start, kind = -1, ""
+    for i, tag in enumerate([*labels, "O"]):
+        if tag == "O" or tag.startswith("B-") or tag[2:] != kind:
+            if start >= 0:
+                out.append((start, i, kind))
+            start, kind = (i, tag[2:]) if tag != "O" else (-1, "")
+    return out
+
+
+def model_spans(lx: Lexicon, words: Sequence[str], labels: Sequence[str]) -> list[Span]:
+    """The model's spans, each starting on the name itself: a lower-case word before it (`trường`
+    before `Đại học Ngân hàng`) or a person's title (`GS Xuân`) is the cue, not the name."""
+    out = []
+    for s, e, kind in spans_of(labels):
+        while s < e - 1 and (words[s].islower() or (kind == "PER" and (lx.fold(words[s]) in lx.roles
+                                                                       or lx.fold(words[s]) in lx.honorifics))):
+            s += 1
+        if words[s][:1].isupper() or words[s][:1].isdigit():
+            out.append((s, e, kind))
+    return out
+
+
+# ---------------------------------------------------------------- the model
+
+
+class EntityTagger:
+    """The CRF of one language pack, opened on first use (once per thread)."""
+
+    def __init__(self, model: Path | str | None) -> None:
+        self.model = Path(model) if model is not None else None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._checked = False
+
+    @classmethod
+    def of(cls, pack: LanguagePack) -> EntityTagger | None:
+        """The pack's tagger, or None when the pack ships no model."""
+        hook = pack.hook("entity_tagger_model")
+        path = hook(pack) if hook else None
+        return pack.view("entity_tagger", lambda _: cls(path)) if path is not None else None
+
+    def _tagger(self):
+        tagger = getattr(self._local, "tagger", None)
+        if tagger is None:
+            import pycrfsuite
+
+            with self._lock:
+                if not self._checked:
+                    if self.model is None or not self.model.is_file():
+                        raise FileNotFoundError(f"{self.model}: no entity tagger model (scripts/train_tagger.py writes it)")
+                    self._checked = True
+            tagger = self._local.tagger = pycrfsuite.Tagger()
+            tagger.open(str(self.model))
+        return tagger
+
+    def labels(self, features: list[list[str]]) -> list[str]:
+        return self._tagger().tag(features) if features else []
+
+
+def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known: Known) -> tuple[list[Mention], Known]:
+    """`entities.sentence_entities`, with the model deciding what the rules do not settle."""
+    found, learned, rules, blocked = rule_mentions(lx, text, known)
+    words, folded = known.read[text]
+    spans = model_spans(lx, words, tagger.labels(sentence_features(lx, words, folded, rules)))
+    return combine(lx, text, words, found, rules, blocked, spans, learned)
+
+
+def decide(rules: Sequence[RuleMention], blocked: Sequence[tuple[int, int]], spans: Sequence[Span]) -> tuple[set[int], list[Span]]:
+    """Which of the rules' mentions stand (their indexes) and which of the model's spans are added.
+    The rules on top stand and keep the model off their words, as do stretches the rules read as no
+    name. Another rule's mention stands unless the model reads its words otherwise (other bounds or
+    another type: `Bộ Quốc phòng` + `Peter Galvez`); where the model finds nothing it stands too, so
+    the model corrects and adds, and its silence removes nothing. A place the rules found inside an
+    organisation's name stands or falls with it."""
+    fixed = [m for m in rules if m.on_top]
+    covered = [(m.start, m.end) for m in fixed] + list(blocked)
+    model = [(s, e, k) for s, e, k in spans if not any(s < b and a < e for a, b in covered)]
+    outer = [m for m in rules if not m.on_top and not any(
+        o is not m and o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end) for o in rules)]
+    keep = {m.index for m in fixed}
+    for m in outer:
+        against = [x for x in model if x[0] < m.end and m.start < x[1]]
+        # One shorter span of the same kind inside the rule's is no reading of its own (the model
+        # cuts `Bộ Lao động-Thương binh và Xã hội` at its hyphen): the rule's stands.
+        inside = len(against) == 1 and against[0][2] == m.kind and m.start <= against[0][0] and against[0][1] <= m.end
+        if not against or inside:
+            keep.add(m.index)
+    kept = [m for m in rules if m.index in keep]
+    keep |= {m.index for m in rules if any(o.kind == "ORG" and o.start <= m.start and m.end <= o.end and o is not m
+                                           for o in kept)}
+    taken = [(m.start, m.end) for m in rules if m.index in keep]
+    added = [x for x in model if not any(x[0] < b and a < x[1] for a, b in taken)]
+    return keep, sorted(added)
+
+
+def combine(lx: Lexicon, text: str, words: Sequence[str], found: list[Mention], rules: list[RuleMention],
+            blocked: list[tuple[int, int]], spans: list[Span], learned: Known) -> tuple[list[Mention], Known]:
+    """The mentions `decide` keeps, in the order of the sentence; aliases in brackets always stand."""
+    keep, added = decide(rules, blocked, spans)
+    out: list[tuple[int, int, Mention]] = []
+    position = {m.index: m.start for m in rules}
+    for k, mention in enumerate(found):
+        if mention[0] == "ALIAS" or k in keep:
+            out.append((position.get(k, 10**6 if mention[0] == "ALIAS" else 0), 0, mention))
+    for s, e, kind in added:
+        name = _as_written(" ".join(words[s:e]), text)
+        if len(name) < 2 or not any(c.isalpha() for c in name):
+            continue
+        role = next((m.role for m in rules if m.kind == "PER" and m.start <= s < m.end), None) if kind == "PER" else None
+        out.append((s, 1, (kind, name, role)))
+        if kind == "PER":
+            learned.people[lx.fold(name)] = None
+    out.sort(key=lambda x: (x[0], x[1]))
+    return [m for _, _, m in out], learned
+
+
+def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = None):
+    """A sentence reader for `entities.story_entities`: the learned tagger (`tagger`, else the
+    pack's own) over the rules, or None when the pack ships no model (the rules alone)."""
+    tagger = tagger or EntityTagger.of(pack)
+    if tagger is None:
+        return None
+    from .entities import lexicon
+
+    lx = lexicon(pack)
+    return lambda text, known: tagged_sentence_entities(lx, tagger, text, known)
+
+
+__all__ = ["EntityTagger", "RULES_ON_TOP", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
+           "combine", "decide", "model_spans", "learned_entities_reader", "TYPES", "Span"]

@@ -1,0 +1,83 @@
+"""The entity index (issue 14): each story's entities are written to the store when the story
+changes, and the entity filter of `stories`, REST and the web page reads them from there."""
+
+import json
+import sqlite3
+
+import newsfuse
+from newsfuse.store import entity_words
+
+from conftest import write_jsonl
+
+
+def _clusters(mds_rows, *names):
+    return [r for r in mds_rows if r["cluster_id"] in names]
+
+
+def test_ingest_writes_each_story_entities_and_the_filter_reads_them(seeded, mds_rows, tmp_path):
+    nf = seeded
+    nf.ingest([write_jsonl(tmp_path / "c.jsonl", _clusters(mds_rows, "cluster_7", "cluster_13"))])
+    assert nf.store.count_stale_entity_stories() == 0
+    seeds = nf.stories(entity="Lương Tam Quang")
+    assert len(seeds) == 1
+    indexed = nf.store.story_entities(seeds[0].id)
+    assert {(e["type"], e["name"]) for e in indexed} >= {("PER", "Lương Tam Quang"), ("LOC", "Trung Quốc")}
+    assert all(e["outlets"] for e in indexed)
+    # The index holds what extraction says of the story now.
+    assert [(e["type"], e["name"]) for e in indexed] == [(e.type, e.name) for e in nf.entities(seeds[0].id)]
+    # Tone-free, any case, a part of the name.
+    for asked in ("Luong Tam Quang", "luong tam quang", "Tam Quang", "LƯƠNG TAM QUANG"):
+        assert [s.id for s in nf.stories(entity=asked)] == [seeds[0].id], asked
+    obama = nf.stories(entity="Obama")
+    assert obama and seeds[0].id not in {s.id for s in obama}
+    for s in obama:
+        names = [n for e in nf.store.story_entities(s.id) for n in [e["name"], *e["aliases"]]]
+        assert any("Obama" in n for n in names)
+    assert nf.stories(entity="Barack Obama") and {s.id for s in nf.stories(entity="Barack Obama")} <= {s.id for s in obama}
+    # Words of two different entities are no match, nor a name nobody has.
+    assert nf.stories(entity="Lương Obama") == []
+    assert nf.stories(entity="Nguyễn Không Có") == []
+    assert nf.stories(entity="...") == []
+
+
+def test_a_new_version_of_an_article_changes_its_story_index(seeded):
+    nf = seeded
+    story = nf.stories(entity="Lương Tam Quang")[0]
+    assert nf.stories(entity="Trần Đại Nghĩa") == []
+    article = nf.article(story.article_ids[0])
+    nf.add({"id": article.id, "source": article.source, "date": article.published, "title": article.title,
+            "text": article.text + "\n\nPhát biểu tại buổi làm việc, Đại tá Trần Đại Nghĩa cảm ơn đoàn công tác."})
+    assert nf.store.count_stale_entity_stories() == 0
+    assert [s.id for s in nf.stories(entity="Tran Dai Nghia")] == [story.id]
+
+
+def test_a_deferred_index_and_a_store_made_before_the_index_are_read_on_the_first_filter(tmp_path, seeds_dir):
+    from dataclasses import replace
+
+    from newsfuse.config import Config, EntityConfig
+
+    config = replace(Config(db=tmp_path / "d.db"), entities=EntityConfig(index_at_ingest=False))
+    with newsfuse.open(config=config) as nf:
+        nf.ingest([seeds_dir])
+        assert nf.store.count_stale_entity_stories() == 1
+        assert len(nf.stories(entity="Luong Tam Quang")) == 1
+        assert nf.store.count_stale_entity_stories() == 0
+    # A store of the schema before the index: its stories are marked by the migration.
+    with newsfuse.open(tmp_path / "old.db") as nf:
+        nf.ingest([seeds_dir])
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.executescript("DELETE FROM entity_words; DELETE FROM story_entities; DELETE FROM entities_stale;"
+                     "DROP TABLE entity_words; DROP TABLE story_entities; DROP TABLE entities_stale;")
+    db.execute("PRAGMA user_version = 4")
+    db.close()
+    with newsfuse.open(tmp_path / "old.db") as nf:
+        assert nf.store.count_stale_entity_stories() == 1
+        assert [s.title for s in nf.stories(entity="Lương Tam Quang")] == [s.title for s in nf.stories()]
+
+
+def test_entity_words_drop_tones_marks_and_case():
+    assert entity_words("Lương Tam Quang") == ["luong", "tam", "quang"]
+    assert entity_words("Đồng Tâm Long An") == ["dong", "tam", "long", "an"]
+    assert entity_words("Bộ Công an (BCA)") == ["bo", "cong", "an", "bca"]
+    assert entity_words("  ") == []
+    assert json.dumps(entity_words("Hoà Bình")) == json.dumps(entity_words("Hòa Bình"))

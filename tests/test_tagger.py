@@ -1,0 +1,83 @@
+"""The learned entity tagger (issue 14): the shipped model, the rules that stay on top, bad input."""
+
+import threading
+
+import pytest
+
+from newsfuse import lang
+from newsfuse.entities import find_entities, unread_languages
+from newsfuse.ingest import build_article
+from newsfuse.tagger import RULES_ON_TOP, EntityTagger, spans_of
+
+
+def _found(text, **kw):
+    return {(e.type, e.name) for e in find_entities([build_article(text, origin="x", published="2013-10-25")], **kw)}
+
+
+def test_the_model_ships_in_the_pack_and_opens_on_first_use_in_every_thread():
+    tagger = EntityTagger.of(lang.get("vi"))
+    assert tagger is not None and tagger.model.name == "entity_tagger.crfsuite" and tagger.model.is_file()
+    assert EntityTagger.of(lang.get("vi")) is tagger  # one per pack
+    results, errors = [], []
+
+    def tag():
+        try:
+            results.append(tagger.labels([["w=ông", "s=Xx"], ["w=nguyễn", "surname", "s=Xx"]]))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=tag) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 4 and all(r == results[0] for r in results)
+    with pytest.raises(FileNotFoundError, match="no entity tagger model"):
+        EntityTagger("/nonexistent/model.crfsuite").labels([["w=x"]])
+
+
+def test_spans_of_labels():
+    assert spans_of(["O", "B-PER", "I-PER", "B-LOC", "I-ORG", "O"]) == [(1, 3, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]
+
+
+def test_the_rules_on_top_decide_titles_and_cues_whatever_the_model_says():
+    text = ("Thượng tướng Lương Tam Quang tiếp đoàn tại tỉnh Quảng Tây. Theo hãng tin AFP, "
+            "ông Tiến đã đến quận 9.")
+    found = _found(text)
+    assert {("PER", "Lương Tam Quang"), ("LOC", "Quảng Tây"), ("ORG", "AFP"), ("PER", "Tiến"), ("LOC", "quận 9")} <= found
+    assert {"place_after_cue", "organisation_after_cue", "honorific_and_given_name"} <= RULES_ON_TOP
+
+
+def test_no_entities_and_a_long_list_of_names():
+    assert _found("Trời hôm nay nắng nhẹ, gió thổi từ phía biển vào buổi chiều và mưa rào về đêm.") == set()
+    given = ["Anh", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Minh", "Nam"]
+    middle = ["Văn", "Thị", "Đức", "Quốc", "Hữu"]
+    names = [f"{s} {m} {g}" for s in ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô")
+             for m in middle for g in given]
+    assert len(names) == 500
+    text = "Danh sách khen thưởng gồm các ông " + ", ".join(names) + "."
+    people = {n for k, n in _found(text) if k == "PER"}
+    assert len(people & set(names)) >= 450  # a list of people goes on in its kind
+
+
+def test_one_sentence_of_a_megabyte_is_read_without_error():
+    sentence = ("Ông Nguyễn Văn Nam, Giám đốc Sở Y tế tỉnh Quảng Ninh, cho biết bệnh viện đã nhận thêm thuốc "
+                "từ các tỉnh lân cận trong tuần qua và đang phân phối cho người dân ")
+    text = (sentence * (1_000_000 // len(sentence) + 1))[:1_000_000].rsplit(" ", 1)[0] + "."
+    article = build_article(text, origin="x")
+    assert len(article.sentences) == 1 and len(article.text) > 990_000
+    found = {(e.type, e.name) for e in find_entities([article])}
+    assert ("PER", "Nguyễn Văn Nam") in found and ("LOC", "Quảng Ninh") in found
+
+
+def test_a_text_in_a_language_without_a_pack_gets_no_vietnamese_rules():
+    text = ("Bundeskanzler Olaf Scholz traf am Montag in Berlin den französischen Präsidenten Emmanuel Macron. "
+            "Die Gespräche im Kanzleramt dauerten drei Stunden, teilte ein Regierungssprecher mit.")
+    article = build_article(text, origin="de.txt")
+    if article.language in lang.REGISTRY:
+        pytest.skip(f"a pack for {article.language!r} exists now")
+    assert unread_languages([article]) == [article.language]
+    assert find_entities([article]) == [] and find_entities([article], tagger=False) == []
+    # Beside a Vietnamese report, only the Vietnamese one is read.
+    vi = build_article("Thượng tướng Lương Tam Quang tiếp đoàn đại biểu tại Hà Nội hôm qua.", origin="vi.txt")
+    assert {e.name for e in find_entities([article, vi])} == {"Lương Tam Quang", "Hà Nội"}
