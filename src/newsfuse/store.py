@@ -378,6 +378,7 @@ class Store:
         if members:
             self.db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(m[1],) for m in members])
             self.db.executemany("INSERT INTO story_members(article_seq, story_id, similarity) VALUES (?,?,?)", members)
+            self.db.executemany("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", [(m[1],) for m in members])
 
     def add_copies(self, copies: Sequence[tuple[int, str, float]]) -> None:
         """(copy's seq, original's id, similarity) of articles just stored."""
