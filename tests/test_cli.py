@@ -34,12 +34,12 @@ def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
     rows = [json.loads(line) for line in run("articles", "--db", db, "--json").output.splitlines()]
     assert len(rows) == 3
     assert [r["source"] for r in rows if r["source"] == "tienphong.vn"] == ["tienphong.vn"]
-    assert len(run("articles", "--db", db, "--json", "--source", "TPO").output.splitlines()) == 1  # any alias filters
+    assert len(run("articles", "--db", db, "--json", "--outlet", "TPO").output.splitlines()) == 1  # any alias filters
     outlets = {json.loads(line)["outlet"]: json.loads(line)["articles"]
                for line in run("outlets", "--db", db, "--json").output.splitlines()}
     assert outlets == {"tienphong.vn": 1, "tuoitre.vn": 1} and mds_rows[0]["source"] == "tuoitre.vn"
     tpo = next(r for r in rows if r["source"] == "tienphong.vn")["id"]
-    shown = run("show", tpo, "--db", db, "--words").output
+    shown = run("show", tpo, "--db", db, "--segment").output
     assert "2023-06" in shown and "[0:" in shown and "Lương Tam Quang |" in shown
     found = run("search", "hoà bình", "--db", db, "--json").output.splitlines()
     assert found and "hòa bình" in json.loads(found[0])["snippet"]

@@ -38,7 +38,7 @@ def test_ingest_gives_every_article_its_outlets_one_name(nf, tmp_path, seeds_dir
     outlets = {o["outlet"]: o for o in nf.outlets()}
     assert outlets["tienphong.vn"]["articles"] == 3
     assert "TPO" in outlets["tienphong.vn"]["aliases"] and outlets["tienphong.vn"]["name"] == "Tiền Phong"
-    assert len(nf.articles(source="TPO")) == 3 and len(nf.stories(source="www.tienphong.vn")) >= 1
+    assert len(nf.articles(outlet="TPO")) == 3 and len(nf.stories(outlet="www.tienphong.vn")) >= 1
 
 
 def test_a_users_alias_folds_stored_articles_into_the_outlet(nf, tmp_path, mds_rows):
@@ -95,7 +95,7 @@ def test_a_known_id_with_new_text_is_a_new_version_and_every_version_is_kept(nf,
     assert change.kept >= 3
     # The story, the search index and the brief read the latest text.
     assert any("cập nhật lúc 15 giờ" in a.text for a in nf.story_articles(story))
-    assert [a.id for a, _ in nf.search("nguồn tin chính thức")] == [row["id"]]
+    assert [h.article.id for h in nf.search("nguồn tin chính thức").items] == [row["id"]]
     assert row["id"] in json.dumps(nf.brief_dict(story), ensure_ascii=False)
     # The first text again is no third version.
     again = nf.ingest([write_jsonl(tmp_path / "v1b.jsonl", [row])])

@@ -319,5 +319,5 @@ def test_cli_follows_an_outlet_and_ctrl_c_stops_between_articles_then_resumes(tm
         assert row["articles"] == 8 and row["pending"] == 0
         pages = [h.path for h in site.hits if h.path.endswith(".html")]
         assert stored_first and all(pages.count(p) == 1 for p in stored_first)  # what was stored is not fetched again
-        stored = CliRunner().invoke(app, ["articles", "--db", str(db), "--json", "--source", "baox.vn"])
+        stored = CliRunner().invoke(app, ["articles", "--db", str(db), "--json", "--outlet", "baox.vn"])
         assert len(stored.output.splitlines()) == 8

@@ -12,16 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from . import ingest as ingest_stage
 from .config import Config, WatchConfig
-from .model import (Article, ArticleVersion, Brief, CopyGroup, Entity, FollowedSource, Publication, Story,
-                    TimelineEvent)
+from .lang import tokens
+from .model import (Article, ArticleVersion, BadParameter, Brief, CopyGroup, Entity, FollowedSource, Publication,
+                    Story, TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
 from .store import Store, StoreError, StoreResult
 from .versions import VersionChange, changes
@@ -31,12 +34,14 @@ if TYPE_CHECKING:
 
     from .copies import CopyDetector
     from .features import ArticleBatch, TermTables
+    from .search import Snippet
     from .stories import StoryClusterer
     from .watch import Watcher
 
 # The stages that need numpy, scipy and scikit-learn (stories, copies, briefs) are imported where
 # they are first used, so that `newsfuse --help` and reading a store start at once (bench/startup.py).
-__all__ = ["Newsfuse", "IngestReport", "BatchRejected", "StoreError", "open", "EXAMPLES"]
+__all__ = ["Newsfuse", "IngestReport", "BatchRejected", "BadParameter", "NotFound", "Page", "Hit", "StoreError",
+           "open", "EXAMPLES"]
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -50,6 +55,79 @@ def link_url(url: str | None) -> str | None:
     from .brief import link_url as checked
 
     return checked(url)
+
+
+class NotFound(KeyError):
+    """No story or article of that id (a KeyError whose message says which)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "not found"
+
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One page of a list, and how many there are in all."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + len(self.items) < self.total else None
+
+
+@dataclass(slots=True)
+class Hit:
+    """A search result: the article, its best passage with the matches marked, its story."""
+
+    article: Article
+    snippet: Snippet
+    story: str | None
+
+
+def check_date(name: str, value: str | None) -> str | None:
+    """An ISO date prefix (`2023`, `2023-06`, `2023-06-26`, `2023-06-26T21:15`) or a Vietnamese
+    day (`26/6/2023`) as the ISO prefix the store compares; BadParameter for anything else."""
+    if value is None or not value.strip():
+        return None
+    v = value.strip()
+    m = _VI_DAY.fullmatch(v)
+    if m:
+        v = f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
+    m = _ISO_PREFIX.fullmatch(v)
+    if m is None:
+        raise BadParameter(f"{name}: {value!r} is not a date (2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023)")
+    year, month, day, hour, minute = (int(g) if g else None for g in m.groups())
+    try:
+        datetime(year, month or 1, day or 1, hour or 0, minute or 0)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise BadParameter(f"{name}: {value!r} is no such date ({e})") from None
+    return v.replace(" ", "T")
+
+
+def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    since, until = check_date("since", since), check_date("until", until)
+    if since and until and since[:len(until)] > until:
+        raise BadParameter(f"since {since} is after until {until}")
+    return since, until
+
+
+def check_page(limit: int, offset: int, max_limit: int | None = None) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise BadParameter(f"limit: {limit!r} must be a whole number of at least 1")
+    if max_limit is not None and limit > max_limit:
+        raise BadParameter(f"limit: {limit} is more than {max_limit}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise BadParameter(f"offset: {offset!r} must be a whole number of at least 0")
+
+
+_VI_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2})?)?)?)?")
 
 
 class BatchRejected(ValueError):
@@ -77,9 +155,9 @@ class IngestReport:
 
     def summary(self) -> str:
         again = f" ({len(self.republished)} republished by another outlet)" if self.republished else ""
-        edits = f"{len(self.updated)} new versions, " if self.updated else ""
+        edits = f"{_count(len(self.updated), 'new version')}, " if self.updated else ""
         return (f"{len(self.added)} added, {edits}{len(self.present)} already present{again}, "
-                f"{len(self.rejected)} rejected; {len(set(self.stories.values()))} stories touched")
+                f"{len(self.rejected)} rejected; {_count(len(set(self.stories.values())), 'story', 'stories')} touched")
 
 
 class Newsfuse:
@@ -520,13 +598,25 @@ class Newsfuse:
 
     # ------------------------------------------------------------ reading
 
-    def articles(self, **filters: Any) -> list[Article]:
-        if filters.get("source"):
-            filters["source"] = self.outlet(filters["source"])
-        return self.store.list_articles(**filters)
+    def articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
+                 until: str | None = None, story: str | None = None, limit: int = 50,
+                 offset: int = 0) -> list[Article]:
+        """Stored articles, newest first; with `query`, best match first (see `search`)."""
+        if query is not None and query.strip():
+            return [h.article for h in self.search(query, outlet=outlet, since=since, until=until,
+                                                   limit=limit, offset=offset).items]
+        since, until = check_dates(since, until)
+        check_page(limit, offset)
+        return self.store.list_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
+                                        story=story, limit=limit, offset=offset)
 
-    def count_articles(self) -> int:
-        return self.store.count_articles()
+    def count_articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
+                       until: str | None = None, story: str | None = None) -> int:
+        if query is not None and query.strip():
+            return self.search(query, outlet=outlet, since=since, until=until, limit=1).total
+        since, until = check_dates(since, until)
+        return self.store.count_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
+                                         story=story)
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to."""
@@ -535,19 +625,61 @@ class Newsfuse:
     def article(self, article_id: str) -> Article | None:
         return self.store.get_article(article_id)
 
-    def search(self, query: str, limit: int = 20) -> list[tuple[Article, str]]:
-        return self.store.search(query, limit)
+    def search(self, query: str, *, outlet: str | None = None, since: str | None = None, until: str | None = None,
+               limit: int = 20, offset: int = 0) -> Page[Hit]:
+        """Articles matching `query` (the language of `newsfuse.search`: words, "phrases", prefix*,
+        AND, OR, NOT, brackets; tone marks and case aside, exact tones first), best first, each
+        with a snippet of its best passage and the matches marked. BadParameter on bad syntax."""
+        from . import search as search_stage
 
-    def stories(self, *, entity: str | None = None, **filters: Any) -> list[Story]:
-        """Stories, latest first. `entity` keeps those with an entity one of whose names holds its
-        words in a row, tone marks and case aside (`Obama`, `Tam Quang`, `Luong Tam Quang`), read
-        from the entity index."""
-        if entity:
+        node = search_stage.parse(query)
+        since, until = check_dates(since, until)
+        check_page(limit, offset)
+        if node is None:
+            return Page([], 0, limit, offset)
+        with self.store.snapshot():
+            found, total = self.store.search(search_stage.expression(node), source=self.outlet(outlet) if outlet else None,
+                                             since=since, until=until, limit=limit, offset=offset)
+            hits = [Hit(a, search_stage.snippet([x.text for x in a.sentences], a.title, node), self.store.story_of(a.id))
+                    for a in found]
+        return Page(hits, total, limit, offset)
+
+    def stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
+                since: str | None = None, until: str | None = None, sort: str | None = None,
+                limit: int = 50, offset: int = 0) -> list[Story]:
+        """Stories, latest first (`sort="relevance"`, the default with a query: best match first),
+        keeping those that pass every filter given: an article matching `query`, the entity
+        `entity`, an article from `outlet`, dates overlapping [since, until]."""
+        check_page(limit, offset)
+        where = self._story_filters(query, entity, outlet, since, until)
+        if where is None:
+            return []
+        if sort not in (None, "relevance", "latest"):
+            raise BadParameter(f"sort: {sort!r} is not one of relevance, latest")
+        by_rank = where["match"] is not None and sort != "latest"
+        return self._with_republishers(self.store.list_stories(**where, by_rank=by_rank, limit=limit, offset=offset))
+
+    def count_stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
+                      since: str | None = None, until: str | None = None) -> int:
+        where = self._story_filters(query, entity, outlet, since, until)
+        return 0 if where is None else self.store.count_stories(**where)
+
+    def _story_filters(self, query: str | None, entity: str | None, outlet: str | None, since: str | None,
+                       until: str | None) -> dict[str, Any] | None:
+        """The store's filters for these, every one checked; None when nothing can match."""
+        from . import search as search_stage
+
+        since, until = check_dates(since, until)
+        match = None
+        if query is not None and query.strip():
+            node = search_stage.parse(query)
+            if node is None:
+                return None  # a query of punctuation only (`"`) matches nothing; it is no missing filter
+            match = search_stage.expression(node)
+        if entity and entity.strip():
             self.index_entities()  # what changed since the last ingest (a deferred index, an old store)
-            filters["entity"] = entity
-        if filters.get("source"):
-            filters["source"] = self.outlet(filters["source"])
-        return self._with_republishers(self.store.list_stories(**filters))
+        return {"source": self.outlet(outlet) if outlet else None, "since": since, "until": until, "match": match,
+                "entity": entity if entity and entity.strip() else None}
 
     def index_entities(self, progress: Callable[[int], None] | None = None) -> int:
         """Read the entities of every story changed since it was last indexed into the store's
@@ -578,12 +710,12 @@ class Newsfuse:
         return self._with_republishers([story])[0] if story else None
 
     def story_articles(self, story_id: str) -> list[Article]:
-        """The story's articles, read in one snapshot; KeyError when it has none to read."""
+        """The story's articles, read in one snapshot; NotFound (a KeyError) when it has none to read."""
         with self.store.snapshot():
             story = self.store.get_story(story_id)
             articles = self.store.get_articles(story.article_ids) if story is not None else []
         if not articles:
-            raise KeyError(story_id)
+            raise NotFound(f"no story {story_id!r}")
         from . import brief as brief_stage
 
         return brief_stage.with_story_date(articles)
@@ -608,7 +740,7 @@ class Newsfuse:
         return story_timeline(kept, brief_stage.align(kept, self.config.brief))
 
     def brief(self, story_id: str, words: int | None = None) -> Brief:
-        """KeyError when the story has no article to read (gone, or moved away meanwhile)."""
+        """NotFound (a KeyError) when the story has no article to read (gone, or moved away meanwhile)."""
         config = self.config.brief if words is None else replace(self.config.brief, words=words)
         config = replace(config, tagger=config.tagger and self.config.entities.tagger)
         from . import brief as brief_stage
@@ -638,7 +770,7 @@ class Newsfuse:
         with self.store.snapshot():  # the cache key and the brief from the same members
             ids = self.store.story_article_ids(story_id)
             if not ids:
-                raise KeyError(story_id)
+                raise NotFound(f"no story {story_id!r}")
             members = self._brief_key(story_id, ids)
             cached = self.store.cached_brief(story_id, members)
             if cached is not None:
@@ -663,6 +795,10 @@ class Newsfuse:
 
     def brief_dict(self, story_id: str) -> dict[str, Any]:
         return json.loads(self.brief_json(story_id))
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _first_first(publications: list[Publication]) -> list[Publication]:

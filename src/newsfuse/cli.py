@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -25,14 +27,49 @@ app = typer.Typer(
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help=f"Database file (default: ${DB_ENV_VAR} or "
                                                   "newsfuse.db in the user data folder).", show_default=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines (one object a row) instead of a table.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row instead of a table.")]
+# One vocabulary with Python (`nf.stories(query=..., outlet=...)`) and REST (`?q=`/`?query=`, `?outlet=`).
+QueryOption = Annotated[Optional[str], typer.Option(
+    "--query", "-q", help='Words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; tone marks and '
+    "case do not matter, exact tones rank first.")]
+EntityOption = Annotated[Optional[str], typer.Option(
+    help="A person, organisation or place of the story (tone marks and case aside).")]
+OutletOption = Annotated[Optional[str], typer.Option(
+    help="Any name of an outlet: its host (tienphong.vn), dateline code (TPO) or site name.")]
+SinceOption = Annotated[Optional[str], typer.Option(
+    help="From this date: 2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023.")]
+UntilOption = Annotated[Optional[str], typer.Option(help="Up to this date, inclusive (2023-06 is all of June).")]
+LimitOption = Annotated[int, typer.Option(help="At most this many rows (1 or more).")]
+OffsetOption = Annotated[int, typer.Option(help="Skip this many rows first.")]
 
 
-def _open(db: Path | None) -> api.Newsfuse:
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"newsfuse {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                       help="Print the version and exit.")] = False) -> None:
+    """newsfuse: read the news from many outlets as one sourced story per event."""
+
+
+def _open(db: Path | None, *, create: bool = False) -> api.Newsfuse:
+    """The store at `db` (else the default). Only commands that store something make a new one: a
+    read command given a path that holds no store says so (a typo must not leave a new file)."""
     from . import api
 
+    path = db or default_db_path()
+    if not create and not path.exists():
+        _fail(f"{path}: no such database (`newsfuse ingest FILES --db {path}` makes one)")
+    if not create and path.is_dir():
+        _fail(f"{path}: a folder, not a database")
     try:
-        return api.open(db or default_db_path())
+        return api.open(path)
     except api.StoreError as e:
         _fail(str(e))
 
@@ -42,22 +79,70 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+@contextmanager
+def _answers():
+    """A bad filter is exit code 2 with its one-line message; something not found is exit code 1."""
+    from .api import NotFound
+    from .model import BadParameter
+
+    try:
+        yield
+    except BadParameter as e:
+        _fail(str(e), 2)
+    except NotFound as e:
+        _fail(str(e), 1)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False, *,
+          marked: str | None = None) -> None:
+    """Rows as JSON lines, CSV, or a table that fits the terminal and wraps long cells (rich).
+    `marked`: the column whose text has its `marks` (search matches) shown in bold."""
+    if as_json and as_csv:
+        _fail("--json and --csv: choose one")
     if as_json:
         for r in rows:
             typer.echo(json.dumps(r, ensure_ascii=False, default=str))
         return
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([_cell(r.get(c)) for c in columns])
+        return
     if not rows:
         typer.echo("(nothing)")
         return
-    widths = {c: min(60, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
-    typer.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
+    # Columns no row fills are left out of the table; the last text column takes the room left.
+    shown = [c for c in columns if any(_cell(r.get(c)) for r in rows)] or columns[:1]
+    short = {"id", "size", "published", "first_date", "last_date", "date", "type", "mentions", "articles",
+             "sources", "status", "pending", "errors", "story", "kind", "last_fetch"}
+    for c in shown:
+        table.add_column(c, overflow="fold", no_wrap=c in short, ratio=None if c in short else (3 if c == shown[-1] else 1))
     for r in rows:
         cells = []
-        for c in columns:
-            v = str(r.get(c) if r.get(c) is not None else "")
-            cells.append((v if len(v) <= widths[c] else v[: widths[c] - 1] + "…").ljust(widths[c]))
-        typer.echo("  ".join(cells).rstrip())
+        for c in shown:
+            text = Text(_cell(r.get(c)))
+            if c == marked:
+                for start, end in r.get("marks", ()):
+                    text.stylize("bold", start, end)
+            cells.append(text)
+        table.add_row(*cells)
+    Console(soft_wrap=False, highlight=False).print(table)
 
 
 def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
@@ -78,7 +163,8 @@ def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestRepor
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt, .jsonl, .json, .html, .rss/.atom/.xml")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders: .txt, .md, .jsonl, .json, .csv/.tsv (a header "
+                                               "row with the JSONL fields), .html, .rss/.atom/.xml")],
     db: DbOption = None,
     encoding: Annotated[Optional[str], typer.Option(help="Read text files in this encoding (e.g. cp1258).")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep watching the folders and ingest new files as "
@@ -91,7 +177,7 @@ def ingest(
 
     from .config import IngestConfig
 
-    nf = _open(db)
+    nf = _open(db, create=True)
     if encoding:
         nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
     if not follow:
@@ -137,7 +223,7 @@ def sources_add(urls: Annotated[list[str], typer.Argument(help="Feed, sitemap or
                 check: Annotated[bool, typer.Option("--check/--no-check", help="Read each source now: find the feed "
                                                     "of a page, list its items, show its health.")] = True) -> None:
     """Follow sources. Exit code 1 if one could not be added or read."""
-    nf = _open(db)
+    nf = _open(db, create=True)
     ok = True
     for url in urls:
         try:
@@ -158,7 +244,7 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML file (a fe
                    db: DbOption = None,
                    check: Annotated[bool, typer.Option("--check/--no-check", help="Read each feed now.")] = False) -> None:
     """Follow every feed an OPML file lists."""
-    nf = _open(db)
+    nf = _open(db, create=True)
     try:
         added = nf.import_opml(opml, read_now=check)
     except ValueError as e:
@@ -168,11 +254,11 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML file (a fe
 
 
 @sources_app.command("list")
-def sources_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+def sources_list(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Every followed source with its health: last fetch, status, articles, errors, the last problem."""
     nf = _open(db)
-    _emit([_source_row(s) for s in nf.sources()], as_json,
-          ["id", "url", "kind", "last_fetch", "status", "articles", "pending", "errors", "error"])
+    _emit([_source_row(s) for s in nf.sources()],
+          ["id", "url", "kind", "last_fetch", "status", "articles", "pending", "errors", "error"], as_json, as_csv)
 
 
 @sources_app.command("remove")
@@ -231,21 +317,27 @@ def watch(db: DbOption = None,
 @app.command()
 def articles(
     db: DbOption = None,
-    source: Annotated[Optional[str], typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="From this date (ISO, e.g. 2023-06).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Up to this date, inclusive (ISO).")] = None,
-    limit: int = 50,
-    offset: int = 0,
+    query: QueryOption = None,
+    outlet: OutletOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    story: Annotated[Optional[str], typer.Option(help="Only the articles of this story.")] = None,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """List stored articles, newest first."""
+    """List stored articles, newest first (best match first with --query)."""
     nf = _open(db)
     rows = []
-    for a in nf.articles(source=source, since=since, until=until, limit=limit, offset=offset):
+    with _answers():
+        found = nf.articles(query=query, outlet=outlet, since=since, until=until, story=story, limit=limit,
+                            offset=offset)
+    for a in found:
         row = a.to_dict(with_sentences=False)
         del row["text"]  # `newsfuse show ID` prints it
         rows.append(row)
-    _emit(rows, as_json, ["id", "published", "source", "title"])
+    _emit(rows, ["id", "published", "source", "title"], as_json, as_csv)
 
 
 outlets_app = typer.Typer(help="Outlets in the store: one name each, with the names they also go by.",
@@ -254,14 +346,13 @@ app.add_typer(outlets_app, name="outlets")
 
 
 @outlets_app.callback()
-def outlets(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+def outlets(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Outlets in the store with how many articles each has and their aliases (hosts, dateline
     codes, site names); `newsfuse outlets alias NAME OUTLET` adds one."""
     if ctx.invoked_subcommand is not None:
         return
     nf = _open(db)
-    rows = [r | ({} if as_json else {"aliases": ", ".join(r["aliases"])}) for r in nf.outlets()]
-    _emit(rows, as_json, ["outlet", "name", "articles", "aliases"])
+    _emit(nf.outlets(), ["outlet", "name", "articles", "aliases"], as_json, as_csv)
 
 
 @outlets_app.command("alias")
@@ -279,7 +370,7 @@ def outlets_alias(alias: Annotated[str, typer.Argument(help="Another name of the
 
 @app.command()
 def show(article_id: str, db: DbOption = None, as_json: JsonOption = False,
-         words: Annotated[bool, typer.Option("--words", help="Also show each sentence's words "
+         words: Annotated[bool, typer.Option("--segment", help="Also show each sentence's words "
                                              "(Vietnamese word segmentation, `|` between words).")] = False,
          versions: Annotated[bool, typer.Option("--versions", help="Every version the outlet published and what "
                                                 "changed from each to the next (sentences removed -, added +).")] = False,
@@ -340,33 +431,46 @@ def _show_versions(nf: api.Newsfuse, article_id: str, as_json: bool) -> None:
 
 
 @app.command()
-def search(query: str, db: DbOption = None, limit: int = 20, as_json: JsonOption = False) -> None:
-    """Full-text search (tone marks and case do not matter: `hoà` finds `hòa`)."""
+def search(query: Annotated[str, typer.Argument(help='Words (all must match), "a phrase", prefix*, AND, OR, NOT, '
+                                                 "brackets; tone marks and case do not matter.")],
+           db: DbOption = None, outlet: OutletOption = None, since: SinceOption = None, until: UntilOption = None,
+           limit: LimitOption = 20, offset: OffsetOption = 0, as_json: JsonOption = False,
+           as_csv: CsvOption = False) -> None:
+    """Full-text search, best first (`luong tam quang` finds `Lương Tam Quang`; exact tones first),
+    each article with its best passage, the matches in bold."""
     nf = _open(db)
-    rows = [{"id": a.id, "published": a.published, "source": a.source, "title": a.title, "snippet": snip}
-            for a, snip in nf.search(query, limit)]
-    _emit(rows, as_json, ["id", "published", "source", "snippet"])
+    with _answers():
+        found = nf.search(query, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+    rows = [{"id": h.article.id, "published": h.article.published, "source": h.article.source,
+             "title": h.article.title, "story": h.story, "snippet": h.snippet.text,
+             "marks": [list(m) for m in h.snippet.marks]} for h in found.items]
+    _emit(rows, ["id", "published", "source", "snippet"], as_json, as_csv, marked="snippet")
+    if not (as_json or as_csv) and found.total > offset + len(rows):
+        typer.echo(f"({found.total} in all; --offset {offset + len(rows)} for the next)", err=True)
 
 
 @app.command()
 def stories(
     db: DbOption = None,
-    entity: Annotated[Optional[str], typer.Option(help="Only stories with a person, organisation or place of this name (any part of it; tone marks and case aside).")] = None,
-    source: Annotated[Optional[str], typer.Option(help="Only stories with an article from this outlet.")] = None,
-    since: Optional[str] = None,
-    until: Optional[str] = None,
-    query: Annotated[Optional[str], typer.Option(help="Only stories whose articles match this text.")] = None,
-    limit: int = 50,
-    offset: int = 0,
+    query: QueryOption = None,
+    entity: EntityOption = None,
+    outlet: OutletOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    sort: Annotated[Optional[str], typer.Option(help="relevance (the default with --query) or latest")] = None,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """List stories, latest first: size, outlets, first and last date, title."""
+    """List stories, latest first (best match first with --query): size, outlets, dates, title.
+    Every filter given must hold."""
     nf = _open(db)
-    rows = [s.to_dict() | ({} if as_json else {"outlets": ", ".join(s.outlets),
-                                                "also_published_by": ", ".join(s.also_published_by)})
-            for s in nf.stories(entity=entity, source=source, since=since, until=until, query=query, limit=limit,
-                                offset=offset)]
-    _emit(rows, as_json, ["id", "size", "first_date", "last_date", "outlets", "also_published_by", "title"])
+    with _answers():
+        found = nf.stories(query=query, entity=entity, outlet=outlet, since=since, until=until, sort=sort,
+                           limit=limit, offset=offset)
+    _emit([s.to_dict() for s in found], ["id", "size", "first_date", "last_date", "outlets", "also_published_by",
+                                         "title"], as_json, as_csv)
 
 
 @app.command()
@@ -380,45 +484,45 @@ def brief(
     from .brief import BriefError, to_html, to_markdown
 
     nf = _open(db)
-    if nf.story(story_id) is None:
-        _fail(f"no story {story_id!r}", 1)
+    if format not in ("md", "json", "html"):
+        _fail(f"--format: unknown format {format!r} (md, json, html)")
+    if words < 1:
+        _fail(f"--words: {words} must be 1 or more")
     try:
-        b = nf.brief(story_id, words=words)
+        with _answers():
+            b = nf.brief(story_id, words=words)
     except BriefError as e:
         _fail(str(e))
     if format == "json":
         typer.echo(json.dumps(b.to_dict(), ensure_ascii=False, indent=1))
     elif format == "html":
         typer.echo(to_html(b))
-    elif format == "md":
-        typer.echo(to_markdown(b))
     else:
-        _fail(f"unknown format {format!r} (md, json, html)")
+        typer.echo(to_markdown(b))
 
 
 @app.command()
-def entities(story_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def entities(story_id: str, db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """People, organisations and places of a story, merged across outlets, with their roles."""
     nf = _open(db)
-    if nf.story(story_id) is None:
-        _fail(f"no story {story_id!r}", 1)
-    rows = [{"name": e.name, "type": e.type, "roles": "; ".join(e.roles), "outlets": len(e.outlets),
-             "mentions": len(e.mentions)} | ({"aliases": e.aliases} if as_json else {})
-            for e in nf.entities(story_id)]
-    unread = nf.unread_languages(story_id)
+    with _answers():
+        found = nf.entities(story_id)
+        unread = nf.unread_languages(story_id)
+    rows = [{"name": e.name, "type": e.type, "roles": e.roles, "outlets": e.outlets, "mentions": len(e.mentions),
+             "aliases": e.aliases} for e in found]
     if unread:
         typer.echo(f"{story_id}: names not read in {', '.join(unread)} (no language pack for it)", err=True)
-    _emit(rows, as_json, ["type", "name", "mentions", "outlets", "roles"])
+    _emit(rows, ["type", "name", "mentions", "outlets", "roles"], as_json, as_csv)
 
 
 @app.command()
-def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Dated events of a story, oldest first."""
     nf = _open(db)
-    if nf.story(story_id) is None:
-        _fail(f"no story {story_id!r}", 1)
-    rows = [asdict(ev) | {"sources": len({c.article_id for c in ev.citations})} for ev in nf.timeline(story_id)]
-    _emit(rows, as_json, ["date", "sources", "text"])
+    with _answers():
+        found = nf.timeline(story_id)
+    rows = [asdict(ev) | {"sources": len({c.article_id for c in ev.citations})} for ev in found]
+    _emit(rows, ["date", "sources", "text"], as_json, as_csv)
 
 
 def _read_jsonl_articles(path: Path) -> list:
@@ -495,20 +599,36 @@ def serve(
         "--allowed-host", help="Also answer requests for this Host name (repeatable; `*` = any). The bound "
         "address, and loopback names when it is one, are always allowed.")] = None,
 ) -> None:
-    """REST API and web page over the store (http://HOST:PORT/)."""
+    """REST API and web page over the store (http://HOST:PORT/; API docs at /docs)."""
+    _serve(_open(db), host, port, allowed_host or ())
+
+
+def _serve(nf: api.Newsfuse, host: str, port: int, allowed_host: Iterable[str] = ()) -> None:
+    import socket
+
     import uvicorn
 
     from .web.app import allowed_hosts_for, create_app
 
-    nf = _open(db)
-    typer.echo(f"serving {nf.config.db} at http://{host}:{port}/", err=True)
-    app_ = create_app(nf, allowed_hosts=allowed_hosts_for(host, allowed_host or ()))
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    if not 0 <= port <= 65535:
+        _fail(f"--port: {port} is not a port (0 to 65535)")
+    # Bind first: a busy port is an error before anything says "serving".
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as e:
+        _fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+    app_ = create_app(nf, allowed_hosts=allowed_hosts_for(host, allowed_host))
+    typer.echo(f"serving {nf.config.db} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C stops)", err=True)
+    uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])
 
 
 @app.command()
 def demo(
-    db: DbOption = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default: newsfuse-demo.db in the "
+                                               "current folder).", show_default=False)] = None,
     serve_: Annotated[bool, typer.Option("--serve", help="Then serve the web page (with the shared corpus too, "
                                          "if ../shared is there).")] = False,
     port: int = 8000,
@@ -517,7 +637,7 @@ def demo(
     from .brief import to_markdown
 
     target = db or Path.cwd() / "newsfuse-demo.db"
-    nf = _open(target)
+    nf = _open(target, create=True)
     typer.echo(f"database: {target}")
     from .api import EXAMPLES
 
@@ -537,7 +657,7 @@ def demo(
                 typer.echo(f"also ingesting {shared}")
                 _ingest(nf, [shared], quiet=False)
                 break
-        serve(db=target, port=port)
+        _serve(nf, "127.0.0.1", port)
 
 
 archive_app = typer.Typer(help="Archives: rebuild copies, stories and briefs of many shards as one batch "
@@ -589,7 +709,7 @@ def archive_load(
     db: DbOption = None,
 ) -> None:
     """Load an archive run's articles, stories, copies and briefs into a store."""
-    nf = _open(db)
+    nf = _open(db, create=True)
     try:
         report = nf.load_archive(folder)
     except (FileNotFoundError, OSError) as e:

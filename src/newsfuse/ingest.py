@@ -31,8 +31,10 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 MIN_WORDS = 5  # fewer words than this is a fragment (a caption, a broken page), not a report
-KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | set(TABLE_SUFFIXES) | {".json"}
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class IngestError(ValueError):
@@ -459,6 +461,27 @@ def read_jsonl(path: Path, config: IngestConfig) -> Iterator[Article | Rejection
         yield from items
 
 
+def read_table(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
+    """A CSV (or TSV) file with a header row naming the JSONL fields (`text`, `title`, `source`,
+    `date`, `id`, ...): each row is one article, as a JSONL line would be."""
+    import csv
+    import io
+
+    text = decode(_read_bytes(path, config, None), str(path), config.encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=TABLE_SUFFIXES[path.suffix.lower()])
+    if not reader.fieldnames or "text" not in reader.fieldnames:
+        raise IngestError(f"no 'text' column in the header row (it has: {', '.join(reader.fieldnames or []) or 'nothing'})")
+    for row in reader:
+        origin = f"{path}:{reader.line_num}"
+        try:
+            if None in row:
+                raise IngestError("more cells than the header has columns")
+            yield article_from_json({k: v for k, v in row.items() if v not in (None, "")} | {"text": row["text"] or ""},
+                                    origin)
+        except IngestError as e:
+            yield Rejection(origin, str(e))
+
+
 def read_json(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]:
     data = loads_json(decode(_read_bytes(path, config, None), str(path), config.encoding))
     items = data if isinstance(data, list) else [data]
@@ -541,13 +564,18 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             yield from read_jsonl(path, config)
         elif suffix == ".json":
             yield from read_json(path, config)
+        elif suffix in TABLE_SUFFIXES:
+            yield from read_table(path, config)
         elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(path)):
             yield from read_feed(path, config)
         elif suffix in HTML_SUFFIXES:
             data = _read_bytes(path, config, config.max_article_bytes)
             yield from read_html(decode(data, str(path), config.encoding), str(path))
-        else:
+        elif suffix in TEXT_SUFFIXES:
             yield from read_text_file(path, config)
+        else:
+            raise IngestError(f"not a format newsfuse reads ({suffix}; it reads "
+                              f"{', '.join(sorted(KNOWN_SUFFIXES - {''}))} and files without a suffix as text)")
     except IngestError as e:
         yield Rejection(str(path), str(e))
     except OSError as e:
@@ -574,7 +602,12 @@ def _special(path: Path) -> Rejection | None:
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
     """Files named, and files under folders named (recursively, sorted, known suffixes only)."""
-    for p in map(Path, paths):
+    for given in paths:
+        if isinstance(given, str) and _URL.match(given):
+            yield Rejection(given, "a web address, not a file: `newsfuse sources add URL` follows a site or a "
+                                   "feed (its pages are fetched by `newsfuse watch`)")
+            continue
+        p = Path(given)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.suffix.lower() not in KNOWN_SUFFIXES or f.name.startswith(".") or f.is_dir():

@@ -19,6 +19,11 @@ def date_parts(published: str | None) -> tuple[int | None, int | None, int | Non
     return tuple(parts + [None] * (3 - len(parts)))  # type: ignore[return-value]
 
 
+class BadParameter(ValueError):
+    """A filter or option a face was given that cannot be used (a date that is none, a limit below
+    one, a query that cannot be read); the message is one line naming it. CLI exit code 2, HTTP 422."""
+
+
 @dataclass(slots=True)
 class Sentence:
     """One body sentence of an article; `start`/`end` index the article's stored text."""

@@ -7,26 +7,29 @@ FTS5 over the *matching key* of each text (`text.fold`), so `hoà` finds `hòa`.
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from .model import Article, ArticleVersion, Caption, Entity, FollowedSource, Publication, Sentence, Story
-from .lang import fold, tokens
-from .text import TOKEN
+from .lang import tokens
+from .search import RANK_WEIGHTS
+from .text import TOKEN, bare
 
 
 class StoreError(RuntimeError):
     pass
 
 
-MIGRATIONS: list[str] = [
+# A step is SQL, or a function of the store for what SQL cannot compute (the text layer's keys).
+MIGRATIONS: list[str | Callable[[Store], object]] = [
     # 1: articles, outlets, sentences, full-text search
     """
     CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -174,6 +177,15 @@ MIGRATIONS: list[str] = [
     CREATE TABLE entities_stale (story_id TEXT PRIMARY KEY) WITHOUT ROWID;
     INSERT INTO entities_stale(story_id) SELECT id FROM stories;
     """,
+    # 6 and 7: the full-text index holds each text twice, as its matching key and tone-free, so that
+    # `luong tam quang` finds `Lương Tam Quang` and a query with tone marks ranks exact tones
+    # first (search.py); prefixes of 2 and 3 letters are indexed for `Philip*`
+    """
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, title_bare, text_bare, content='',
+        tokenize='unicode61 remove_diacritics 0', prefix='2 3');
+    """,
+    lambda store: store.rebuild_search_index(),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -195,6 +207,14 @@ def _captions_json(a: Article) -> str:
 def fts_key(text: str) -> str:
     """What the full-text index holds for a text: its matching-key tokens, space-separated."""
     return " ".join(tokens(text))
+
+
+_FTS_INSERT = "INSERT INTO articles_fts(rowid, title, text, title_bare, text_bare) VALUES (?,?,?,?,?)"
+
+
+def _fts_row(seq: int, title_key: str, text_key: str) -> tuple[int, str, str, str, str]:
+    """A row of the full-text index from the matching keys of an article's title and text."""
+    return seq, title_key, text_key, bare(title_key), bare(text_key)
 
 
 class Store:
@@ -260,9 +280,13 @@ class Store:
                 current = self.schema_version()
                 if current >= SCHEMA_VERSION:
                     break
-                for stmt in MIGRATIONS[current].split(";"):
-                    if stmt.strip():
-                        self.db.execute(stmt)
+                step = MIGRATIONS[current]
+                if callable(step):
+                    step(self)
+                else:
+                    for stmt in step.split(";"):
+                        if stmt.strip():
+                            self.db.execute(stmt)
                 self.db.execute(f"PRAGMA user_version = {current + 1}")
             current += 1
 
@@ -368,8 +392,7 @@ class Store:
         db.executemany('INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
                        [(seq, i, start, end) for seq, spans in zip(seqs, sentences)
                         for i, (start, end) in enumerate(spans)])
-        db.executemany("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                       [(seq, title, text) for seq, (title, text) in zip(seqs, fts)])
+        db.executemany(_FTS_INSERT, [_fts_row(seq, title, text) for seq, (title, text) in zip(seqs, fts)])
         return seqs
 
     def add_story_members(self, members: Sequence[tuple[int, str, float]]) -> None:
@@ -392,8 +415,27 @@ class Store:
             'INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
             [(seq, s.index, s.start, s.end) for s in a.sentences],
         )
-        self.db.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                        (seq, fts_key(a.title), fts_key(a.text)))
+        self.db.execute(_FTS_INSERT, _fts_row(seq, fts_key(a.title), fts_key(a.text)))
+
+    def _unindex_text(self, seq: int, title: str, text: str) -> None:
+        # The full-text index is contentless: a row is removed by giving back what was indexed.
+        self.db.execute("INSERT INTO articles_fts(articles_fts, rowid, title, text, title_bare, text_bare)"
+                        " VALUES ('delete', ?, ?, ?, ?, ?)", _fts_row(seq, fts_key(title), fts_key(text)))
+
+    def rebuild_search_index(self, progress: Callable[[int], None] | None = None) -> int:
+        """Index every stored text again (after a change of what the index holds)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM articles_fts")
+            db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)",
+                       (f"bm25({', '.join(map(str, RANK_WEIGHTS))})",))
+            n, last = 0, 0
+            while rows := db.execute("SELECT seq, title, text FROM articles WHERE seq > ? ORDER BY seq LIMIT 1000",
+                                     (last,)).fetchall():
+                db.executemany(_FTS_INSERT, [_fts_row(r[0], fts_key(r[1]), fts_key(r[2])) for r in rows])
+                n, last = n + len(rows), rows[-1][0]
+                if progress is not None:
+                    progress(len(rows))
+        return n
 
     def _new_version(self, stored: sqlite3.Row, a: Article) -> StoreResult:
         """`a` has the id of a stored article: the same text and title again is `present`, an
@@ -415,9 +457,7 @@ class Store:
             " fetched_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (seq, old["version"], old["content_hash"], old["title"], old["text"], old["published"], old["author"],
              old["lead"], old["updated_at"] or old["added_at"]))
-        # The full-text index is contentless: a row is removed by giving back what was indexed.
-        self.db.execute("INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                        (seq, fts_key(old["title"]), fts_key(old["text"])))
+        self._unindex_text(seq, old["title"], old["text"])
         self.db.execute("DELETE FROM sentences WHERE article_seq = ?", (seq,))
         self.db.execute(
             "UPDATE articles SET content_hash = ?, title = ?, url = coalesce(?, url), published = coalesce(?, published),"
@@ -595,24 +635,34 @@ class Store:
                 out.append(a)
         return out
 
-    def count_articles(self) -> int:
-        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    def count_articles(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
+                       story: str | None = None) -> int:
+        where, args = self._article_filter(source, since, until, story)
+        if not where:
+            return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM articles a LEFT JOIN sources s ON s.id = a.source_id" + where,
+                               args).fetchone()[0]
 
     def list_articles(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
-                      limit: int = 50, offset: int = 0) -> list[Article]:
-        where, args = self._article_filter(source, since, until)
+                      story: str | None = None, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles, newest first (undated ones by when they were stored, among the newest)."""
+        where, args = self._article_filter(source, since, until, story)
         rows = self.db.execute(
-            self._ARTICLE_SQL + where + " ORDER BY a.published DESC, a.seq DESC LIMIT ? OFFSET ?",
+            self._ARTICLE_SQL + where + " ORDER BY coalesce(a.published, a.added_at) DESC, a.seq DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
         ).fetchall()
         return [self._article(r, with_sentences=False) for r in rows]
 
     @staticmethod
-    def _article_filter(source: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    def _article_filter(source: str | None, since: str | None, until: str | None,
+                        story: str | None = None) -> tuple[str, list[Any]]:
         clauses, args = [], []
         if source:
             clauses.append("s.name = ?")
             args.append(source)
+        if story:
+            clauses.append("a.seq IN (SELECT article_seq FROM story_members WHERE story_id = ?)")
+            args.append(story)
         dates, date_args = _date_range("a.published", "a.published", since, until)
         clauses += dates
         args += date_args
@@ -640,21 +690,22 @@ class Store:
         this one opened: it changes exactly when someone else wrote."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
-    def search(self, query: str, limit: int = 20) -> list[tuple[Article, str]]:
-        """Articles matching all words of `query` (tone-mark and case insensitive), best first,
-        each with a snippet of the matching sentence."""
-        words, match = _fts_query(query)
-        if not words:
-            return []
-        rows = self.db.execute(
-            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
-        ).fetchall()
-        out = []
-        for (seq,) in rows:
-            row = self.db.execute(self._ARTICLE_SQL + " WHERE a.seq = ?", (seq,)).fetchone()
-            article = self._article(row)
-            out.append((article, _snippet(article, words)))
-        return out
+    def search(self, match: str, *, source: str | None = None, since: str | None = None,
+               until: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Article], int]:
+        """Articles that match an FTS5 expression (`search.expression`), best first (bm25, the title
+        weighted), within the other filters; and how many match in all."""
+        where, args = self._article_filter(source, since, until)
+        hits = ("SELECT a.seq, articles_fts.rank AS rank FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid"
+                " LEFT JOIN sources s ON s.id = a.source_id"
+                + (where.replace(" WHERE ", " WHERE articles_fts MATCH ? AND ", 1) if where else
+                   " WHERE articles_fts MATCH ?"))
+        with self.snapshot():
+            total = self.db.execute(f"SELECT count(*) FROM ({hits})", (match, *args)).fetchone()[0]
+            seqs = [r[0] for r in self.db.execute(hits + " ORDER BY rank, a.seq LIMIT ? OFFSET ?",
+                                                  (match, *args, limit, offset))]
+            rows = {r["seq"]: r for r in self.db.execute(
+                self._ARTICLE_SQL + f" WHERE a.seq IN ({','.join('?' * len(seqs))})", seqs)}
+            return [self._article(rows[q]) for q in seqs], total
 
     def sources(self) -> list[tuple[str, int]]:
         return [(r[0], r[1]) for r in self.db.execute(
@@ -697,16 +748,24 @@ class Store:
             (article_id,)).fetchone()
         return row[0] if row else None
 
-    def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "",
-                    order: str = "last_date DESC", limit: int = 50, offset: int = 0) -> list[Story]:
+    def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "", ranked: str | None = None,
+                    order: str = "latest DESC", limit: int = 50, offset: int = 0) -> list[Story]:
+        # `ranked`: an FTS5 expression; the stories are then ordered by their best article's rank.
+        best = ("WITH best AS (SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"
+                " ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ? GROUP BY m.story_id) ") if ranked else ""
         rows = self.db.execute(
             # JSON arrays, not group_concat: an outlet's name may hold the separator (`Báo A, B`).
-            "SELECT m.story_id AS id, json_group_array(a.id) AS ids, min(a.published) AS first_date,"
-            " max(a.published) AS last_date, json_group_array(DISTINCT s.name) AS outlets, count(*) AS n"
+            best + "SELECT m.story_id AS id, json_group_array(a.id) AS ids, min(a.published) AS first_date,"
+            " max(a.published) AS last_date, json_group_array(DISTINCT s.name) AS outlets, count(*) AS n,"
+            # What is new comes first: an undated article counts from when it was stored.
+            " max(coalesce(a.published, a.added_at)) AS latest"
+            + (", min(b.rank) AS rank" if ranked else "") +
             " FROM story_members m JOIN articles a ON a.seq = m.article_seq"
             " LEFT JOIN sources s ON s.id = a.source_id"
-            f" {where} GROUP BY m.story_id {having} ORDER BY {order}, m.story_id LIMIT ? OFFSET ?",
-            (*args, limit, offset),
+            + (" JOIN best b ON b.story_id = m.story_id" if ranked else "") +
+            f" {where} GROUP BY m.story_id {having} ORDER BY {'rank, ' if ranked else ''}{order}, m.story_id"
+            " LIMIT ? OFFSET ?",
+            ((ranked,) if ranked else ()) + (*args, limit, offset),
         ).fetchall()
         # Each story's title is its earliest article's: one query per 500 stories, not one per story.
         titles: dict[str, str] = {}
@@ -721,23 +780,17 @@ class Store:
                       sorted(name for name in json.loads(r["outlets"]) if name), r["first_date"], r["last_date"])
                 for r in rows]
 
-    def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
-                     query: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
-                     limit: int = 50, offset: int = 0) -> list[Story]:
-        clauses, args = [], []
+    @staticmethod
+    def _story_filter(source: str | None, since: str | None, until: str | None, match: str | None,
+                      story_ids: Sequence[str] | None, entity: str | None = None) -> tuple[str, list[Any], str, list[Any]]:
+        """WHERE and HAVING (with their arguments) of a story list; each filter keeps whole stories."""
+        clauses: list[str] = []
+        args: list[Any] = []
         if entity is not None:
             words = " ".join(entity_words(entity))
-            if not words:
-                return []
-            if not (story_ids or source or since or until or query):
-                # The index alone, newest first: one range of its key, however many stories match.
-                ids = [r[0] for r in self.db.execute(
-                    "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
-                    " LIMIT ? OFFSET ?", (words, limit, offset))]
-                return self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids,
-                                        limit=limit) if ids else []
-            clauses.append("m.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)")
-            args.append(words)
+            # A run of a name's words, tone-free, is one key of the entity index (`name_parts`).
+            clauses.append("m.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)" if words else "0")
+            args.extend([words] if words else [])
         if story_ids is not None:
             clauses.append(f"m.story_id IN ({','.join('?' * len(story_ids))})")
             args.extend(story_ids)
@@ -745,41 +798,70 @@ class Store:
             clauses.append("m.story_id IN (SELECT m2.story_id FROM story_members m2 JOIN articles a2"
                            " ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?)")
             args.append(source)
-        if query is not None and query != "":
-            words, match = _fts_query(query)
-            if not words:
-                return []  # a query of punctuation only (`"`) matches nothing; it is no missing filter
-            else:
-                clauses.append("m.story_id IN (SELECT story_id FROM story_members WHERE article_seq IN"
-                               " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
-                args.append(match)
+        if match is not None:
+            clauses.append("m.story_id IN (SELECT m3.story_id FROM story_members m3 WHERE m3.article_seq IN"
+                           " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
+            args.append(match)
         having, having_args = _date_range("min(a.published)", "max(a.published)", since, until)
-        if not having and story_ids is None:
+        return ((" WHERE " + " AND ".join(clauses)) if clauses else "", args,
+                (" HAVING " + " AND ".join(having)) if having else "", having_args)
+
+    def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
+                     match: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
+                     by_rank: bool = False, limit: int = 50, offset: int = 0) -> list[Story]:
+        """Stories with an article from `source`, one matching the FTS5 expression `match`, an entity
+        named `entity` (the entity index), and dates that overlap [since, until]; latest first, or
+        (`by_rank`, with `match`) best match first."""
+        if entity is not None and not (story_ids or source or since or until or match):
+            words = " ".join(entity_words(entity))
+            if not words:
+                return []
+            # The index alone, newest first: one range of its key, however many stories match.
+            ids = [r[0] for r in self.db.execute(
+                "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
+                " LIMIT ? OFFSET ?", (words, limit, offset))]
+            if not ids:
+                return []
+            rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids, limit=limit)
+            return sorted(rows, key=lambda r: ids.index(r.id))
+        where, args, having, having_args = self._story_filter(source, since, until, match, story_ids, entity)
+        if not having and story_ids is None and not (by_rank and match is not None):
             with self.snapshot():  # the page and its rows from one state of the store
-                page = self._latest_story_ids(clauses, args, limit, offset)
+                page = self._latest_story_ids(where, args, limit, offset)
                 if not page:
                     return []
                 rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(page))})", page, limit=len(page))
             return sorted(rows, key=lambda r: page.index(r.id))
-        args += having_args
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return self._story_rows(where, args, having=(" HAVING " + " AND ".join(having)) if having else "",
-                                limit=limit, offset=offset)
+        return self._story_rows(where, args + having_args, having=having,
+                                ranked=match if by_rank and match is not None else None, limit=limit, offset=offset)
 
-    def _latest_story_ids(self, clauses: list[str], args: list[Any], limit: int, offset: int) -> list[str]:
-        """The ids of the page of stories by latest article first (`last_date DESC, id`), found by
+    def count_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
+                      match: str | None = None, story_ids: Sequence[str] | None = None,
+                      entity: str | None = None) -> int:
+        where, args, having, having_args = self._story_filter(source, since, until, match, story_ids, entity)
+        if not where and not having:
+            return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM (SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+            f"{where} GROUP BY m.story_id{having})", args + having_args).fetchone()[0]
+
+    def _latest_story_ids(self, where: str, args: list[Any], limit: int, offset: int) -> list[str]:
+        """The ids of the page of stories by latest article first (`latest DESC, id`), found by
         walking the articles' date index from the newest down until the page is full, instead of
         grouping every story of the store first: the list of a 100k-article store took 1.4 s a
-        request, which 20 clients turned into 70 s. A story's place is its first article met."""
-        where = (" AND " + " AND ".join(clauses)) if clauses else ""
-        def walk() -> Iterator[tuple[str, str | None]]:  # dated articles newest first, then undated
-            yield from self.db.execute(
+        request, which 20 clients turned into 70 s. A story's place is its first article met; an
+        undated article counts from when it was stored (new ones do not sink to the bottom)."""
+        where = where.replace(" WHERE ", " AND ", 1)
+
+        def walk() -> Iterator[tuple[str, str | None]]:  # dated and undated articles merged, newest first
+            dated = self.db.execute(
                 "SELECT m.story_id, a.published FROM articles a INDEXED BY articles_published"
                 f" JOIN story_members m ON m.article_seq = a.seq WHERE a.published IS NOT NULL{where}"
                 " ORDER BY a.published DESC", args)
-            yield from self.db.execute(
-                "SELECT m.story_id, NULL FROM articles a JOIN story_members m ON m.article_seq = a.seq"
-                f" WHERE a.published IS NULL{where}", args)
+            undated = self.db.execute(
+                "SELECT m.story_id, a.added_at FROM articles a JOIN story_members m ON m.article_seq = a.seq"
+                f" WHERE a.published IS NULL{where} ORDER BY a.added_at DESC", args)
+            yield from heapq.merge(dated, undated, key=lambda row: row[1], reverse=True)
 
         cursor = walk()
         last: dict[str, str | None] = {}
@@ -798,9 +880,6 @@ class Store:
     def get_story(self, story_id: str) -> Story | None:
         found = self._story_rows(" WHERE m.story_id = ?", (story_id,), limit=1)
         return found[0] if found else None
-
-    def count_stories(self) -> int:
-        return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
 
     def set_copies(self, pairs: Iterable[tuple[str, str, float]]) -> None:
         """(copy id, original id, similarity) triples, replacing what was known of those copies."""
@@ -990,7 +1069,8 @@ def _date_range(first: str, last: str, since: str | None, until: str | None) -> 
     `until 2023-06` includes every day and time of June 2023 (dates are ISO prefixes)."""
     clauses, args = [], []
     if since:
-        clauses.append(f"{last} >= ?")
+        # A date known to the month (`2023-06`) runs to the month's end: it overlaps `since 2023-06-26`.
+        clauses.append(f"{last} || char(65535) >= ?")
         args.append(since)
     if until:
         clauses.append(f"{first} < ?")
@@ -1014,16 +1094,3 @@ def name_parts(name: str, longest: int = 8) -> set[str]:
     words = entity_words(name)[:16]
     return {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1)}
 
-
-def _fts_query(text: str) -> tuple[list[str], str]:
-    """The folded words of a query and the FTS5 expression that needs all of them."""
-    words = tokens(text)
-    return words, " ".join(f'"{w}"' for w in words)
-
-
-def _snippet(article: Article, words: list[str], width: int = 160) -> str:
-    for s in article.sentences:
-        key = fold(s.text)
-        if all(w in key for w in words):
-            return s.text if len(s.text) <= width else s.text[:width].rsplit(" ", 1)[0] + "…"
-    return article.title

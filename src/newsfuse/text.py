@@ -10,6 +10,7 @@ Two forms of a text exist:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -238,3 +239,22 @@ def detect_language(text: str) -> str:
     import py3langid  # imported on first use: loading its model takes ~0.1 s
 
     return py3langid.classify(sample)[0]
+
+
+@functools.cache
+def _bare_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in range(0xC0, 0x1F00):
+        base = unicodedata.normalize("NFD", chr(code))
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha():
+            table[code] = base[0]
+    return table
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def bare(text: str) -> str:
+    """`text` without tone marks or other marks, `đ` as `d` (`Lương` -> `Luong`): what a reader types
+    on a keyboard without Vietnamese input. Case is kept."""
+    return _COMBINING.sub("", text.translate(_bare_table()))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import api
+from .. import __version__, api
 from ..config import TOKEN_ENV_VAR
 
 HERE = Path(__file__).parent
@@ -104,17 +104,78 @@ def bearer_token_ok(authorization: str | None, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
 
 
+QUERY_HELP = ('words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; tone marks and case '
+              'do not matter (`luong tam quang`), exact tones rank first')
+ENTITY_HELP = "a person, organisation or place of the story (tone marks and case aside)"
+OUTLET_HELP = "any name of an outlet: its host (tienphong.vn), a dateline code (TPO), its site name"
+SINCE_HELP = "from this date: 2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023"
+UNTIL_HELP = "up to this date, inclusive (the same forms; 2023-06 is all of June)"
+
+
+def one_query(q: str | None, query: str | None) -> str | None:
+    """`q` and `query` are one parameter (the short and the long name)."""
+    if q is not None and query is not None and q != query:
+        raise HTTPException(422, "q and query: give one of them (they are the same parameter)")
+    return q if q is not None else query
+
+
+def listing(request: Request, key: str, rows: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """A page of a list with its total and the links to the pages around it. The links are
+    relative (`?...`): behind a proxy that serves this app under a path prefix they still work."""
+    def link(to: int) -> str:
+        return "?" + urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+                               + [("offset", str(to))])
+
+    return {key: rows, "total": total, "limit": limit, "offset": offset,
+            "next": link(offset + limit) if offset + len(rows) < total else None,
+            "previous": link(max(0, offset - limit)) if offset > 0 else None}
+
+
+def docs_assets() -> Path:
+    """Swagger UI's script and stylesheet, as the fastapi-offline package ships them."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def base_of(request: Request) -> str:
+    """The relative way from a page up to the app's root (`./`, `../`): every link of a page starts
+    with it, so the site works under any path prefix a reverse proxy puts before it."""
+    depth = request.url.path.count("/") - 1
+    return "../" * depth if depth > 0 else "./"
+
+
+def known_parameters(request: Request) -> None:
+    """A query parameter the route does not know is an error, not ignored: `source=` on a list
+    that filters by `outlet=` would otherwise return everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in dependant.query_params}
+    for dep in dependant.dependencies:
+        known |= {p.alias for p in dep.query_params}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise HTTPException(422, f"unknown parameter {unknown[0]!r} (this address takes "
+                            f"{', '.join(sorted(known)) or 'none'})")
+
+
 def create_app(nf: api.Newsfuse, *, token: str | None = None,
                allowed_hosts: Iterable[str] | None = None) -> FastAPI:
     """The ASGI app. `token` (or $NEWSFUSE_API_TOKEN) is required as a Bearer token for writes;
     `allowed_hosts` are the Host names it answers to (default: loopback names; `*` = any)."""
     token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
     hosts = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts is not None else allowed_hosts_for("127.0.0.1")
-    app = FastAPI(title="newsfuse", version="0.1.0",
-                  description="Stories fused from many outlets: cited summaries, facts, entities, timelines.")
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app = FastAPI(title="newsfuse", version=__version__, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(known_parameters)],
+                  description="Stories fused from many outlets: cited summaries, facts, entities, timelines. "
+                              "Every list has `total`, and `next`/`previous` links relative to itself.")
+    templates = Jinja2Templates(directory=str(HERE / "templates"),
+                                context_processors=[lambda request: {"base": base_of(request)}])
     templates.env.filters["link_url"] = api.link_url
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/api-docs", StaticFiles(directory=str(docs_assets())), name="api-docs")
     # One writer thread: writes queue here instead of in SQLite's busy handler, off the event loop.
     writer = ThreadPoolExecutor(1, thread_name_prefix="newsfuse-writer")
     local = threading.local()
@@ -139,6 +200,10 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
 
+    @app.exception_handler(api.BadParameter)
+    async def bad_parameter(request: Request, exc: api.BadParameter) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if "*" not in hosts and host_name(request.headers.get("host", "")) not in hosts:
@@ -162,15 +227,30 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
 
     # ------------------------------------------------------------ JSON API
 
-    @app.get("/api/stories")
-    def list_stories(
-        since: str | None = None, until: str | None = None, outlet: str | None = None,
-        entity: str | None = None, q: str | None = None,
-        limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> dict[str, Any]:
-        stories = reader().stories(since=since, until=until, source=outlet, entity=entity, query=q,
-                                   limit=limit, offset=offset)
-        return {"stories": [story_row(s) for s in stories], "limit": limit, "offset": offset}
+    @app.get("/healthz", responses=ERROR_RESPONSES)
+    def healthz() -> dict[str, Any]:
+        """Whether the store answers: its article and story counts and schema version."""
+        r = reader()
+        return {"status": "ok", "articles": r.count_articles(), "stories": r.count_stories(),
+                "schema": r.store.schema_version()}
+
+    @app.get("/api/stories", responses=ERROR_RESPONSES)
+    def list_stories(request: Request, q: str | None = Query(None, description=QUERY_HELP),
+                     query: str | None = Query(None, description="the same as q"),
+                     entity: str | None = Query(None, description=ENTITY_HELP),
+                     outlet: str | None = Query(None, description=OUTLET_HELP),
+                     since: str | None = Query(None, description=SINCE_HELP),
+                     until: str | None = Query(None, description=UNTIL_HELP),
+                     sort: str | None = Query(None, description="relevance (the default with q) or latest"),
+                     limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+        """Stories, latest first (best match first with q), that pass every filter given."""
+        r = reader()
+        text = one_query(q, query)
+        filters = {"query": text, "entity": entity, "outlet": outlet, "since": since, "until": until}
+        with r.snapshot():
+            stories = r.stories(**filters, sort=sort, limit=limit, offset=offset)
+            total = r.count_stories(**filters)
+        return listing(request, "stories", [s.to_dict() for s in stories], total, limit, offset)
 
     @app.get("/api/stories/{story_id}")
     def get_story(story_id: str) -> Response:
@@ -179,6 +259,61 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
             return Response(reader().brief_json(story_id), media_type="application/json")
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
+
+    @app.get("/api/stories/{story_id}/articles", responses=ERROR_RESPONSES)
+    def story_articles(request: Request, story_id: str, limit: int = Query(50, ge=1, le=200),
+                       offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+        """The story's articles (without their texts), newest first."""
+        return articles_page(request, {"story": story_id}, limit, offset, check_story=True)
+
+    @app.get("/api/stories/{story_id}/entities", responses=ERROR_RESPONSES)
+    def story_entities(story_id: str) -> dict[str, Any]:
+        """People, organisations and places of the story, merged across outlets."""
+        return {"story": story_id, "entities": brief_of(story_id)["entities"]}
+
+    @app.get("/api/stories/{story_id}/timeline", responses=ERROR_RESPONSES)
+    def story_timeline(story_id: str) -> dict[str, Any]:
+        """The story's dated events, oldest first, each with its citations."""
+        return {"story": story_id, "timeline": brief_of(story_id)["timeline"]}
+
+    def brief_of(story_id: str) -> dict[str, Any]:
+        try:
+            return reader().brief_dict(story_id)
+        except KeyError:
+            raise HTTPException(404, f"no story {story_id!r}") from None
+
+    @app.get("/api/articles", responses=ERROR_RESPONSES)
+    def list_articles(request: Request, q: str | None = Query(None, description=QUERY_HELP),
+                      query: str | None = Query(None, description="the same as q"),
+                      outlet: str | None = Query(None, description=OUTLET_HELP),
+                      since: str | None = Query(None, description=SINCE_HELP),
+                      until: str | None = Query(None, description=UNTIL_HELP),
+                      story: str | None = Query(None, description="only the articles of this story"),
+                      limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+        """Stored articles (without their texts: `/api/articles/{id}` has it), newest first, or best
+        match first with q."""
+        filters = {"query": one_query(q, query), "outlet": outlet, "since": since, "until": until, "story": story}
+        return articles_page(request, filters, limit, offset)
+
+    def articles_page(request: Request, filters: dict[str, Any], limit: int, offset: int,
+                      check_story: bool = False) -> dict[str, Any]:
+        r = reader()
+        with r.snapshot():
+            if check_story and r.story(filters["story"]) is None:
+                raise HTTPException(404, f"no story {filters['story']!r}")
+            found = r.articles(**filters, limit=limit, offset=offset)
+            total = r.count_articles(**filters)
+            stories = {a.id: r.story_of(a.id) for a in found}
+        rows = [a.to_dict(with_sentences=False) | {"story": stories[a.id]} for a in found]
+        for row in rows:
+            del row["text"]
+        return listing(request, "articles", rows, total, limit, offset)
+
+    @app.get("/api/outlets", responses=ERROR_RESPONSES)
+    def list_outlets() -> dict[str, Any]:
+        """Every outlet in the store: its one name, display name, aliases and article count."""
+        outlets = reader().outlets()
+        return {"outlets": outlets, "total": len(outlets)}
 
     @app.get("/api/articles/{article_id}")
     def get_article(article_id: str) -> dict[str, Any]:
@@ -262,13 +397,29 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
             raise HTTPException(422 if e.stage == "read" else 409, str(e)) from None
         return JSONResponse({"articles": results}, status_code=201 if report.added else 200)
 
-    @app.get("/api/search")
-    def search(q: str = Query(..., min_length=1), limit: int = Query(20, ge=1, le=200)) -> dict[str, Any]:
-        r = reader()
-        return {"results": [{"id": a.id, "title": a.title, "source": a.source, "published": a.published,
-                             "snippet": snip, "story": r.story_of(a.id)} for a, snip in r.search(q, limit)]}
+    @app.get("/api/search", responses=ERROR_RESPONSES)
+    def search(request: Request, q: str | None = Query(None, description=QUERY_HELP),
+               query: str | None = Query(None, description="the same as q"),
+               outlet: str | None = Query(None, description=OUTLET_HELP),
+               since: str | None = Query(None, description=SINCE_HELP),
+               until: str | None = Query(None, description=UNTIL_HELP),
+               limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+        """Articles matching q, best first, each with its best passage (`snippet`) and the
+        characters that match in it (`marks`: [start, end] offsets)."""
+        text = one_query(q, query)
+        if not text:
+            raise HTTPException(422, "q: a query is needed")
+        found = reader().search(text, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+        rows = [{"id": h.article.id, "title": h.article.title, "source": h.article.source,
+                 "published": h.article.published, "story": h.story, "snippet": h.snippet.text,
+                 "marks": [list(m) for m in h.snippet.marks]} for h in found.items]
+        return listing(request, "results", rows, found.total, limit, offset)
 
     # ------------------------------------------------------------ pages
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request):
+        return templates.TemplateResponse(request, "docs.html", {})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request, q: str | None = None, entity: str | None = None,

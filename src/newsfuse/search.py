@@ -1,0 +1,293 @@
+"""Search: the query language, its FTS5 expression, and snippets with the matches marked.
+
+A query is words (`bão`), phrases in quotes (`"hòa bình"`), prefixes (`Philip*`), the operators
+AND, OR, NOT written in capitals, and brackets; words side by side must all match. Matching is
+tone-free and case-free (`luong tam quang` finds `Lương Tam Quang`), and where the query writes
+tone marks the articles that have those exact tones rank first: the full-text index holds every
+text twice, as its matching key (`lang.tokens`: lower case, one tone placement) and tone-free
+(`text.bare`), and a word with marks asks both columns, so the exact spelling adds to the score.
+Several plain words also ask for themselves as a phrase, which only adds to the score, so
+`hoà bình` ranks the phrase above `phường Bình Hòa`.
+
+The parser is written by hand: the grammar is six rules, and each word must be rewritten into the
+two spellings of the index; Lucene-syntax parsers (luqum) bring fields, ranges, boosts and fuzzy
+terms that would each have to be refused again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lang import tokens
+from .model import BadParameter
+from .text import TOKEN, bare
+
+# Column weights of bm25 over (title, text, title_bare, text_bare): a title match counts as four
+# body matches, and the exact-tone columns count twice their tone-free twins.
+RANK_WEIGHTS = (8.0, 2.0, 4.0, 1.0)
+EXACT_COLUMNS = "{title text}"
+BARE_COLUMNS = "{title_bare text_bare}"
+OPERATORS = ("AND", "OR", "NOT")
+
+
+class QueryError(BadParameter):
+    """A query that cannot be read; the message is one line that names the query."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word or a phrase of the query, as the index spells it (its matching key)."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def bare(self) -> tuple[str, ...]:
+        return tuple(bare(w) for w in self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Any:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Without:
+    kept: Node
+    left_out: Node
+
+
+Node = Term | All | Any | Without
+
+_LEXEME = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
+
+
+def _lex(query: str) -> list[tuple[str, str]]:
+    """(kind, text) pieces: `phrase`, `(`, `)`, `op`, `word`."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(query):
+        m = _LEXEME.match(query, pos)
+        if m is None or m.end() == pos:  # only spaces left
+            break
+        pos = m.end()
+        if m.group(1):
+            end = query.find('"', pos)
+            if end < 0:
+                inside = query[pos:]
+                if tokens(inside):
+                    raise QueryError(f"query {query!r}: a quote is not closed")
+                break  # a lone `"` holds no word: nothing to look for
+            out.append(("phrase", query[pos:end]))
+            pos = end + 1
+        elif m.group(2) or m.group(3):
+            out.append((m.group(2) or m.group(3), m.group(2) or m.group(3)))
+        elif m.group(4) in OPERATORS:
+            out.append(("op", m.group(4)))
+        else:
+            out.append(("word", m.group(4)))
+    return out
+
+
+class _Parser:
+    """or := and (OR and)* ; and := not not* (AND between two is optional) ; not := unit (NOT unit)* ;
+    unit := word | phrase | ( or )."""
+
+    def __init__(self, query: str):
+        self.query = query
+        self.pieces = _lex(query)
+        self.at = 0
+
+    def error(self, why: str) -> QueryError:
+        return QueryError(f"query {self.query!r}: {why}")
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.pieces[self.at] if self.at < len(self.pieces) else None
+
+    def parse(self) -> Node | None:
+        if not self.pieces:
+            return None
+        node = self.any()
+        if self.peek() is not None:
+            raise self.error("a closing bracket has no opening one")
+        return node
+
+    def any(self) -> Node | None:
+        items = [self.all()]
+        while self.peek() == ("op", "OR"):
+            self.at += 1
+            items.append(self.all())
+        found = tuple(i for i in items if i is not None)
+        return None if not found else found[0] if len(found) == 1 else Any(found)
+
+    def all(self) -> Node | None:
+        items = [self.without()]
+        while (nxt := self.peek()) is not None and nxt not in (("op", "OR"), (")", ")")):
+            if nxt == ("op", "AND"):
+                self.at += 1
+            items.append(self.without())
+        found = tuple(i for i in items if i is not None)
+        return None if not found else found[0] if len(found) == 1 else All(found)
+
+    def without(self) -> Node | None:
+        node = self.unit()
+        while self.peek() == ("op", "NOT"):
+            self.at += 1
+            left_out = self.unit()
+            if node is None:
+                raise self.error("NOT needs something before it (`hòa NOT bình`)")
+            if left_out is not None:
+                node = Without(node, left_out)
+        return node
+
+    def unit(self) -> Node | None:
+        piece = self.peek()
+        if piece is None:
+            raise self.error(f"{self.pieces[-1][1]} at the end needs something after it")
+        kind, text = piece
+        self.at += 1
+        if kind == "op":
+            before = "at the start" if self.at == 1 else f"after {self.pieces[self.at - 2][1]}"
+            raise self.error(f"{text} {before} needs a word on each side")
+        if kind == ")":
+            raise self.error("a closing bracket has no opening one")
+        if kind == "(":
+            if self.peek() == (")", ")"):
+                raise self.error("empty brackets")
+            node = self.any()
+            if self.peek() != (")", ")"):
+                raise self.error("a bracket is not closed")
+            self.at += 1
+            return node
+        prefix = kind == "word" and text.endswith("*")
+        words = tuple(tokens(text.rstrip("*") if prefix else text))
+        if prefix and not words:
+            raise self.error(f"{text!r}: a prefix needs letters before the *")
+        return Term(words, prefix) if words else None  # punctuation alone looks for nothing
+
+
+def parse(query: str) -> Node | None:
+    """The query's tree, None when it holds no word (`"`, `...`); QueryError on bad syntax."""
+    return _Parser(query).parse()
+
+
+def _phrase(words: tuple[str, ...], prefix: bool) -> str:
+    # Each word is quoted: FTS5 then reads it as text, never as its own syntax.
+    return " + ".join(f'"{w}"' for w in words) + (" *" if prefix else "")
+
+
+def _term(t: Term) -> str:
+    plain = f"{BARE_COLUMNS}: ({_phrase(t.bare, t.prefix)})"
+    if t.bare == t.words:
+        return plain
+    return f"({plain} OR {EXACT_COLUMNS}: ({_phrase(t.words, t.prefix)}))"
+
+
+def expression(node: Node) -> str:
+    """The FTS5 MATCH expression of a query's tree (every piece in brackets: FTS5's own
+    precedence never decides)."""
+    if isinstance(node, Term):
+        return _term(node)
+    if isinstance(node, Without):
+        return f"({expression(node.kept)} NOT {expression(node.left_out)})"
+    joined = " AND " if isinstance(node, All) else " OR "
+    inner = joined.join(expression(i) for i in node.items)
+    if isinstance(node, All) and all(isinstance(i, Term) and not i.prefix for i in node.items):
+        # Plain words side by side: the same words as one phrase score more (never match more).
+        together = Term(tuple(w for i in node.items for w in i.words))  # type: ignore[union-attr]
+        return f"(({inner}) OR {_term(together)})"
+    return f"({inner})"
+
+
+def wanted(node: Node | None) -> list[Term]:
+    """The terms a match may show (those under NOT are left out)."""
+    if node is None:
+        return []
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Without):
+        return wanted(node.kept)
+    return [t for i in node.items for t in wanted(i)]
+
+
+# ------------------------------------------------------------ snippets
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A passage of an article with the characters that match the query (offsets into `text`)."""
+
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "marks": [list(m) for m in self.marks]}
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The text cut into (piece, is a match) for a face to render."""
+        out, at = [], 0
+        for s, e in self.marks:
+            if s > at:
+                out.append((self.text[at:s], False))
+            out.append((self.text[s:e], True))
+            at = e
+        if at < len(self.text):
+            out.append((self.text[at:], False))
+        return out
+
+
+def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
+    """(start, end, term number) of every word of `text` that a term matches, tone-free; a
+    phrase's words only where they stand together in order."""
+    words = [(m.start(), m.end(), bare(m.group().lower())) for m in TOKEN.finditer(text)]
+    found = []
+    for n, term in enumerate(terms):
+        want = term.bare
+        for i in range(len(words) - len(want) + 1):
+            ok = all(words[i + k][2] == w for k, w in enumerate(want[:-1]))
+            last = words[i + len(want) - 1][2]
+            ok = ok and (last.startswith(want[-1]) if term.prefix else last == want[-1])
+            if ok:
+                found.append((words[i][0], words[i + len(want) - 1][1], n))
+    return sorted(found)
+
+
+def snippet(sentences: list[str], title: str, node: Node | None, width: int = 220) -> Snippet:
+    """The sentence that holds the most of the query's terms (the title when none does), cut to
+    about `width` characters around its first match at word boundaries, with every match marked."""
+    terms = wanted(node)
+    best, best_hits, best_score = title, _matches(title, terms), -1
+    for s in sentences:
+        hits = _matches(s, terms)
+        score = len({n for _, _, n in hits})
+        if score > best_score or (score == best_score and best is title):
+            best, best_hits, best_score = s, hits, score
+        if score == len(terms):
+            break
+    if best_score <= 0:
+        best, best_hits = title, _matches(title, terms)
+    text, offset, end = best, 0, len(best)
+    if len(best) > width:
+        first = best_hits[0][0] if best_hits else 0
+        start = max(0, min(first - width // 3, len(best) - width))
+        end = min(len(best), start + width)
+        if start > 0:  # cut at word boundaries
+            start = best.find(" ", start) + 1 or start
+        if end < len(best) and best.rfind(" ", start, end) > start:
+            end = best.rfind(" ", start, end)
+        piece = best[start:end]
+        start += len(piece) - len(piece.lstrip())
+        lead = "…" if start > 0 else ""
+        text = lead + best[start:end].strip() + ("…" if end < len(best) else "")
+        offset = start - len(lead)
+    marks: list[tuple[int, int]] = []
+    for s, e, _ in best_hits:
+        if s - offset >= (1 if offset else 0) and e <= end and (not marks or s - offset >= marks[-1][1]):
+            marks.append((s - offset, e - offset))
+    return Snippet(text, tuple(marks))

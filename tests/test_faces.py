@@ -1,0 +1,283 @@
+"""One vocabulary across the CLI, Python and REST (issue 16, items 2 and 3): filters checked
+(exit code 2, HTTP 422), read commands never make a store, the same names everywhere, lists
+with totals and next links, offline API docs, relative links. Each bug of the issue is a test."""
+
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import write_jsonl
+from newsfuse.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, **kw):
+    return CliRunner().invoke(app, [str(a) for a in args], **kw)
+
+
+@pytest.fixture()
+def store(tmp_path, seeds_dir, mds_rows):
+    db = tmp_path / "n.db"
+    assert run("ingest", "-q", "--db", db, seeds_dir, write_jsonl(tmp_path / "m.jsonl", mds_rows[:30])).exit_code == 0
+    return db
+
+
+@pytest.fixture()
+def client(seeded, mds_rows, tmp_path):
+    from newsfuse.web.app import create_app
+
+    seeded.ingest([write_jsonl(tmp_path / "m.jsonl", mds_rows[:30])])
+    return TestClient(create_app(seeded, token=""), base_url="http://127.0.0.1")
+
+
+# ------------------------------------------------------------ read commands never make a store
+
+
+@pytest.mark.parametrize("command", [["stories"], ["articles"], ["outlets"], ["search", "bão"], ["show", "x"],
+                                     ["brief", "s1"], ["entities", "s1"], ["timeline", "s1"], ["sources", "list"]])
+def test_a_read_command_on_a_typo_makes_no_database(tmp_path, command):
+    typo = tmp_path / "typo.db"
+    r = run(*command, "--db", typo)
+    assert r.exit_code == 2 and "typo.db: no such database" in r.output, r.output
+    assert not typo.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_serve_on_a_missing_database_refuses(tmp_path):
+    r = run("serve", "--db", tmp_path / "missing.db", "--port", 0)
+    assert r.exit_code == 2 and "missing.db: no such database" in r.output
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_serve_on_a_busy_port_says_so_before_serving(store):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        r = run("serve", "--db", store, "--port", busy.getsockname()[1])
+    assert r.exit_code == 2 and "cannot listen on 127.0.0.1:" in r.output
+    assert "serving" not in r.output
+
+
+# ------------------------------------------------------------ ingest of what is not a file of news
+
+
+def test_ingest_a_csv_takes_each_row_as_an_article(tmp_path, mds_rows):
+    import csv
+
+    path = tmp_path / "x.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, ["id", "source", "date", "title", "text"])
+        w.writeheader()
+        for row in mds_rows[:3]:
+            w.writerow({k: row[k] for k in ("id", "source", "date", "title", "text")})
+    db = tmp_path / "n.db"
+    r = run("ingest", "-q", "--db", db, path)
+    assert r.exit_code == 0 and "3 added" in r.output, r.output
+    rows = [json.loads(line) for line in run("articles", "--db", db, "--json").output.splitlines()]
+    assert {x["id"] for x in rows} == {str(x["id"]) for x in mds_rows[:3]}
+    assert {x["language"] for x in rows} == {"vi"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,body\na,b\n", encoding="utf-8")
+    r = run("ingest", "-q", "--db", db, bad)
+    assert r.exit_code == 1 and "bad.csv: no 'text' column" in r.output
+
+
+def test_ingest_an_unknown_format_or_a_url_says_what_it_is(tmp_path):
+    odd = tmp_path / "notes.docx"
+    odd.write_bytes(b"PK\x03\x04 not text")
+    db = tmp_path / "n.db"
+    r = run("ingest", "-q", "--db", db, odd)
+    assert r.exit_code == 1 and "notes.docx: not a format newsfuse reads (.docx" in r.output
+    url = "https://vnexpress.net/tin-tuc-123.html"
+    r = run("ingest", "-q", "--db", db, url)
+    assert r.exit_code == 1 and f"{url}: a web address" in r.output and "sources add" in r.output
+
+
+# ------------------------------------------------------------ filters are checked
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--since", "yesterday"], "since: 'yesterday' is not a date"),
+    (["--since", "2013-13"], "since: '2013-13' is no such date"),
+    (["--until", "2023-02-30"], "until: '2023-02-30' is no such date"),
+    (["--since", "2024", "--until", "2023-06"], "since 2024 is after until 2023-06"),
+    (["--limit", "-1"], "limit: -1 must be a whole number of at least 1"),
+    (["--limit", "0"], "limit: 0 must be"),
+    (["--offset", "-5"], "offset: -5 must be"),
+])
+@pytest.mark.parametrize("command", ["stories", "articles"])
+def test_bad_filters_are_exit_code_2_naming_them(store, command, args, message):
+    r = run(command, "--db", store, *args)
+    assert r.exit_code == 2 and message in r.output, r.output
+    assert "(nothing)" not in r.output
+
+
+def test_a_month_that_does_not_exist_returns_no_other_year(store):
+    # Bug: `--since 2013-13` returned a 2023 article (string comparison of a date that is none).
+    assert run("articles", "--db", store, "--since", "2013-13").exit_code == 2
+    assert all(json.loads(line)["published"] >= "2013-12"
+               for line in run("articles", "--db", store, "--since", "2013-12", "--json").output.splitlines())
+
+
+def test_vietnamese_dates_are_dates(store):
+    iso = run("stories", "--db", store, "--since", "2023-06-26", "--json").output
+    vi = run("stories", "--db", store, "--since", "26/6/2023", "--json").output
+    assert iso == vi and iso.strip()
+
+
+def test_rest_checks_its_parameters(client):
+    for params, where in [({"since": "garbage"}, "since"), ({"until": "2013-13"}, "until"),
+                          ({"limit": -1}, "limit"), ({"source": "TPO"}, "source"), ({"sort": "random"}, "sort")]:
+        r = client.get("/api/stories", params=params)
+        assert r.status_code == 422 and where in r.json()["error"], (params, r.text)
+    assert "outlet" in client.get("/api/stories", params={"source": "TPO"}).json()["error"]
+    assert client.get("/api/articles", params={"since": "yesterday"}).status_code == 422
+    assert client.get("/api/search", params={"q": "bão", "until": "x"}).status_code == 422
+
+
+# ------------------------------------------------------------ one vocabulary
+
+
+def tienphong(mds_rows):
+    """Articles of tienphong.vn (dateline code TPO) in the stores of these tests: a seed and the corpus's."""
+    return 1 + sum(r["source"].endswith("tienphong.vn") for r in mds_rows[:30])
+
+
+def test_the_same_filter_names_in_cli_python_and_rest(store, client, seeded, mds_rows):
+    cli = [json.loads(line)["id"] for line in run("stories", "--db", store, "--outlet", "TPO", "--query",
+                                                   "Công an", "--json").output.splitlines()]
+    rest = [s["id"] for s in client.get("/api/stories", params={"outlet": "TPO", "query": "Công an"}).json()["stories"]]
+    short = [s["id"] for s in client.get("/api/stories", params={"outlet": "TPO", "q": "Công an"}).json()["stories"]]
+    python = [s.id for s in seeded.stories(outlet="TPO", query="Công an")]
+    assert cli and cli == rest == short == python
+    assert run("articles", "--db", store, "--outlet", "TPO", "--json").output.count("\n") == tienphong(mds_rows) > 1
+    assert "--source" not in run("stories", "--help").output
+    assert run("stories", "--db", store, "-q", "Công an", "--json").output.splitlines()[0] == \
+        run("stories", "--db", store, "--query", "Công an", "--json").output.splitlines()[0]
+
+
+def test_words_is_a_budget_and_segment_a_flag(store):
+    story = json.loads(run("stories", "--db", store, "--outlet", "TPO", "--json").output.splitlines()[0])["id"]
+    short, longer = (run("brief", story, "--db", store, "--words", n).output for n in (40, 200))
+    assert len(short) < len(longer)
+    article = json.loads(run("articles", "--db", store, "--outlet", "TPO", "--json").output.splitlines()[0])["id"]
+    r = run("show", article, "--db", store, "--segment")
+    assert r.exit_code == 0 and " | " in r.output
+    assert run("show", article, "--db", store, "--words").exit_code == 2
+
+
+def test_demo_help_names_its_own_database_and_version_is_there():
+    assert "newsfuse-demo.db" in run("demo", "--help").output
+    r = run("--version")
+    assert r.exit_code == 0 and re.fullmatch(r"newsfuse \d+\.\d+\.\d+\S*\n", r.output)
+
+
+def test_json_and_csv_on_every_listing(store):
+    import csv
+    import io
+
+    story = json.loads(run("stories", "--db", store, "--outlet", "TPO", "--json").output.splitlines()[0])["id"]
+    for command in (["stories"], ["articles"], ["outlets"], ["search", "Công an"], ["entities", story],
+                    ["timeline", story], ["sources", "list"]):
+        as_json = run(*command, "--db", store, "--json")
+        as_csv = run(*command, "--db", store, "--csv")
+        assert as_json.exit_code == 0 and as_csv.exit_code == 0, (command, as_json.output, as_csv.output)
+        rows = [json.loads(line) for line in as_json.output.splitlines()]
+        table = list(csv.reader(io.StringIO(as_csv.output)))
+        assert len(table) == len(rows) + 1, command  # a header row, then one row each
+
+
+def test_tables_fit_the_terminal_and_wrap_instead_of_cutting(store):
+    story = json.loads(run("stories", "--db", store, "--outlet", "TPO", "--json").output.splitlines()[0])["id"]
+    events = [json.loads(line) for line in run("timeline", story, "--db", store, "--json").output.splitlines()]
+    longest = max(events, key=lambda e: len(e["text"]))["text"]
+    assert len(longest) > 80
+    table = run("timeline", story, "--db", store, env={"COLUMNS": "80"}).output
+    assert max(len(line) for line in table.splitlines()) <= 80
+    assert " ".join(longest.split()) in " ".join(" ".join(table.split()).split())  # every word, in order
+    assert "…" not in table
+
+
+def test_one_story_is_not_stories(tmp_path, seeds_dir):
+    r = run("ingest", "-q", "--db", tmp_path / "n.db", seeds_dir)
+    assert "1 story touched" in r.output and "1 stories" not in r.output
+
+
+# ------------------------------------------------------------ Python
+
+
+def test_the_readme_python_snippet_runs_as_written(tmp_path, mds_rows, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "articles.jsonl", mds_rows[:5])
+    scope: dict = {}
+    exec(compile(snippet, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
+    assert scope["brief"].summary and scope["story_id"]
+
+
+def test_an_unknown_story_is_not_found_with_its_id(seeded):
+    import newsfuse
+
+    with pytest.raises(newsfuse.NotFound, match="no story 'nosuch'") as caught:
+        seeded.brief("nosuch")
+    assert isinstance(caught.value, KeyError) and str(caught.value) == "no story 'nosuch'"
+    with pytest.raises(newsfuse.BadParameter, match="since: 'soon'"):
+        seeded.stories(since="soon")
+
+
+# ------------------------------------------------------------ REST lists
+
+
+def test_rest_lists_articles_outlets_entities_timeline_with_totals(client, seeded, mds_rows):
+    stories = client.get("/api/stories", params={"limit": 2}).json()
+    assert stories["total"] == seeded.count_stories() > 2 and len(stories["stories"]) == 2
+    assert stories["next"] and stories["previous"] is None
+    page2 = client.get("/api/stories" + stories["next"]).json()  # a link relative to the list itself
+    assert page2["offset"] == 2 and {s["id"] for s in page2["stories"]}.isdisjoint(s["id"] for s in stories["stories"])
+    articles = client.get("/api/articles", params={"outlet": "TPO", "since": "2023"}).json()
+    assert articles["total"] == 1 and articles["articles"][0]["source"] == "tienphong.vn"
+    assert "text" not in articles["articles"][0] and articles["articles"][0]["story"]
+    assert client.get("/api/articles", params={"outlet": "TPO"}).json()["total"] == tienphong(mds_rows)
+    everything = client.get("/api/articles", params={"limit": 200}).json()
+    assert everything["total"] == seeded.count_articles() == len(everything["articles"]) and everything["next"] is None
+    outlets = client.get("/api/outlets").json()
+    assert outlets["total"] == len(outlets["outlets"]) and {"outlet", "name", "articles", "aliases"} <= set(outlets["outlets"][0])
+    story = articles["articles"][0]["story"]
+    members = client.get(f"/api/stories/{story}/articles").json()
+    assert members["total"] == 2
+    entities = client.get(f"/api/stories/{story}/entities").json()["entities"]
+    assert "Lương Tam Quang" in {e["name"] for e in entities}
+    timeline = client.get(f"/api/stories/{story}/timeline").json()["timeline"]
+    assert timeline and timeline[0]["date"] <= timeline[-1]["date"]
+    for path in (f"/api/stories/nope/entities", "/api/stories/nope/timeline", "/api/stories/nope/articles"):
+        assert client.get(path).status_code == 404
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["articles"] == seeded.count_articles()
+    search = client.get("/api/search", params={"q": "Công an", "limit": 1}).json()
+    assert search["total"] > 1 and search["next"]
+
+
+def test_api_docs_work_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and not [a for a in assets if "//" in a]  # nothing from another host (no CDN)
+    for a in assets:
+        assert client.get("/" + a.lstrip("./")).status_code == 200, a
+    assert "<script>" not in page.text  # the CSP allows no inline script
+    assert client.get("/openapi.json").json()["paths"]["/api/articles"]["get"]
+
+
+def test_pages_link_relatively_so_a_path_prefix_works(client):
+    story = client.get("/api/stories").json()["stories"][0]["id"]
+    for path in ("/", f"/stories/{story}", "/sources", "/docs"):
+        html = client.get(path).text
+        links = re.findall(r'(?:src|href|action)="([^"#]*)"', html)
+        absolute = [u for u in links if u.startswith("/")]
+        assert links and not absolute, (path, absolute)
