@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -595,6 +595,71 @@ class Newsfuse:
         finally:
             self._clusterer = self._copies = None  # rebuilt from the store on the next article
         return report
+
+    # ------------------------------------------------------------ store management
+
+    def delete(self, article_id: str) -> str | None:
+        """Remove an article (see `Store.delete_article`); returns the story it was in. NotFound if
+        there is no such article. The story and copy indexes are made again from the store."""
+        try:
+            with self.store.transaction():
+                story = self.store.delete_article(article_id)
+        except KeyError:
+            raise NotFound(f"no article {article_id!r}") from None
+        finally:
+            self._clusterer = self._copies = None
+        return story
+
+    def recluster(self, progress: Callable[[str, int, int], None] | None = None) -> tuple[int, int]:
+        """Make every story again from scratch: the batch clustering of all stored articles (the
+        `newsfuse cluster` of the store), in one transaction. `progress(phase, done, total)`.
+        Returns (articles, stories)."""
+        from .stories import cluster
+
+        total = self.store.count_articles()
+        articles = []
+        for a in self.store.iter_articles():
+            articles.append(a)
+            if progress is not None and (len(articles) % 500 == 0 or len(articles) == total):
+                progress("reading", len(articles), total)
+        if progress is not None:
+            progress("clustering", 0, total)
+        assignments = cluster(articles, self.config.stories)
+        if progress is not None:
+            progress("clustering", total, total)
+        try:
+            self.store.replace_stories((x.article_id, x.story_id, x.similarity) for x in assignments)
+        finally:
+            self._clusterer = self._copies = None
+        if progress is not None:
+            progress("storing", total, total)
+        return len(assignments), len({x.story_id for x in assignments})
+
+    def export_rows(self, what: str, progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (with its text and story), story (with its members) or brief (as the REST
+        API gives it), one dict each, for `newsfuse export`."""
+        if what == "articles":
+            story_of = self.store.story_assignments()
+            for a in self.store.iter_articles():
+                yield {"id": a.id, "source": a.source, "published": a.published, "title": a.title, "url": a.url,
+                       "author": a.author, "lead": a.lead, "language": a.language, "story": story_of.get(a.id),
+                       "text": a.text}
+                if progress is not None:
+                    progress(1)
+        elif what in ("stories", "briefs"):
+            offset, page = 0, 500
+            while found := self.store.list_stories(limit=page, offset=offset):
+                for s in found:
+                    if what == "stories":
+                        yield {"id": s.id, "size": s.size, "first_date": s.first_date, "last_date": s.last_date,
+                               "outlets": s.outlets, "title": s.title, "article_ids": s.article_ids}
+                    else:
+                        yield {"story_id": s.id, "title": s.title, "brief": self.brief_dict(s.id)}
+                    if progress is not None:
+                        progress(1)
+                offset += page
+        else:
+            raise BadParameter(f"export: {what!r} is not one of articles, stories, briefs")
 
     # ------------------------------------------------------------ reading
 

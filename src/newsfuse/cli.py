@@ -660,6 +660,128 @@ def demo(
         _serve(nf, "127.0.0.1", port)
 
 
+@app.command()
+def delete(article_ids: Annotated[list[str], typer.Argument(help="Ids of the articles to remove.")],
+           db: DbOption = None) -> None:
+    """Remove articles and everything of them; their stories keep the other articles (a story
+    left empty goes) and their briefs are made again."""
+    nf = _open(db)
+    for article_id in article_ids:
+        with _answers():
+            story = nf.delete(article_id)
+        left = nf.story(story) if story else None
+        typer.echo(f"deleted {article_id}" + (f" (story {story}: {_plural(left.size, 'article')} left)" if left else
+                                              f" (story {story} is gone)" if story else ""))
+
+
+def _plural(n: int, one: str) -> str:
+    return f"{n} {one}" + ("" if n == 1 else "s")
+
+
+@app.command()
+def recluster(db: DbOption = None,
+              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Make every story again from scratch (batch clustering of all stored articles), in one
+    transaction: an interrupted run leaves the stories as they were."""
+    from tqdm import tqdm
+
+    nf = _open(db)
+    bars: dict[str, tqdm] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(desc=phase, total=total, unit=" articles", file=sys.stderr,
+                                     disable=True if quiet else None)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    n, stories = nf.recluster(progress)
+    typer.echo(f"{_plural(n, 'article')} in {stories} {'story' if stories == 1 else 'stories'}")
+
+
+@app.command()
+def export(what: Annotated[str, typer.Argument(help="articles, stories or briefs")],
+           format: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet")] = "jsonl",
+           out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: standard output; "
+                                                       "parquet needs a file).")] = None,
+           db: DbOption = None,
+           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
+    """Write every article (with its text and story), story (with its article ids) or brief (the
+    REST API's JSON) as JSON lines, CSV (lists joined by `; `, a brief as JSON text) or Parquet."""
+    from tqdm import tqdm
+
+    if what not in ("articles", "stories", "briefs"):
+        _fail(f"{what!r}: export articles, stories or briefs")
+    if format not in ("jsonl", "csv", "parquet"):
+        _fail(f"--format: {format!r} is not one of jsonl, csv, parquet")
+    if format == "parquet" and out is None:
+        _fail("--format parquet needs --out FILE")
+    nf = _open(db)
+    total = nf.count_articles() if what == "articles" else nf.count_stories()
+    with tqdm(desc=f"export {what}", total=total, unit=f" {what}", file=sys.stderr,
+              disable=True if quiet or out is None else None) as bar:
+        rows = nf.export_rows(what, progress=bar.update)
+        n = _write_rows(rows, format, out)
+    if out is not None:
+        typer.echo(f"{n} {what} -> {out}")
+
+
+def _write_rows(rows, format: str, out: Path | None) -> int:
+    n = 0
+    if format == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        batch: list[dict] = []
+
+        def flush() -> None:
+            nonlocal writer
+            flat = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in r.items()}
+                    for r in batch]
+            if writer is None:  # the columns' types from the first row: a count, lists of names, text
+                schema = pa.schema([(k, pa.int64() if isinstance(v, int) else pa.list_(pa.string())
+                                     if isinstance(v, list) else pa.string()) for k, v in flat[0].items()])
+                writer = pq.ParquetWriter(str(out), schema)
+            writer.write_table(pa.Table.from_pylist(flat, schema=writer.schema))
+            batch.clear()
+
+        for r in rows:
+            batch.append(r)
+            n += 1
+            if len(batch) == 1000:
+                flush()
+        if batch or writer is None:
+            if not batch:
+                _fail("nothing to export")
+            flush()
+        writer.close()
+        return n
+    fh = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
+    try:
+        if format == "jsonl":
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                n += 1
+        else:
+            import csv
+
+            writer = None
+            for r in rows:
+                if writer is None:
+                    writer = csv.DictWriter(fh, list(r), lineterminator="\n")
+                    writer.writeheader()
+                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else
+                                 "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
+                n += 1
+    finally:
+        if out is not None:
+            fh.close()
+    return n
+
+
 archive_app = typer.Typer(help="Archives: rebuild copies, stories and briefs of many shards as one batch "
                           "(on this machine or on a Ray cluster), then load them into a store.",
                           no_args_is_help=True, rich_markup_mode=None)

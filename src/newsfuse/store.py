@@ -472,6 +472,34 @@ class Store:
                         " WHERE article_seq = ?", (seq,))
         return StoreResult(a.id, a.origin, "updated", f"version {old['version'] + 1}")
 
+    def delete_article(self, article_id: str) -> str | None:
+        """Remove an article and everything of it (sentences, index rows, versions, republications,
+        its place in a story and as a copy; copies of it become originals); its story's brief is made
+        again, and a story left empty goes. Returns the story it was in. KeyError if there is none."""
+        with self.transaction() as db:
+            row = db.execute("SELECT seq, title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                raise KeyError(article_id)
+            story = self.story_of(article_id)
+            self._unindex_text(row["seq"], row["title"], row["text"])
+            db.execute("DELETE FROM articles WHERE seq = ?", (row["seq"],))
+            if story is not None:
+                db.execute("DELETE FROM briefs WHERE story_id = ?", (story,))
+                db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS (SELECT 1 FROM story_members"
+                           " WHERE story_id = ?)", (story, story))
+            return story
+
+    def replace_stories(self, assignments: Iterable[tuple[str, str, float]]) -> None:
+        """Forget every story (and cached brief) and store these (article id, story id, similarity)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM briefs")
+            db.execute("DELETE FROM story_members")
+            db.execute("DELETE FROM stories")
+            rows = list(assignments)
+            db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(s,) for _, s, _ in rows])
+            db.executemany("INSERT INTO story_members(article_seq, story_id, similarity)"
+                           " SELECT seq, ?, ? FROM articles WHERE id = ?", [(s, sim, a) for a, s, sim in rows])
+
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """Every version of an article, oldest first; the last is what the article says now."""
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()

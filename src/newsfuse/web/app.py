@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__, api
+from . import display
 from ..config import TOKEN_ENV_VAR
 
 HERE = Path(__file__).parent
@@ -148,6 +149,8 @@ def base_of(request: Request) -> str:
 def known_parameters(request: Request) -> None:
     """A query parameter the route does not know is an error, not ignored: `source=` on a list
     that filters by `outlet=` would otherwise return everything."""
+    if not request.url.path.startswith(("/api/", "/healthz")):
+        return  # pages take what they know and leave the rest (a link's tracking parameters)
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
@@ -421,26 +424,75 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
     def docs(request: Request):
         return templates.TemplateResponse(request, "docs.html", {})
 
+    def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+        """A page in the reader's UI language (`?lang=` sets it and a cookie keeps it; Vietnamese
+        by default), with its words, readable dates and links built for it."""
+        lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
+        lang = lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+
+        def lang_query(code: str) -> str:
+            return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)])
+
+        names = {code: display.messages()[code]["lang_name"] for code in display.LANGUAGES}
+        response = templates.TemplateResponse(request, name, {
+            "lang": lang, "t": display.translator(lang), "when": lambda v: display.when(v, lang),
+            "day": display.day_of, "lang_query": lang_query, "page_name": name.split(".")[0],
+            "other_languages": [(c, n) for c, n in names.items() if c != lang], **context}, status_code=status_code)
+        if request.query_params.get("lang") == lang:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        return response
+
+    def filter_link(**filters: Any) -> str:
+        return urlencode({k: v for k, v in filters.items() if v})
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request, q: str | None = None, entity: str | None = None,
-              page: int = Query(1, ge=1, le=MAX_PAGE)):
+    def index(request: Request, q: str | None = None, query: str | None = None, entity: str | None = None,
+              outlet: str | None = None, since: str | None = None, until: str | None = None,
+              sort: str | None = None, lang: str | None = None, page_number: int = Query(1, ge=1, le=MAX_PAGE,
+                                                                                        alias="page")):
         per_page = 30
-        stories = reader().stories(query=q or None, entity=entity or None, limit=per_page + 1,
-                                   offset=(page - 1) * per_page)
-        return templates.TemplateResponse(request, "index.html", {
-            "stories": stories[:per_page], "q": q or "", "entity": entity or "", "page": page,
-            "has_next": len(stories) > per_page})
+        r = reader()
+        text = (q if q is not None else query) or ""
+        current = {"q": text, "entity": entity or "", "outlet": outlet or "", "since": since or "",
+                   "until": until or "", "sort": sort or ""}
+        filters = {"query": text or None, "entity": entity or None, "outlet": outlet or None,
+                   "since": since or None, "until": until or None}
+        error, stories, total, hits = None, [], 0, []
+        try:
+            with r.snapshot():
+                stories = r.stories(**filters, sort=sort or None, limit=per_page + 1, offset=(page_number - 1) * per_page)
+                total = r.count_stories(**filters)
+                if text and page_number == 1:
+                    hits = r.search(text, outlet=filters["outlet"], since=filters["since"], until=filters["until"],
+                                    limit=5).items
+        except api.BadParameter as e:
+            error = str(e)
+
+        def with_filters(**changes: Any) -> str:
+            merged = {k: v for k, v in current.items() if v} | {"page": ""}
+            merged.update({k: v for k, v in changes.items()})
+            return filter_link(**merged)
+
+        labels = {"q": "“{}”", "entity": "{}", "outlet": "{}", "since": "≥ {}", "until": "≤ {}"}
+        active = [(k, labels[k].format(display.when(v, "vi") if k in ("since", "until") else v),
+                   filter_link(**{x: y for x, y in current.items() if x != k}))
+                  for k, v in current.items() if v and k in labels]
+        return page(request, "index.html", {
+            "stories": stories[:per_page], "total": total, "hits": hits, "error": error, "active": active,
+            "with_filters": with_filters, "outlets": r.outlets(), "outlet_name": r.outlet(outlet) if outlet else "",
+            "page": page_number, "has_next": len(stories) > per_page, **current},
+            status_code=422 if error else 200)
 
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
-    def sources_page(request: Request):
+    def sources_page(request: Request, lang: str | None = None):
         import time
 
         rows = [src.to_dict() | {"next": time.strftime("%Y-%m-%d %H:%M", time.localtime(src.next_fetch))
                                  if src.next_fetch else "now"} for src in reader().sources()]
-        return templates.TemplateResponse(request, "sources.html", {"sources": rows})
+        return page(request, "sources.html", {"sources": rows})
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def story_page(request: Request, story_id: str):
+    def story_page(request: Request, story_id: str, lang: str | None = None):
         r = reader()
         try:
             brief = r.brief_dict(story_id)
@@ -451,6 +503,9 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
                     articles = r.story_articles(story_id)
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
+        # Newest first, as the list is; an undated article (shown at the story's date) last of its day.
+        articles = sorted(articles, key=lambda a: (a.published or "", not a.extra.get("date_from_story"), a.id),
+                          reverse=True)
         kind_of: dict[tuple[str, int], str] = {}
         fact_of: dict[tuple[str, int], int] = {}
         for f in brief["facts"]:
@@ -462,8 +517,18 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
         from ..brief import also_published_by
 
         also = {a["id"]: also_published_by(a) for a in brief["articles"]}
-        return templates.TemplateResponse(request, "story.html", {
+        lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
+        lang = lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+        other = display.translator(lang)("unknown_outlet")
+        chart = display.coverage([{"id": a.id, "outlet": a.source, "date": a.published,
+                                   "undated": bool(a.extra.get("date_from_story"))} for a in articles], lang, other)
+        groups = [(kind, [e for e in brief["entities"] if e["type"] == kind][:25]) for kind in ("PER", "ORG", "LOC")]
+        return page(request, "story.html", {
             "brief": brief, "articles": articles, "kind_of": kind_of, "fact_of": fact_of,
-            "numbers": numbers, "sentences": sentences, "also": also})
+            "numbers": numbers, "sentences": sentences, "also": also, "copy_of": {},
+            "chart": chart, "marks": display.timeline_marks(brief["timeline"], lang),
+            "entity_groups": [(k, g) for k, g in groups if g], "filter_link": filter_link,
+            "outlet_count": len({a.source or a.id for a in articles}),
+            "conflict_facts": [f for f in brief["facts"] if f["kind"] == "conflict"]})
 
     return app
