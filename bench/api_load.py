@@ -1,5 +1,7 @@
-"""REST API under load on localhost: a read-only baseline and a mixed read/write profile, at 20
-and 100 concurrent clients, on a store of the shared corpus scaled to 100,000 articles.
+"""REST API under load on localhost: a read-only baseline, a mixed read/write profile and the
+analysts' profile (search with and without tone marks, stories and articles filtered by outlet,
+dates and a query), at 20 and 100 concurrent clients, on a store of the shared corpus scaled to
+100,000 articles.
 
 The store is built once with `corpus.perturbed` (new ids, dates shifted by 200 days a round,
 sentences shuffled) and kept under /tmp (`--store`); each run works on a copy. Per level, the
@@ -32,6 +34,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 
 QUERIES = ["Việt Nam", "giá vàng", "bóng đá", "Hà Nội", "hoà bình", "Quốc hội"]
+# What an analyst types (issue 16): without tone marks, phrases, operators, prefixes.
+ANALYST_QUERIES = ["luong tam quang", "hoa binh", '"giá vàng"', "bão OR lũ", "Philip*", "Quốc hội NOT ngân sách",
+                   "bong da", "Hà Nội"]
+MONTHS: list[str] = []  # the store's months and busiest outlets, read in main()
+OUTLETS: list[str] = []
 
 
 def free_port() -> int:
@@ -84,8 +91,26 @@ class Server:
         return err.decode(errors="replace")
 
 
+def analyst_request(c: httpx.Client, rng: random.Random, roll: float) -> tuple[str, httpx.Response]:
+    """Search and filtered listings, as the analysts' page and scripts ask for them: a search (with
+    or without tone marks, phrases, operators), stories by outlet and dates, stories by a query
+    and an outlet, articles by outlet and dates. Dates are a random month of the scaled corpus."""
+    month = rng.choice(MONTHS)
+    if roll < 0.35:
+        return "GET /api/search", c.get("/api/search", params={"q": rng.choice(ANALYST_QUERIES)})
+    if roll < 0.6:
+        return "GET /api/stories filtered", c.get("/api/stories", params={
+            "outlet": rng.choice(OUTLETS), "since": month, "until": month})
+    if roll < 0.8:
+        return "GET /api/stories q+outlet", c.get("/api/stories", params={
+            "q": rng.choice(ANALYST_QUERIES), "outlet": rng.choice(OUTLETS)})
+    return "GET /api/articles filtered", c.get("/api/articles", params={
+        "outlet": rng.choice(OUTLETS), "since": month, "until": month})
+
+
 def run_load(base: str, clients: int, seconds: float, stories: list[str], writes: bool,
-             articles, lock: threading.Lock) -> tuple[dict[str, list[float]], dict[str, int], list[str], int]:
+             articles, lock: threading.Lock, analyst: bool = False
+             ) -> tuple[dict[str, list[float]], dict[str, int], list[str], int]:
     """Returns latencies and 5xx per endpoint, the acknowledged POSTed ids and transport failures."""
     latencies: dict[str, list[float]] = defaultdict(list)
     server_errors: dict[str, int] = defaultdict(int)
@@ -103,7 +128,9 @@ def run_load(base: str, clients: int, seconds: float, stories: list[str], writes
                 roll = rng.random()
                 t = time.perf_counter()
                 try:
-                    if writes and roll < 0.2:
+                    if analyst:
+                        name, r = analyst_request(c, rng, roll)
+                    elif writes and roll < 0.2:
                         name = "POST /api/articles"
                         with lock:
                             article = next(articles)
@@ -151,6 +178,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--clients", type=int, nargs="+", default=[20, 100])
     ap.add_argument("--store", type=Path, default=None, help="where the scaled store is kept between runs")
+    ap.add_argument("--profiles", nargs="+", default=["read-only", "mixed", "analyst"],
+                    help="read-only, mixed (1 request in 5 a POST), analyst (search and filtered listings)")
     args = ap.parse_args()
     corpus.require_shared()
     store = args.store or Path(f"/tmp/newsfuse-api-load-{args.articles}.db")
@@ -164,6 +193,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         db = Path(tmp) / "load.db"
         shutil.copy(store, db)
+        t = time.perf_counter()  # a store of an older schema is brought up to date (the search index rebuilt) once
+        subprocess.run([sys.executable, "-m", "newsfuse.cli", "outlets", "--db", str(db), "--json"], check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"# store opened (schema brought up to date) in {time.perf_counter() - t:.1f} s", flush=True)
+        with sqlite3.connect(db) as con:
+            MONTHS.extend(r[0] for r in con.execute(
+                "SELECT DISTINCT substr(published, 1, 7) FROM articles WHERE published IS NOT NULL"))
+            OUTLETS.extend(r[0] for r in con.execute(
+                "SELECT s.name FROM sources s JOIN articles a ON a.source_id = s.id GROUP BY s.id"
+                " ORDER BY count(*) DESC LIMIT 12"))
         server = Server(db)
         try:
             # The 200 latest stories (the first pages a reader sees), their briefs made once first.
@@ -177,24 +216,24 @@ def main() -> None:
             httpx.post(server.base + "/api/articles", json=next(articles), timeout=1200).raise_for_status()
             print(f"# first POST (story and copy indexes read from the store) {time.perf_counter() - t:.1f} s",
                   flush=True)
-            print(f"{'clients':>7} {'profile':<10} {'endpoint':<24} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
+            print(f"{'clients':>7} {'profile':<10} {'endpoint':<26} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
                   f"{'p95 ms':>7} {'p99 ms':>8} {'5xx':>4} {'lost':>5}")
             all_acked: list[str] = []
             for clients in args.clients:
-                for profile, writes in (("read-only", False), ("mixed", True)):
-                    lat, errs, acked, failed = run_load(server.base, clients, args.seconds, stories, writes,
-                                                        articles, lock)
+                for profile in args.profiles:
+                    lat, errs, acked, failed = run_load(server.base, clients, args.seconds, stories,
+                                                        profile == "mixed", articles, lock, profile == "analyst")
                     all_acked += acked
                     with sqlite3.connect(db) as con:  # acknowledged commits are visible to any reader
                         present = {r[0] for r in con.execute("SELECT id FROM articles")}
                     for name in sorted(lat):
                         values = sorted(lat[name])
                         lost = "" if not name.startswith("POST") else str(sum(a not in present for a in acked))
-                        print(f"{clients:>7} {profile:<10} {name:<24} {len(values):>8} {len(values) / args.seconds:>7.0f} "
+                        print(f"{clients:>7} {profile:<10} {name:<26} {len(values):>8} {len(values) / args.seconds:>7.0f} "
                               f"{pct(values, 0.5):>7.1f} {pct(values, 0.95):>7.1f} {pct(values, 0.99):>8.1f} "
                               f"{errs[name]:>4} {lost:>5}", flush=True)
                     total = sum(len(v) for v in lat.values())
-                    print(f"{clients:>7} {profile:<10} {'all':<24} {total:>8} {total / args.seconds:>7.0f}"
+                    print(f"{clients:>7} {profile:<10} {'all':<26} {total:>8} {total / args.seconds:>7.0f}"
                           f"{'':>34} {sum(errs.values()):>4}   (connection failures: {failed})", flush=True)
         finally:
             log = server.stop()
