@@ -485,6 +485,7 @@ class Store:
             db.execute("DELETE FROM articles WHERE seq = ?", (row["seq"],))
             if story is not None:
                 db.execute("DELETE FROM briefs WHERE story_id = ?", (story,))
+                db.execute("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", (story,))
                 db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS (SELECT 1 FROM story_members"
                            " WHERE story_id = ?)", (story, story))
             return story
@@ -499,6 +500,8 @@ class Store:
             db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(s,) for _, s, _ in rows])
             db.executemany("INSERT INTO story_members(article_seq, story_id, similarity)"
                            " SELECT seq, ?, ? FROM articles WHERE id = ?", [(s, sim, a) for a, s, sim in rows])
+            db.execute("DELETE FROM entities_stale")
+            db.execute("INSERT INTO entities_stale(story_id) SELECT id FROM stories")
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """Every version of an article, oldest first; the last is what the article says now."""
