@@ -82,3 +82,25 @@ def test_weekdays_months_and_nationalities_are_no_entities_and_possessives_are_c
         assert not any(n.endswith(("'s", "’s")) for n in names)
     places = {e.name for e in find_entities(stories["en_cluster_114"]) if e.type == "LOC"}
     assert {"Laos", "South Korea", "Vientiane"} <= places  # `South Korea's Yonhap`, `Laos's`
+
+
+def test_june_26_26_june_2023_and_last_monday_are_in_a_brief_timeline_and_a_possessive_is_the_same_org():
+    """Issue 14, English: the three ways of writing a day resolve in the story's timeline (read
+    against the article's date, a Wednesday), and `Airbus's` is `Airbus`."""
+    from newsfuse.brief import make_brief
+    from newsfuse.ingest import build_article
+
+    text = ("Deputy Minister Luong Tam Quang met Chinese officials in Hanoi on June 26. "
+            "The agreement on prisoner transfers was signed on 26 June 2023 after two days of talks. "
+            "The Chinese delegation had arrived in Hanoi last Monday for the meetings.")
+    a = build_article(text, origin="en.txt", id="en1", source="example.com", published="2023-06-28")
+    assert a.language == "en"
+    dates = {ev.date for ev in make_brief("s", [a]).timeline}
+    # `last Monday` said on Wednesday 28 June is the Monday of the week before (the pack's reading,
+    # as `thứ Hai tuần trước`): 19 June.
+    assert {"2023-06-26", "2023-06-19"} <= dates
+    airbus = build_article("The jet was delivered from Airbus's headquarters in Toulouse. VietJet said that "
+                           "Airbus had handed over another A320.", origin="en2.txt", id="en2")
+    orgs = [e for e in find_entities([airbus]) if "Airbus" in e.aliases]
+    assert len(orgs) == 1 and orgs[0].type == "ORG" and len(orgs[0].mentions) == 2
+    assert not any(n.endswith("'s") for e in find_entities([airbus]) for n in e.aliases)

@@ -377,7 +377,35 @@ DATE_CASES = {
     "from now to the year's end": (
         "Dự kiến từ nay đến cuối năm còn nhiều hoạt động khác.", "2013-10-22T21:17",
         {"từ nay đến cuối năm": "2013-10-22/2013-12-31"}),
+    "two dates joined into one range, a date to now (issue 14, from sets a-c)": (
+        "Hơn 300 cuộc tấn công từ năm 2004 đến tháng 9/2013. Máy bay tấn công giữa tháng 9/2012 và tháng "
+        "6/2013. Tên gọi được dùng từ tháng 7 năm 1976 đến nay. Giải diễn ra từ 21 đến 27/10 tới. "
+        "Trưng bày từ tháng 4 đến tháng 6.2013.", "2013-10-23T08:00",
+        {"từ năm 2004 đến tháng 9/2013": "2004/2013-09", "giữa tháng 9/2012 và tháng 6/2013": "2012-09/2013-06",
+         "từ tháng 7 năm 1976 đến nay": "1976-07/2013-10-23", "từ 21 đến 27/10": "2013-10-21/2013-10-27",
+         "từ tháng 4 đến tháng 6.2013": "2013-04/2013-06"}),
+    "scores in a set, counts out of a total, birth years, decades are no dates (issue 14)": (
+        "Nadal thúc thủ 2-6, 2-6 trước Del Potro. Có 8/11 nhóm hàng tăng giá, anh đã dự 7/8 giải. Giá nước "
+        "tăng từ 1/10 nên chỉ số tăng. Anh Quang (sinh năm 1975) và chị Hạnh (SN 1989) bị bắt. Đầu những năm "
+        "2000 cô nổi tiếng.", "2013-10-23T08:00",
+        {"1/10": "2013-10-01"}),
+    "relative years, days ago, lower-case weekdays and months (issue 14)": (
+        "CPI tăng 8% so cùng kỳ năm trước. Apple sẽ ra iPhone lớn hơn trong năm tới. Cách đây hai ngày, "
+        "ông Ferguson ra sách. Đêm nhạc diễn ra vào tối thứ bảy (2.11) tại Hà Nội. Phiên tòa đầu tiên hồi "
+        "tháng ba. iPhone 6 ra mắt cuối 2014. CPI bình quân 10 tháng năm 2013 tăng.", "2013-11-01T08:00",
+        {"năm trước": "2012", "năm tới": "2014", "Cách đây hai ngày": "2013-10-30",
+         "tối thứ bảy": "2013-11-02", "2.11": "2013-11-02", "tháng ba": "2013-03", "cuối 2014": "2014",
+         "10 tháng năm 2013": "2013-01/2013-10"}),
 }
+
+
+def test_the_same_day_is_the_day_named_before_it_in_the_article():
+    text = "Sáng 31/10, công an nhận tin báo. Đến 19h cùng ngày, họ tìm được chiếc xe."
+    second = text.index("Đến")
+    found = resolve(text[second:], "2013-11-01T08:00", second, text)
+    assert [(t.text, t.value) for t in found] == [("cùng ngày", "2013-10-31")]
+    # Read alone, the sentence does not say which day.
+    assert [t.value for t in resolve(text[second:], "2013-11-01T08:00")] == [None]
 
 
 @pytest.mark.parametrize("text,published,expected", DATE_CASES.values(), ids=DATE_CASES.keys())

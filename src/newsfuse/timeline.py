@@ -234,6 +234,20 @@ def _month_shift(m: re.Match, at: Anchor) -> Resolved:
     return f"{k // 12:04d}-{k % 12 + 1:02d}", "month"
 
 
+def _days_ago(m: re.Match, at: Anchor) -> Resolved:
+    """`cách đây hai ngày`: that many days before the article's day."""
+    n = m.group(1)
+    return (at.today() - timedelta(days=int(n) if n.isdigit() else at.words.numbers[n.lower()])).isoformat(), "day"
+
+
+SAME_DAY = "the day it refers to is not named before it"
+
+
+def _same_day(m: re.Match, at: Anchor) -> Resolved:
+    """`cùng ngày`: the last day named before it, which only the whole text says (`DateRules._same_days`)."""
+    raise _Unresolved(SAME_DAY)
+
+
 def _relative_day(m: re.Match, at: Anchor) -> Resolved:
     if at.d is None:
         raise _Unresolved("the article's date is only known to the month" if at.y else "the article has no date")
@@ -251,7 +265,8 @@ RESOLVERS: dict[str, Callable[[re.Match, Anchor], Resolved]] = {
     "month_word": _month_in_words, "name_year": _year, "range": _day_range, "month": _month, "day": _day,
     "month_rel": _month_of_relative_year, "year_rel": _relative_year, "month_of_year": _month_of_year,
     "month_shift": _month_shift, "weekday": _weekday, "relative": _relative_day,
-    "month_name_day": _month_name_day, "week_shift": _week_shift,
+    "month_name_day": _month_name_day, "week_shift": _week_shift, "days_ago": _days_ago,
+    "same_day": _same_day,
 }
 
 
@@ -297,6 +312,8 @@ def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
     previous = [w.lower().strip(",") for w in before[-3:]]
     if "-" in expr and set(previous) & words.score_words:
         return False
+    if "-" in expr and (_SCORE_AFTER.match(text, m.end()) or _SCORE_BEFORE.search(text[max(0, start - 12):start])):
+        return False  # a set of scores: `thúc thủ 2-6, 2-6, 2-6`
     numbers = re.findall(r"\d+", expr)
     if "/" in expr and len(numbers) == 2:
         if previous[-1:] and previous[-1] in ("lệ", "số"):
@@ -305,11 +322,28 @@ def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
         if following in words.fraction_nouns or (numerator < denominator <= 5 and following.isalpha()
                                                   and following.islower()):
             return False
+        # A count out of a total: `có 8/11 nhóm hàng`, `dự 7/8 giải` (a day with no cue word before
+        # is followed by a word that dates it, `5/10 tới`, `1/11 vừa qua`, or by none).
+        if numerator < denominator and following.isalpha() and following.islower() \
+                and following not in words.day_followers and not set(previous[-1:]) & words.count_breakers:
+            return False
     return True
+
+
+_SCORE_AFTER = re.compile(r"\s*,\s*\d{1,2}\s*-\s*\d{1,2}\b")
+_SCORE_BEFORE = re.compile(r"\b\d{1,2}\s*-\s*\d{1,2}\s*,\s*$")
+
+
+def _year_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
+    """Not a birth year (`sinh năm 1973`, `(SN 1980)`) nor a decade (`những năm 2000`): the year
+    someone was born or a decade is no date of the story."""
+    word = _previous_word(text, m.start()).lower().strip("(")
+    return word not in words.birth_words and word not in words.decade_words
 
 
 GUARDS: dict[str, Callable[[re.Match, str, DateWords], bool]] = {
     "after_name": _after_name, "not_after_quantity": _not_after_quantity, "not_a_quantity": _not_a_quantity,
+    "year_of_the_story": _year_of_the_story,
 }
 
 
@@ -339,6 +373,16 @@ class DateWords:
         self.score_words, self.quantities = set(pack.words("score_words")), set(pack.words("quantities"))
         self.date_cues, self.quantity_units = set(pack.words("date_cues")), set(pack.words("quantity_units"))
         self.fraction_nouns = set(pack.words("fraction_nouns"))
+        names = pack.names()
+        self.birth_words = set(pack.words("birth_words")) if "birth_words" in names else set()
+        self.day_followers = set(pack.words("day_followers")) if "day_followers" in names else set()
+        self.decade_words = set(pack.words("decade_words")) if "decade_words" in names else set()
+        self.count_breakers = set(pack.words("count_breakers")) if "count_breakers" in names else set()
+        self.numbers = t("number_words") if "number_words" in names else {}
+        # Two dates joined into one range (`từ năm 2004 đến tháng 9/2013`): the opener before the
+        # first (anchored at its end), what joins them, and what ends a range at the article's day.
+        self.ranges = [(p.pattern, re.compile(p.fields["join"]), re.compile(p.fields["now"]) if "now" in p.fields else None)
+                       for p in (pack.patterns("date_ranges") if "date_ranges" in names else [])]
         filters = {p.name: p.pattern for p in pack.patterns("date_filters")}
         self.maybe_date, self.relative_day = filters["maybe_date"], filters["relative_day"]
         self.looks_ahead, self.weekday_date = filters["looks_ahead"], filters["weekday_date"]
@@ -387,7 +431,60 @@ class DateRules:
                 ahead = 12 if am is not None and self._looks_ahead(text, s, e) else am
                 out.append(self._expression(rule, m, Anchor(ay, am, ad, ahead, text, e, written_days, self.words)))
         out.sort(key=lambda t: t.start)
-        return tuple(out)
+        if self.words.ranges:
+            out = self._joined(text, out, Anchor(ay, am, ad, am, text, 0, written_days, self.words))
+        return tuple(self._same_days(out))
+
+    @staticmethod
+    def _same_days(found: list[TimeExpression]) -> list[TimeExpression]:
+        """`cùng ngày` is the last day named before it in the text read."""
+        last = None
+        out = []
+        for t in found:
+            if t.reason == SAME_DAY and last is not None:
+                t = replace(t, value=last, precision="day", reason=None)
+            elif t.value and t.precision == "day":
+                last = t.value
+            out.append(t)
+        return out
+
+    def _joined(self, text: str, found: list[TimeExpression], at: Anchor) -> list[TimeExpression]:
+        """Two dates that a range's words join (`từ năm 2004 đến tháng 9/2013`, `giữa tháng 9/2012
+        và tháng 6/2013`), or a date and now (`từ tháng 7 năm 1976 đến nay`), as one range from
+        the first's start to the second's end."""
+        out: list[TimeExpression] = []
+        k = 0
+        while k < len(found):
+            t = found[k]
+            merged = None
+            for opener, join, now in self.words.ranges:
+                o = opener.search(text, max(0, t.start - 16), t.start)
+                if o is None or o.end() != t.start or not t.value:
+                    continue
+                nxt = found[k + 1] if k + 1 < len(found) else None
+                j = join.match(text, t.end)
+                if nxt is not None and nxt.value and j is not None and j.end() == nxt.start:
+                    end_text, end_value, used = nxt.end, nxt.value.split("/")[-1], 2
+                elif now is not None and (n := now.match(text, t.end)):
+                    try:
+                        end_text, end_value, used = n.end(), at.today().isoformat(), 1
+                    except _Unresolved:
+                        continue
+                else:
+                    continue
+                start_value = t.value.split("/")[0]
+                if start_value[:len(end_value)] > end_value[:len(start_value)]:
+                    continue
+                merged = (TimeExpression(text[o.start():end_text], o.start(), end_text,
+                                         f"{start_value}/{end_value}", "range", None), used)
+                break
+            if merged:
+                out.append(merged[0])
+                k += merged[1]
+            else:
+                out.append(t)
+                k += 1
+        return out
 
     @staticmethod
     def _expression(rule: DateRule, m: re.Match, at: Anchor) -> TimeExpression:
@@ -429,7 +526,12 @@ def resolve(text: str, published: str | None, base: int = 0, article_text: str |
     article: the days it writes out settle which evening a story stamped just after midnight was
     written on."""
     rules = date_rules(pack or lang.get("vi"))
-    found = rules.read(text, published, rules.written_days(article_text if article_text is not None else text, published))
+    days = rules.written_days(article_text if article_text is not None else text, published)
+    if article_text is not None and article_text is not text and article_text[base:base + len(text)] == text:
+        # A sentence of an article is read within its article (read once, kept): what it refers
+        # back to (`cùng ngày`) is named in sentences before it.
+        return [t for t in rules.read(article_text, published, days) if base <= t.start and t.end <= base + len(text)]
+    found = rules.read(text, published, days)
     if not base:
         return list(found)
     return [replace(t, start=t.start + base, end=t.end + base) for t in found]
