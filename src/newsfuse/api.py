@@ -243,12 +243,13 @@ class Newsfuse:
         assert self._clusterer is not None and self._copies is not None
         return self._clusterer, self._copies
 
-    def _place(self, article: Article) -> str:
+    def _place(self, article: Article, report: IngestReport | None = None) -> str:
         """Assign a newly stored article to a story and record copies it makes; inside the
         caller's transaction."""
         clusterer, copies = self._state()
         assignment = clusterer.add(article)
         self.store.assign_stories([(article.id, assignment.story_id, assignment.similarity)])
+        self._merge_stories(clusterer, report)
         found = copies.add(article.id, article.text, article.published)
         if found:
             original, sim = found[0]
@@ -378,11 +379,13 @@ class Newsfuse:
         for k, seq, a in zip(positions, seqs, articles):
             span = batch.term_range(k)
             placed = clusterer.add_term_ids(a.id, term_ids[span], batch.weights[span], day_number(a.published))
-            members.append((seq, placed.story_id, placed.similarity))
+            members.append((seq, a.id, placed.similarity))
             report.added.append(a.id)
-            report.stories[a.id] = placed.story_id
             if progress:
                 progress(1)
+        story_of = clusterer.story_of  # where each one is after the merges its successors made
+        members = [(seq, story_of[article_id], sim) for seq, article_id, sim in members]
+        report.stories.update((article_id, story_of[article_id]) for article_id in report.added[-len(members):])
         t2 = time.perf_counter()
         found = []
         for k, seq, a in zip(positions, seqs, articles):
@@ -391,16 +394,31 @@ class Newsfuse:
                 found.append((seq, *copied[0]))
         t3 = time.perf_counter()
         self.store.add_story_members(members)
+        self._merge_stories(clusterer, report)
         self.store.add_copies(found)
         t4 = time.perf_counter()
         for step, spent in (("store", t1 - t0 + t4 - t3), ("stories", t2 - t1), ("copies", t3 - t2)):
             seconds[step] = seconds.get(step, 0.0) + spent
 
+    def _merge_stories(self, clusterer: StoryClusterer, report: IngestReport | None) -> None:
+        """Store the merges the clusterer made (the older story keeps its id; the other's becomes
+        an alias of it) and point the report's stories at the survivors."""
+        merges = clusterer.take_merges()
+        if not merges:
+            return
+        self.store.merge_stories(merges)
+        if report is not None:
+            survivor = dict(merges)
+            for article_id, story_id in report.stories.items():
+                while story_id in survivor:
+                    story_id = survivor[story_id]
+                report.stories[article_id] = story_id
+
     def _store_one(self, item: Article, report: IngestReport, all_or_nothing: bool) -> None:
         result: StoreResult = self.store.add_article(item)
         if result.status == "added":
             report.added.append(item.id)
-            report.stories[item.id] = self._place(item)
+            report.stories[item.id] = self._place(item, report)
         elif result.status == "updated":
             # An edit keeps its story: a correction is no new event. The brief is made
             # again from the latest text.
@@ -673,7 +691,7 @@ class Newsfuse:
         since, until = check_dates(since, until)
         check_page(limit, offset)
         return self.store.list_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
-                                        story=story, limit=limit, offset=offset)
+                                        story=self._live(story) if story else story, limit=limit, offset=offset)
 
     def count_articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
                        until: str | None = None, story: str | None = None) -> int:
@@ -681,7 +699,7 @@ class Newsfuse:
             return self.search(query, outlet=outlet, since=since, until=until, limit=1).total
         since, until = check_dates(since, until)
         return self.store.count_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
-                                         story=story)
+                                         story=self._live(story) if story else story)
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to."""
@@ -770,14 +788,30 @@ class Newsfuse:
 
         return unread_languages(self.store.get_articles(self.store.story_article_ids(story_id)))
 
+    def resolve_story(self, story_id: str) -> str | None:
+        """The id a story goes by now: `story_id` itself, the survivor of a merge that absorbed it
+        (the older story keeps its id; see `Store.merge_stories`), or None when neither exists."""
+        if self.store.get_story(story_id) is not None:
+            return story_id
+        alias = self.store.story_alias(story_id)
+        return alias if alias is not None and self.store.get_story(alias) is not None else None
+
+    def _live(self, story_id: str) -> str:
+        """`story_id`, or the survivor it is an alias of when it names no story any more."""
+        alias = self.store.story_alias(story_id)
+        if alias is not None and not self.store.story_article_ids(story_id):
+            return alias
+        return story_id
+
     def story(self, story_id: str) -> Story | None:
+        story_id = self._live(story_id)
         story = self.store.get_story(story_id)
         return self._with_republishers([story])[0] if story else None
 
     def story_articles(self, story_id: str) -> list[Article]:
         """The story's articles, read in one snapshot; NotFound (a KeyError) when it has none to read."""
         with self.store.snapshot():
-            story = self.store.get_story(story_id)
+            story = self.store.get_story(self._live(story_id))
             articles = self.store.get_articles(story.article_ids) if story is not None else []
         if not articles:
             raise NotFound(f"no story {story_id!r}")
@@ -811,6 +845,7 @@ class Newsfuse:
         from . import brief as brief_stage
 
         with self.store.snapshot():  # members, copies and publications as of one moment
+            story_id = self._live(story_id)
             articles = self.story_articles(story_id)
             groups = self.copy_groups([a.id for a in articles])
             publications = self.story_publications(story_id)
@@ -833,6 +868,7 @@ class Newsfuse:
         """The brief as JSON text, cached in the store until the story's articles change (the REST
         API sends it as stored: no parsing and re-encoding per request)."""
         with self.store.snapshot():  # the cache key and the brief from the same members
+            story_id = self._live(story_id)
             ids = self.store.story_article_ids(story_id)
             if not ids:
                 raise NotFound(f"no story {story_id!r}")

@@ -46,6 +46,10 @@ class StoryConfig:
     centroid_cap: int = 192  # a centroid with more terms is cut to its heaviest two thirds (memory, speed)
     recent_per_term: int = 64  # stories kept per index term and window, the newest (all a new article looks at)
     max_candidates: int = 24  # stories compared in full with a new article (most shared terms first)
+    # After an article joins a story, the story is compared (average link, the same threshold) with
+    # the next stories nearest the article, this many at most, and merged with those that clear it
+    # (0: stories never merge).
+    merge_candidates: int = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,16 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
         tokenize='unicode61 remove_diacritics 0', prefix='2 3');
     """,
     lambda store: store.rebuild_search_index(),
+    # 8: story aliases: the id of a story merged into another (the older one, which keeps its id)
+    # -> the survivor, so that links and REST calls with the absorbed id keep working
+    """
+    CREATE TABLE story_aliases (
+        alias TEXT PRIMARY KEY,
+        story_id TEXT NOT NULL,
+        merged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now'))
+    ) WITHOUT ROWID;
+    CREATE INDEX story_aliases_story ON story_aliases(story_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -502,6 +512,8 @@ class Store:
                            " SELECT seq, ?, ? FROM articles WHERE id = ?", [(s, sim, a) for a, s, sim in rows])
             db.execute("DELETE FROM entities_stale")
             db.execute("INSERT INTO entities_stale(story_id) SELECT id FROM stories")
+            # An id made again (a story's id is its first article's) names that story, no alias.
+            db.execute("DELETE FROM story_aliases WHERE alias IN (SELECT id FROM stories)")
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """Every version of an article, oldest first; the last is what the article says now."""
@@ -767,6 +779,28 @@ class Store:
             for story_id in left:
                 db.execute("DELETE FROM stories WHERE id = ? AND NOT EXISTS"
                            " (SELECT 1 FROM story_members WHERE story_id = ?)", (story_id, story_id))
+
+    def merge_stories(self, merges: Iterable[tuple[str, str]]) -> None:
+        """(absorbed story id, surviving story id) pairs, in the order they were made: the absorbed
+        story's members join the survivor, its id becomes an alias of the survivor (and so do the
+        ids that were aliases of it), and both briefs and entity entries are made again."""
+        with self.transaction() as db:
+            for gone, keep in merges:
+                if gone == keep:
+                    continue
+                db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (keep,))
+                db.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (keep, gone))
+                db.execute("UPDATE story_aliases SET story_id = ? WHERE story_id = ?", (keep, gone))
+                db.execute("DELETE FROM story_aliases WHERE alias = ?", (keep,))  # a survivor is nobody's alias
+                db.execute("INSERT OR REPLACE INTO story_aliases(alias, story_id) VALUES (?, ?)", (gone, keep))
+                db.execute("DELETE FROM briefs WHERE story_id IN (?, ?)", (gone, keep))
+                db.execute("DELETE FROM stories WHERE id = ?", (gone,))  # its entity rows go with it
+                db.executemany("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", [(gone,), (keep,)])
+
+    def story_alias(self, story_id: str) -> str | None:
+        """The story an absorbed story's id now names (see `merge_stories`), or None."""
+        row = self.db.execute("SELECT story_id FROM story_aliases WHERE alias = ?", (story_id,)).fetchone()
+        return row[0] if row else None
 
     def story_assignments(self) -> dict[str, str]:
         """article id -> story id for every assigned article, in one query."""

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -33,27 +34,63 @@ import numpy as np
 from .config import StoryConfig
 from .model import Article
 from .lang import fold, tokens
-from .text import name_runs
+from .text import CAPITALS, name_runs
 
-_BODY_TOKENS = 600  # the top of a news text says what it is about; the tail adds noise and time
+_BODY_TOKENS = 1200  # the top of a news text says what it is about; the tail adds noise and time
 _HEAD_CHARS = 4000  # where names are looked for
 _VECTOR_TERMS = 300  # terms kept per article vector: the rest only cost time
+_TITLE_WEIGHT = 3.0  # a title syllable counts as three of the body
+_LEAD_WEIGHT = 2.0
+_RUN_WEIGHT = 1.0  # a whole name, once more than its syllables
+
+
+# A capitalised word that does not open a sentence (nor a quote or a line): a syllable of a name
+# (`anh Huy`), kept apart from the same syllable in lower case (`chỉ huy`). The capitals are the
+# text layer's (`text.CAPITALS`).
+_NAME_WORD = re.compile(r"\b(?=[" + CAPITALS + r"])(?<!^)(?<!\n)(?<![.!?…:;]\s)(?<![.!?…:;]\s[\"“‘'(\[«])"
+                        r"(?<!\n[\"“‘'(\[«])[^\W\d_]+")
+NAME_MARK = "^"  # prefix of a name syllable's term
+RUN_MARK = "@"  # prefix of a whole name's term (a run of two or more capitalised words, `text.name_runs`)
+
+
+def _count(c: Counter, toks: Sequence[str], names: list[str], weight: float) -> None:
+    """Add `toks` (folded syllables) with `weight` each, the name syllables among them (`names`,
+    folded) as name terms instead of plain ones."""
+    if weight == 1.0:
+        c.update(toks)
+    else:
+        for t in toks:
+            c[t] += weight
+    for n in names:
+        left = c.get(n, 0.0) - weight
+        if left > 0:
+            c[n] = left
+        elif n in c:
+            del c[n]
+        c[NAME_MARK + n] += weight
+
+
+def _name_words(text: str) -> list[str]:
+    found = _NAME_WORD.findall(text)
+    return fold(" ".join(found)).split() if found else []
 
 
 def article_terms(article: Article, body_tokens: Sequence[str] | None = None) -> Counter:
     """Raw term weights of an article (before IDF): the first 600 body syllables once, title
-    syllables three times, lead syllables twice, capitalised runs (names) once more.
+    syllables three times, lead syllables twice; a capitalised syllable that opens no sentence is a
+    name's (`^huy`), apart from the same syllable in lower case (`huy` of `chỉ huy`), and each run
+    of capitalised words (a whole name, `@lương tam quang`) counts once more.
     `body_tokens` are the body's matching-key tokens (`text.tokens(article.text)`) when the caller
     has them already."""
     toks = body_tokens if body_tokens is not None else tokens(article.text)
-    c: Counter = Counter(toks[:_BODY_TOKENS])  # counted in C
-    for t in tokens(article.title):
-        c[t] += 3.0
+    head = article.text[:_HEAD_CHARS]
+    c: Counter = Counter()
+    _count(c, toks[:_BODY_TOKENS], _name_words(head), 1.0)
+    _count(c, tokens(article.title), _name_words(article.title), _TITLE_WEIGHT)
     if article.lead:
-        for t in tokens(article.lead):
-            c[t] += 2.0
-    for run in name_runs(article.text[:_HEAD_CHARS]):
-        c["@" + fold(run)] += 1.0
+        _count(c, tokens(article.lead), _name_words(article.lead), _LEAD_WEIGHT)
+    for run in name_runs(head):
+        c[RUN_MARK + fold(run)] += _RUN_WEIGHT
     return c
 
 
@@ -208,6 +245,7 @@ class StoryClusterer:
         self._df = np.zeros(1024, dtype=np.int64)
         self._scratch = np.zeros(1024, dtype=np.float64)
         self._seen = np.zeros(1024, dtype=bool)
+        self._plain = np.full(1024, -1, dtype=np.int32)  # a name syllable's term id -> its lower-case syllable's
         if df:
             ids = self.term_ids(list(df))
             self._df[ids] = np.fromiter(df.values(), dtype=np.int64, count=len(ids))
@@ -217,6 +255,7 @@ class StoryClusterer:
         self.index: dict[int | None, _Postings] = {}
         self.newest_window: int | None = None
         self.story_of: dict[str, str] = {}
+        self.merged: list[tuple[str, str]] = []  # (absorbed, survivor) since `take_merges`
 
     # ---------------------------------------------------------------- vectors
 
@@ -226,15 +265,28 @@ class StoryClusterer:
         get = vocab.get
         out = [get(t) for t in terms]
         if None in out:
+            names = []
             for k, i in enumerate(out):
                 if i is None:
                     out[k] = vocab.setdefault(terms[k], len(vocab))
-            if len(vocab) > len(self._df):
-                size = max(len(vocab), 2 * len(self._df))
-                self._df = np.concatenate([self._df, np.zeros(size - len(self._df), dtype=np.int64)])
-                self._scratch = np.zeros(size, dtype=np.float64)
-                self._seen = np.zeros(size, dtype=bool)
+                    if terms[k][:1] == NAME_MARK:
+                        names.append(k)
+            for k in names:  # each name syllable knows its lower-case syllable (interned too)
+                plain = terms[k][1:]
+                if plain not in vocab:
+                    vocab[plain] = len(vocab)
+            self._grow(len(vocab))
+            for k in names:
+                self._plain[out[k]] = vocab[terms[k][1:]]
         return np.fromiter(out, dtype=np.int32, count=len(out))
+
+    def _grow(self, n: int) -> None:
+        if n > len(self._df):
+            size = max(n, 2 * len(self._df))
+            self._df = np.concatenate([self._df, np.zeros(size - len(self._df), dtype=np.int64)])
+            self._plain = np.concatenate([self._plain, np.full(size - len(self._plain), -1, dtype=np.int32)])
+            self._scratch = np.zeros(size, dtype=np.float64)
+            self._seen = np.zeros(size, dtype=bool)
 
     def df(self, term: str) -> int:
         i = self.term_id.get(term)
@@ -251,7 +303,14 @@ class StoryClusterer:
         bench/cluster_quality.py), the 300 heaviest terms kept."""
         log_n = math.log(max(self.n_docs, 1) + 1) + 1.0
         tf = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw)
-        w = tf * (log_n - np.log(self._df[ids] + 1.0))
+        idf = log_n - np.log(self._df[ids] + 1.0)
+        # A name syllable that is also a word weighs no more than the word (`Huy`: `chỉ huy`): it
+        # alone does not join stories; a rare whole name (`@...`) keeps its own weight.
+        plain = self._plain[ids]
+        named = plain >= 0
+        if named.any():
+            idf[named] = np.minimum(idf[named], log_n - np.log(self._df[plain[named]] + 1.0))
+        w = tf * idf
         if len(w) > _VECTOR_TERMS:
             keep = _descending(w, _VECTOR_TERMS)
             ids, w = ids[keep], w[keep]
@@ -319,6 +378,12 @@ class StoryClusterer:
             if sims[k] > 0.0 and sims[k] >= self.config.threshold:
                 best = stories[k]
                 self._join(best, article_id, vec, day)
+                if self.config.merge_candidates and len(stories) > 1:
+                    # The story's centroid moved: the stories nearest the article may now be the
+                    # same event seen from two openings (an order the news arrived in).
+                    near = [stories[j] for j in np.argsort(-sims, kind="stable")[1:self.config.merge_candidates + 1]
+                            if sims[j] > 0.0]
+                    best = self._merge_near(best, near)
                 return Assignment(article_id, best.id, float(sims[k]), False)
         story = self._new_story(story_id_for(article_id))
         self._join(story, article_id, vec, day)
@@ -369,7 +434,8 @@ class StoryClusterer:
             if postings is not None:
                 votes.update(postings.newest(top))  # one count per window, in C
         numbered = self._numbered
-        return [numbered[n].id for n, _ in votes.most_common(self.config.max_candidates)]
+        # A merged story is found under its own numbers and the absorbed ones': once each.
+        return list(dict.fromkeys(numbered[n].id for n, _ in votes.most_common(self.config.max_candidates)))
 
     def _new_story(self, story_id: str) -> _Story:
         story = _Story(story_id, len(self._numbered))
@@ -378,48 +444,125 @@ class StoryClusterer:
         return story
 
     def _join(self, story: _Story, article_id: str, vec: TermVector, day: float | None) -> None:
-        config = self.config
-        old_top = story.term_ids[_descending(story.weights, config.centroid_terms)]
-        # Centroid + vector: the story's terms in their order, then the article's new ones in its.
-        scratch, seen = self._scratch, self._seen
-        scratch[story.term_ids] = story.weights
-        seen[story.term_ids] = True
-        fresh = vec.ids[~seen[vec.ids]]
-        seen[story.term_ids] = False
-        scratch[vec.ids] += vec.weights
-        ids = np.concatenate([story.term_ids, fresh]) if len(story.term_ids) else vec.ids
-        weights = scratch[ids].astype(np.float32)  # float32: half the memory; sums stay exact to ~1e-7
-        scratch[ids] = 0.0
-        if len(ids) > config.centroid_cap:  # bounded memory and comparison cost per story
-            keep = _descending(weights, 2 * config.centroid_cap // 3)
-            ids, weights = ids[keep], weights[keep]
-        story.term_ids, story.weights = ids, weights
+        old_top = self._add_to_centroid(story, vec.ids, vec.weights)
         story.size += 1
         story.members.append(article_id)
         if day is not None:
             story.first = day if story.first is None else min(story.first, day)
             story.last = day if story.last is None else max(story.last, day)
         self.story_of[article_id] = story.id
-        top = ids[_descending(weights, config.centroid_terms)]
-        window = self._window(day)
-        if window is not None and (self.newest_window is None or window > self.newest_window):
-            self.newest_window = window
-            # Windows the news has moved past get few postings more: into their compact form.
-            for w, p in self.index.items():
-                if w is not None and w < window - 1 and p.recent_n:
-                    p.merge()
-        # A story enters a window with all its top terms, then with each new top term.
-        if window in story.windows:
-            seen[old_top] = True
-            new_terms = top[~seen[top]]
-            seen[old_top] = False
-        else:
-            new_terms = top
-            story.windows = story.windows + (window,)
-        postings = self.index.get(window)
-        if postings is None:
-            postings = self.index[window] = _Postings(config.recent_per_term)
-        postings.add(new_terms.tolist(), story.number)
+        self._post(story, old_top, [self._window(day)])
+
+    def _add_to_centroid(self, story: _Story, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Centroid + a vector (or another centroid): the story's terms in their order, then the
+        new ones in the vector's, cut to the heaviest when over the cap. Returns the top terms the
+        story was indexed under before."""
+        config = self.config
+        old_top = story.term_ids[_descending(story.weights, config.centroid_terms)]
+        scratch, seen = self._scratch, self._seen
+        scratch[story.term_ids] = story.weights
+        seen[story.term_ids] = True
+        fresh = ids[~seen[ids]]
+        seen[story.term_ids] = False
+        scratch[ids] += weights
+        ids = np.concatenate([story.term_ids, fresh]) if len(story.term_ids) else ids
+        weights = scratch[ids].astype(np.float32)  # float32: half the memory; sums stay exact to ~1e-7
+        scratch[ids] = 0.0
+        if len(ids) > config.centroid_cap:  # bounded memory and comparison cost per story
+            keep = _descending(weights, 2 * config.centroid_cap // 3)
+            ids, weights = ids[keep], weights[keep]
+        story.term_ids, story.weights = ids, weights
+        return old_top
+
+    def _post(self, story: _Story, old_top: np.ndarray, windows: Iterable[int | None]) -> None:
+        """Index the story in `windows` under its top terms: all of them in a window it is new
+        to, the ones that were not among `old_top` in a window it is in already."""
+        config = self.config
+        seen = self._seen
+        top = story.term_ids[_descending(story.weights, config.centroid_terms)]
+        seen[old_top] = True
+        changed = top[~seen[top]]
+        seen[old_top] = False
+        for window in windows:
+            if window is not None and (self.newest_window is None or window > self.newest_window):
+                self.newest_window = window
+                # Windows the news has moved past get few postings more: into their compact form.
+                for w, p in self.index.items():
+                    if w is not None and w < window - 1 and p.recent_n:
+                        p.merge()
+            if window in story.windows:
+                new_terms = changed
+            else:
+                new_terms = top
+                story.windows = story.windows + (window,)
+            postings = self.index.get(window)
+            if postings is None:
+                postings = self.index[window] = _Postings(config.recent_per_term)
+            postings.add(new_terms.tolist(), story.number)
+
+    # ---------------------------------------------------------------- merges
+
+    def _links(self, story: _Story, others: Sequence[_Story]) -> np.ndarray:
+        """Average link between `story` and each of `others`: the mean similarity of a member of
+        one to a member of the other (centroids are sums of unit vectors), times the time decay of
+        the gap between their date ranges."""
+        scratch = self._scratch
+        scratch[story.term_ids] = story.weights
+        ids = np.concatenate([o.term_ids for o in others])
+        weights = np.concatenate([o.weights for o in others])
+        starts = np.cumsum([0] + [len(o.term_ids) for o in others[:-1]])
+        dots = np.add.reduceat(scratch[ids] * weights, starts) if len(ids) else np.zeros(len(others))
+        scratch[story.term_ids] = 0.0
+        decay = [self._range_decay(story, o) for o in others]
+        return dots / (story.size * np.array([o.size for o in others], dtype=np.float64)) * np.array(decay)
+
+    def _range_decay(self, a: _Story, b: _Story) -> float:
+        if a.first is None or b.first is None:
+            return 1.0
+        gap = max(a.first - b.last, b.first - a.last, 0.0)
+        if gap > self.config.max_gap_days:
+            return 0.0
+        scale = self.config.time_scale_days
+        return 1.0 if gap <= scale else math.exp(-(gap - scale) / (4 * scale))
+
+    def _merge_near(self, story: _Story, near: list[_Story]) -> _Story:
+        """Merge `story` with each of `near` whose average link to it clears the threshold (the
+        join rule between two stories), best first, looking again after each merge. Returns the
+        surviving story."""
+        while near:
+            near = [o for o in near if o is not story and self.stories.get(o.id) is o]
+            if not near:
+                break
+            links = self._links(story, near)
+            k = int(np.argmax(links))
+            if not links[k] > 0.0 or links[k] < self.config.threshold:
+                break
+            story = self._absorb(story, near.pop(k))
+        return story
+
+    def _absorb(self, a: _Story, b: _Story) -> _Story:
+        """One story of two: the older (made first) keeps its id, the other's members join it and
+        its id is recorded in `merged` (absorbed id, survivor id)."""
+        keep, gone = (a, b) if a.number < b.number else (b, a)
+        old_top = self._add_to_centroid(keep, gone.term_ids, gone.weights.astype(np.float64))
+        keep.size += gone.size
+        keep.members.extend(gone.members)
+        for m in gone.members:
+            self.story_of[m] = keep.id
+        if gone.first is not None:
+            keep.first = gone.first if keep.first is None else min(keep.first, gone.first)
+            keep.last = gone.last if keep.last is None else max(keep.last, gone.last)
+        self._numbered[gone.number] = keep  # what the index holds of the absorbed story finds the survivor
+        windows = list(keep.windows) + [w for w in gone.windows if w not in keep.windows]
+        self._post(keep, old_top, windows)
+        del self.stories[gone.id]
+        self.merged.append((gone.id, keep.id))
+        return keep
+
+    def take_merges(self) -> list[tuple[str, str]]:
+        """The merges since the last call, oldest first: (absorbed story id, surviving story id)."""
+        out, self.merged = self.merged, []
+        return out
 
     @property
     def nbytes(self) -> int:
@@ -443,9 +586,11 @@ def document_frequencies(articles: Iterable[Article]) -> tuple[Counter, int]:
     return df, n
 
 
-def _sort_key(a: Article) -> tuple[str, int]:
-    # Undated articles go last in batch: dated ones fix the stories they may join.
-    return (a.published or "\uffff", 0)
+def _sort_key(a: Article) -> tuple[str, str]:
+    # Undated articles go last in batch: dated ones fix the stories they may join. Ties (and all
+    # undated articles) by id: the batch is one function of the set of articles, whatever the
+    # order they came in.
+    return (a.published or "\uffff", a.id)
 
 
 def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
@@ -470,6 +615,10 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
         indices.append(vec.ids)
         data.append(vec.weights)
         indptr.append(indptr[-1] + len(vec.ids))
+    # Where every article is after the merges the pass made.
+    story_of = clusterer.story_of
+    assignments = [replace(x, story_id=story_of[x.article_id]) for x in assignments]
+    clusterer.take_merges()
     if not refine or not assignments:
         return assignments
     from scipy import sparse

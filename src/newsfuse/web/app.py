@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -255,9 +255,26 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
             total = r.count_stories(**filters)
         return listing(request, "stories", [s.to_dict() for s in stories], total, limit, offset)
 
+    def merged_into(request: Request, story_id: str) -> Response | None:
+        """A redirect (308) to the same address under the survivor's id when `story_id` was merged
+        into an older story, so that links to it keep working; None otherwise."""
+        r = reader()
+        if r.store.story_alias(story_id) is None:
+            return None
+        survivor = r.resolve_story(story_id)
+        if survivor is None or survivor == story_id:
+            return None
+        path = request.url.path
+        at = path.rindex("/" + story_id) if path.endswith("/" + story_id) else path.index("/" + story_id + "/")
+        target = path[:at] + "/" + survivor + path[at + 1 + len(story_id):]
+        return RedirectResponse(target + (f"?{request.url.query}" if request.url.query else ""), status_code=308)
+
     @app.get("/api/stories/{story_id}")
-    def get_story(story_id: str) -> Response:
-        """The story's brief: summary with citations, facts, entities, timeline, articles."""
+    def get_story(request: Request, story_id: str) -> Response:
+        """The story's brief: summary with citations, facts, entities, timeline, articles. The id
+        of a story merged into another redirects to the survivor's."""
+        if (moved := merged_into(request, story_id)) is not None:
+            return moved
         try:
             return Response(reader().brief_json(story_id), media_type="application/json")
         except KeyError:
@@ -265,18 +282,24 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
 
     @app.get("/api/stories/{story_id}/articles", responses=ERROR_RESPONSES)
     def story_articles(request: Request, story_id: str, limit: int = Query(50, ge=1, le=200),
-                       offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+                       offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Any:
         """The story's articles (without their texts), newest first."""
+        if (moved := merged_into(request, story_id)) is not None:
+            return moved
         return articles_page(request, {"story": story_id}, limit, offset, check_story=True)
 
     @app.get("/api/stories/{story_id}/entities", responses=ERROR_RESPONSES)
-    def story_entities(story_id: str) -> dict[str, Any]:
+    def story_entities(request: Request, story_id: str) -> Any:
         """People, organisations and places of the story, merged across outlets."""
+        if (moved := merged_into(request, story_id)) is not None:
+            return moved
         return {"story": story_id, "entities": brief_of(story_id)["entities"]}
 
     @app.get("/api/stories/{story_id}/timeline", responses=ERROR_RESPONSES)
-    def story_timeline(story_id: str) -> dict[str, Any]:
+    def story_timeline(request: Request, story_id: str) -> Any:
         """The story's dated events, oldest first, each with its citations."""
+        if (moved := merged_into(request, story_id)) is not None:
+            return moved
         return {"story": story_id, "timeline": brief_of(story_id)["timeline"]}
 
     def brief_of(story_id: str) -> dict[str, Any]:
@@ -493,6 +516,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, lang: str | None = None):
+        if (moved := merged_into(request, story_id)) is not None:
+            return moved
         r = reader()
         try:
             brief = r.brief_dict(story_id)
