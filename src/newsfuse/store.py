@@ -189,12 +189,12 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # 8: story aliases: the id of a story merged into another (the older one, which keeps its id)
     # -> the survivor, so that links and REST calls with the absorbed id keep working
     """
-    CREATE TABLE story_aliases (
+    CREATE TABLE IF NOT EXISTS story_aliases (
         alias TEXT PRIMARY KEY,
         story_id TEXT NOT NULL,
         merged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%S', 'now'))
     ) WITHOUT ROWID;
-    CREATE INDEX story_aliases_story ON story_aliases(story_id);
+    CREATE INDEX IF NOT EXISTS story_aliases_story ON story_aliases(story_id);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
