@@ -367,3 +367,25 @@ def test_a_chunked_parallel_ingest_stores_what_one_article_at_a_time_stores(tmp_
     stored = everything_stored(tmp_path / "batched.db")
     assert stored == everything_stored(tmp_path / "single.db")
     assert all(stored[name] for name in ("stories", "versions", "publications", "search"))
+
+
+def test_copies_of_articles_stored_by_an_earlier_ingest_name_their_originals(tmp_path, mds_rows):
+    """A second ingest, in a fresh process state (the copy index rebuilt from the store), records
+    each copy against the original the first one stored, by its place in the store."""
+    import newsfuse
+    from newsfuse.store import Store
+
+    originals = [r for r in mds_rows[:40] if len(r["text"]) > 800]
+    first = write_jsonl(tmp_path / "first.jsonl", originals)
+    copies = [r | {"id": f"{r['id']}-copy", "source": "baomoi.com",
+                   "text": r["text"].rsplit(" ", 3)[0] + "\n\nTheo báo khác"} for r in originals]
+    second = write_jsonl(tmp_path / "second.jsonl", copies)
+    with newsfuse.open(tmp_path / "two.db") as nf:
+        nf.ingest([first])
+    with newsfuse.open(tmp_path / "two.db") as nf:
+        report = nf.ingest([second])
+    assert len(report.added) == len(copies)
+    with Store(tmp_path / "two.db") as s:
+        pairs = dict(s.db.execute("SELECT c.id, o.id FROM copies k JOIN articles c ON c.seq = k.article_seq"
+                                  " JOIN articles o ON o.seq = k.original_seq").fetchall())
+    assert pairs == {f"{r['id']}-copy": r["id"] for r in originals}

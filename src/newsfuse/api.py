@@ -199,11 +199,11 @@ class Newsfuse:
         self._seen_version = self.store.data_version()
         story_of = self.store.story_assignments()
         n = 0
-        for a in self.store.iter_articles():
+        for seq, a in self.store.iter_numbered_articles():
             sid = story_of.get(a.id)
             if sid is not None:
                 clusterer.restore(a, sid)
-            copies.add(a.id, a.text, a.published)
+            copies.add(a.id, a.text, a.published, key=seq)
             n += 1
             if progress is not None and n % 500 == 0:
                 progress(500)
@@ -226,11 +226,11 @@ class Newsfuse:
         if version == self._seen_version:
             return 0
         n = 0
-        for a in self.store.iter_articles(after_seq=self._seen_seq):
+        for seq, a in self.store.iter_numbered_articles(after_seq=self._seen_seq):
             sid = self.store.story_of(a.id)
             if sid is not None:
                 clusterer.restore(a, sid)
-            copies.add(a.id, a.text, a.published)
+            copies.add(a.id, a.text, a.published, key=seq)
             n += 1
         self._seen_seq, self._seen_version = self.store.last_seq(), version
         return n
@@ -389,9 +389,11 @@ class Newsfuse:
         t2 = time.perf_counter()
         found = []
         for k, seq, a in zip(positions, seqs, articles):
-            copied = copies.add(a.id, a.text, a.published, signature=batch.signatures[k])
+            copied = copies.add(a.id, a.text, a.published, signature=batch.signatures[k], key=seq)
             if copied:
-                found.append((seq, *copied[0]))
+                original, sim = copied[0]
+                original_seq = copies.key_of(original)
+                found.append((seq, original if original_seq < 0 else original_seq, sim))
         t3 = time.perf_counter()
         self.store.add_story_members(members)
         self._merge_stories(clusterer, report)

@@ -8,7 +8,7 @@ not stories. The original of a copy group is its earliest article.
 from __future__ import annotations
 
 import os
-
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -225,6 +225,7 @@ class CopyDetector:
         self.ids: list[str] = []  # article number -> id, in arrival order
         self.dates: list[str] = []
         self.number: dict[str, int] = {}
+        self.keys = array("q")  # article number -> the caller's key for it (the store's seq), -1 if none given
 
     def band_keys(self, hv: np.ndarray) -> np.ndarray:
         """One 64-bit key per band of a signature; equal keys mean equal bands (as datasketch's
@@ -241,8 +242,9 @@ class CopyDetector:
         return self.signer.signature(text)
 
     def add(self, article_id: str, text: str, date: str | None = None,
-            signature: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Index one article; return (id, estimated Jaccard) of indexed articles it copies."""
+            signature: np.ndarray | None = None, key: int = -1) -> list[tuple[str, float]]:
+        """Index one article; return (id, estimated Jaccard) of indexed articles it copies. `key`
+        is the caller's number for the article (`key_of` gives it back)."""
         if article_id in self.number:
             return []
         hv = signature if signature is not None else self.signature(text)
@@ -250,6 +252,7 @@ class CopyDetector:
         number = self.number[article_id] = len(self.ids)
         self.ids.append(article_id)
         self.dates.append(date or "")
+        self.keys.append(key)
         found = []
         rows = self.index.lookup(keys)
         if rows:
@@ -267,11 +270,16 @@ class CopyDetector:
         found.sort(key=lambda p: -p[1])
         return found
 
+    def key_of(self, article_id: str) -> int:
+        """The key `add` was given for an indexed article (-1: none)."""
+        return self.keys[self.number[article_id]]
+
     @property
     def nbytes(self) -> int:
         """Approximate memory of the index (signatures, buckets, ids), for the benchmarks."""
         ids = sum(len(i) + 49 for i in self.ids) + 100 * len(self.number) + 8 * len(self.row_article)
-        return self.signatures.nbytes + self.index.nbytes + ids + sum(len(d) + 49 for d in self.dates)
+        return (self.signatures.nbytes + self.index.nbytes + ids + sum(len(d) + 49 for d in self.dates)
+                + self.keys.itemsize * len(self.keys))
 
     def add_many(self, items: Sequence[tuple[str, str, str | None]], workers: int = 0
                  ) -> list[list[tuple[str, float]]]:

@@ -5,7 +5,7 @@ terms, the copy signature — is computed right after parsing: in the parsing wo
 big ingest (`ingest.read_batches` runs a `FeatureMaker` there), and sent back per chunk as flat
 arrays (`ArticleBatch`) rather than object graphs. The main process keeps only what needs global
 state: story assignment, copy lookup and one batched write per chunk. The feature functions stay
-plain and importable (`store.fts_key`, `stories.article_terms`, `copies.Signer.signature`) for any
+plain and importable (`store.fts_keys`, `stories.article_terms`, `copies.Signer.signature`) for any
 other engine that runs them.
 """
 
@@ -24,7 +24,7 @@ from .copies import Signer
 from .ingest import Rejection
 from .model import Article, Sentence
 from .stories import article_terms
-from .store import fts_key
+from .store import fts_keys
 from .lang import tokens
 
 
@@ -39,7 +39,7 @@ class ArticleBatch:
     items: list[Article | Rejection]
     sentences: np.ndarray  # int32 (n, 2): start and end offsets of every body sentence, item by item
     sentence_start: np.ndarray  # int64 (items + 1): item k's are sentences[sentence_start[k]:sentence_start[k+1]]
-    fts: list[tuple[str, str]]  # full-text keys of title and text
+    fts: list[tuple[str, str, str, str]]  # what the full-text index holds of title and text (`store.fts_keys`)
     terms: np.ndarray  # int32: raw story terms of every item (`stories.article_terms`), as ids of `vocabulary`
     weights: np.ndarray  # float64: their raw weights
     term_start: np.ndarray  # int64 (items + 1)
@@ -107,7 +107,7 @@ class FeatureMaker:
         out: list[Article | Rejection] = []
         spans: list[tuple[int, int]] = []
         sentence_start = [0]
-        fts: list[tuple[str, str]] = []
+        fts: list[tuple[str, str, str, str]] = []
         terms: list[int] = []
         weights: list[float] = []
         term_start = [0]
@@ -116,7 +116,7 @@ class FeatureMaker:
             if isinstance(item, Article):
                 toks = body_tokens[k] if body_tokens and body_tokens[k] else tokens(item.text)
                 spans.extend((s.start, s.end) for s in item.sentences)
-                fts.append((fts_key(item.title), " ".join(toks)))
+                fts.append(fts_keys(item.title, " ".join(toks)))
                 counts = article_terms(item, toks)
                 keys = list(counts)
                 ids = [get(term) for term in keys]
@@ -130,7 +130,7 @@ class FeatureMaker:
                 signatures[k] = self.signer.signature(item.text)
                 item = replace(item, sentences=[])
             else:
-                fts.append(("", ""))
+                fts.append(("", "", "", ""))
             out.append(item)
             sentence_start.append(len(spans))
             term_start.append(len(terms))

@@ -222,6 +222,13 @@ def fts_key(text: str) -> str:
 _FTS_INSERT = "INSERT INTO articles_fts(rowid, title, text, title_bare, text_bare) VALUES (?,?,?,?,?)"
 
 
+def fts_keys(title: str, text_key: str) -> tuple[str, str, str, str]:
+    """What the full-text index holds of an article: the matching keys of its title and of its text
+    (`text_key`, `fts_key(text)`), and both without tone marks."""
+    title_key = fts_key(title)
+    return title_key, text_key, bare(title_key), bare(text_key)
+
+
 def _fts_row(seq: int, title_key: str, text_key: str) -> tuple[int, str, str, str, str]:
     """A row of the full-text index from the matching keys of an article's title and text."""
     return seq, title_key, text_key, bare(title_key), bare(text_key)
@@ -378,11 +385,12 @@ class Store:
                     f"SELECT content_hash FROM articles WHERE content_hash IN ({','.join('?' * len(page))})", page))
         return found_ids, found_hashes
 
-    def add_new_articles(self, articles: Sequence[Article], fts: Sequence[tuple[str, str]],
+    def add_new_articles(self, articles: Sequence[Article], fts: Sequence[tuple[str, str, str, str]],
                          sentences: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
         """Store articles that are new (no stored article has their id or their text: see `known`)
         with one statement per table, inside the caller's transaction; returns their seqs.
-        `fts` are the full-text keys of title and text (`fts_key`), `sentences` the sentence spans."""
+        `fts` are what the full-text index holds of title and text (`fts_keys`: made where the
+        article was parsed), `sentences` the sentence spans."""
         if not articles:
             return []
         db = self.db
@@ -402,7 +410,7 @@ class Store:
         db.executemany('INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
                        [(seq, i, start, end) for seq, spans in zip(seqs, sentences)
                         for i, (start, end) in enumerate(spans)])
-        db.executemany(_FTS_INSERT, [_fts_row(seq, title, text) for seq, (title, text) in zip(seqs, fts)])
+        db.executemany(_FTS_INSERT, [(seq, *keys) for seq, keys in zip(seqs, fts)])
         return seqs
 
     def add_story_members(self, members: Sequence[tuple[int, str, float]]) -> None:
@@ -413,12 +421,19 @@ class Store:
             self.db.executemany("INSERT INTO story_members(article_seq, story_id, similarity) VALUES (?,?,?)", members)
             self.db.executemany("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", [(m[1],) for m in members])
 
-    def add_copies(self, copies: Sequence[tuple[int, str, float]]) -> None:
-        """(copy's seq, original's id, similarity) of articles just stored."""
-        if copies:
+    def add_copies(self, copies: Sequence[tuple[int, int | str, float]]) -> None:
+        """(copy's seq, original's seq, similarity) of articles just stored; an original given by
+        its id instead (a str) is looked up by it. (In an ingest, most of this statement's time is
+        the full-text index writing out what the chunk's articles added: FTS5 does it when the next
+        statement starts.)"""
+        by_seq = [(seq, original, sim) for seq, original, sim in copies if isinstance(original, int)]
+        by_id = [(seq, sim, original) for seq, original, sim in copies if not isinstance(original, int)]
+        if by_seq:
+            self.db.executemany("INSERT OR REPLACE INTO copies(article_seq, original_seq, similarity) VALUES (?,?,?)",
+                                by_seq)
+        if by_id:
             self.db.executemany("INSERT OR REPLACE INTO copies(article_seq, original_seq, similarity)"
-                                " SELECT ?, seq, ? FROM articles WHERE id = ?",
-                                [(seq, sim, original) for seq, original, sim in copies])
+                                " SELECT ?, seq, ? FROM articles WHERE id = ?", by_id)
 
     def _index_text(self, seq: int, a: Article) -> None:
         self.db.executemany(
@@ -714,6 +729,12 @@ class Store:
     def iter_articles(self, with_sentences: bool = False, batch: int = 1000, after_seq: int = 0) -> Iterator[Article]:
         """Every article in ingest order (those stored after `after_seq`), read in pages so memory
         stays flat."""
+        for _, article in self.iter_numbered_articles(with_sentences, batch, after_seq):
+            yield article
+
+    def iter_numbered_articles(self, with_sentences: bool = False, batch: int = 1000, after_seq: int = 0
+                               ) -> Iterator[tuple[int, Article]]:
+        """`iter_articles` with each article's seq: (seq, article)."""
         last = after_seq
         while True:
             rows = self.db.execute(self._ARTICLE_SQL + " WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
@@ -721,7 +742,7 @@ class Store:
             if not rows:
                 return
             for r in rows:
-                yield self._article(r, with_sentences)
+                yield r["seq"], self._article(r, with_sentences)
             last = rows[-1]["seq"]
 
     def last_seq(self) -> int:
