@@ -3,14 +3,23 @@ says, and where their figures disagree.
 
 Two sentences of different articles say the same thing when their TF-IDF vectors (folded
 syllables and syllable bigrams, IDF over the story's own sentences) are close, with a bonus for
-numbers, dates and capitalised names they share. Each sentence keeps only its best match in each
-other article, and facts are the connected groups of those matches.
+numbers, dates and capitalised names they share. Facts are grown by average link over those
+similarities: two groups join when their sentences are, on average over every pair, similar
+enough; never when two of their sentences are strangers (below half the threshold); and never
+when they would hold two sentences of one article (unless the article says the same thing twice:
+a repeat, marked on the fact). So a fact cannot chain from one claim to another through a
+sentence that touches both, and a sentence close to nothing stays alone.
+
+Big stories: a sentence is compared only with the sentences that share one of its distinctive
+terms (an inverted index of the story's terms, leaving out those in more than
+`BriefConfig.align_candidate_df` sentences), so the work grows with the story, not its square.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,11 +31,11 @@ from .config import BriefConfig
 from .model import Article, Citation, Fact, Sentence, two_sides
 from . import lang
 from .lang import LanguagePack, fold, tokens
-from .groups import connected_groups
 from .text import name_runs
 
 _NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
 _CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
+_ANCHOR_BONUS = 0.04  # per number, date or name two sentences share (up to 3): chosen on half A of the labels
 
 
 def _analyzer(text: str) -> list[str]:
@@ -86,39 +95,12 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
     items = [AlignedSentence(s, a) for a in articles for s in a.sentences]
     if not items:
         return Alignment([], [], {}, sparse.csr_matrix((0, 0)), notes)
-    texts = [it.sentence.text for it in items]
-    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, max_df=0.5 if len(items) > 40 else 1.0)
-    try:
-        X = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # every term too common: no alignment signal
-        vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True)
-        X = vectorizer.fit_transform(texts).tocsr()
-    article_index = {a.id: k for k, a in enumerate(articles)}
-    art_of = np.array([article_index[it.article.id] for it in items])
-    lang_of = np.array([it.article.language for it in items])
-    anchors = [_anchors(t) for t in texts]
-
-    # Best match of each sentence in each other article, above the threshold.
-    best: dict[tuple[int, int], tuple[float, int]] = {}  # (sentence, other article) -> (sim, sentence)
-    for lo in range(0, len(items), _CHUNK):
-        block = (X[lo:lo + _CHUNK] @ X.T).tocoo()
-        rows, cols = block.row + lo, block.col
-        # Most pairs fail here, in numpy; only the plausible ones reach the Python loop.
-        keep = (block.data >= config.align_threshold * 0.6) & (art_of[rows] != art_of[cols]) & \
-            (lang_of[rows] == lang_of[cols])
-        for i, j, v in zip(rows[keep], cols[keep], block.data[keep]):
-            shared = anchors[i] & anchors[j]
-            sim = v + 0.08 * min(len(shared), 3)
-            if sim < config.align_threshold:
-                continue
-            key = (int(i), int(art_of[j]))
-            if key not in best or best[key][0] < sim:
-                best[key] = (float(sim), int(j))
-
-    groups = connected_groups(((i, j) for (i, _), (_, j) in best.items()), range(len(items)))
+    graph = sentence_graph(items, config)
+    groups = fact_groups(graph, config.align_threshold)
 
     facts: list[Fact] = []
     fact_of: dict[tuple[str, int], int] = {}
+    X = graph.vectors
     for members in groups:
         fid = len(facts)
         cites = [citation(items[i].article, items[i].sentence) for i in members]
@@ -128,11 +110,162 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
         conflicts = _conflicts([items[i] for i in members]) if len(outlets) > 1 else []
         if conflicts:
             kind = "conflict"
-        facts.append(Fact(fid, kind, items[rep].sentence.text, cites, outlets, conflicts))
+        per_article = Counter(items[i].article.id for i in members)
+        repeats = [a for a, n in per_article.items() if n > 1]
+        facts.append(Fact(fid, kind, items[rep].sentence.text, cites, outlets, conflicts, repeats))
         for i in members:
             items[i].fact = fid
             fact_of[(items[i].article.id, items[i].sentence.index)] = fid
     return Alignment(facts, items, fact_of, X, notes)
+
+
+@dataclass(slots=True)
+class SentenceGraph:
+    """The similar pairs of a story's sentences: `pairs[k] = (i, j)`, i < j, with similarity
+    `sims[k]` (cosine plus the anchor bonus); pairs of one article only when they are repeats."""
+
+    vectors: sparse.csr_matrix
+    article: np.ndarray  # article number of each sentence
+    pairs: np.ndarray  # (k, 2) int
+    sims: np.ndarray  # (k,) float
+    repeat: float  # similarity two sentences of one article need to be one fact
+
+
+def _vectors(texts: list[str]) -> sparse.csr_matrix:
+    vectorizer = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, max_df=0.5 if len(texts) > 40 else 1.0,
+                                 dtype=np.float32)
+    try:
+        return vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # every term too common: no alignment signal
+        return TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, dtype=np.float32).fit_transform(texts).tocsr()
+
+
+def _anchor_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """One column per number, date or name a sentence holds (binary)."""
+    ids: dict[str, int] = {}
+    rows, cols = [], []
+    for r, t in enumerate(texts):
+        for a in _anchors(t):
+            rows.append(r)
+            cols.append(ids.setdefault(a, len(ids)))
+    return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), max(len(ids), 1)))
+
+
+def sentence_graph(items: Sequence[AlignedSentence], config: BriefConfig,
+                   anchor_bonus: float = _ANCHOR_BONUS) -> SentenceGraph:
+    """Every pair of sentences of different articles (same language) whose similarity reaches
+    half the threshold, found through the story's inverted index of terms; and the pairs of one
+    article that are repeats (`config.align_repeat`)."""
+    texts = [it.sentence.text for it in items]
+    X = _vectors(texts)
+    article_index: dict[str, int] = {}
+    art_of = np.array([article_index.setdefault(it.article.id, len(article_index)) for it in items])
+    lang_codes: dict[str, int] = {}
+    lang_of = np.array([lang_codes.setdefault(it.article.language, len(lang_codes)) for it in items])
+    anchors = _anchor_matrix(texts)
+    floor = config.align_threshold * 0.5
+
+    # Candidates: pairs that share a term held by at most `align_candidate_df` sentences (an
+    # inverted index of the story's rarer terms) or a number, date or name. A term in more
+    # sentences than that is too common to find a pair by: it still counts in the similarity of
+    # the pairs found, but a pair whose rare terms and anchors give less than a third of the floor
+    # is not scored in full (the few pairs lost: tests/test_align.py compares with every pair).
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    rare = df <= config.align_candidate_df
+    cut = not rare.all()
+    C = X[:, np.flatnonzero(rare)] if cut else X
+    CT, AT = C.T.tocsr(), anchors.T.tocsr()
+    lowest = min(floor, config.align_repeat) / 3 if cut else 0.0
+    found_i, found_j, found_v = [], [], []
+    for lo in range(0, len(items), _CHUNK):
+        bonus = anchors[lo:lo + _CHUNK] @ AT
+        bonus.data = anchor_bonus * np.minimum(bonus.data, 3)
+        block = (C[lo:lo + _CHUNK] @ CT + bonus).tocoo()
+        rows, cols, data = block.row + lo, block.col, block.data
+        keep = (rows < cols) & (lang_of[rows] == lang_of[cols]) & (data > lowest)
+        found_i.append(rows[keep])
+        found_j.append(cols[keep])
+        found_v.append(data[keep].astype(np.float64))
+    I, J, sims = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_v)
+    if cut:  # the common terms' part of the cosine
+        sims += _row_dots(X[:, np.flatnonzero(~rare)].tocsr(), I, J)
+    same = art_of[I] == art_of[J]
+    keep = np.where(same, sims >= config.align_repeat, sims >= floor)
+    return SentenceGraph(X, art_of, np.stack([I[keep], J[keep]], axis=1), sims[keep], config.align_repeat)
+
+
+def _row_dots(M: sparse.csr_matrix, I: np.ndarray, J: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """`M[I[k]] . M[J[k]]` for every k."""
+    out = np.zeros(len(I), dtype=np.float64)
+    for lo in range(0, len(I), chunk):
+        a, b = M[I[lo:lo + chunk]], M[J[lo:lo + chunk]]
+        out[lo:lo + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def fact_groups(graph: SentenceGraph, threshold: float, every_pair: bool = True) -> list[list[int]]:
+    """Groups of sentences by average link over `graph` (a pair not in it counts 0), stopping
+    below `threshold`; two groups never join when they share an article, except for one
+    article's two sentences that are themselves a repeat pair (>= `graph.repeat`), once per
+    article; and (`every_pair`) only when every pair across them is in the graph (no two
+    sentences of a fact are strangers: a sentence that bridges two claims cannot join them).
+    Every sentence is in exactly one group; groups in the order of their first sentence."""
+    n = graph.vectors.shape[0]
+    art = graph.article.tolist()
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    articles: dict[int, dict[int, int]] = {i: {art[i]: i} for i in range(n)}  # article -> its sentence (-1: two)
+    links: dict[int, dict[int, tuple[float, int]]] = defaultdict(dict)  # group -> group -> (sum, pairs)
+    repeat_pairs: set[tuple[int, int]] = set()
+    heap: list[tuple[float, int, int]] = []
+    for (i, j), s in zip(graph.pairs.tolist(), graph.sims.tolist()):
+        links[i][j] = links[j][i] = (s, 1)
+        if art[i] == art[j]:
+            repeat_pairs.add((i, j))
+        if s >= threshold:
+            heap.append((-s, i, j))
+    heapq.heapify(heap)
+
+    def may_join(a: int, b: int) -> bool:
+        if every_pair and links[a][b][1] < len(members[a]) * len(members[b]):
+            return False
+        small, big = (articles[a], articles[b]) if len(articles[a]) <= len(articles[b]) else (articles[b], articles[a])
+        for x, s in small.items():
+            t = big.get(x)
+            if t is None:
+                continue
+            if s < 0 or t < 0 or (min(s, t), max(s, t)) not in repeat_pairs:
+                return False
+        return True
+
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if a not in members or b not in members or b not in links[a]:
+            continue
+        avg = links[a][b][0] / (len(members[a]) * len(members[b]))
+        if avg != -neg:
+            continue  # an entry from before one of them grew
+        if not may_join(a, b):
+            # They share an article, or strangers, now and always (groups only grow): never again.
+            del links[a][b], links[b][a]
+            continue
+        if len(members[b]) > len(members[a]):
+            a, b = b, a
+        members[a] += members.pop(b)
+        for x, s in articles.pop(b).items():
+            articles[a][x] = -1 if x in articles[a] else s
+        del links[a][b]
+        for e, (v, c) in links.pop(b).items():
+            if e == a:
+                continue
+            del links[e][b]
+            v0, c0 = links[a].get(e, (0.0, 0))
+            links[a][e] = links[e][a] = (v0 + v, c0 + c)
+        size = len(members[a])
+        for e, (v, _) in links[a].items():
+            avg = v / (size * len(members[e]))
+            if avg >= threshold:
+                heapq.heappush(heap, (-avg, min(a, e), max(a, e)))
+    return sorted((sorted(m) for m in members.values()), key=lambda m: m[0])
 
 
 def _representative(members: list[int], X: sparse.csr_matrix) -> int:

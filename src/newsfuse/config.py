@@ -55,7 +55,9 @@ class StoryConfig:
 @dataclass(frozen=True, slots=True)
 class BriefConfig:
     words: int = 180  # summary budget in syllables (words and numbers, punctuation not counted)
-    align_threshold: float = 0.32
+    align_threshold: float = 0.26  # average similarity at which two groups of sentences are one fact
+    align_repeat: float = 0.5  # similarity at which two sentences of one article state one fact (a repeat)
+    align_candidate_df: int = 100  # a term in more sentences than this finds no candidate pair (big stories)
     tagger: bool = True  # entities by the learned tagger over the rules (False: the rules alone)
 
 

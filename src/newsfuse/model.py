@@ -171,6 +171,7 @@ class Fact:
     citations: list[Citation]
     outlets: list[str]
     conflicts: list[str] = field(default_factory=list)  # human-readable, e.g. "10 cuộc vs 12 cuộc"
+    repeats: list[str] = field(default_factory=list)  # articles that state this fact twice (two citations each)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,253 @@
+"""Alignment quality: which sentences of a story state the same fact, against the hand labels of
+`tests/data/align.jsonl` (the seeds and ten shared clusters; how they were made: tests/data/README.md).
+
+Pairwise precision / recall / F1 of facts (a pair of sentences is predicted when one fact holds
+both, gold when one labelled group does; every pair of the story counts, except within a fact of
+one article alone, which the labels leave unlisted by decision), micro-summed, for:
+- newsfuse: average link with one sentence per article (`align.fact_groups`);
+- the old method it replaces: each sentence keeps its best match in each other article, facts are
+  the connected groups of those matches (what `align` did until issue 12), over the same similarities;
+- a baseline: plain TF-IDF cosine of two sentences of different articles >= a threshold.
+The labels come in two halves by two labellers (A: the seeds and the first five clusters; B: the
+other five). Each method's threshold is chosen on one half and scored on the other, both ways
+(held out); at newsfuse's configured threshold the figures are printed per half and on all labels.
+Then the facts' sizes: the largest fact per labelled story, and on the whole shared corpus (149
+clusters, copies collapsed as briefs do) the share of facts with more sentences than articles
+(target 0, marked repeats aside) and of facts with more sentences than their story has articles.
+
+    python bench/align_quality.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+sys.path.insert(0, str(Path(__file__).parent))
+import corpus  # noqa: E402
+
+from newsfuse.align import AlignedSentence, align, fact_groups, sentence_graph  # noqa: E402
+from newsfuse.brief import collapse_copies  # noqa: E402
+from newsfuse.config import BriefConfig  # noqa: E402
+from newsfuse.copies import find_copy_groups  # noqa: E402
+from newsfuse.groups import connected_groups  # noqa: E402
+from newsfuse.ingest import article_from_json, build_article  # noqa: E402
+from newsfuse.text import TOKEN, fold  # noqa: E402
+
+LABELS = corpus.ROOT / "tests" / "data" / "align.jsonl"
+HALF_A = ("seeds", "cluster_155", "cluster_34", "cluster_35", "cluster_114", "cluster_185")
+GRID = [round(0.10 + 0.02 * k, 2) for k in range(31)]  # 0.10 .. 0.70
+
+
+class Story:
+    """One labelled story: its articles, their sentences in alignment order, the gold groups."""
+
+    def __init__(self, label: dict, articles: list):
+        self.name = label["story"]
+        self.articles = articles
+        self.items = [AlignedSentence(s, a) for a in articles for s in a.sentences]
+        position = {(it.article.id, it.sentence.index): k for k, it in enumerate(self.items)}
+        self.gold: list[list[int]] = []
+        for fact in label["facts"]:
+            group = [self._find(position, aid, idx, prefix) for aid, idx, prefix in fact["sentences"]]
+            self.gold.append(group)
+        self.gold_pairs = pairs_of(self.gold)
+        self.repeats = sum(f["repeat"] for f in label["facts"])
+
+    def _find(self, position, aid, idx, prefix) -> int:
+        k = position.get((aid, idx))
+        if k is not None and self.items[k].sentence.text.startswith(prefix):
+            return k
+        # The splitter moved: the sentence of that article that begins with the label's prefix.
+        found = [k for k, it in enumerate(self.items) if it.article.id == aid and it.sentence.text.startswith(prefix)]
+        if len(found) != 1:
+            raise SystemExit(f"{self.name}: label {aid}#{idx} {prefix!r} matches {len(found)} sentences")
+        return found[0]
+
+
+def pairs_of(groups) -> set[tuple[int, int]]:
+    return {(a, b) for g in groups for x, a in enumerate(sorted(g)) for b in sorted(g)[x + 1:]}
+
+
+def scored_pairs(story: "Story", groups) -> set[tuple[int, int]]:
+    """The pairs a method's facts predict, leaving out facts of one article alone: the labellers
+    did not list an article's repeated claim that no other article has, so the labels say
+    nothing about them either way."""
+    return pairs_of(g for g in groups if len({story.items[i].article.id for i in g}) > 1)
+
+
+def load() -> list[Story]:
+    by_cluster: dict[str, list] = {}
+    for r in corpus.rows():
+        by_cluster.setdefault(r["cluster_id"], []).append(r)
+    stories = []
+    for line in LABELS.open(encoding="utf-8"):
+        label = json.loads(line)
+        if label["story"] == "seeds":
+            arts = [build_article(p.read_text(encoding="utf-8"), origin=p.name) for p in sorted(corpus.SEEDS.glob("*.txt"))]
+        else:
+            arts = [article_from_json(r, r["id"]) for r in by_cluster[label["story"]]]
+        order = {a: k for k, a in enumerate(label["articles"])}
+        arts.sort(key=lambda a: order[a.id])
+        stories.append(Story(label, arts))
+    return stories
+
+
+# ---------------------------------------------------------------- the methods: story, threshold -> pairs
+
+
+def newsfuse_groups(story: Story, t: float) -> list[list[int]]:
+    return fact_groups(sentence_graph(story.items, BriefConfig(align_threshold=t)), t)
+
+
+def old_groups(story: Story, t: float) -> list[list[int]]:
+    """Best match of each sentence in each other article (>= t), connected groups (the old `align`)."""
+    graph = sentence_graph(story.items, BriefConfig(align_threshold=t), anchor_bonus=0.08)  # its own bonus
+    art = graph.article
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    for (i, j), s in zip(graph.pairs.tolist(), graph.sims.tolist()):
+        if art[i] == art[j] or s < t:
+            continue
+        for x, y in ((i, j), (j, i)):
+            key = (x, int(art[y]))
+            if key not in best or best[key][0] < s:
+                best[key] = (s, y)
+    return connected_groups(((i, j) for (i, _), (_, j) in best.items()), range(len(story.items)))
+
+
+def _plain_tfidf(story: Story):
+    texts = [it.sentence.text for it in story.items]
+    X = TfidfVectorizer(analyzer=lambda s: TOKEN.findall(fold(s)), sublinear_tf=True).fit_transform(texts)
+    return (X @ X.T).toarray()
+
+
+def cosine_pairs(story: Story, t: float, cache: dict = {}) -> set[tuple[int, int]]:
+    """Baseline: two sentences of different articles whose plain TF-IDF cosine is >= t."""
+    if story.name not in cache:
+        cache[story.name] = _plain_tfidf(story)
+    S = cache[story.name]
+    art = [it.article.id for it in story.items]
+    n = len(art)
+    return {(i, j) for i in range(n) for j in range(i + 1, n) if art[i] != art[j] and S[i, j] >= t}
+
+
+METHODS = {
+    "newsfuse (average link, one sentence per article)": lambda s, t: scored_pairs(s, newsfuse_groups(s, t)),
+    "old: connected best matches": lambda s, t: scored_pairs(s, old_groups(s, t)),
+    "baseline: TF-IDF cosine >= t": cosine_pairs,
+}
+
+
+def score(stories: list[Story], method, t: float) -> tuple[float, float, float]:
+    tp = fp = fn = 0
+    for s in stories:
+        pred = method(s, t)
+        tp += len(pred & s.gold_pairs)
+        fp += len(pred - s.gold_pairs)
+        fn += len(s.gold_pairs - pred)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def fmt(prf) -> str:
+    return f"P {prf[0]:.3f} R {prf[1]:.3f} F1 {prf[2]:.3f}"
+
+
+def size_stats(groups_of_story: list[tuple[list[list[int]], list[str], set]]) -> dict:
+    """groups_of_story: (groups, article id of each sentence, the groups marked repeat by their
+    first sentence) per story."""
+    facts = over_articles = over_story = unmarked = 0
+    largest = []
+    for groups, art, marked in groups_of_story:
+        n_articles = len(set(art))
+        multi = [g for g in groups if len(g) > 1]
+        facts += len(multi)
+        over = [g for g in multi if len(g) > len({art[i] for i in g})]
+        over_articles += len(over)
+        unmarked += sum(min(g) not in marked for g in over)
+        over_story += sum(len(g) > n_articles for g in multi)
+        largest.append((max((len(g) for g in groups), default=0), n_articles))
+    return {"facts": facts, "over_articles": over_articles, "unmarked": unmarked, "over_story": over_story,
+            "largest": largest}
+
+
+def main() -> None:
+    stories = load()
+    half_a = [s for s in stories if s.name in HALF_A]
+    half_b = [s for s in stories if s.name not in HALF_A]
+    default = BriefConfig().align_threshold
+    print(f"# bench/align_quality.py — {corpus.machine()}")
+    print(f"# labels: {len(stories)} stories, {sum(len(s.gold) for s in stories)} groups, "
+          f"{sum(len(g) for s in stories for g in s.gold)} sentences; half A = labeller a ({len(half_a)} stories, "
+          f"{sum(len(s.gold) for s in half_a)} groups), half B = labeller b ({len(half_b)} stories, "
+          f"{sum(len(s.gold) for s in half_b)} groups)")
+    print(f"# pairwise precision/recall/F1 of facts; thresholds searched over {GRID[0]}..{GRID[-1]} step 0.02")
+    print()
+    print("held out: threshold chosen on one half, scored on the other")
+    for name, method in METHODS.items():
+        print(f"  {name}")
+        for tune, test, tname, sname in ((half_a, half_b, "A", "B"), (half_b, half_a, "B", "A")):
+            t = max(GRID, key=lambda t: (score(tune, method, t)[2], -t))
+            print(f"    chosen on {tname}: t={t:.2f} ({fmt(score(tune, method, t))})  ->  on {sname}: "
+                  f"{fmt(score(test, method, t))}")
+    print()
+    print(f"at newsfuse's configured threshold ({default:.2f}, chosen on half B: A is held out, B and all are"
+          " development figures; the old method and the cosine at the old default, 0.32)")
+    for name, method in METHODS.items():
+        t = default if name.startswith("newsfuse") else 0.32
+        print(f"  {name:<52} A {fmt(score(half_a, method, t))} | B {fmt(score(half_b, method, t))} | "
+              f"all {fmt(score(stories, method, t))}")
+    print()
+    print("largest fact per labelled story (sentences / articles), gold = the labels' largest group")
+    print(f"  {'story':<12} {'articles':>8} {'gold':>5} {'old':>5} {'new':>5}")
+    for s in stories:
+        new = max(len(g) for g in newsfuse_groups(s, default))
+        old = max(len(g) for g in old_groups(s, 0.32))
+        print(f"  {s.name:<12} {len(s.articles):>8} {max(len(g) for g in s.gold):>5} {old:>5} {new:>5}")
+    print()
+    print_corpus_sizes(default)
+
+
+def print_corpus_sizes(default: float) -> None:
+    by_cluster: dict[str, list] = {}
+    for r in corpus.rows():
+        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
+    old, new = [], []
+    repeats = 0
+    for arts in by_cluster.values():
+        kept, _ = collapse_copies(arts, find_copy_groups(arts))
+        items = [AlignedSentence(s, a) for a in kept for s in a.sentences]
+        art = [it.article.id for it in items]
+        story = type("S", (), {"items": items})
+        old.append((old_groups(story, 0.32), art, set()))
+        alignment = align(kept, BriefConfig())
+        groups: dict[int, list[int]] = {}
+        for k, it in enumerate(alignment.sentences):
+            groups.setdefault(it.fact, []).append(k)
+        marked = {min(groups[f.id]) for f in alignment.facts if f.repeats}
+        new.append((list(groups.values()), art, marked))
+        repeats += len(marked)
+    print(f"whole shared corpus ({len(by_cluster)} clusters, copies collapsed): facts of 2+ sentences")
+    for name, stats in (("old: connected best matches (0.32)", size_stats(old)),
+                        (f"newsfuse ({default:.2f})", size_stats(new))):
+        largest = [m for m, _ in stats["largest"]]
+        ratio = [m / a for m, a in stats["largest"]]
+        print(f"  {name:<36} {stats['facts']:>5} facts; more sentences than articles: {stats['over_articles']} "
+              f"({stats['over_articles'] / max(stats['facts'], 1):.1%}), not marked repeat: {stats['unmarked']} "
+              f"({stats['unmarked'] / max(stats['facts'], 1):.1%}); more than the story's articles: "
+              f"{stats['over_story']}; largest fact {max(largest)} sentences (mean of the stories' largest "
+              f"{np.mean(largest):.1f}, largest/articles up to {max(ratio):.2f})")
+    print(f"  newsfuse facts marked repeat (an article states it twice): {repeats}")
+    largest = Counter(m for m, _ in size_stats(new)["largest"])
+    print(f"  newsfuse largest fact per story, sentences: {dict(sorted(largest.items()))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Facts that mean one thing (issue 12): on the labelled stories, a fact holds at most one sentence
+per article (two only for a marked repeat), labelled same-fact pairs come out as one fact,
+unrelated sentences stay alone, and a big story's indexed alignment gives the exhaustive one's facts."""
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from newsfuse.align import align
+from newsfuse.config import BriefConfig
+from newsfuse.ingest import article_from_json, build_article
+
+LABELS = Path(__file__).parent / "data" / "align.jsonl"
+
+
+@pytest.fixture(scope="module")
+def labelled(seeds_dir, mds_rows):
+    """(label, articles) for the seeds and the ten labelled shared clusters."""
+    by_cluster = defaultdict(list)
+    for r in mds_rows:
+        by_cluster[r["cluster_id"]].append(r)
+    out = []
+    for line in LABELS.open(encoding="utf-8"):
+        label = json.loads(line)
+        if label["story"] == "seeds":
+            arts = [build_article(p.read_text(encoding="utf-8"), origin=p.name) for p in sorted(seeds_dir.glob("*.txt"))]
+        else:
+            arts = [article_from_json(r, r["id"]) for r in by_cluster[label["story"]]]
+        out.append((label, arts))
+    return out
+
+
+def locate(arts, article_id, index, prefix):
+    """The labelled sentence: by its index, or, where the splitter has moved since the labels
+    were written, the sentence of that article that begins with the label's prefix."""
+    art = next(a for a in arts if a.id == article_id)
+    if index < len(art.sentences) and art.sentences[index].text.startswith(prefix):
+        return (article_id, index)
+    found = [s.index for s in art.sentences if s.text.startswith(prefix)]
+    assert len(found) == 1, (article_id, index, prefix)
+    return (article_id, found[0])
+
+
+def fact_members(alignment):
+    members = defaultdict(list)
+    for it in alignment.sentences:
+        members[it.fact].append((it.article.id, it.sentence.index))
+    return members
+
+
+def test_no_fact_holds_more_sentences_than_articles_unless_marked(labelled):
+    repeats = 0
+    for label, arts in labelled:
+        alignment = align(arts)
+        for fact in alignment.facts:
+            per_article = Counter(c.article_id for c in fact.citations)
+            assert max(per_article.values()) <= 2, (label["story"], fact.text)
+            assert sorted(fact.repeats) == sorted(a for a, n in per_article.items() if n == 2), label["story"]
+            assert len(fact.citations) <= len(per_article) + len(fact.repeats)
+            repeats += bool(fact.repeats)
+    # cluster_35 repeats six of its sentences word for word (a scraping duplicate): marked.
+    assert repeats >= 6
+
+
+def test_labelled_pairs_are_one_fact(labelled):
+    """Every pair of one labelled group in one fact: the issue's example pair of the seeds, and
+    over all labels a recall and precision floor (bench/align_quality.py prints the figures)."""
+    tp = fp = fn = 0
+    for label, arts in labelled:
+        alignment = align(arts)
+        fact = {(it.article.id, it.sentence.index): it.fact for it in alignment.sentences}
+        groups = [[locate(arts, *s) for s in g["sentences"]] for g in label["facts"]]
+        gold = {frozenset((x, y)) for g in groups for k, x in enumerate(g) for y in g[k + 1:]}
+        pred = set()
+        for members in fact_members(alignment).values():
+            if len({a for a, _ in members}) > 1:
+                pred |= {frozenset((x, y)) for k, x in enumerate(members) for y in members[k + 1:]}
+        tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
+        if label["story"] == "seeds":
+            a, b = groups[1]  # Tối 26/6, Thượng tướng Lương Tam Quang ... / Trước đó, Thứ trưởng ...
+            assert fact[a] == fact[b]
+    assert tp / (tp + fp) >= 0.7 and tp / (tp + fn) >= 0.4, (tp, fp, fn)
+
+
+def test_an_unrelated_sentence_stays_alone(seed_texts, mds_rows):
+    """A paragraph of another story, on another subject, glued into a seed's text: each of its
+    sentences is a fact of its own, cited once."""
+    a000 = build_article(seed_texts["000"], origin="000", id="000")
+    other = next(r for r in mds_rows if r["cluster_id"] == "cluster_85")  # football
+    intruder = article_from_json(other, other["id"])
+    foreign = [s.text for s in intruder.sentences[:3]]
+    a004 = build_article(seed_texts["004"] + "\n\n" + " ".join(foreign), origin="004", id="004")
+    alignment = align([a000, a004])
+    members = fact_members(alignment)
+    for it in alignment.sentences:
+        if it.article.id == "004" and it.sentence.text in foreign:
+            assert members[it.fact] == [("004", it.sentence.index)], it.sentence.text
+
+
+def test_a_sentence_that_bridges_two_claims_does_not_join_them(seed_texts):
+    """One outlet states two of the seed's claims in one sentence, two others state one each: the
+    bridge may join either claim, never both (best-match components joined all three)."""
+    a000 = build_article(seed_texts["000"], origin="000", id="000")
+    one, two = a000.sentences[1].text, a000.sentences[8].text  # the Thạch Hảo Dũng meeting; the plan
+    bridge = one.rstrip(".") + ", và " + two[0].lower() + two[1:]
+    arts = [build_article(t, origin=f"c{k}", id=f"c{k}", source=f"site{k}.vn") for k, t in enumerate([one, bridge, two])]
+    alignment = align(arts)
+    fact = {it.article.id: it.fact for it in alignment.sentences}
+    assert len(alignment.sentences) == 3
+    assert fact["c0"] != fact["c2"]
+
+
+def test_big_story_index_gives_the_exhaustive_facts(mds_rows):
+    """200 articles as one story (~2,500 sentences): the candidate index leaves out terms of more
+    than 100 sentences, the exhaustive comparison does not. Tolerated: at most 1% of the
+    same-fact pairs differ (measured: 0.1% at 250 articles, 0.4% at 500)."""
+    arts = [article_from_json(r, r["id"]) for r in mds_rows[:200]]
+    indexed = align(arts)
+    exhaustive = align(arts, BriefConfig(align_candidate_df=10**9))
+
+    def pairs(alignment):
+        return {frozenset((x, y)) for m in fact_members(alignment).values() for k, x in enumerate(m) for y in m[k + 1:]}
+
+    a, b = pairs(indexed), pairs(exhaustive)
+    assert len(b) > 500
+    assert len(a ^ b) <= 0.01 * len(a | b), (len(a), len(b), len(a & b))
