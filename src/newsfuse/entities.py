@@ -357,8 +357,47 @@ class Known:
     people: dict[str, None] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     segmented: dict[str, frozenset[str]] = field(default_factory=dict)
+    # a word that ends a known person's name (after a space or a hyphen) -> those people, in order
+    ends: dict[str, list[str]] = field(default_factory=dict)
+    indexed: int = 0  # people in `ends` (a Known whose people were set directly is indexed on first use)
     folded: dict[str, str] = field(default_factory=dict)
     read: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # a sentence's words, folded
+    features: dict = field(default_factory=dict)  # the learned tagger's per-word attributes (`tagger.sentence_features`)
+
+
+def _name_ends(name: str) -> list[str]:
+    """`bashar al-assad` -> `al-assad`, `assad`: what `_person_by_surname` may look a person up by."""
+    return [name[k + 1:] for k, ch in enumerate(name) if ch in " -"]
+
+
+class Layer:
+    """The story's known people or short names (read, never copied) with what one sentence adds on
+    top: a sentence's scan used to copy the story's dicts, which made a big story's reading grow
+    with its square."""
+
+    __slots__ = ("base", "own")
+
+    def __init__(self, base: dict):
+        self.base, self.own = base, {}
+
+    def __contains__(self, key) -> bool:
+        return key in self.own or key in self.base
+
+    def __getitem__(self, key):
+        return self.own[key] if key in self.own else self.base[key]
+
+    def get(self, key, default=None):
+        return self.own.get(key, self.base.get(key, default))
+
+    def __setitem__(self, key, value) -> None:
+        self.own[key] = value
+
+    def update(self, pairs) -> None:
+        self.own.update(pairs)
+
+    def __iter__(self):
+        yield from self.base
+        yield from (k for k in self.own if k not in self.base)
 
 
 @dataclass(slots=True)
@@ -370,8 +409,9 @@ class Scan:
     words: list[str]
     folded: list[str]
     compounds: Compounds
-    people: dict[str, None]  # the story's known people, and those learned in this sentence
-    aliases: dict[str, str]
+    people: Layer  # the story's known people, and those learned in this sentence
+    aliases: Layer
+    ends: dict[str, list[str]] = field(default_factory=dict)  # `Known.ends` of the story's people
     found: list[Mention] = field(default_factory=list)
     i: int = 0
     role: str | None = None  # the last role read, if it may still name the next person
@@ -658,7 +698,9 @@ def _role_names_someone(scan: Scan, i: int) -> bool:
 def _person_by_surname(scan: Scan, word: str) -> str | None:
     """The known person whose name ends with `word` (foreign names are shortened to the last one)."""
     key = scan.lx.fold(word)
-    found = [p for p in scan.people if p.endswith(" " + key) or p.endswith("-" + key)]  # `Assad`: `Bashar al-Assad`
+    # `Assad`: `Bashar al-Assad`; the story's people through their index, this sentence's in full
+    found = list(scan.ends.get(key, ())) + [p for p in scan.people.own if p not in scan.people.base and (
+        p.endswith(" " + key) or p.endswith("-" + key))]
     if len(found) > 1 and word.isascii():
         # `Cristiano Ronaldo` and `Cris Ronaldo`: one foreign surname, spelt two ways before it.
         # (Vietnamese given names are shared too widely: `Tuấn` is no one in particular.)
@@ -1097,8 +1139,9 @@ def sentence_entities(lx: Lexicon, text: str, known: Known,
         words = _words(lx, text)
         read = known.read[text] = (words, [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words])
     words, folded = read
-    scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), dict(known.people), dict(known.aliases),
-                trace=trace)
+    _index_people(known)
+    scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), Layer(known.people),
+                Layer(known.aliases), known.ends, trace=trace)
     starts, roles, lower_roles, cap, breaks = lx.rule_starts, lx.roles, lx.lower_roles, lx.cap, lx.role_breaks
     while scan.i < len(words):
         i = scan.i
@@ -1120,8 +1163,8 @@ def sentence_entities(lx: Lexicon, text: str, known: Known,
             name = scan.decided if rule is capitalised_run else rule.__name__
             trace.append((name, i, step.end, scan.role_age, len(scan.found), len(step.found)))
         _apply(scan, step)
-    learned = Known({p: None for p in scan.people if p not in known.people},
-                    {k: v for k, v in scan.aliases.items() if known.aliases.get(k) != v})
+    learned = Known({p: None for p in scan.people.own if p not in known.people},
+                    {k: v for k, v in scan.aliases.own.items() if known.aliases.get(k) != v})
     # Places keep their gazetteer spelling (`Bà Rịa - Vũng Tàu`); organisations their written one.
     return [(kind, _as_written(name, text) if kind == "ORG" else name, role and _as_written(role, text))
             for kind, name, role in scan.found], learned
@@ -1206,8 +1249,23 @@ def find_entities(articles: Sequence[Article], *, tagger=True) -> list[Entity]:
 
 
 def _learn(known: Known, learned: Known) -> None:
-    known.people.update(learned.people)
+    _index_people(known)
+    for p in learned.people:
+        if p not in known.people:
+            known.people[p] = None
+            for end in _name_ends(p):
+                known.ends.setdefault(end, []).append(p)
+    known.indexed = len(known.people)
     known.aliases.update(learned.aliases)
+
+
+def _index_people(known: Known) -> None:
+    if known.indexed != len(known.people):
+        known.ends = {}
+        for p in known.people:
+            for end in _name_ends(p):
+                known.ends.setdefault(end, []).append(p)
+        known.indexed = len(known.people)
 
 
 SentenceReader = Callable[[str, Known], tuple[list[Mention], Known]]

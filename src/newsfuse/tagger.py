@@ -112,8 +112,27 @@ def _shape(w: str) -> str:
     return "".join(out)
 
 
-def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention]) -> list[list[str]]:
-    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes)."""
+def _word_features(lx: Lexicon, w: str, f: str) -> tuple[list[str], list[str], str, dict[int, str], dict[int, str]]:
+    """A word's attributes that depend on the word alone: before and after `first`, its shape, and
+    what it gives its neighbours (`w-1=...` and `s-1=...` by offset)."""
+    shape = _shape(w)
+    after = []
+    if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
+        after.append("foreign")
+    if w in lx.surnames:
+        after.append("surname")
+    if _is_first_name(lx, w):
+        after.append("given")
+    return (["b", "w=" + f, "s=" + shape, "p3=" + f[:3], "x3=" + f[-3:]], after, shape,
+            {d: f"w{d}={f}" for d in (-2, -1, 1, 2)}, {d: f"s{d}={shape}" for d in (-1, 1)})
+
+
+def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention],
+                      cache: dict | None = None) -> list[list[str]]:
+    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
+    `cache`, a dict the caller keeps (a story's `Known.features`), holds what depends on a word
+    alone or on a name's spelling, which recur across a story's sentences."""
+    cache = {} if cache is None else cache
     n = len(words)
     rule_tag = [""] * n
     rule_name = [""] * n
@@ -130,26 +149,31 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
             part = list(words[i:i + size])
             if len(part) < size:
                 continue
-            key = lx.place_key(" ".join(part))
-            kind = ("place" if key in lx.places else "district" if key in lx.districts
-                    else "world" if key in lx.world_places else "")
+            joined = " ".join(part)
+            kind = cache.get(("gz", joined))
+            if kind is None:
+                key = lx.place_key(joined)
+                kind = cache[("gz", joined)] = ("place" if key in lx.places else "district" if key in lx.districts
+                                                else "world" if key in lx.world_places else "")
             if kind:
                 gazetteer[i] = "B-" + kind
                 for k in range(i + 1, i + size):
                     gazetteer[k] = "I-" + kind
                 break
     out = []
+    alone = []
+    for w, f in zip(words, folded):
+        got = cache.get((w, f))
+        if got is None:
+            got = cache[(w, f)] = _word_features(lx, w, f)
+        alone.append(got)
     for i, w in enumerate(words):
         f = folded[i]
-        feats = ["b", "w=" + f, "s=" + _shape(w), "p3=" + f[:3], "x3=" + f[-3:]]
+        before, after = alone[i][0], alone[i][1]
+        feats = list(before)
         if i == 0 or words[i - 1] in "\"“‘'(-–:":
             feats.append("first")
-        if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
-            feats.append("foreign")
-        if w in lx.surnames:
-            feats.append("surname")
-        if _is_first_name(lx, w):
-            feats.append("given")
+        feats += after
         if f in lx.roles and _role_at(lx, list(words), list(folded), i):
             feats.append("role")
         if _match(lx.org_heads, list(words[i:i + 4]), 0):
@@ -163,9 +187,9 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
         for d in (-2, -1, 1, 2):
             k = i + d
             if 0 <= k < n:
-                feats.append(f"w{d}={folded[k]}")
+                feats.append(alone[k][3][d])
                 if abs(d) == 1:
-                    feats.append(f"s{d}={_shape(words[k])}")
+                    feats.append(alone[k][4][d])
                     feats.append(f"r{d}={rule_tag[k] or 'O'}")
                     if gazetteer[k]:
                         feats.append(f"gz{d}={gazetteer[k]}")
@@ -256,7 +280,7 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     """`entities.sentence_entities`, with the model deciding what the rules do not settle."""
     found, learned, rules, blocked = rule_mentions(lx, text, known)
     words, folded = known.read[text]
-    spans = model_spans(lx, words, tagger.labels(sentence_features(lx, words, folded, rules)))
+    spans = model_spans(lx, words, tagger.labels(sentence_features(lx, words, folded, rules, known.features)))
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
