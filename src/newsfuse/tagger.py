@@ -163,9 +163,9 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
     out = []
     alone = []
     for w, f in zip(words, folded):
-        got = cache.get((w, f))
+        got = cache.get(("w", w, f))
         if got is None:
-            got = cache[(w, f)] = _word_features(lx, w, f)
+            got = cache[("w", w, f)] = _word_features(lx, w, f)
         alone.append(got)
     for i, w in enumerate(words):
         f = folded[i]
@@ -280,7 +280,13 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     """`entities.sentence_entities`, with the model deciding what the rules do not settle."""
     found, learned, rules, blocked = rule_mentions(lx, text, known)
     words, folded = known.read[text]
-    spans = model_spans(lx, words, tagger.labels(sentence_features(lx, words, folded, rules, known.features)))
+    # A story's second pass reads some sentences again; where the rules find what they found the
+    # first time, the model's attributes, so its labels, are the same.
+    key = ("labels", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
+    labels = known.features.get(key)
+    if labels is None:
+        labels = known.features[key] = tagger.labels(sentence_features(lx, words, folded, rules, known.features))
+    spans = model_spans(lx, words, labels)
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
