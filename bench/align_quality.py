@@ -55,17 +55,24 @@ class Story:
         position = {(it.article.id, it.sentence.index): k for k, it in enumerate(self.items)}
         self.gold: list[list[int]] = []
         for fact in label["facts"]:
-            group = [self._find(position, aid, idx, prefix) for aid, idx, prefix in fact["sentences"]]
+            group = [k for k in (self._find(position, aid, idx, prefix) for aid, idx, prefix in fact["sentences"])
+                     if k is not None]
             self.gold.append(group)
         self.gold_pairs = pairs_of(self.gold)
         self.repeats = sum(f["repeat"] for f in label["facts"])
 
-    def _find(self, position, aid, idx, prefix) -> int:
+    def _find(self, position, aid, idx, prefix) -> int | None:
         k = position.get((aid, idx))
         if k is not None and self.items[k].sentence.text.startswith(prefix):
             return k
         # The splitter moved: the sentence of that article that begins with the label's prefix.
         found = [k for k, it in enumerate(self.items) if it.article.id == aid and it.sentence.text.startswith(prefix)]
+        if not found:  # a credit glued before it is no longer part of the sentence (issue 13)
+            found = [k for k, it in enumerate(self.items) if it.article.id == aid and len(it.sentence.text) >= 15
+                     and it.sentence.text[:15] in prefix
+                     and it.sentence.text.startswith(prefix[prefix.index(it.sentence.text[:15]):])]
+        if not found:  # the text layer reads it as a caption or credit now: no sentence to place
+            return None
         if len(found) != 1:
             raise SystemExit(f"{self.name}: label {aid}#{idx} {prefix!r} matches {len(found)} sentences")
         return found[0]

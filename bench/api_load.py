@@ -10,12 +10,19 @@ the same reads with one request in five a `POST /api/articles` of a new article.
 endpoint: requests, req/s, p50/p95/p99, 5xx, and for POSTs the acknowledged articles missing from
 the store afterwards (lost writes, read with the server stopped).
 
+The server reads its story and copy indexes at start-up: from the indexes saved beside the store
+(`<store>.indexes.npz`, copied with it) when there are, else from every stored text (then saved
+for the next run). Printed: how long until `/healthz` says they are ready, and the first POST.
+The load average is printed at the start, after each level and at the end.
+
     flock /tmp/newsfuse-bench.lock python bench/api_load.py [--articles 100000] [--seconds 20] [--clients 20 100]
+        [--lag 10] [--store PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import socket
@@ -69,12 +76,18 @@ def new_articles(n_stored: int):
             yield r | {"id": f"post-{k}"}
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 class Server:
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, lag: float):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "serve", "--db", str(db),
-                                      "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                      "--port", str(self.port), "--lag", str(lag)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120
         while True:
             try:
@@ -178,6 +191,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--clients", type=int, nargs="+", default=[20, 100])
     ap.add_argument("--store", type=Path, default=None, help="where the scaled store is kept between runs")
+    ap.add_argument("--lag", type=float, default=10.0, help="serve --lag: seconds a list or search may lag "
+                    "other connections' writes")
     ap.add_argument("--profiles", nargs="+", default=["read-only", "mixed", "analyst"],
                     help="read-only, mixed (1 request in 5 a POST), analyst (search and filtered listings)")
     args = ap.parse_args()
@@ -187,12 +202,18 @@ def main() -> None:
         build_store(store, args.articles)
     articles = new_articles(args.articles)
     lock = threading.Lock()
-    print(f"# bench/api_load.py — {corpus.machine()}; store of {args.articles:,} articles (corpus scaled); "
-          f"{args.seconds:.0f} s per profile; server and clients on this machine; the read-only baseline "
-          "and the mixed profile (1 request in 5 a POST of one new article) in the same run", flush=True)
+    with sqlite3.connect(store) as con:
+        stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    print(f"# bench/api_load.py — {corpus.machine()}; store of {stored:,} articles (the corpus scaled to "
+          f"{args.articles:,}, texts already stored skipped); {args.seconds:.0f} s per profile; server and clients "
+          f"on this machine; serve --lag {args.lag:g}; the read-only baseline and the mixed profile (1 request in "
+          f"5 a POST of one new article) in the same run; {load()}", flush=True)
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         db = Path(tmp) / "load.db"
         shutil.copy(store, db)
+        saved = Path(str(store) + ".indexes.npz")
+        if saved.exists():
+            shutil.copy(saved, str(db) + ".indexes.npz")
         t = time.perf_counter()  # a store of an older schema is brought up to date (the search index rebuilt) once
         subprocess.run([sys.executable, "-m", "newsfuse.cli", "outlets", "--db", str(db), "--json"], check=True,
                        stdout=subprocess.DEVNULL)
@@ -203,8 +224,17 @@ def main() -> None:
             OUTLETS.extend(r[0] for r in con.execute(
                 "SELECT s.name FROM sources s JOIN articles a ON a.source_id = s.id GROUP BY s.id"
                 " ORDER BY count(*) DESC LIMIT 12"))
-        server = Server(db)
+        server = Server(db, args.lag)
         try:
+            while (health := httpx.get(server.base + "/healthz", timeout=60).json())["indexes"] == "reading":
+                time.sleep(0.5)
+            if health["indexes"] != "ready":
+                sys.exit(f"the server did not read its indexes: {health['indexes']}")
+            print(f"# story and copy indexes ready {time.perf_counter() - server.started:.1f} s after the server "
+                  f"started ({'from the saved indexes' if saved.exists() else 'read from every stored text'}; "
+                  f"{health['articles']:,} articles)", flush=True)
+            if not saved.exists() and Path(str(db) + ".indexes.npz").exists():
+                shutil.copy(str(db) + ".indexes.npz", saved)  # saved as the store is: the next run starts from them
             # The 200 latest stories (the first pages a reader sees), their briefs made once first.
             listed = httpx.get(server.base + "/api/stories", params={"limit": 200}, timeout=120).json()["stories"]
             stories = [s["id"] for s in listed]
@@ -212,10 +242,9 @@ def main() -> None:
             for sid in stories:
                 httpx.get(f"{server.base}/api/stories/{sid}", timeout=120)
             print(f"# 200 briefs made and cached in {time.perf_counter() - t:.1f} s", flush=True)
-            t = time.perf_counter()  # the first write reads the story and copy indexes from the store
+            t = time.perf_counter()
             httpx.post(server.base + "/api/articles", json=next(articles), timeout=1200).raise_for_status()
-            print(f"# first POST (story and copy indexes read from the store) {time.perf_counter() - t:.1f} s",
-                  flush=True)
+            print(f"# first POST {1000 * (time.perf_counter() - t):.0f} ms", flush=True)
             print(f"{'clients':>7} {'profile':<10} {'endpoint':<26} {'requests':>8} {'req/s':>7} {'p50 ms':>7} "
                   f"{'p95 ms':>7} {'p99 ms':>8} {'5xx':>4} {'lost':>5}")
             all_acked: list[str] = []
@@ -235,6 +264,7 @@ def main() -> None:
                     total = sum(len(v) for v in lat.values())
                     print(f"{clients:>7} {profile:<10} {'all':<26} {total:>8} {total / args.seconds:>7.0f}"
                           f"{'':>34} {sum(errs.values()):>4}   (connection failures: {failed})", flush=True)
+                print(f"# after {clients} clients: {load()}", flush=True)
         finally:
             log = server.stop()
         with sqlite3.connect(db) as con:
@@ -244,7 +274,7 @@ def main() -> None:
         print(f"# POSTs acknowledged over the run: {len(all_acked)}; lost writes (acknowledged, not in the store): "
               f"{len(lost)}; integrity_check: {integrity}")
         tracebacks = log.count("Traceback")
-        print(f"# server log: {tracebacks} tracebacks")
+        print(f"# server log: {tracebacks} tracebacks; {load()}")
 
 
 if __name__ == "__main__":

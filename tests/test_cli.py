@@ -132,3 +132,9 @@ def test_follow_ingests_files_as_they_arrive(tmp_path, seed_texts):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_budget_says_how_it_counts_in_help():
+    for command in ("brief", "summarize"):
+        out = " ".join(runner.invoke(app, [command, "--help"]).output.split())
+        assert "19/5" in out and "never exceeds" in out, command

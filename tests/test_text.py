@@ -100,3 +100,45 @@ def test_fold_gives_vi_textmatch_s_key_on_the_whole_corpus(mds_rows):
     texts = [r[f] for r in mds_rows for f in ("title", "text") if r.get(f)]
     texts += ["HOÀ BÌNH, Quý, QUỲNH, thuỷ, Khoẻ, hoè. Uỷ ban", "quỹ QUỸ huỷ HUỶ"]
     assert [fold(t) for t in texts] == [library_key(t) for t in texts]
+
+
+def test_credits_inline_and_at_the_end_are_no_sentences_and_name_the_author_and_agency():
+    text = ("Hầu hết các quầy rau xanh ở chợ Ngọc Hà đã không còn hàng để bán. Ảnh: VGP/Anh Dũng Chị Lãnh "
+            "(Liễu Giai, Ba Đình, Hà Nội) cho biết, ngay từ sáng sớm người dân đã đi chợ. "
+            "Bộ trưởng trình bày Tờ trình trước Quốc hội. Ảnh: Đức Anh Tăng trưởng không đạt dự kiến ảnh hưởng "
+            "đến thu ngân sách. >> Ấn Độ kêu gọi hòa bình trên Biển Đông. Bạn cài Flash Player để xem video này. "
+            "[Nhật đề nghị mượn hiện vật của bảo tàng Việt Nam] Giá rau tăng gấp đôi so với tuần trước. "
+            "Xem thêm: Giá vàng hôm nay. Ảnh minh họa. (Vietnam+). Theo TTXVN. T.Tuyền")
+    got = sentences_of(text)
+    assert got == [
+        "Chị Lãnh (Liễu Giai, Ba Đình, Hà Nội) cho biết, ngay từ sáng sớm người dân đã đi chợ.",
+        "Tăng trưởng không đạt dự kiến ảnh hưởng đến thu ngân sách.",
+        "Giá rau tăng gấp đôi so với tuần trước.",
+    ]
+    parts = split(clean(text))
+    kinds = [c.kind for c in parts.credits]
+    assert kinds == ["link", "prompt", "link", "link", "photo", "agency", "agency", "byline"]
+    a = build_article(text, origin="t")
+    assert a.author == "T.Tuyền" and a.extra["agency"] == "TTXVN"
+    assert [clean(text)[c.start:c.end] for c in parts.credits][-3:] == ["(Vietnam+).", "Theo TTXVN.", "T.Tuyền"]
+    assert [c[2] for c in a.extra["credits"]] == kinds
+
+
+def test_sign_offs_as_outlets_write_them():
+    for sign_off, author in [("NGUYỆT PHƯƠNG", "NGUYỆT PHƯƠNG"), ("Đỗ Tuấn Anh/VOV-Phnom Penh", "Đỗ Tuấn Anh"),
+                             ("Thu Hà (TTXVN)", "Thu Hà"), ("Gia Tùng Theo Inquirer, Telegraph", "Gia Tùng"),
+                             ("Kiệt Linh - (tổng hợp)", "Kiệt Linh"), ("Kim Tuyến PHẢN HỒI", "Kim Tuyến")]:
+        a = build_article("Giá rau tăng gấp đôi so với tuần trước tại các chợ của Hà Nội. " + sign_off, origin="t")
+        assert [s.text for s in a.sentences] == ["Giá rau tăng gấp đôi so với tuần trước tại các chợ của Hà Nội."], sign_off
+        assert a.author == author, sign_off
+    # Short sentences of the report stay sentences.
+    a = build_article("Giá rau tăng gấp đôi so với tuần trước tại các chợ. Gió nhẹ. Tranh cãi? Thực tế không phải vậy.",
+                      origin="t")
+    assert [s.text for s in a.sentences][1:] == ["Gió nhẹ.", "Tranh cãi?", "Thực tế không phải vậy."]
+
+
+def test_budget_counts_as_the_scorer_does():
+    from newsfuse.evaluation import syllables
+    from newsfuse.text import budget_count
+
+    assert budget_count("Ngày 19/5, giá 5.000 đồng.") == 7 == len(syllables("Ngày 19/5, giá 5.000 đồng."))

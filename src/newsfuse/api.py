@@ -168,6 +168,8 @@ class Newsfuse:
         self._copies: CopyDetector | None = None
         self._seen_seq = 0  # the newest article the indexes hold ...
         self._seen_version: int | None = None  # ... and the store's data_version when they were brought up to date
+        self._saved_seq: int | None = None  # the newest article of the saved indexes this process read or wrote
+        self.indexes_from_saved = False  # whether `warm` read the saved indexes (else every stored text)
         self._term_ids: TermTables | None = None  # per ingest: the feature makers' term ids -> the clusterer's
         self._outlets: OutletNames | None = None
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
@@ -184,33 +186,102 @@ class Newsfuse:
     # ------------------------------------------------------------ online state
 
     def warm(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the story and copy indexes from the store now (else the first new article does
-        it, ~1 ms per stored article); `progress` is called with the articles done. Returns how
-        many stored articles were read."""
+        """Make the story and copy indexes now (else the first new article does): from the saved
+        indexes beside the store (`indexstate`) when they are this store's, then the articles
+        stored after them; else from every stored text (~1-5 ms an article), saved afterwards.
+        `progress` is called with the articles read from their texts. Returns how many were."""
         if self._clusterer is not None and self._copies is not None:
             return 0
         from .copies import CopyDetector
         from .stories import StoryClusterer
 
-        clusterer = StoryClusterer(self.config.stories)
-        copies = CopyDetector(self.config.copies)
-        # Read before the articles: a commit landing while they are read changes it again, and the
-        # next write catches up from the last article read (`_catch_up`).
-        self._seen_version = self.store.data_version()
-        story_of = self.store.story_assignments()
+        with self.store.snapshot():  # the version, the last article and the stories of one moment
+            # Read first: a commit landing after this changes it again, and the next write
+            # catches up from the last article read (`_catch_up`).
+            self._seen_version = self.store.data_version()
+            saved = self._saved_indexes()
+            upto = self.store.last_seq()
+            story_of = self.store.story_assignments() if saved is None else {}
+        if saved is not None:
+            self._clusterer, self._copies, seq = saved
+            self._saved_seq, self.indexes_from_saved = seq, True
+            n = self._read_after(seq, upto, progress)
+            self._seen_seq = upto
+        else:
+            clusterer = StoryClusterer(self.config.stories)
+            copies = CopyDetector(self.config.copies)
+            n = 0
+            for q, a in self.store.iter_numbered_articles(until_seq=upto):
+                sid = story_of.get(a.id)
+                if sid is not None:
+                    clusterer.restore(a, sid)
+                copies.add(a.id, a.text, a.published, key=q)
+                n += 1
+                if progress is not None and n % 500 == 0:
+                    progress(500)
+            if progress is not None and n % 500:
+                progress(n % 500)
+            self._clusterer, self._copies, self._seen_seq = clusterer, copies, upto
+        self.save_indexes()
+        return n
+
+    @property
+    def indexes_ready(self) -> bool:
+        """Whether the story and copy indexes are in memory (a write then needs no warm-up)."""
+        return self._clusterer is not None and self._copies is not None
+
+    def _saved_indexes(self) -> tuple[StoryClusterer, CopyDetector, int] | None:
+        """The saved indexes if they are this store's: the articles up to the saved one are the
+        store's, in its order, each in the story the store says (a delete, a recluster or a story
+        moved by another process since makes them another store's: they are rebuilt)."""
+        from . import indexstate
+
+        path = indexstate.state_path(self.config.db)
+        if not path.is_file():
+            return None
+        loaded = indexstate.load(path, self.config.stories, self.config.copies)
+        if loaded is None:
+            return None
+        clusterer, copies, seq = loaded
+        rows = self.store.article_stories(until_seq=seq)
+        story_of = clusterer.story_of
+        if (len(rows) != len(copies.ids) or sum(s is not None for _, s in rows) != len(story_of)
+                or any(a != b or story_of.get(a) != s for (a, s), b in zip(rows, copies.ids))):
+            return None
+        return loaded
+
+    def save_indexes(self, min_new: int = 1000) -> bool:
+        """Save the story and copy indexes beside the store (`indexstate`) when they hold `min_new`
+        articles more than the saved ones, or the saved ones are not theirs (a store smaller than
+        `min_new` is read again in seconds). Returns whether a file was written."""
+        from . import indexstate
+
+        if self._clusterer is None or self._copies is None or len(self._copies.ids) < min_new \
+                or not self.config.db.is_file():
+            return False
+        path = indexstate.state_path(self.config.db)
+        saved = indexstate.saved_seq(path) if path.is_file() else None
+        if saved is not None and saved == self._saved_seq and self._seen_seq - saved < min_new:
+            return False
+        if not indexstate.save(path, self._clusterer, self._copies, self._seen_seq):
+            return False
+        self._saved_seq = self._seen_seq
+        return True
+
+    def _read_after(self, seq: int, upto: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Put the articles stored after `seq` (up to `upto`) into the story and copy indexes, in
+        the store's order, each in its stored story; returns how many."""
+        clusterer, copies = self._clusterer, self._copies
+        assert clusterer is not None and copies is not None
         n = 0
-        for seq, a in self.store.iter_numbered_articles():
-            sid = story_of.get(a.id)
+        for q, a in self.store.iter_numbered_articles(after_seq=seq, until_seq=upto):
+            sid = self.store.story_of(a.id)
             if sid is not None:
                 clusterer.restore(a, sid)
-            copies.add(a.id, a.text, a.published, key=seq)
+            copies.add(a.id, a.text, a.published, key=q)
             n += 1
-            if progress is not None and n % 500 == 0:
-                progress(500)
-        if progress is not None and n % 500:
-            progress(n % 500)
-        self._seen_seq = self.store.last_seq() if n else 0
-        self._clusterer, self._copies = clusterer, copies
+            if progress is not None:
+                progress(1)
         return n
 
     def _catch_up(self) -> int:
@@ -219,19 +290,12 @@ class Newsfuse:
         write lock, before anything is assigned, so nothing can be stored meanwhile. SQLite's
         `data_version` says whether anyone else committed; only articles after the last one known
         are read. Returns how many were added to the indexes."""
-        clusterer, copies = self._clusterer, self._copies
-        if clusterer is None or copies is None:
+        if self._clusterer is None or self._copies is None:
             return 0
         version = self.store.data_version()
         if version == self._seen_version:
             return 0
-        n = 0
-        for seq, a in self.store.iter_numbered_articles(after_seq=self._seen_seq):
-            sid = self.store.story_of(a.id)
-            if sid is not None:
-                clusterer.restore(a, sid)
-            copies.add(a.id, a.text, a.published, key=seq)
-            n += 1
+        n = self._read_after(self._seen_seq)
         self._seen_seq, self._seen_version = self.store.last_seq(), version
         return n
 
@@ -278,9 +342,10 @@ class Newsfuse:
         return self.store.story_of(stored_id) or ""
 
     def add_many(self, items: Sequence[Article | dict[str, Any]], origin: str = "api", *,
-                 all_or_nothing: bool = False) -> IngestReport:
+                 all_or_nothing: bool = False, entity_backlog: bool = True) -> IngestReport:
         """Store articles (records or JSON-like dicts, as `article_from_json` reads them) in one
-        transaction. `all_or_nothing`: a bad one stores none (BatchRejected names it)."""
+        transaction. `all_or_nothing`: a bad one stores none (BatchRejected names it).
+        `entity_backlog=False`: index the entities of these articles' stories only."""
         from .features import FeatureMaker
 
         def parse() -> Iterable[ArticleBatch]:
@@ -298,10 +363,10 @@ class Newsfuse:
                     except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
                         chunk.append(ingest_stage.Rejection(f"{origin}[{i}]", ingest_stage.unexpected(e)))
                 yield make(chunk)
-        return self._store_all(parse(), None, all_or_nothing)
+        return self._store_all(parse(), None, all_or_nothing, entity_backlog)
 
     def _store_all(self, batches: Iterable[ArticleBatch], progress: Callable[[int], None] | None,
-                   all_or_nothing: bool = False) -> IngestReport:
+                   all_or_nothing: bool = False, entity_backlog: bool = True) -> IngestReport:
         from .features import TermTables
 
         report = IngestReport()
@@ -324,7 +389,9 @@ class Newsfuse:
             self._clusterer = self._copies = None
             raise
         if self.config.entities.index_at_ingest:
-            self.index_entities()
+            # A write answered while someone waits (REST) reads its own stories' entities only: a
+            # store's backlog (an old store, an ingest cut short) is read by the first entity filter.
+            self.index_entities(stories=set(report.stories.values()) if not entity_backlog else None)
         return report
 
     def _store_batch(self, batch: ArticleBatch, report: IngestReport, progress: Callable[[int], None] | None,
@@ -766,10 +833,17 @@ class Newsfuse:
         return {"source": self.outlet(outlet) if outlet else None, "since": since, "until": until, "match": match,
                 "entity": entity if entity and entity.strip() else None}
 
-    def index_entities(self, progress: Callable[[int], None] | None = None) -> int:
-        """Read the entities of every story changed since it was last indexed into the store's
-        entity index, one story per transaction; returns how many stories were read."""
+    def index_entities(self, progress: Callable[[int], None] | None = None, stories: Iterable[str] | None = None) -> int:
+        """Read the entities of every story changed since it was last indexed (of `stories` only,
+        when given) into the store's entity index, one story per transaction; returns how many
+        stories were read."""
         done = 0
+        if stories is not None:
+            for story_id in sorted(set(stories) & set(self.store.stale_entity_stories())):
+                articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
+                self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
+                done += 1
+            return done
         while stale := self.store.stale_entity_stories(limit=500):
             for story_id in stale:
                 articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
@@ -863,7 +937,9 @@ class Newsfuse:
 
     def _brief_key(self, story_id: str, ids: Sequence[str]) -> str:
         """What a cached brief was made from: these members, at this revision."""
-        key = "\x1f".join(sorted(ids)) + f"\x1e{self.store.story_revision(story_id)}"
+        from .brief import BRIEF_FORMAT
+
+        key = "\x1f".join(sorted(ids)) + f"\x1e{self.store.story_revision(story_id)}\x1e{BRIEF_FORMAT}"
         return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
     def brief_json(self, story_id: str) -> str:

@@ -1,14 +1,16 @@
 """One brief per story: a cited extractive summary and the facts each outlet shares or alone has.
 
-The summary reads the outlets' reports lead first, round robin, most central and best supported
-outlet first, one sentence per fact, under a syllable budget; then orders the sentences by article
-date and position. Every summary sentence cites the sentences of its fact.
+The summary scores each sentence by its position in its report, how many outlets give its fact and
+how central it is (`sentence_scores`), and takes the best, one sentence per fact and no fragment,
+under a syllable budget counted as ROUGE counts; then orders them by time (where the earliest report
+of each fact has it). Every summary sentence cites the sentences of its fact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -16,11 +18,16 @@ import numpy as np
 
 from . import lang
 from .align import Alignment, align, citation
-from .config import BriefConfig
+from .config import BriefConfig, SelectionWeights
 from .entities import SentenceMentions, name_conflicts, story_entities
-from .model import Article, Brief, CopyGroup, SummarySentence
-from .text import syllable_count
+from .model import Article, Brief, Conflict, ConflictSide, CopyGroup, CopyNote, Fact, SummarySentence
+from .text import CreditRules, budget_count, dangling_opening, fold
 from .timeline import date_conflicts, story_timeline
+
+
+# What a brief holds and how it is chosen; part of a cached brief's key, so a store's cached briefs are
+# made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores).
+BRIEF_FORMAT = 2
 
 
 class BriefError(ValueError):
@@ -57,65 +64,73 @@ def members_key(article_ids: Sequence[str]) -> str:
 
 
 def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig) -> list[SummarySentence]:
+    """Whole sentences under the budget (counted as ROUGE counts: `text.budget_count`), one per fact,
+    best first by `sentence_scores`; fragments (`min_syllables`) never. Ordered by time: each
+    sentence where the earliest report of its fact has it."""
     items = alignment.sentences
     if not items:
         return []
-    lengths = [syllable_count(it.sentence.text) for it in items]
+    lengths = [budget_count(it.sentence.text) for it in items]
     if config.words < min(lengths):
         raise BriefError(f"a budget of {config.words} syllables is smaller than the shortest sentence "
                          f"({min(lengths)} syllables)")
-    n_outlets = len({a.outlet_key for a in articles})
-    if len(articles) == 1:
-        # One report: its own lead sentences, in order, no agreement claimed.
-        out, used = [], 0
-        for it, n in zip(items, lengths):
-            if used + n > config.words:
-                break
-            used += n
-            out.append(SummarySentence(it.sentence.text, it.fact, [citation(it.article, it.sentence)]))
-        return out
-
-    # Each outlet's report in the order a news writer puts it (most important first), read round
-    # robin: every outlet's first sentence, then every outlet's second, ... Outlets go in order of
-    # how central their lead sentence is to the story plus how many outlets back its fact; a
-    # sentence whose fact is already in the summary is skipped. Measured against MMR over
-    # support/centrality/position scores: see docs/decisions.md.
-    X = alignment.vectors
-    centroid = np.asarray(X.mean(axis=0)).ravel()
-    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
-    facts = alignment.facts
-    rows_of: dict[str, list[int]] = {}
-    for row, it in enumerate(items):
-        rows_of.setdefault(it.article.id, []).append(row)
-
-    def priority(article_id: str) -> float:
-        lead = rows_of[article_id][0]
-        return centrality[lead] + len(facts[items[lead].fact].outlets) / n_outlets
-
-    outlets_order = sorted(rows_of, key=lambda a: (-priority(a), a))
+    w = config.selection
+    scores = sentence_scores(alignment, articles, w)
+    candidates = [r for r in range(len(items)) if lengths[r] >= w.min_syllables] or list(range(len(items)))
+    candidates.sort(key=lambda r: (-scores[r], r))
     chosen: list[int] = []
     chosen_facts: set[int] = set()
     used = 0
-    for k in range(max(len(r) for r in rows_of.values())):
-        for article_id in outlets_order:
-            rows = rows_of[article_id]
-            if k >= len(rows):
-                continue
-            row = rows[k]
-            if used + lengths[row] > config.words or items[row].fact in chosen_facts:
-                continue
-            chosen.append(row)
-            chosen_facts.add(items[row].fact)
-            used += lengths[row]
-        if config.words - used < min(lengths):
+    shortest = min(lengths[r] for r in candidates)
+    for row in candidates:
+        fact = items[row].fact
+        if used + lengths[row] > config.words or (fact >= 0 and fact in chosen_facts):
+            continue
+        chosen.append(row)
+        chosen_facts.add(fact)
+        used += lengths[row]
+        if config.words - used < shortest:
             break
+    facts = alignment.facts
+    first_report = _first_report(alignment)
 
     def order(row: int) -> tuple[str, str, int]:
         it = items[row]
-        return (it.article.published or "\uffff", it.article.id, it.sentence.index)
+        return first_report.get(it.fact, (it.article.published or "\uffff", it.article.id, it.sentence.index))
 
+    if len(articles) == 1:  # one report: no agreement claimed, its own sentence cited
+        return [SummarySentence(items[r].sentence.text, items[r].fact, [citation(items[r].article, items[r].sentence)])
+                for r in sorted(chosen, key=order)]
     return [SummarySentence(items[r].sentence.text, items[r].fact, facts[items[r].fact].citations)
             for r in sorted(chosen, key=order)]
+
+
+def sentence_scores(alignment: Alignment, articles: Sequence[Article], w: SelectionWeights) -> np.ndarray:
+    """Each aligned sentence's worth as a summary sentence (`SelectionWeights` says the terms)."""
+    items = alignment.sentences
+    X = alignment.vectors
+    centroid = np.asarray(X.mean(axis=0)).ravel()
+    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
+    n_outlets = len({a.outlet_key for a in articles}) or 1
+    rank = {a.id: k for k, a in enumerate(sorted(articles, key=lambda a: (a.published or "\uffff", a.id)))}
+    out = np.empty(len(items))
+    for row, it in enumerate(items):
+        pack = lang.for_language(it.article.language)
+        support = len(alignment.facts[it.fact].outlets) / n_outlets if it.fact >= 0 else 1 / n_outlets
+        dangling = dangling_opening(pack.view("credits", CreditRules), it.sentence.text) is not None
+        out[row] = (w.position * np.exp(-it.sentence.index / w.position_scale) + w.support * support
+                    + w.centrality * centrality[row] - w.dangling * dangling - w.later * rank[it.article.id])
+    return out
+
+
+def _first_report(alignment: Alignment) -> dict[int, tuple[str, str, int]]:
+    """fact -> (date, article, sentence index) of its earliest report: where the summary places it."""
+    out: dict[int, tuple[str, str, int]] = {}
+    for it in alignment.sentences:
+        key = (it.article.published or "\uffff", it.article.id, it.sentence.index)
+        if it.fact >= 0 and (it.fact not in out or key < out[it.fact]):
+            out[it.fact] = key
+    return out
 
 
 def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[CopyGroup] = (),
@@ -128,13 +143,17 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
     entities, mentions = story_entities(articles, tagger=config.tagger)
     alignment = align(kept, config)
     notes.extend(alignment.notes)
+    kinds: dict[str, str] = {}
     if len(kept) == 1:
         notes.append("one article: nothing to align, the summary is its lead")
         facts = []
     else:
         facts = alignment.facts
+        kinds = {text: "number" for f in facts for text in f.conflicts}
         dated = [a.published for a in articles if a.published]
-        _flag_names_and_dates(alignment, min(dated) if dated else None, mentions)
+        kinds |= _flag_names_and_dates(alignment, min(dated) if dated else None, mentions)
+    copy_notes = copies_of(articles, copies)
+    _mark_repeats(facts, copy_notes)
     summary = summarize(alignment, kept, config)
     dates = [a.published for a in articles if a.published]
     return Brief(
@@ -143,19 +162,77 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         summary=summary,
         facts=facts,
         articles=[{"id": a.id, "outlet": a.source, "title": a.title, "date": a.published, "url": a.url,
-                   "author": a.author} for a in articles],
+                   "author": a.author, "agency": a.extra.get("agency")} for a in articles],
         first_date=min(dates) if dates else None,
         last_date=max(dates) if dates else None,
         notes=notes,
         entities=entities,
         timeline=story_timeline(kept, alignment),
+        conflicts=spell_out_conflicts(facts, kinds, {a.id: a for a in kept}),
+        copies=copy_notes,
     )
 
 
-def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions: SentenceMentions) -> None:
+def copies_of(articles: Sequence[Article], groups: Sequence[CopyGroup]) -> list[CopyNote]:
+    """Each copy of a story's article that `collapse_copies` left out, with its original."""
+    by_id = {a.id: a for a in articles}
+    out = []
+    for g in groups:
+        original = by_id.get(g.original_id)
+        if original is None:
+            continue
+        for copy_id, similarity in g.copies.items():
+            if (copy := by_id.get(copy_id)) is not None and copy_id != g.original_id:
+                out.append(CopyNote(copy.id, copy.source, copy.published, original.id, original.source,
+                                    original.published, round(float(similarity), 3)))
+    return sorted(out, key=lambda c: (c.published or "\uffff", c.article_id))
+
+
+def _mark_repeats(facts: Sequence[Fact], copies: Sequence[CopyNote]) -> None:
+    """A fact cited from an article that others republished is repeated by their outlets: they are
+    named on the fact (`repeated_by`), never counted among the outlets that give it."""
+    repeaters: dict[str, set[str]] = {}
+    for c in copies:
+        repeaters.setdefault(c.original_id, set()).add(c.outlet or f"article:{c.article_id}")
+    for f in facts:
+        found = {o for c in f.citations for o in repeaters.get(c.article_id, ())} - set(f.outlets)
+        f.repeated_by = sorted(found)
+
+
+_TWO_SIDES = re.compile(r"^(?P<a>.+?) \((?P<oa>[^()]+)\) vs (?P<b>.+) \((?P<ob>[^()]+)\)$")
+
+
+def spell_out_conflicts(facts: Sequence[Fact], kinds: dict[str, str], by_id: dict[str, Article]) -> list[Conflict]:
+    """Every disagreement of the facts as its two sides, each with its outlets and the sentences
+    (cited) that say it: `47 đội (nhandan.vn) vs 48 đội (cand.com.vn)`."""
+    out = []
+    for f in facts:
+        for text in f.conflicts:
+            m = _TWO_SIDES.match(text)
+            if not m:
+                continue
+            sides = []
+            for value, named in ((m["a"], m["oa"]), (m["b"], m["ob"])):
+                outlets = [o for o in f.outlets if o == named or o in named.split(", ")]
+                cites = [c for c in f.citations if by_id[c.article_id].outlet_key in outlets]
+                saying = [c for c in cites if _says(by_id[c.article_id].text[c.start:c.end], value)]
+                cites = saying or cites
+                sides.append(ConflictSide(value, outlets, cites, [by_id[c.article_id].text[c.start:c.end] for c in cites]))
+            if all(side.citations for side in sides):
+                out.append(Conflict(f.id, kinds.get(text, "number"), text, sides))
+    return out
+
+
+def _says(sentence: str, value: str) -> bool:
+    """Whether a sentence writes a side's value (`47 đội`; a name; a day is written otherwise)."""
+    return any(part.strip() and fold(part.strip()) in fold(sentence) for part in value.split(", "))
+
+
+def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions: SentenceMentions) -> dict[str, str]:
     """Add to alignment's numeric conflicts those of people and days (alignment comes before the
     entity and time stages, so they are found here). Undated articles are read at the story's date,
-    as the timeline reads them."""
+    as the timeline reads them. Returns each conflict found with its kind (name, date)."""
+    kinds: dict[str, str] = {}
     members: dict[int, list] = {}
     for item in alignment.sentences:
         if item.fact >= 0:
@@ -165,13 +242,16 @@ def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions
         if len(fact.outlets) < 2 or len(items) < 2:
             continue
         pack = lang.for_language(items[0].article.language)  # a fact's sentences share a language
-        found = name_conflicts([(it.article.outlet_key, mentions.get((it.article.id, it.sentence.index), []))
+        names = name_conflicts([(it.article.outlet_key, mentions.get((it.article.id, it.sentence.index), []))
                                 for it in items], pack)
-        found += date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
-                                 for it in items], pack)
+        days = date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
+                               for it in items], pack)
+        kinds |= {t: "name" for t in names} | {t: "date" for t in days}
+        found = names + days
         if found:
             fact.conflicts.extend(c for c in found if c not in fact.conflicts)
             fact.kind = "conflict"
+    return kinds
 
 
 # ---------------------------------------------------------------- rendering
@@ -195,16 +275,26 @@ def to_markdown(brief: Brief) -> str:
     for s in brief.summary:
         refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(s.citations))
         lines.append(f"{s.text} {refs}")
+    if brief.conflicts:
+        lines += ["", f"## Where the outlets disagree ({len(brief.conflicts)})", ""]
+        for c in brief.conflicts:
+            lines.append(f"- **{c.text}**")
+            for side in c.sides:
+                for cite, sentence in _per_article(side):
+                    lines.append(f"  - {side.value}, {cite.outlet or '(outlet unknown)'} [{num[cite.article_id]}]: "
+                                 f"“{sentence}”")
     by_kind = {k: [f for f in brief.facts if f.kind == k] for k in ("shared", "conflict", "only-one")}
     if brief.facts:
         lines += ["", "## What the sources say", ""]
         lines.append(f"**Shared by several outlets** ({len(by_kind['shared'])})")
         for f in by_kind["shared"]:
-            lines.append(f"- {f.text} " + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations)))
+            lines.append(f"- {f.text} " + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations))
+                         + (f" (repeated by {', '.join(f.repeated_by)})" if f.repeated_by else ""))
         if by_kind["conflict"]:
             lines += ["", f"**Disagreements** ({len(by_kind['conflict'])})"]
             for f in by_kind["conflict"]:
-                lines.append(f"- {f.text} — " + "; ".join(f.conflicts))
+                lines.append(f"- {f.text} — " + "; ".join(f.conflicts) + " "
+                             + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations)))
         lines += ["", f"**Reported by one outlet only** ({len(by_kind['only-one'])})"]
         for f in by_kind["only-one"]:
             lines.append(f"- [{num[f.citations[0].article_id]}] {f.text}")
@@ -218,6 +308,8 @@ def to_markdown(brief: Brief) -> str:
         for ev in brief.timeline:
             refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(ev.citations))
             lines.append(f"- **{ev.date}** {ev.text} {refs}")
+    if copies := copy_lines(brief, num):
+        lines += ["", "## Copies", ""] + [f"- {line}" for line in copies]
     if brief.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in brief.notes]
     lines += ["", "## Sources", ""]
@@ -228,6 +320,33 @@ def to_markdown(brief: Brief) -> str:
         if also := also_published_by(a):
             lines.append(f"   also published by {also}")
     return "\n".join(lines) + "\n"
+
+
+def _per_article(side):
+    """A side's citations, one per article, with the sentence each cites."""
+    seen, out = set(), []
+    for cite, sentence in zip(side.citations, side.sentences):
+        if cite.article_id not in seen:
+            seen.add(cite.article_id)
+            out.append((cite, sentence))
+    return out
+
+
+def copy_lines(brief: Brief, num: dict[str, int]) -> list[str]:
+    """`[3] baomoi.com, 2023-06-28: copy of [1] nhandan.vn, 2023-06-27 (similarity 0.91)`: each
+    copy left out of the alignment, then each outlet that republished a source's text exactly."""
+    out = []
+    for c in brief.copies:
+        out.append(f"[{num[c.article_id]}] {c.outlet or '(outlet unknown)'}{', ' + c.published if c.published else ''}: "
+                   f"copy of [{num[c.original_id]}] {c.original_outlet or '(outlet unknown)'}"
+                   f"{', ' + c.original_published if c.original_published else ''} (similarity {c.similarity:.2f})")
+    for a in brief.articles:
+        for p in a.get("publications", ()):
+            if p["kind"] == "exact":
+                out.append(f"{p['outlet'] or '(outlet unknown)'}{', ' + p['published'] if p['published'] else ''}: "
+                           f"the same text as [{num[a['id']]}] {a['outlet'] or '(outlet unknown)'}"
+                           f"{', ' + a['date'] if a['date'] else ''}")
+    return out
 
 
 def also_published_by(article: dict) -> str:
@@ -280,9 +399,22 @@ def to_html(brief: Brief) -> str:
         f"<title>{e(brief.title)}</title><style>body{{font-family:system-ui,'Noto Sans',sans-serif;max-width:50rem;"
         "margin:2rem auto;padding:0 1rem;line-height:1.55}.shared{border-left:4px solid #2a7}"
         ".only-one{border-left:4px solid #aaa}.conflict{border-left:4px solid #d33}li{padding-left:.5rem;"
+        ".conflicts{border:2px solid #d33;padding:0 1rem;margin:1rem 0}"
         "margin:.3rem 0;list-style:none}sup a{text-decoration:none}</style></head><body>",
-        f"<h1>{e(brief.title)}</h1><h2>Summary</h2><p>",
+        f"<h1>{e(brief.title)}</h1>",
     ]
+    if brief.conflicts:
+        parts.append(f"<section class='conflicts'><h2>Where the outlets disagree ({len(brief.conflicts)})</h2><ul>")
+        for c in brief.conflicts:
+            parts.append(f"<li class='conflict'><b>{e(c.text)}</b><ul>")
+            for side in c.sides:
+                for cite, sentence in _per_article(side):
+                    parts.append(f"<li>{e(side.value)}, {e(cite.outlet or '(outlet unknown)')} "
+                                 f"<sup><a href='#src{num[cite.article_id]}'>[{num[cite.article_id]}]</a></sup>: "
+                                 f"“{e(sentence)}”</li>")
+            parts.append("</ul></li>")
+        parts.append("</ul></section>")
+    parts.append("<h2>Summary</h2><p>")
     for s in brief.summary:
         refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
                        "</a></sup>" for c in _unique_articles(s.citations))
@@ -292,6 +424,7 @@ def to_html(brief: Brief) -> str:
         parts.append("<h2>What the sources say</h2><ul>")
         for f in brief.facts:
             extra = f" <em>({e('; '.join(f.conflicts))})</em>" if f.conflicts else ""
+            extra += f" <small>repeated by {e(', '.join(f.repeated_by))}</small>" if f.repeated_by else ""
             parts.append(f"<li class='{f.kind}'>{e(f.text)}{extra} <small>{e(', '.join(f.outlets))}</small></li>")
         parts.append("</ul>")
     if brief.entities:
@@ -304,6 +437,8 @@ def to_html(brief: Brief) -> str:
         for ev in brief.timeline:
             parts.append(f"<li><b>{e(ev.date)}</b> {e(ev.text)}</li>")
         parts.append("</ul>")
+    if copies := copy_lines(brief, num):
+        parts.append("<h2>Copies</h2><ul>" + "".join(f"<li>{e(line)}</li>" for line in copies) + "</ul>")
     parts.append("<h2>Sources</h2><ol>")
     for a in brief.articles:
         href = link_url(a["url"])

@@ -155,11 +155,16 @@ def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestRepor
             nf.warm(progress=bar.update)
     with tqdm(desc="ingest", unit=" articles", disable=None if not quiet else True, file=sys.stderr) as bar:
         report = nf.ingest(paths, progress=bar.update)
+    nf.save_indexes()  # the next process reads them instead of every stored text
     for line in report.rejected:
         typer.echo(f"rejected: {line}", err=True)
     typer.echo(report.summary())
     return report
 
+
+
+WORDS_HELP = ("Summary budget in syllables, counted as the ROUGE scorer counts them: every run of letters or "
+              "digits (`19/5` is two, `5.000` two); whole sentences only, the summary never exceeds it.")
 
 @app.command()
 def ingest(
@@ -478,7 +483,7 @@ def brief(
     story_id: str,
     db: DbOption = None,
     format: Annotated[str, typer.Option("--format", "-f", help="md, json or html")] = "md",
-    words: Annotated[int, typer.Option(help="Summary budget in syllables.")] = 180,
+    words: Annotated[int, typer.Option(help=WORDS_HELP)] = 180,
 ) -> None:
     """The brief of a story: cited summary, shared / only-one / conflicting facts, entities, timeline."""
     from .brief import BriefError, to_html, to_markdown
@@ -544,12 +549,22 @@ def _read_jsonl_articles(path: Path) -> list:
 def cluster(
     input: Annotated[Path, typer.Argument(help="articles.jsonl")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write {id, story} lines.")],
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings", help="Ask a sentence-embedding model about the decisions near the threshold "
+        "(needs the embeddings extra: pip install 'newsfuse[embeddings]').")] = False,
 ) -> None:
-    """Stateless batch clustering of a JSONL file into stories (nothing is stored)."""
+    """Stateless batch clustering of a JSONL file into stories (nothing is stored); the same
+    stories in any order of the lines."""
+    from dataclasses import replace
+
+    from .embeddings import EmbeddingsUnavailable
     from .stories import cluster as run
 
     arts = _read_jsonl_articles(input)
-    assignments = run(arts, Config().stories)
+    try:
+        assignments = run(arts, replace(Config().stories, embeddings=embeddings))
+    except EmbeddingsUnavailable as e:
+        _fail(f"--embeddings: {e}")
     with out.open("w", encoding="utf-8") as fh:
         for a in assignments:
             fh.write(json.dumps({"id": a.article_id, "story": a.story_id}, ensure_ascii=False) + "\n")
@@ -561,7 +576,7 @@ def summarize(
     input: Annotated[Path, typer.Argument(help="articles.jsonl")],
     out: Annotated[Path, typer.Option("--out", "-o")],
     group_by: Annotated[str, typer.Option("--group-by", help="Field that names each article's group.")] = "cluster_id",
-    words: int = 180,
+    words: Annotated[int, typer.Option(help=WORDS_HELP)] = 180,
 ) -> None:
     """Stateless: one cited summary per group of a JSONL file (for evaluation)."""
     from dataclasses import replace
@@ -590,6 +605,9 @@ def summarize(
     typer.echo(f"{len(groups)} summaries -> {out}")
 
 
+DEFAULT_LAG = 10.0  # seconds a list or search may lag other connections' writes (docs/decisions.md, Web)
+
+
 @app.command()
 def serve(
     db: DbOption = None,
@@ -598,12 +616,17 @@ def serve(
     allowed_host: Annotated[Optional[list[str]], typer.Option(
         "--allowed-host", help="Also answer requests for this Host name (repeatable; `*` = any). The bound "
         "address, and loopback names when it is one, are always allowed.")] = None,
+    lag: Annotated[float, typer.Option("--lag", help="Seconds a list or search may lag writes made on other "
+                                       "connections (the connection that wrote sees its write at once; 0: never).")
+                   ] = DEFAULT_LAG,
 ) -> None:
     """REST API and web page over the store (http://HOST:PORT/; API docs at /docs)."""
-    _serve(_open(db), host, port, allowed_host or ())
+    if not 0 <= lag <= 3600:
+        _fail(f"--lag: {lag} is not a number of seconds from 0 to 3600")
+    _serve(_open(db), host, port, allowed_host or (), lag)
 
 
-def _serve(nf: api.Newsfuse, host: str, port: int, allowed_host: Iterable[str] = ()) -> None:
+def _serve(nf: api.Newsfuse, host: str, port: int, allowed_host: Iterable[str] = (), lag: float = DEFAULT_LAG) -> None:
     import socket
 
     import uvicorn
@@ -620,7 +643,8 @@ def _serve(nf: api.Newsfuse, host: str, port: int, allowed_host: Iterable[str] =
         sock.bind((host, port))
     except OSError as e:
         _fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
-    app_ = create_app(nf, allowed_hosts=allowed_hosts_for(host, allowed_host))
+    app_ = create_app(nf, allowed_hosts=allowed_hosts_for(host, allowed_host), warm=True, lag=lag,
+                      log=lambda message: typer.echo(message, err=True))
     typer.echo(f"serving {nf.config.db} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C stops)", err=True)
     uvicorn.Server(uvicorn.Config(app_, log_level="warning")).run(sockets=[sock])
 

@@ -50,11 +50,34 @@ class StoryConfig:
     # the next stories nearest the article, this many at most, and merged with those that clear it
     # (0: stories never merge).
     merge_candidates: int = 4
+    # A second signal (embeddings.py, the `embeddings` extra): the batch asks a sentence-embedding
+    # model about decisions within `embedding_band` of the threshold and mixes its calibrated cosine
+    # in with `embedding_weight`. Off: it costs far more than the stream spends on an article.
+    embeddings: bool = False
+    embedding_weight: float = 0.2  # weight and band chosen on half 0 (bench/cluster_quality.py --embeddings)
+    embedding_band: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionWeights:
+    """How the summary scores a sentence: `position` x exp(-index / `position_scale`) + `support` x
+    share of the outlets giving its fact + `centrality` x cosine to the story's centroid - `dangling`
+    when it opens with a reference outside itself - `later` x the rank of its article by time.
+    Chosen on one half of the shared clusters (bench/summary_quality.py scores the other half)."""
+
+    position: float = 1.0
+    position_scale: float = 4.0
+    support: float = 0.5
+    centrality: float = 0.5
+    dangling: float = 0.3
+    later: float = 0.02
+    min_syllables: int = 5  # a sentence of 4 syllables or fewer is a fragment, never a summary sentence
 
 
 @dataclass(frozen=True, slots=True)
 class BriefConfig:
-    words: int = 180  # summary budget in syllables (words and numbers, punctuation not counted)
+    words: int = 180  # summary budget in syllables as ROUGE counts them: runs of letters or digits (`19/5` is 2)
+    selection: SelectionWeights = field(default_factory=SelectionWeights)
     align_threshold: float = 0.26  # average similarity at which two groups of sentences are one fact
     align_repeat: float = 0.5  # similarity at which two sentences of one article state one fact (a repeat)
     align_candidate_df: int = 100  # a term in more sentences than this finds no candidate pair (big stories)

@@ -1,6 +1,6 @@
 """Scores used by the benchmarks and the tests: B-cubed for stories, ROUGE for summaries.
 
-ROUGE is computed here on syllables (lower-cased, NFC, punctuation stripped) because
+ROUGE is computed here on syllables (every run of letters or digits, lower-cased, NFC) because
 rouge-score's default tokenizer drops every Vietnamese letter outside ASCII.
 """
 
@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-from .text import TOKEN
+from .text import SCORER_TOKEN
 
 
 def bcubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, float, float]:
@@ -32,7 +32,8 @@ def bcubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float
 
 
 def syllables(text: str) -> list[str]:
-    return TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+    """The scorer's tokens: every run of letters or digits (`19/5` is two), lower-cased, NFC."""
+    return SCORER_TOKEN.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def _f1(overlap: float, n_cand: int, n_ref: int) -> float:

@@ -190,6 +190,16 @@ def build_article(
     if id is not None and not isinstance(id, (str, int)):
         raise IngestError(f"id must be text or a number, got {type(id).__name__}")
     spans = split(body, pack)
+    if spans.credits:
+        # Sign-offs, agency tags, links and prompts are no sentences; the author and agency they name
+        # are kept (the input's own author first).
+        extra.setdefault("credits", [[c.start, c.end, c.kind, c.author, c.agency] for c in spans.credits])
+        signed = [c for c in spans.credits if c.kind == "byline" and c.author]
+        if signed and not (author or parts.author):
+            author = signed[-1].author
+        agencies = [c.agency for c in spans.credits if c.agency]
+        if agencies:
+            extra.setdefault("agency", agencies[-1])
     digest = content_hash(body, toks)
     article_id = str(id) if id not in (None, "") else digest
     sentences = [Sentence(article_id, i, s, e, body[s:e]) for i, (s, e) in enumerate(spans.sentences)]

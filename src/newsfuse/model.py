@@ -46,6 +46,20 @@ class Caption:
 
 
 @dataclass(slots=True)
+class Credit:
+    """What in a text is no sentence of the report: a sign-off (`byline`, its `author`), an agency
+    tag (`agency`), a photo or clip credit (`photo`), a related-article link (`link`), a video
+    prompt (`prompt`). Kept in `Article.extra["credits"]` as `[start, end, kind, author, agency]`."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    author: str | None = None
+    agency: str | None = None
+
+
+@dataclass(slots=True)
 class Article:
     """One report by one outlet.
 
@@ -172,9 +186,45 @@ class Fact:
     outlets: list[str]
     conflicts: list[str] = field(default_factory=list)  # human-readable, e.g. "10 cuộc vs 12 cuộc"
     repeats: list[str] = field(default_factory=list)  # articles that state this fact twice (two citations each)
+    # Outlets that republished a cited article (a copy): they repeat the fact, they do not confirm it.
+    repeated_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class ConflictSide:
+    """What one side of a disagreement says (`47 đội`), who says it, and the sentences saying it."""
+
+    value: str
+    outlets: list[str]
+    citations: list[Citation]
+    sentences: list[str]  # the cited sentences, one per citation
+
+
+@dataclass(slots=True)
+class Conflict:
+    """A disagreement spelled out: `47 đội (nhandan.vn) vs 48 đội (cand.com.vn)`, both sides cited."""
+
+    fact_id: int
+    kind: Literal["number", "name", "date"]
+    text: str
+    sides: list[ConflictSide]
+
+
+@dataclass(slots=True)
+class CopyNote:
+    """One copy of another article of the story: its outlet and time, and its original's."""
+
+    article_id: str
+    outlet: str | None
+    published: str | None
+    original_id: str
+    original_outlet: str | None
+    original_published: str | None
+    similarity: float
+    kind: str = "near"  # near: stored as an article of its own; exact: the same text, stored once
 
 
 @dataclass(slots=True)
@@ -231,6 +281,8 @@ class Brief:
     notes: list[str] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # every disagreement, each side cited
+    copies: list[CopyNote] = field(default_factory=list)  # copies left out of the alignment, with originals
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

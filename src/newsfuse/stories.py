@@ -1,17 +1,22 @@
 """Group articles into stories, one article at a time, time-aware.
 
 Each article becomes a sparse TF-IDF vector of folded syllables (no word segmenter is needed, and
-the same code clusters English), with the title and lead counted extra and capitalised runs
-(names) boosted. A story is the sum of its members' unit vectors (its centroid, capped to its
-heaviest terms). A new article joins the story it is most like on average within reach in time if
-the similarity clears a threshold, else it starts a story.
+the same code clusters English), with the title and lead counted extra, and names as terms of
+their own (a capitalised syllable apart from the same syllable in lower case, a whole name once
+more). A story is the sum of its members' unit vectors (its centroid, capped to its heaviest
+terms). A new article joins the story it is most like on average within reach in time if the
+similarity clears a threshold, else it starts a story; the story it joined is then compared with
+the other stories nearest the article by the same rule between stories (average link), and merged
+with those that clear it: the older keeps its id, the other's is recorded (`take_merges`) so that
+the store keeps it as an alias.
 
 Candidates come from an inverted index (time window -> term -> stories whose centroid weighs that
 term), so the cost of one article does not grow with the number of stories, and stories out of
 reach in time are never looked at: an old article arriving late meets the stories of its own
-time, not this week's. Batch clustering is the same procedure over the articles sorted by date,
-with document frequencies taken from the whole batch first; streaming learns them as articles
-arrive (or starts from a store's).
+time, not this week's. Batch clustering is the same procedure over the articles sorted by date
+(then id: the batch is one function of the set of articles, in any input order), with document
+frequencies taken from the whole batch first, then a pass that moves articles (splits); streaming
+learns them as articles arrive (or starts from a store's).
 
 The state is compact: terms are interned to int ids (one vocabulary and one document-frequency
 array per clusterer), vectors and centroids are pairs of numpy arrays (ids, weights), and a
@@ -28,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +41,9 @@ from .config import StoryConfig
 from .model import Article
 from .lang import fold, tokens
 from .text import CAPITALS, name_runs
+
+if TYPE_CHECKING:
+    from .embeddings import Embedder
 
 _BODY_TOKENS = 1200  # the top of a news text says what it is about; the tail adds noise and time
 _HEAD_CHARS = 4000  # where names are looked for
@@ -594,14 +603,20 @@ def _sort_key(a: Article) -> tuple[str, str]:
 
 
 def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
-            df: tuple[Counter, int] | None = None) -> list[Assignment]:
+            df: tuple[Counter, int] | None = None, embedder: Embedder | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
     pass mends that (about +1.5 points of B-cubed F1 on the shared corpus, see docs/decisions.md).
     `df` (document frequencies, number of documents) is that of a bigger collection these articles
-    are a part of (an archive's time window), else the batch's own."""
+    are a part of (an archive's time window), else the batch's own. With `config.embeddings` (or an
+    `embedder`), the refinement asks the sentence-embedding model about the articles whose
+    decision is near the threshold (`embeddings.py`)."""
     config = config or StoryConfig()
+    if config.embeddings and embedder is None:
+        from .embeddings import Embedder
+
+        embedder = Embedder()
     counts, n = df if df is not None else document_frequencies(articles)
     clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
     ordered = sorted(articles, key=_sort_key)
@@ -625,11 +640,11 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
 
     X = sparse.csr_matrix((np.concatenate(data).astype(np.float32), np.concatenate(indices),
                            np.asarray(indptr, dtype=np.int64)), shape=(len(ordered), len(clusterer.term_id)))
-    return _refine(clusterer, X, assignments, days)
+    return _refine(clusterer, X, assignments, days, ordered, embedder)
 
 
-def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: list[float | None]
-            ) -> list[Assignment]:
+def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: list[float | None],
+            ordered: Sequence[Article], embedder: Embedder | None = None) -> list[Assignment]:
     from scipy import sparse
 
     config = clusterer.config
@@ -640,6 +655,7 @@ def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: l
                           shape=(len(own), len(story_ids)))
     C = (M.T @ X).tocsr()  # per story: the sum of its members' unit vectors
     sizes = np.bincount(own, minlength=len(story_ids))
+    second = _SecondSignal(embedder, config, ordered, own) if embedder is not None else None
     out = []
     for i, a in enumerate(assignments):
         row = X.getrow(i)
@@ -658,9 +674,45 @@ def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: l
             if days[i] is not None and story.last is not None and not is_own[k]:
                 if max(story.first - days[i], days[i] - story.last, 0.0) > config.max_gap_days:
                     avg[k] = 0.0
+        if second is not None:
+            avg = second.mend(i, cands, avg)
         k = int(np.argmax(avg))
         if avg[k] >= config.threshold:
             out.append(Assignment(a.article_id, story_ids[cands[k]], float(avg[k]), False))
         else:
             out.append(Assignment(a.article_id, story_id_for(a.article_id + "/alone"), 0.0, True))
     return out
+
+
+class _SecondSignal:
+    """The embedding model's word on the decisions the words leave near the threshold: for a
+    candidate story whose mean similarity is within `embedding_band` of the threshold, the mean
+    calibrated cosine of the article's embedding to those of the story's other members (8 at most)
+    is mixed in with `embedding_weight`."""
+
+    def __init__(self, embedder: Embedder, config: StoryConfig, ordered: Sequence[Article], own: np.ndarray):
+        from .embeddings import passage
+
+        self.embedder, self.config = embedder, config
+        self.texts = [passage(a) for a in ordered]
+        self.members: dict[int, list[int]] = {}
+        for i, c in enumerate(own.tolist()):
+            self.members.setdefault(c, []).append(i)
+
+    def mend(self, i: int, cands: np.ndarray, avg: np.ndarray) -> np.ndarray:
+        from .embeddings import calibrated
+
+        config = self.config
+        near = np.flatnonzero(np.abs(avg - config.threshold) <= config.embedding_band)
+        if not len(near):
+            return avg
+        others = {int(k): [j for j in self.members.get(int(cands[k]), []) if j != i][:8] for k in near}
+        rows = sorted({i} | {j for js in others.values() for j in js})
+        at = {j: n for n, j in enumerate(rows)}
+        E = self.embedder.embed([self.texts[j] for j in rows])
+        avg = avg.copy()
+        for k, js in others.items():
+            if js:
+                cos = E[[at[j] for j in js]] @ E[at[i]]
+                avg[k] = (1 - config.embedding_weight) * avg[k] + config.embedding_weight * float(calibrated(cos).mean())
+        return avg

@@ -13,14 +13,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from vi_textmatch.tone import TONE_PAIRS_SECOND_TO_FIRST
 
-from .model import Caption
+from .model import Caption, Credit
 
 if TYPE_CHECKING:
     from .lang import LanguagePack
@@ -95,6 +95,16 @@ def syllable_count(text: str) -> int:
     return len(TOKEN.findall(text))
 
 
+# What ROUGE scorers count: every run of letters or digits (`19/5` is two, `5.000` two, `U23` one).
+SCORER_TOKEN = re.compile(r"[^\W_]+")
+
+
+def budget_count(text: str) -> int:
+    """Syllables as a summary's budget counts them: as the ROUGE scorer does, every run of letters
+    or digits (`19/5` is two), so a summary within its budget is within the scorer's cut."""
+    return len(SCORER_TOKEN.findall(text))
+
+
 # ---------------------------------------------------------------- sentences
 
 # Written by hand: the sentence splitters on PyPI either need data that cannot be downloaded
@@ -105,6 +115,7 @@ def syllable_count(text: str) -> int:
 # End punctuation, then closing quotes/brackets, then space, then what can open a sentence.
 _BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
 _NAME = r"[" + CAPITALS + r"0-9][^\s.()]*"
+_CREDIT_NAME = r"[" + CAPITALS + r"0-9][^\s.():]*"
 
 
 class SentenceRules:
@@ -116,19 +127,210 @@ class SentenceRules:
         self.abbreviations = frozenset(pack.words("sentence_abbreviations"))
         credit = r"(?:" + "|".join(map(re.escape, pack.words("credit_words"))) + r")\s*:\s*"
         self.paragraph_credit = re.compile(r"\(?" + credit + r"(?P<credit>[^.:()\n]{1,40}?)\)?\.?$")
+        # A bare credit runs over up to six capitalised words; `credit_name_length` says how many
+        # of them are the name and which open the next sentence (`Ảnh: Đức Anh Tăng trưởng ...`).
         self.inline_credit = re.compile(
             r"[-–(]?\s*\(?" + credit
-            + r"(?:(?P<dotted>" + _NAME + r"(?:\s+" + _NAME + r"){0,3})\)?\."
-            + r"|(?P<bare>" + _NAME + r"(?:\s+" + _NAME + r"){0,2}?)\)?(?=\s+[" + CAPITALS + r"]))"
+            + r"(?:(?P<dotted>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,3})\)?\."
+            + r"|(?P<bare>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,5})\)?(?=\s+\S))"
         )
+        self.name_stops = frozenset(_optional_words(pack, "credit_name_stops"))
+        after = _optional_words(pack, "credit_after_name")
+        self.after_name = re.compile(r"\s+(?:" + "|".join(map(re.escape, after)) + r")\b\.?") if after else None
+
+
+def _optional_words(pack: LanguagePack, name: str) -> tuple[str, ...]:
+    """A list a pack may leave out (a new language starts with its sentences, not its credits)."""
+    from .lang.loader import PackError
+
+    try:
+        return pack.words(name)
+    except PackError:
+        return ()
+
+
+def _optional_patterns(pack: LanguagePack, name: str) -> list[re.Pattern[str]]:
+    from .lang.loader import PackError
+
+    try:
+        return [rule.pattern for rule in pack.patterns(name)]
+    except PackError:
+        return []
+
+
+def credit_name_length(words: list[str], following: str | None, stops: frozenset[str]) -> int:
+    """How many of the capitalised words after an inline credit (`Ảnh: VGP/Anh Dũng Chị Lãnh ...`)
+    are its name: up to a word that opens a sentence (`Chị`, `Theo`); when the text goes on in lower
+    case the last capitalised word opens the next sentence (`Đức Anh | Tăng trưởng không ...`); a
+    run that filled the pattern is a name of two words and the rest is text."""
+    for k, w in enumerate(words[1:], 1):
+        if w in stops:
+            return k
+    if following is not None and following[:1].islower() and len(words) >= 2:
+        return min(len(words) - 1, 3)
+    if len(words) >= 6:
+        return 2
+    return min(len(words), 4)
+
+
+# ---------------------------------------------------------------- credits
+
+# A sign-off or agency tag is a name, not a sentence: no verb to find, so it is read by its shape.
+# A word of a name: capitalised (`Tuấn`), in capitals (`NGUYỆT`), an initial (`T.`, `Nh.Thạch`), a
+# joined desk (`VOV-Phnom`), `&`; and the words of an agency of the pack.
+_NAME_WORD = re.compile(r"[" + CAPITALS + r"0-9][^\s]*|&|[-–]")
+_END_MARK = re.compile(r"[.!?…\"”»:]$")
+_INITIAL_END = re.compile(r"(?:^|[\s.])[" + CAPITALS + r"][hgri]?\.$")  # `T.`, `V.T.`, `Nh.`, `Tr.`
+
+
+class CreditRules:
+    """A pack's credit data, compiled: its agencies, the sign-off tails, links, prompts, credits."""
+
+    def __init__(self, pack: LanguagePack) -> None:
+        self.agencies = {pack.fold(a): a for a in _optional_words(pack, "agencies")}
+        self.links = _optional_patterns(pack, "credit_link")
+        self.prompts = _optional_patterns(pack, "credit_prompt")
+        self.photos = _optional_patterns(pack, "credit_photo")
+        self.tails = _optional_patterns(pack, "credit_tail")
+        self.sources = _optional_patterns(pack, "credit_source")
+        self.dangling = tuple(sorted((pack.fold(w) for w in _optional_words(pack, "dangling_openers")),
+                                     key=len, reverse=True))
+        self.fold = pack.fold
+
+    def agency_in(self, text: str) -> str | None:
+        """The first agency of the pack named in `text` as a word (`Thu Hà (TTXVN)` -> TTXVN)."""
+        key = self.fold(text)
+        best = None
+        for folded, name in self.agencies.items():
+            for m in re.finditer(re.escape(folded), key):
+                before = key[m.start() - 1] if m.start() else " "
+                after = key[m.end()] if m.end() < len(key) else " "
+                if not before.isalnum() and not (after.isalnum() and folded[-1].isalnum()):
+                    if best is None or m.start() < best[0]:
+                        best = (m.start(), name)
+        return best[1] if best else None
+
+
+@dataclass(slots=True)
+class CreditFound:
+    kind: str  # link, prompt, photo, agency, byline
+    author: str | None = None
+    agency: str | None = None
+
+
+def related_link(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """`>> Ấn Độ kêu gọi ...`, `[Nhật đề nghị ...]`, `Xem thêm: ...`."""
+    return CreditFound("link") if any(p.search(sentence) for p in rules.links) else None
+
+
+def video_prompt(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """`Bạn cài Flash Player để xem ...`, `Mời độc giả xem video ...`, `Video ...:`."""
+    return CreditFound("prompt") if any(p.search(sentence) for p in rules.prompts) else None
+
+
+def photo_credit(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """`Tin, ảnh: Gia Bách`, `Ảnh minh họa.`, `(Nguồn: giaoducthoidai.vn).` standing as a sentence."""
+    if len(sentence) <= 80 and any(p.search(sentence) for p in rules.photos):
+        return CreditFound("photo", agency=rules.agency_in(sentence))
+    return None
+
+
+def _name_core(rules: CreditRules, sentence: str) -> str:
+    """A sign-off without what follows the name: `Đỗ Tuấn Anh/VOV-Phnom Penh` -> `Đỗ Tuấn Anh`."""
+    core = sentence.strip().rstrip("./ ").strip()
+    for _ in range(4):
+        before = core
+        for tail in rules.tails:
+            m = tail.search(core)
+            if m and m.start() > 0:
+                core = core[:m.start()].rstrip(" -–,/")
+        if core == before:
+            break
+    return core
+
+
+def _ends_as_sentence(text: str) -> bool:
+    """A sentence end that is no initial's dot (`V.T.`) and no closing `./.` or `).` of a tag."""
+    text = text.rstrip()
+    return bool(_END_MARK.search(text)) and not _INITIAL_END.search(text) and not text.endswith((").", "./."))
+
+
+def agency_tag(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """`(Vietnam+)`, `TTXVN/Tin tức`, `Theo BBC`, `(Tổng hợp ANTĐ/ Infonet)`: an agency alone."""
+    if any(p.search(sentence.strip()) for p in rules.sources):
+        return CreditFound("agency", agency=rules.agency_in(sentence))
+    text = sentence.strip().strip("()./ ").strip()
+    words = text.split()
+    if not words or len(words) > 8:
+        return None
+    first = rules.fold(words[0]).rstrip(":")
+    if first in ("theo", "nguồn", "according"):
+        words = words[1:]
+    elif first == "tổng" and len(words) > 2:
+        words = words[2:]
+    rest = " ".join(words)
+    parts = [p.strip() for p in re.split(r"[/,]|\s[-–]\s", rest) if p.strip()]
+    if parts and all(rules.fold(p) in rules.agencies for p in parts):
+        return CreditFound("agency", agency=rules.agencies[rules.fold(parts[0])])
+    if first == "theo" and 0 < len(words) <= 5 and not _ends_as_sentence(sentence) and \
+            all(_NAME_WORD.fullmatch(w) for w in words):
+        return CreditFound("agency", agency=rules.agency_in(rest) or rest.strip("()"))
+    return None
+
+
+def sign_off(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """The author's name standing as a sentence (`NGUYỆT PHƯƠNG`, `T.Tuyền`, `Thu Hà (TTXVN)`,
+    `Gia Tùng Theo Inquirer, Telegraph`): up to four name words once the tails are cut, and no
+    sentence end but an initial's dot. At the end of an article a longer signature passes when
+    most of its words are names (`Thành Đạt Thể thao & Văn hóa`)."""
+    stripped = sentence.strip()
+    if _ends_as_sentence(stripped):
+        return None
+    if stripped.startswith("(") and stripped.endswith(")"):
+        stripped = stripped[1:-1].strip()
+    core = _name_core(rules, stripped)
+    words = core.split()
+    if not words or len(words) > 12:
+        return None
+    names = [w for w in words if _NAME_WORD.fullmatch(w)]
+    if len(words) <= 4 and len(names) == len(words) or last and _NAME_WORD.fullmatch(words[0]) and (
+            len(words) <= 3 or len(words) <= 10 and len(names) >= 0.6 * len(words)):
+        agency = rules.agency_in(stripped[len(core):]) or rules.agency_in(core)
+        # A name is the author; a longer signature (`Reporting by ...; Editing by ...`) is kept as a credit only.
+        author = None if agency and rules.fold(core) in rules.agencies or len(words) > 4 else core
+        return CreditFound("byline", author=author, agency=agency)
+    return None
+
+
+# In order: the first that matches names the credit.
+CREDIT_RULES = (related_link, video_prompt, photo_credit, agency_tag, sign_off)
+
+
+def credit_of(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
+    """What kind of credit the sentence is (None: a sentence of the report). `last`: it is at the
+    end of the article, or only credits follow it."""
+    for rule in CREDIT_RULES:
+        if found := rule(rules, sentence, last):
+            return found
+    return None
+
+
+def dangling_opening(rules: CreditRules, sentence: str) -> str | None:
+    """The opening of `sentence` that points outside it (`Ông này`, `Tuy nhiên`), or None."""
+    key = rules.fold(sentence.lstrip("\"“‘«("))
+    for opener in rules.dangling:
+        if key.startswith(opener) and (len(key) == len(opener) or not key[len(opener)].isalnum()):
+            return opener
+    return None
 
 
 @dataclass(slots=True)
 class Split:
-    """Sentence spans and caption spans of a text, as (start, end) offsets."""
+    """Sentence spans, caption spans and credits (sign-offs, agency tags, links, prompts) of a text."""
 
     sentences: list[tuple[int, int]]
     captions: list[Caption]
+    credits: list[Credit] = field(default_factory=list)
 
 
 def _is_abbreviation(rules: SentenceRules, text: str, dot: int) -> bool:
@@ -171,17 +373,20 @@ def _sentence_spans(rules: SentenceRules, text: str, start: int, end: int) -> li
 
 
 def split(text: str, pack: LanguagePack | None = None) -> Split:
-    """Split a stored text into body sentences and photo captions, with the words of `pack`
-    (default: Vietnamese).
+    """Split a stored text into body sentences, photo captions and credits, with the words of
+    `pack` (default: Vietnamese).
 
     A paragraph that ends with a photo credit (`... Ảnh: Hiếu Nguyễn`) is a caption. Inside a
     paragraph (texts flattened to one line), the sentence that carries a credit is a caption and
-    the credit is cut off the text that follows it.
+    the credit is cut off the text that follows it. A sentence that is a sign-off, an agency tag, a
+    related link or a video prompt is a credit (`credit_of`), wherever it stands; a related link
+    inside a sentence (`... >> Tường thuật ...`) is cut off it.
     """
     from . import lang
 
-    rules = (pack or lang.get("vi")).view("sentences", SentenceRules)
-    sentences: list[tuple[int, int]] = []
+    pack = pack or lang.get("vi")
+    rules = pack.view("sentences", SentenceRules)
+    spans: list[tuple[int, int]] = []
     captions: list[Caption] = []
     for para in re.finditer(r"[^\n]+", text):
         p_start, p_end = para.span()
@@ -193,16 +398,82 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
         cursor = p_start
         for c in rules.inline_credit.finditer(body):
             c_start, c_end = p_start + c.start(), p_start + c.end()
+            if c_start < cursor:
+                continue
+            credit = c.group("dotted")
+            if credit is None:
+                bare_start = p_start + c.start("bare")
+                words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[bare_start:p_start + c.end("bare")])]
+                after = re.match(r"\s*\)?\s*(\S+)", text[bare_start + words[-1][1]:p_end])
+                k = credit_name_length([text[bare_start + a:bare_start + b] for a, b in words],
+                                       after.group(1) if after else None, rules.name_stops)
+                c_end = bare_start + words[k - 1][1]
+                if c_end < p_end and text[c_end] == ")":
+                    c_end += 1
+                credit = text[bare_start:bare_start + words[k - 1][1]]
+                if rules.after_name and (m := rules.after_name.match(text, c_end, p_end)):
+                    c_end = m.end()
             # The caption is the piece between the last sentence end before the credit and the credit.
-            spans = _sentence_spans(rules, text, cursor, c_start)
-            cap_start = spans[-1][0] if spans else c_start
-            for s in spans[:-1]:
-                sentences.append(s)
-            credit = c.group("dotted") or c.group("bare")
+            found = _sentence_spans(rules, text, cursor, c_start)
+            cap_start = found[-1][0] if found else c_start
+            spans.extend(found[:-1])
             captions.append(Caption(cap_start, c_end, text[cap_start:c_end].strip(), credit))
             cursor = c_end
-        sentences.extend(_sentence_spans(rules, text, cursor, p_end))
-    return Split(sentences, captions)
+        spans.extend(_sentence_spans(rules, text, cursor, p_end))
+    sentences, credits = _credits_apart(pack, text, spans)
+    return Split(sentences, captions, credits)
+
+
+def _credits_apart(pack: LanguagePack, text: str, spans: list[tuple[int, int]]
+                   ) -> tuple[list[tuple[int, int]], list[Credit]]:
+    """The spans that are sentences of the report, and the credits among them (read from the end:
+    the sign-offs that close an article are `last`, as is any credit only credits follow)."""
+    rules = pack.view("credits", CreditRules)
+    if not (rules.links or rules.prompts or rules.photos or rules.tails or rules.agencies):
+        return spans, []
+    keep: list[tuple[int, int]] = []
+    credits: list[Credit] = []
+    last = True
+    for s, e in reversed(spans):
+        if cut := _link_before(rules, text[s:e]):
+            credits.append(Credit(s, s + cut, text[s:s + cut].rstrip(), "link"))
+            s += cut
+        piece = text[s:e]
+        found = credit_of(rules, piece, last)
+        if found is None and (cut := _link_inside(rules, piece)) is not None:
+            credits.append(Credit(s + cut, e, text[s + cut:e], "link"))
+            e = s + cut
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            piece = text[s:e]
+            found = credit_of(rules, piece, last) if piece.strip() else None
+        if found is None:
+            if e > s:
+                keep.append((s, e))
+            last = False
+            continue
+        credits.append(Credit(s, e, piece, found.kind, found.author, found.agency))
+    keep.reverse()
+    credits.sort(key=lambda c: c.start)
+    return keep, credits
+
+
+_INNER_LINK = re.compile(r"\s(?:>>|»)\s")
+_LEADING_TITLE = re.compile(r"^\[[^\[\]]{8,200}\]\s+(?=\S)")
+
+
+def _link_inside(rules: CreditRules, piece: str) -> int | None:
+    """Where a related link starts inside a sentence (`... - Ảnh Theverge >> Tường thuật ...`)."""
+    if not rules.links:
+        return None
+    m = _INNER_LINK.search(piece)
+    return m.start() + 1 if m else None
+
+
+def _link_before(rules: CreditRules, piece: str) -> int:
+    """Where the sentence starts after a related title glued before it (`[Nguyên thủ ... G-20] Trong ...`)."""
+    m = _LEADING_TITLE.match(piece) if rules.links else None
+    return m.end() if m else 0
 
 
 # ---------------------------------------------------------------- words and language

@@ -12,8 +12,10 @@ import hmac
 import ipaddress
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -26,7 +28,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__, api
-from . import display
+from . import answers, display
 from ..config import TOKEN_ENV_VAR
 
 HERE = Path(__file__).parent
@@ -56,6 +58,9 @@ ARTICLE_SCHEMA = {"type": "object", "required": ["text"], "additionalProperties"
     "date": {"type": "string", "description": "ISO 8601 (`2023-06-26`, `2023-06-26T10:00+07:00`)"},
     "lead": {"type": "string"}, "author": {"type": "string"}}}
 T = TypeVar("T")
+# Answers kept while the store is unchanged; the lists and searches among them also up to `lag` after a write.
+CACHED = ("/api/stories", "/api/stories/", "/api/search", "/api/articles", "/api/articles/", "/api/outlets")
+LAGGING = ("/api/stories", "/api/search", "/api/articles", "/api/outlets")
 
 
 def allowed_hosts_for(bound: str, extra: Iterable[str] = ()) -> frozenset[str]:
@@ -164,13 +169,64 @@ def known_parameters(request: Request) -> None:
                             f"{', '.join(sorted(known)) or 'none'})")
 
 
-def create_app(nf: api.Newsfuse, *, token: str | None = None,
-               allowed_hosts: Iterable[str] | None = None) -> FastAPI:
+class _Stopping(Exception):
+    """The server stops while the indexes are being read: the reading ends there."""
+
+
+def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Iterable[str] | None = None,
+               warm: bool = False, log: Callable[[str], None] | None = None, keep_answers: bool = True,
+               lag: float = 0.0) -> FastAPI:
     """The ASGI app. `token` (or $NEWSFUSE_API_TOKEN) is required as a Bearer token for writes;
-    `allowed_hosts` are the Host names it answers to (default: loopback names; `*` = any)."""
+    `allowed_hosts` are the Host names it answers to (default: loopback names; `*` = any).
+    `warm`: read the story and copy indexes at once, on the writer thread (reads are served
+    meanwhile; writes wait for it), saying how it goes to `log`; and save them when the server
+    stops. `nf` then belongs to the writer thread. `keep_answers`: send a read's answer again
+    while the store has not changed; `lag`: lists and searches also for that many seconds after
+    a write, except on the connection that wrote (web/answers.py)."""
     token = token if token is not None else os.environ.get(TOKEN_ENV_VAR) or None
     hosts = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts is not None else allowed_hosts_for("127.0.0.1")
-    app = FastAPI(title="newsfuse", version=__version__, docs_url=None, redoc_url=None,
+    # One writer thread: writes queue here instead of in SQLite's busy handler, off the event loop.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="newsfuse-writer")
+    local = threading.local()
+    nf.load_models()  # at start-up, once, before any request thread can race to load them
+    stopping = threading.Event()
+    say = log or (lambda message: None)
+
+    def warm_indexes() -> None:
+        started = time.monotonic()
+        total = nf.store.count_articles()
+        done, shown = [0], [started]
+
+        def progress(n: int) -> None:
+            if stopping.is_set():
+                raise _Stopping
+            done[0] += n
+            if time.monotonic() - shown[0] >= 10:
+                shown[0] = time.monotonic()
+                say(f"story and copy indexes: {done[0]:,} of {total:,} articles read from the store")
+
+        say(f"reading the story and copy indexes ({total:,} articles stored)")
+        try:
+            read = nf.warm(progress)
+        except _Stopping:
+            return
+        except Exception as e:  # noqa: BLE001 - the first write reads them again, and says why if it fails
+            say(f"could not read the story and copy indexes now ({type(e).__name__}: {e}); the first write will")
+            return
+        how = (f"the saved indexes and {read:,} articles stored after them" if nf.indexes_from_saved
+               else f"{read:,} articles read from the store")
+        say(f"story and copy indexes ready in {time.monotonic() - started:.1f} s ({how})")
+
+    warming = writer.submit(warm_indexes) if warm else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        stopping.set()
+        if warming is not None and warming.done():  # indexes of many new articles are kept for the next start
+            await asyncio.wrap_future(writer.submit(nf.save_indexes))
+
+    app = FastAPI(title="newsfuse", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   dependencies=[Depends(known_parameters)],
                   description="Stories fused from many outlets: cited summaries, facts, entities, timelines. "
                               "Every list has `total`, and `next`/`previous` links relative to itself.")
@@ -179,10 +235,6 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
     templates.env.filters["link_url"] = api.link_url
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/api-docs", StaticFiles(directory=str(docs_assets())), name="api-docs")
-    # One writer thread: writes queue here instead of in SQLite's busy handler, off the event loop.
-    writer = ThreadPoolExecutor(1, thread_name_prefix="newsfuse-writer")
-    local = threading.local()
-    nf.load_models()  # at start-up, once, before any request thread can race to load them
 
     async def write(fn: Callable[[], T]) -> T:
         return await asyncio.wrap_future(writer.submit(fn))
@@ -207,19 +259,19 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
     async def bad_parameter(request: Request, exc: api.BadParameter) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=422)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        if "*" not in hosts and host_name(request.headers.get("host", "")) not in hosts:
-            response: Response = JSONResponse({"error": "this server does not answer to that Host"}, status_code=403)
-        elif cross_site_write(request.method, request.headers):
-            response = JSONResponse({"error": "cross-site write refused"}, status_code=403)
-        elif (size := request.headers.get("content-length")) is not None and size.isdigit() \
-                and int(size) > MAX_BODY_BYTES:
-            response = JSONResponse({"error": f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)"}, status_code=413)
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    def refuse(method: str, headers: Any) -> tuple[int, str] | None:
+        if "*" not in hosts and host_name(headers.get("host", "")) not in hosts:
+            return 403, "this server does not answer to that Host"
+        if cross_site_write(method, headers):
+            return 403, "cross-site write refused"
+        if (size := headers.get("content-length")) is not None and size.isdigit() and int(size) > MAX_BODY_BYTES:
+            return 413, f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)"
+        return None
+
+    # Checks and headers on every request; answers kept per store version (web/answers.py).
+    app.add_middleware(answers.Front, refuse=refuse, headers=SECURITY_HEADERS,
+                       version=answers.StoreVersion(nf.config.db) if keep_answers else None,
+                       cached=CACHED, lagging=LAGGING if lag > 0 else (), lag=lag)
 
     def require_token(request: Request) -> None:
         if token and not bearer_token_ok(request.headers.get("authorization"), token):
@@ -235,7 +287,10 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
         """Whether the store answers: its article and story counts and schema version."""
         r = reader()
         return {"status": "ok", "articles": r.count_articles(), "stories": r.count_stories(),
-                "schema": r.store.schema_version()}
+                "schema": r.store.schema_version(),
+                # whether writes are answered at once or wait for the story and copy indexes
+                "indexes": "reading" if warming is not None and not warming.done()
+                else "ready" if nf.indexes_ready else "not read (the first write reads them)"}
 
     @app.get("/api/stories", responses=ERROR_RESPONSES)
     def list_stories(request: Request, q: str | None = Query(None, description=QUERY_HELP),
@@ -411,7 +466,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
 
         def store() -> tuple[api.IngestReport, list[dict[str, Any]]]:
             # All or nothing: a batch with a bad article stores none of them.
-            report = nf.add_many(items, origin="request", all_or_nothing=True)
+            report = nf.add_many(items, origin="request", all_or_nothing=True, entity_backlog=False)
             results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
             results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
                         for _, stored in report.present]
@@ -528,9 +583,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
                     articles = r.story_articles(story_id)
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
-        # Newest first, as the list is; an undated article (shown at the story's date) last of its day.
-        articles = sorted(articles, key=lambda a: (a.published or "", not a.extra.get("date_from_story"), a.id),
-                          reverse=True)
+        # Side by side in time order, oldest first; an undated article (shown at the story's date) last of its day.
+        articles = sorted(articles, key=lambda a: (a.published or "", bool(a.extra.get("date_from_story")), a.id))
         kind_of: dict[tuple[str, int], str] = {}
         fact_of: dict[tuple[str, int], int] = {}
         for f in brief["facts"]:
@@ -544,13 +598,22 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None,
         also = {a["id"]: also_published_by(a) for a in brief["articles"]}
         lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
         lang = lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+        t = display.translator(lang)
+        # Each copy says whose it is; its original says who else published it (outlet and time).
+        copy_of: dict[str, list[str]] = {}
+        for c in brief.get("copies", []):
+            copy_of.setdefault(c["article_id"], []).append(t(
+                "copy_line", n=numbers.get(c["original_id"], "?"), outlet=c["original_outlet"] or t("unknown_outlet"),
+                date=display.when(c["original_published"], lang)))
+            line = f"{c['outlet'] or t('unknown_outlet')} {display.when(c['published'], lang)}".strip()
+            also[c["original_id"]] = ", ".join(x for x in (also.get(c["original_id"]), line) if x)
         other = display.translator(lang)("unknown_outlet")
         chart = display.coverage([{"id": a.id, "outlet": a.source, "date": a.published,
                                    "undated": bool(a.extra.get("date_from_story"))} for a in articles], lang, other)
         groups = [(kind, [e for e in brief["entities"] if e["type"] == kind][:25]) for kind in ("PER", "ORG", "LOC")]
         return page(request, "story.html", {
             "brief": brief, "articles": articles, "kind_of": kind_of, "fact_of": fact_of,
-            "numbers": numbers, "sentences": sentences, "also": also, "copy_of": {},
+            "numbers": numbers, "sentences": sentences, "also": also, "copy_of": copy_of,
             "chart": chart, "marks": display.timeline_marks(brief["timeline"], lang),
             "entity_groups": [(k, g) for k, g in groups if g], "filter_link": filter_link,
             "outlet_count": len({a.source or a.id for a in articles}),

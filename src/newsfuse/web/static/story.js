@@ -61,7 +61,16 @@
     el.classList.toggle("fact-source", on);
   }
   var pinned = null;
+  var openAll = document.querySelector("button.open-all");
+  if (openAll) openAll.addEventListener("click", function () {
+    var boxes = document.querySelectorAll("details.source");
+    var open = [].some.call(boxes, function (d) { return !d.open; });
+    boxes.forEach(function (d) { d.open = open; });
+  });
   document.querySelectorAll(".sources .sent[data-fact]").forEach(function (el) {
+    el.addEventListener("keydown", function (e) {  // Enter or Space pins, as a tap does
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); el.click(); }
+    });
     if (!el.dataset.fact) return;
     el.addEventListener("mouseenter", function () { if (!pinned) mark(el, true); });
     el.addEventListener("mouseleave", function () { if (!pinned) mark(el, false); });

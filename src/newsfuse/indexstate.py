@@ -1,0 +1,236 @@
+"""The story and copy indexes of a store, saved beside it as flat numpy arrays.
+
+Rebuilding the indexes from a store re-reads every text (the story terms, the copy signature):
+~1-5 ms an article, 3 to 9 minutes for 100,000, which the first write of a server used to pay.
+The state itself is compact (a vocabulary, document frequencies, capped centroids, postings,
+signatures), so it is written once as arrays (`<db>.indexes.npz`, written to a temporary file and
+renamed) and read back in seconds; a process then reads only the articles stored after the saved
+one (`Newsfuse.warm`).
+
+No pickle: every array is numbers, every list of strings is JSON text in a byte array, and the
+file is read with `allow_pickle=False`, so a file swapped beside a store cannot run code. A file
+whose format, configuration or fields differ from this code's is not used (the indexes are
+rebuilt from the store); that the saved state is this store's is checked by the caller against
+the store's articles and stories.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+import os
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import CopyConfig, StoryConfig
+from .copies import BandIndex, CopyDetector, _Rows
+from .stories import StoryClusterer, _Postings, _Story
+
+FORMAT = 1
+_NONE = np.iinfo(np.int64).min  # a window of None (undated articles)
+# The fields this module saves: a class that gains one (or loses one) makes old files unusable
+# and new ones unwritable until this module knows it, rather than silently wrong.
+_CLUSTERER_FIELDS = {"config", "n_docs", "learn_df", "term_id", "_df", "_scratch", "_seen", "stories", "_numbered",
+                     "index", "newest_window", "story_of"}
+_STORY_FIELDS = {"id", "number", "term_ids", "weights", "size", "first", "last", "members", "windows"}
+_POSTINGS_FIELDS = {"keep", "terms", "starts", "stories", "recent", "recent_n"}
+_COPIES_FIELDS = {"config", "bands", "band_rows", "signer", "index", "signatures", "row_article", "ids", "dates",
+                  "number", "keys"}
+_BAND_FIELDS = {"cap", "recent", "recent_n", "runs"}
+
+
+def state_path(db: str | Path) -> Path:
+    db = Path(db)
+    return db.with_name(db.name + ".indexes.npz")
+
+
+def savable(clusterer: StoryClusterer, copies: CopyDetector) -> bool:
+    """Whether this module knows every field of these objects (see `_CLUSTERER_FIELDS`)."""
+    return (set(vars(clusterer)) == _CLUSTERER_FIELDS and {f.name for f in fields(_Story)} == _STORY_FIELDS
+            and set(_Postings.__slots__) == _POSTINGS_FIELDS and set(vars(copies)) == _COPIES_FIELDS
+            and set(vars(copies.index)) == _BAND_FIELDS)
+
+
+def _text(value: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(value, ensure_ascii=False).encode(), dtype=np.uint8)
+
+
+def _untext(array: np.ndarray) -> Any:
+    return json.loads(array.tobytes().decode())
+
+
+def _dict_arrays(d: dict[int, list[int]], key_type: Any, value_type: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A dict of lists as (key per entry, entry), in the dict's order and each list's order."""
+    n = sum(len(v) for v in d.values())
+    keys = np.fromiter((k for k, v in d.items() for _ in v), dtype=key_type, count=n)
+    values = np.fromiter((x for v in d.values() for x in v), dtype=value_type, count=n)
+    return keys, values
+
+
+def _arrays_dict(keys: np.ndarray, values: np.ndarray) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for k, v in zip(keys.tolist(), values.tolist()):
+        bucket = out.get(k)
+        if bucket is None:
+            out[k] = [v]
+        else:
+            bucket.append(v)
+    return out
+
+
+def _window_key(w: int | None) -> int:
+    return _NONE if w is None else w
+
+
+def _window(k: int) -> int | None:
+    return None if k == _NONE else k
+
+
+def _meta(clusterer: StoryClusterer, copies: CopyDetector, seq: int) -> dict[str, Any]:
+    return {"format": FORMAT, "seq": seq, "stories_config": repr(clusterer.config), "copies_config": repr(copies.config)}
+
+
+def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq: int) -> bool:
+    """Write the state of both indexes, as of the article numbered `seq`; False when this module
+    cannot save them whole (`savable`) or the folder is not writable."""
+    if not savable(clusterer, copies):
+        return False
+    path = Path(path)
+    c = clusterer
+    stories = c._numbered
+    sizes = np.fromiter((len(s.term_ids) for s in stories), dtype=np.int64, count=len(stories))
+    windows = [s.windows for s in stories]
+    articles = list(c.story_of)
+    number_of = {s.id: s.number for s in stories}
+    arrays: dict[str, np.ndarray] = {
+        "meta": _text(_meta(clusterer, copies, seq) | {"n_docs": c.n_docs, "learn_df": c.learn_df,
+                                                         "newest_window": c.newest_window}),
+        "vocabulary": _text(list(c.term_id)),
+        "df": c._df[:len(c.term_id)],
+        "story_ids": _text([s.id for s in stories]),
+        "story_size": np.fromiter((s.size for s in stories), dtype=np.int64, count=len(stories)),
+        "story_first": np.array([np.nan if s.first is None else s.first for s in stories], dtype=np.float64),
+        "story_last": np.array([np.nan if s.last is None else s.last for s in stories], dtype=np.float64),
+        "centroid_starts": np.r_[0, np.cumsum(sizes)].astype(np.int64),
+        "centroid_ids": np.concatenate([s.term_ids for s in stories] or [np.zeros(0, np.int32)]).astype(np.int32),
+        "centroid_weights": np.concatenate([s.weights for s in stories] or [np.zeros(0, np.float32)]
+                                           ).astype(np.float32),
+        "window_starts": np.r_[0, np.cumsum([len(w) for w in windows])].astype(np.int64),
+        "windows": np.array([_window_key(w) for ws in windows for w in ws], dtype=np.int64),
+        # Members in the order they joined (the order of `story_of`): each story's list is rebuilt in it.
+        "members": _text(articles),
+        "member_story": np.fromiter((number_of[c.story_of[a]] for a in articles), dtype=np.int32,
+                                    count=len(articles)),
+        "index_windows": np.array([_window_key(w) for w in c.index], dtype=np.int64),
+    }
+    for k, p in enumerate(c.index.values()):
+        arrays[f"ix{k}_terms"], arrays[f"ix{k}_starts"], arrays[f"ix{k}_stories"] = p.terms, p.starts, p.stories
+        arrays[f"ix{k}_recent_terms"], arrays[f"ix{k}_recent_stories"] = _dict_arrays(p.recent, np.int32, np.int32)
+    d = copies
+    arrays |= {
+        "copy_ids": _text(d.ids), "copy_dates": _text(d.dates),
+        "copy_keys": np.frombuffer(d.keys, dtype=np.int64) if len(d.keys) else np.zeros(0, np.int64),
+        "signatures": d.signatures.data[:d.signatures.n],
+        "row_article": np.asarray(d.row_article, dtype=np.int64),
+        "band_meta": np.asarray([d.index.cap, len(d.index.runs)], dtype=np.int64),
+    }
+    arrays["band_recent_keys"], arrays["band_recent_rows"] = _dict_arrays(d.index.recent, np.uint64, np.int32)
+    for k, (keys, rows) in enumerate(d.index.runs):
+        arrays[f"run{k}_keys"], arrays[f"run{k}_rows"] = keys, rows
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def saved_seq(path: str | Path) -> int | None:
+    """The article number the saved state is as of, or None when there is no usable file."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = _untext(z["meta"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return meta.get("seq") if meta.get("format") == FORMAT else None
+
+
+def load(path: str | Path, stories_config: StoryConfig, copies_config: CopyConfig
+         ) -> tuple[StoryClusterer, CopyDetector, int] | None:
+    """The saved indexes and the article number they are as of; None when there is no file, it
+    is of another format or configuration, or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return _load(dict(z.items()), stories_config, copies_config)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: CopyConfig
+          ) -> tuple[StoryClusterer, CopyDetector, int] | None:
+    meta = _untext(z["meta"])
+    if (meta.get("format") != FORMAT or meta.get("stories_config") != repr(stories_config)
+            or meta.get("copies_config") != repr(copies_config)):
+        return None
+    c = StoryClusterer(stories_config, n_docs=int(meta["n_docs"]), learn_df=bool(meta["learn_df"]))
+    vocabulary = _untext(z["vocabulary"])
+    c.term_id = {t: i for i, t in enumerate(vocabulary)}
+    size = max(1024, len(vocabulary))
+    c._df = np.zeros(size, dtype=np.int64)
+    c._df[:len(vocabulary)] = z["df"]
+    c._scratch = np.zeros(size, dtype=np.float64)
+    c._seen = np.zeros(size, dtype=bool)
+    ids, sizes = _untext(z["story_ids"]), z["story_size"].tolist()
+    first, last = z["story_first"].tolist(), z["story_last"].tolist()
+    cs, cids, cw = z["centroid_starts"].tolist(), z["centroid_ids"], z["centroid_weights"]
+    ws, wins = z["window_starts"].tolist(), z["windows"].tolist()
+    for n, sid in enumerate(ids):
+        s = _Story(sid, n, cids[cs[n]:cs[n + 1]].copy(), cw[cs[n]:cs[n + 1]].copy(), sizes[n],
+                   None if first[n] != first[n] else first[n], None if last[n] != last[n] else last[n],
+                   [], tuple(_window(w) for w in wins[ws[n]:ws[n + 1]]))
+        c.stories[sid] = s
+        c._numbered.append(s)
+    numbered = c._numbered
+    for a, n in zip(_untext(z["members"]), z["member_story"].tolist()):
+        s = numbered[n]
+        s.members.append(a)
+        c.story_of[a] = s.id
+    for k, w in enumerate(z["index_windows"].tolist()):
+        p = _Postings(stories_config.recent_per_term)
+        p.terms, p.starts, p.stories = z[f"ix{k}_terms"], z[f"ix{k}_starts"], z[f"ix{k}_stories"]
+        p.recent = _arrays_dict(z[f"ix{k}_recent_terms"], z[f"ix{k}_recent_stories"])
+        p.recent_n = len(z[f"ix{k}_recent_terms"])
+        c.index[_window(w)] = p
+    c.newest_window = meta["newest_window"]
+
+    d = CopyDetector(copies_config)
+    d.ids, d.dates = _untext(z["copy_ids"]), _untext(z["copy_dates"])
+    d.number = {a: k for k, a in enumerate(d.ids)}
+    if "copy_keys" not in z:  # saved before the copy index kept the store's seq: read the store again
+        return None
+    d.keys = array("q", z["copy_keys"].tolist())
+    signatures = z["signatures"]
+    d.signatures = _Rows(copies_config.num_perm)
+    d.signatures.data = np.empty((max(1024, len(signatures) + len(signatures) // 4), copies_config.num_perm),
+                                 dtype=np.uint32)
+    d.signatures.data[:len(signatures)] = signatures
+    d.signatures.n = len(signatures)
+    d.row_article = z["row_article"].tolist()
+    cap, runs = z["band_meta"].tolist()
+    d.index = BandIndex(cap)
+    d.index.recent = _arrays_dict(z["band_recent_keys"], z["band_recent_rows"])
+    d.index.recent_n = len(z["band_recent_keys"])
+    d.index.runs = [(z[f"run{k}_keys"], z[f"run{k}_rows"]) for k in range(runs)]
+    if len(d.ids) != len(d.dates) or len(d.ids) != len(d.keys) or len(d.row_article) != d.signatures.n:
+        return None
+    return c, d, int(meta["seq"])
