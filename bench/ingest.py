@@ -1,6 +1,7 @@
 """Ingest throughput on >=100k articles (issue 19): a bare `str.split` loop (the baseline), the
-text layer alone, and the whole ingest into SQLite (stories, copies, search and entity index
-included), each in its own process for a clean peak RSS; then the same whole ingest of as many tiny
+text layer alone, and the whole ingest into SQLite (store, search index, stories, copies), each in its own process for a
+clean peak RSS, with what the entity index that ends every `newsfuse ingest` costs per article on a
+sample of its stories; then the same whole ingest of as many tiny
 look-alike articles (`Tin ngắn số N ...`), whose cost per article should be no higher.
 
 Printed per mode: articles/s and the ratio to `str.split` of the same run, peak RSS of the main
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -57,19 +59,48 @@ def run_mode(mode: str, path: Path, db: Path) -> dict:
             n += 1
     elif mode in ("ingest-to-sqlite", "tiny-ingest"):
         import newsfuse
+        from newsfuse.config import Config, EntityConfig
 
-        with newsfuse.open(db) as nf:
+        # The entity index is read apart (below): at ~20-40 ms per article it would take the run
+        # past an hour, and its cost is per story, not per ingest.
+        config = replace(Config(db=db), entities=replace(EntityConfig(), index_at_ingest=False))
+        with newsfuse.open(config=config) as nf:
             report = nf.ingest([path])
+            seconds = time.perf_counter() - t
             n = len(report.added) + len(report.present)
             out["stages"] = report.seconds
             clusterer, copies = nf._clusterer, nf._copies  # the state this process keeps for the next ingest
             out["state_bytes"] = {"stories": clusterer.nbytes if clusterer else 0,
                                   "copies": copies.nbytes if copies else 0}
             out["stories"] = len(clusterer.stories) if clusterer else 0
+            main, child = corpus.peak_rss_mb()
+            if mode == "ingest-to-sqlite":
+                out["entities"] = entity_sample(nf, ENTITY_SAMPLE)
+        return out | {"mode": mode, "articles": n, "seconds": seconds, "per_s": n / seconds, "rss_main_mb": main,
+                      "rss_worker_mb": child}
     seconds = time.perf_counter() - t
     main, child = corpus.peak_rss_mb()
     return out | {"mode": mode, "articles": n, "seconds": seconds, "per_s": n / seconds, "rss_main_mb": main,
                   "rss_worker_mb": child}
+
+
+ENTITY_SAMPLE = 150  # stories whose entities are read into the index, as `index_entities` does
+
+
+def entity_sample(nf, stories: int) -> dict:
+    """What `Newsfuse.index_entities` (the end of every `newsfuse ingest`) costs per article, on
+    the first `stories` stories it would read; the first story's time (loading the tagger and
+    the gazetteers) is left out."""
+    stale = nf.store.stale_entity_stories(limit=stories + 1)
+    articles, spent = 0, 0.0
+    for k, story_id in enumerate(stale):
+        t = time.perf_counter()
+        members = nf.story_articles(story_id)
+        nf.store.write_story_entities(story_id, nf._find_entities(members))
+        if k:
+            articles += len(members)
+            spent += time.perf_counter() - t
+    return {"stories": max(len(stale) - 1, 0), "articles": articles, "seconds": spent}
 
 
 def load() -> str:
@@ -124,6 +155,13 @@ def main() -> None:
             for step, spent in r["stages"].items():
                 print(f"  {step:<28} {spent:>8.1f}")
         whole = {r["mode"]: r for r in results}
+        if "ingest-to-sqlite" in whole and whole["ingest-to-sqlite"]["entities"]["articles"]:
+            normal, e = whole["ingest-to-sqlite"], whole["ingest-to-sqlite"]["entities"]
+            per_article = e["seconds"] / e["articles"]
+            implied = 1 / (normal["seconds"] / normal["articles"] + per_article)
+            print(f"\nentity index (the end of `newsfuse ingest`), on {e['stories']} of its stories ({e['articles']} "
+                  f"articles): {per_article * 1e3:.1f} ms per article; the whole ingest with it, implied from this "
+                  f"sample: {implied:.0f} articles/s ({implied / base:.4f}x str.split)")
         if "tiny-ingest" in whole and "ingest-to-sqlite" in whole:
             normal, small = whole["ingest-to-sqlite"], whole["tiny-ingest"]
             print(f"\ntiny vs normal articles: {small['seconds'] / small['articles'] * 1e3:.2f} vs "
