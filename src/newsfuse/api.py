@@ -211,11 +211,11 @@ class Newsfuse:
             clusterer = StoryClusterer(self.config.stories)
             copies = CopyDetector(self.config.copies)
             n = 0
-            for q, a in self.store.iter_numbered_articles(until_seq=upto):
+            for number, a in self.store.iter_numbered_articles(until_seq=upto):
                 sid = story_of.get(a.id)
                 if sid is not None:
                     clusterer.restore(a, sid)
-                copies.add(a.id, a.text, a.published, key=q)
+                copies.add(a.id, a.text, a.published, key=number)
                 n += 1
                 if progress is not None and n % 500 == 0:
                     progress(500)
@@ -274,11 +274,11 @@ class Newsfuse:
         clusterer, copies = self._clusterer, self._copies
         assert clusterer is not None and copies is not None
         n = 0
-        for q, a in self.store.iter_numbered_articles(after_seq=seq, until_seq=upto):
+        for number, a in self.store.iter_numbered_articles(after_seq=seq, until_seq=upto):
             sid = self.store.story_of(a.id)
             if sid is not None:
                 clusterer.restore(a, sid)
-            copies.add(a.id, a.text, a.published, key=q)
+            copies.add(a.id, a.text, a.published, key=number)
             n += 1
             if progress is not None:
                 progress(1)

@@ -17,8 +17,8 @@ the store's articles and stories.
 from __future__ import annotations
 
 import json
-from array import array
 import os
+from array import array
 import tempfile
 from dataclasses import fields
 from pathlib import Path
@@ -30,12 +30,12 @@ from .config import CopyConfig, StoryConfig
 from .copies import BandIndex, CopyDetector, _Rows
 from .stories import StoryClusterer, _Postings, _Story
 
-FORMAT = 1
+FORMAT = 2
 _NONE = np.iinfo(np.int64).min  # a window of None (undated articles)
 # The fields this module saves: a class that gains one (or loses one) makes old files unusable
 # and new ones unwritable until this module knows it, rather than silently wrong.
-_CLUSTERER_FIELDS = {"config", "n_docs", "learn_df", "term_id", "_df", "_scratch", "_seen", "stories", "_numbered",
-                     "index", "newest_window", "story_of"}
+_CLUSTERER_FIELDS = {"config", "n_docs", "learn_df", "term_id", "_df", "_scratch", "_seen", "_plain", "stories",
+                     "_numbered", "index", "newest_window", "story_of", "merged"}
 _STORY_FIELDS = {"id", "number", "term_ids", "weights", "size", "first", "last", "members", "windows"}
 _POSTINGS_FIELDS = {"keep", "terms", "starts", "stories", "recent", "recent_n"}
 _COPIES_FIELDS = {"config", "bands", "band_rows", "signer", "index", "signatures", "row_article", "ids", "dates",
@@ -101,17 +101,21 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
         return False
     path = Path(path)
     c = clusterer
-    stories = c._numbered
+    # A merged story's number keeps naming its survivor (`_numbered[gone] = keep`): the stories are
+    # saved once each, and the numbers as which story they name.
+    stories = sorted(c.stories.values(), key=lambda s: s.number)
     sizes = np.fromiter((len(s.term_ids) for s in stories), dtype=np.int64, count=len(stories))
     windows = [s.windows for s in stories]
     articles = list(c.story_of)
-    number_of = {s.id: s.number for s in stories}
     arrays: dict[str, np.ndarray] = {
         "meta": _text(_meta(clusterer, copies, seq) | {"n_docs": c.n_docs, "learn_df": c.learn_df,
-                                                         "newest_window": c.newest_window}),
+                                                         "newest_window": c.newest_window, "merged": c.merged}),
         "vocabulary": _text(list(c.term_id)),
         "df": c._df[:len(c.term_id)],
+        "plain": c._plain[:len(c.term_id)],
         "story_ids": _text([s.id for s in stories]),
+        "story_numbers": np.fromiter((s.number for s in stories), dtype=np.int64, count=len(stories)),
+        "numbered": np.fromiter((s.number for s in c._numbered), dtype=np.int64, count=len(c._numbered)),
         "story_size": np.fromiter((s.size for s in stories), dtype=np.int64, count=len(stories)),
         "story_first": np.array([np.nan if s.first is None else s.first for s in stories], dtype=np.float64),
         "story_last": np.array([np.nan if s.last is None else s.last for s in stories], dtype=np.float64),
@@ -121,10 +125,8 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
                                            ).astype(np.float32),
         "window_starts": np.r_[0, np.cumsum([len(w) for w in windows])].astype(np.int64),
         "windows": np.array([_window_key(w) for ws in windows for w in ws], dtype=np.int64),
-        # Members in the order they joined (the order of `story_of`): each story's list is rebuilt in it.
-        "members": _text(articles),
-        "member_story": np.fromiter((number_of[c.story_of[a]] for a in articles), dtype=np.int32,
-                                    count=len(articles)),
+        "members": _text([s.members for s in stories]),  # each story's, in its order
+        "story_of": _text([articles, [c.story_of[a] for a in articles]]),  # in the dict's order
         "index_windows": np.array([_window_key(w) for w in c.index], dtype=np.int64),
     }
     for k, p in enumerate(c.index.values()):
@@ -133,9 +135,9 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
     d = copies
     arrays |= {
         "copy_ids": _text(d.ids), "copy_dates": _text(d.dates),
-        "copy_keys": np.frombuffer(d.keys, dtype=np.int64) if len(d.keys) else np.zeros(0, np.int64),
         "signatures": d.signatures.data[:d.signatures.n],
         "row_article": np.asarray(d.row_article, dtype=np.int64),
+        "copy_keys": np.frombuffer(d.keys, dtype=np.int64) if len(d.keys) else np.zeros(0, np.int64),
         "band_meta": np.asarray([d.index.cap, len(d.index.runs)], dtype=np.int64),
     }
     arrays["band_recent_keys"], arrays["band_recent_rows"] = _dict_arrays(d.index.recent, np.uint64, np.int32)
@@ -190,21 +192,24 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     c._df[:len(vocabulary)] = z["df"]
     c._scratch = np.zeros(size, dtype=np.float64)
     c._seen = np.zeros(size, dtype=bool)
-    ids, sizes = _untext(z["story_ids"]), z["story_size"].tolist()
+    c._plain = np.full(size, -1, dtype=np.int32)
+    c._plain[:len(vocabulary)] = z["plain"]
+    ids, sizes, numbers = _untext(z["story_ids"]), z["story_size"].tolist(), z["story_numbers"].tolist()
     first, last = z["story_first"].tolist(), z["story_last"].tolist()
     cs, cids, cw = z["centroid_starts"].tolist(), z["centroid_ids"], z["centroid_weights"]
     ws, wins = z["window_starts"].tolist(), z["windows"].tolist()
+    members = _untext(z["members"])
+    by_number: dict[int, _Story] = {}
     for n, sid in enumerate(ids):
-        s = _Story(sid, n, cids[cs[n]:cs[n + 1]].copy(), cw[cs[n]:cs[n + 1]].copy(), sizes[n],
+        s = _Story(sid, numbers[n], cids[cs[n]:cs[n + 1]].copy(), cw[cs[n]:cs[n + 1]].copy(), sizes[n],
                    None if first[n] != first[n] else first[n], None if last[n] != last[n] else last[n],
-                   [], tuple(_window(w) for w in wins[ws[n]:ws[n + 1]]))
+                   list(members[n]), tuple(_window(w) for w in wins[ws[n]:ws[n + 1]]))
         c.stories[sid] = s
-        c._numbered.append(s)
-    numbered = c._numbered
-    for a, n in zip(_untext(z["members"]), z["member_story"].tolist()):
-        s = numbered[n]
-        s.members.append(a)
-        c.story_of[a] = s.id
+        by_number[s.number] = s
+    c._numbered = [by_number[m] for m in z["numbered"].tolist()]
+    articles, their = _untext(z["story_of"])
+    c.story_of = dict(zip(articles, their))
+    c.merged = [tuple(p) for p in meta.get("merged", [])]
     for k, w in enumerate(z["index_windows"].tolist()):
         p = _Postings(stories_config.recent_per_term)
         p.terms, p.starts, p.stories = z[f"ix{k}_terms"], z[f"ix{k}_starts"], z[f"ix{k}_stories"]
@@ -216,9 +221,6 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     d = CopyDetector(copies_config)
     d.ids, d.dates = _untext(z["copy_ids"]), _untext(z["copy_dates"])
     d.number = {a: k for k, a in enumerate(d.ids)}
-    if "copy_keys" not in z:  # saved before the copy index kept the store's seq: read the store again
-        return None
-    d.keys = array("q", z["copy_keys"].tolist())
     signatures = z["signatures"]
     d.signatures = _Rows(copies_config.num_perm)
     d.signatures.data = np.empty((max(1024, len(signatures) + len(signatures) // 4), copies_config.num_perm),
@@ -226,11 +228,12 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     d.signatures.data[:len(signatures)] = signatures
     d.signatures.n = len(signatures)
     d.row_article = z["row_article"].tolist()
+    d.keys = array("q", z["copy_keys"].tolist())
     cap, runs = z["band_meta"].tolist()
     d.index = BandIndex(cap)
     d.index.recent = _arrays_dict(z["band_recent_keys"], z["band_recent_rows"])
     d.index.recent_n = len(z["band_recent_keys"])
     d.index.runs = [(z[f"run{k}_keys"], z[f"run{k}_rows"]) for k in range(runs)]
-    if len(d.ids) != len(d.dates) or len(d.ids) != len(d.keys) or len(d.row_article) != d.signatures.n:
+    if len(d.ids) != len(d.dates) or len(d.row_article) != d.signatures.n:
         return None
     return c, d, int(meta["seq"])
