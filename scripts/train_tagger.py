@@ -2,12 +2,10 @@
 
     python scripts/train_tagger.py [--trainer crf|perceptron] [--out PATH]
 
-Trained on every labelled set of tests/data but set d, kept out for a first-contact score
+Trained on every labelled set of tests/data but the one labelled last for a first-contact score
 (`bench/entity_labels.py` names them: the development set and held-out sets 1-8 projected onto
-spans, sets a, b, c, e and f as labelled; e and f were scored at first contact before they were
-trained on). The features read the pack's word clusters (scripts/word_clusters.py writes them).
-The stories are read in file order and CRFsuite's trainers have no random start, so the same labels
-give the same model. Needs ../shared (the articles' texts).
+spans, sets a, b and c as labelled). The stories are read in file order and CRFsuite's trainers have
+no random start, so the same labels give the same model. Needs ../shared (the articles' texts).
 """
 
 from __future__ import annotations

@@ -81,37 +81,3 @@ def test_a_text_in_a_language_without_a_pack_gets_no_vietnamese_rules():
     # Beside a Vietnamese report, only the Vietnamese one is read.
     vi = build_article("Thượng tướng Lương Tam Quang tiếp đoàn đại biểu tại Hà Nội hôm qua.", origin="vi.txt")
     assert {e.name for e in find_entities([article, vi])} == {"Lương Tam Quang", "Hà Nội"}
-
-
-def test_the_model_decides_the_names_the_rules_do_not_settle_by_construction():
-    from newsfuse.tagger import MODEL_DECIDES, RuleMention, decide
-
-    assert MODEL_DECIDES
-    title = RuleMention("PER", "Lương Tam Quang", "Thượng tướng", 2, 5, "title_and_foreign_name", True, 0)
-    run = RuleMention("ORG", "Bộ Quốc phòng Peter Galvez", None, 8, 13, "organisation_run", False, 1)
-    place = RuleMention("LOC", "Quảng Ninh", None, 17, 19, "gazetteer_place", False, 2)
-    inner = RuleMention("LOC", "Quảng Ninh", None, 23, 25, "gazetteer_place", False, 3)
-    org = RuleMention("ORG", "Sở Y tế tỉnh Quảng Ninh", None, 20, 25, "organisation_run", False, 4)
-    rules = [title, run, place, inner, org]
-    # The model reads `Bộ Quốc phòng` + `Peter Galvez`, agrees on the place, says nothing of the
-    # title's words (which are not its to decide) and names the organisation the same way.
-    keep, added = decide(rules, [], [(8, 11, "ORG"), (11, 13, "PER"), (17, 19, "LOC"), (20, 25, "ORG")])
-    assert keep == {0, 2, 3, 4} and added == [(8, 11, "ORG"), (11, 13, "PER")]
-    # Silent, it removes what the rules alone found, never what they settle by construction.
-    keep, added = decide(rules, [], [])
-    assert keep == {0} and added == []
-    # An organisation the model names otherwise keeps the place the rules found in it.
-    keep, added = decide(rules, [], [(21, 25, "ORG")])
-    assert keep == {0, 3} and added == [(21, 25, "ORG")]
-
-
-def test_word_clusters_ship_in_the_pack_and_the_story_context_reads_capitals():
-    from newsfuse.entities import lexicon
-    from newsfuse.tagger import story_context, word_clusters
-
-    lx = lexicon(lang.get("vi"))
-    clusters = word_clusters(lx)
-    assert len(clusters) > 3000 and clusters["nguyễn"] == clusters["trần"]  # surnames group together
-    words = ["Hôm", "qua", ",", "ông", "Nam", "đến", "."], ["Nam", "nói", "rằng", "phía", "nam", "mưa", "."]
-    context = story_context(lx, [(w, [lx.fold(x) for x in w]) for w in words])
-    assert "nam" in context.capitalised and "nam" in context.lower and "hôm" not in context.capitalised

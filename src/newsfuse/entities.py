@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass, field, replace
 
 from . import lang
@@ -363,8 +362,7 @@ class Known:
     indexed: int = 0  # people in `ends` (a Known whose people were set directly is indexed on first use)
     folded: dict[str, str] = field(default_factory=dict)
     read: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # a sentence's words, folded
-    context: Any = None  # what the whole story says of its words, for the learned tagger (`tagger.StoryContext`)
-    labels: dict = field(default_factory=dict)  # the learned tagger's labels of a sentence read again (`tagger`)
+    features: dict = field(default_factory=dict)  # the learned tagger's per-word attributes (`tagger.sentence_features`)
 
 
 def _name_ends(name: str) -> list[str]:
@@ -1334,22 +1332,6 @@ def story_entities(articles: Sequence[Article], *, tagger=True) -> tuple[list[En
         if packs[a.id].code not in readers:
             readers[packs[a.id].code] = _reader(packs[a.id], tagger)
     known = Known()
-    if tagger and articles:
-        from .tagger import story_context
-
-        # The learned tagger reads each sentence knowing how the story writes its words elsewhere.
-        sentences = []
-        for a in articles:
-            lx = lexicons[a.id]
-            for s in a.sentences:
-                read = known.read.get(s.text)
-                if read is None:
-                    words = _words(lx, s.text)
-                    read = (words, [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words])
-                    if len(s.text) <= LONGEST_SENTENCE:  # a longer one is read in pieces
-                        known.read[s.text] = read
-                sentences.append(read)
-        known.context = story_context(lexicons[articles[0].id], sentences)
     first = []
     for a in articles:
         lx, read, per_sentence = lexicons[a.id], readers[packs[a.id].code], []

@@ -40,10 +40,6 @@ RULES_ON_TOP = frozenset({
     "organisation_after_cue", "numbered_place", "street", "hyphenated_place", "known_alias", "nationality",
     "name_with_country",
 })
-# Whether the model's silence removes a mention of a rule that is not on top (chosen by
-# cross-validation, docs/decisions.md): True, the model decides every name the rules do not settle
-# by construction; False, it corrects and adds and its silence removes nothing.
-MODEL_DECIDES = True
 # Rules that read words as no name: the model finds none there either.
 NO_NAME_RULES = frozenset({"credit", "not_a_name", "event_name", "sentence_opener", "attribution"})
 TYPES = ("PER", "ORG", "LOC")
@@ -116,59 +112,35 @@ def _shape(w: str) -> str:
     return "".join(out)
 
 
-def word_clusters(lx: Lexicon) -> dict[str, str]:
-    """The pack's word clusters (`lang/vi/word_clusters.tsv`), empty when it ships none."""
-    hook = lx.pack.hook("word_clusters")
-    return lx.pack.view("word_clusters", lambda pack: hook(pack) if hook else {})
-
-
-_OPENERS = "\"“‘'(-–:"
-WINDOW = 5  # lower-case words up to this far away, beyond the neighbours, are cue words too
-
-
-@dataclass(frozen=True, slots=True)
-class StoryContext:
-    """What the whole story says of a word, read before any sentence is tagged: where it is written
-    capitalised inside a sentence (a name) and where lower-case (a common word); folded words."""
-
-    capitalised: frozenset[str]
-    lower: frozenset[str]
-
-
-def story_context(lx: Lexicon, sentences: Sequence[tuple[Sequence[str], Sequence[str]]]) -> StoryContext:
-    """`sentences`: each sentence's words and folded words."""
-    cap, low = set(), set()
-    for words, folded in sentences:
-        for i, w in enumerate(words):
-            if w[:1].isupper():
-                if i > 0 and words[i - 1] not in _OPENERS and words[i - 1] != ".":
-                    cap.add(folded[i])
-            elif w[:1].islower():
-                low.add(folded[i])
-    return StoryContext(frozenset(cap), frozenset(low))
+def _word_features(lx: Lexicon, w: str, f: str) -> tuple[list[str], list[str], str, dict[int, str], dict[int, str]]:
+    """A word's attributes that depend on the word alone: before and after `first`, its shape, and
+    what it gives its neighbours (`w-1=...` and `s-1=...` by offset)."""
+    shape = _shape(w)
+    after = []
+    if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
+        after.append("foreign")
+    if w in lx.surnames:
+        after.append("surname")
+    if _is_first_name(lx, w):
+        after.append("given")
+    return (["b", "w=" + f, "s=" + shape, "p3=" + f[:3], "x3=" + f[-3:]], after, shape,
+            {d: f"w{d}={f}" for d in (-2, -1, 1, 2)}, {d: f"s{d}={shape}" for d in (-1, 1)})
 
 
 def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention],
-                      context: StoryContext | None = None) -> list[list[str]]:
-    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes). A
-    capitalised word is not named by itself but by its word cluster (names are too many to learn
-    one by one: the model learns what kind of word stands there); lower-case words are named."""
+                      cache: dict | None = None) -> list[list[str]]:
+    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
+    `cache`, a dict the caller keeps (a story's `Known.features`), holds what depends on a word
+    alone or on a name's spelling, which recur across a story's sentences."""
+    cache = {} if cache is None else cache
     n = len(words)
-    clusters = word_clusters(lx)
-
-    def name(k: int) -> str:
-        if not words[k][:1].isupper():
-            return folded[k]
-        c = clusters.get(folded[k])
-        return "C" + c if c else "<cap>"
-
     rule_tag = [""] * n
     rule_name = [""] * n
     for m in rules:
         for k in range(m.start, m.end):
             if not rule_tag[k]:
                 rule_tag[k] = ("B-" if k == m.start else "I-") + m.kind
-                rule_name[k] = m.rule + ("*" if m.on_top else "")
+                rule_name[k] = m.rule
     gazetteer = [""] * n
     for i in range(n):
         if gazetteer[i] or not lx.cap(words[i]):
@@ -177,30 +149,31 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
             part = list(words[i:i + size])
             if len(part) < size:
                 continue
-            key = lx.place_key(" ".join(part))
-            kind = ("place" if key in lx.places else "district" if key in lx.districts
-                    else "world" if key in lx.world_places else "")
+            joined = " ".join(part)
+            kind = cache.get(("gz", joined))
+            if kind is None:
+                key = lx.place_key(joined)
+                kind = cache[("gz", joined)] = ("place" if key in lx.places else "district" if key in lx.districts
+                                                else "world" if key in lx.world_places else "")
             if kind:
                 gazetteer[i] = "B-" + kind
                 for k in range(i + 1, i + size):
                     gazetteer[k] = "I-" + kind
                 break
     out = []
-    names = [name(k) for k in range(n)]
+    alone = []
+    for w, f in zip(words, folded):
+        got = cache.get(("w", w, f))
+        if got is None:
+            got = cache[("w", w, f)] = _word_features(lx, w, f)
+        alone.append(got)
     for i, w in enumerate(words):
         f = folded[i]
-        feats = ["b", "w=" + names[i], "s=" + _shape(w), "p3=" + f[:3], "x3=" + f[-3:]]
-        c = clusters.get(f)
-        if c:
-            feats += ["c=" + c, "cc=" + c.split(".")[0]]
-        if i == 0 or words[i - 1] in _OPENERS:
+        before, after = alone[i][0], alone[i][1]
+        feats = list(before)
+        if i == 0 or words[i - 1] in "\"“‘'(-–:":
             feats.append("first")
-        if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
-            feats.append("foreign")
-        if w in lx.surnames:
-            feats.append("surname")
-        if _is_first_name(lx, w):
-            feats.append("given")
+        feats += after
         if f in lx.roles and _role_at(lx, list(words), list(folded), i):
             feats.append("role")
         if _match(lx.org_heads, list(words[i:i + 4]), 0):
@@ -214,26 +187,18 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
         for d in (-2, -1, 1, 2):
             k = i + d
             if 0 <= k < n:
-                feats.append(f"w{d}={names[k]}")
+                feats.append(alone[k][3][d])
                 if abs(d) == 1:
-                    feats.append(f"s{d}={_shape(words[k])}")
+                    feats.append(alone[k][4][d])
                     feats.append(f"r{d}={rule_tag[k] or 'O'}")
                     if gazetteer[k]:
                         feats.append(f"gz{d}={gazetteer[k]}")
-                    if (ck := clusters.get(folded[k])):
-                        feats.append(f"cc{d}=" + ck.split(".")[0])
             else:
                 feats.append(f"w{d}=<s>")
-        for k in range(max(0, i - WINDOW), i - 2):
-            if words[k].islower():
-                feats.append("L=" + folded[k])
-        for k in range(i + 3, min(n, i + WINDOW + 1)):
-            if words[k].islower():
-                feats.append("R=" + folded[k])
         prev = folded[i - 1] if i else "<s>"
-        feats.append(f"w-1|w={names[i - 1] if i else '<s>'}|{names[i]}")
+        feats.append(f"w-1|w={prev}|{f}")
         if i + 1 < n:
-            feats.append(f"w|w+1={names[i]}|{names[i + 1]}")
+            feats.append(f"w|w+1={f}|{folded[i + 1]}")
         if i > 0:
             if prev in lx.location_cues:
                 feats.append("cue=loc")
@@ -245,11 +210,6 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
                 feats.append("cue=people")
         if i + 1 < n and (folded[i + 1] in lx.says or " ".join(folded[i + 1:i + 3]) in lx.says):
             feats.append("says")
-        if context is not None and w[:1].isupper():
-            if f in context.capitalised:
-                feats.append("d:capitalised")
-            if f in context.lower:
-                feats.append("d:lower")
         out.append(feats)
     return out
 
@@ -322,46 +282,29 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     words, folded = known.read[text]
     # A story's second pass reads some sentences again; where the rules find what they found the
     # first time, the model's attributes, so its labels, are the same.
-    key = (text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
-    labels = known.labels.get(key)
+    key = ("labels", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
+    labels = known.features.get(key)
     if labels is None:
-        labels = known.labels[key] = tagger.labels(sentence_features(lx, words, folded, rules, known.context))
+        labels = known.features[key] = tagger.labels(sentence_features(lx, words, folded, rules, known.features))
     spans = model_spans(lx, words, labels)
     return combine(lx, text, words, found, rules, blocked, spans, learned)
-
-
-# Beside the rules on top, what stands in `decide` whatever the model says, though the model reads
-# it without the mark of a rule on top: a list of people that goes on, comma by comma, after a
-# person (`các ông Phạm Phú Khôi, Lê Bá Dũng, Vijay Maheshwari`), a construction.
-STANDS = frozenset({("list_goes_on", "PER")})
-
-
-def _stands(m: RuleMention) -> bool:
-    return m.on_top or (m.rule, m.kind) in STANDS
 
 
 def decide(rules: Sequence[RuleMention], blocked: Sequence[tuple[int, int]], spans: Sequence[Span]) -> tuple[set[int], list[Span]]:
     """Which of the rules' mentions stand (their indexes) and which of the model's spans are added.
     The rules on top stand and keep the model off their words, as do stretches the rules read as no
-    name. With `MODEL_DECIDES`, another rule's mention stands where the model finds the same name
-    and falls where it reads its words otherwise or as no name (`Bộ Quốc phòng` + `Peter Galvez`).
-    Without, it stands unless the model reads its words otherwise (other bounds or another type);
-    where the model finds nothing it stands too, so the model corrects and adds, and its silence
-    removes nothing. A place the rules found inside an organisation's name stands or falls with it."""
-    fixed = [m for m in rules if _stands(m)]
+    name. Another rule's mention stands unless the model reads its words otherwise (other bounds or
+    another type: `Bộ Quốc phòng` + `Peter Galvez`); where the model finds nothing it stands too, so
+    the model corrects and adds, and its silence removes nothing. A place the rules found inside an
+    organisation's name stands or falls with it."""
+    fixed = [m for m in rules if m.on_top]
     covered = [(m.start, m.end) for m in fixed] + list(blocked)
     model = [(s, e, k) for s, e, k in spans if not any(s < b and a < e for a, b in covered)]
-    outer = [m for m in rules if not _stands(m) and not any(
+    outer = [m for m in rules if not m.on_top and not any(
         o is not m and o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end) for o in rules)]
     keep = {m.index for m in fixed}
     for m in outer:
         against = [x for x in model if x[0] < m.end and m.start < x[1]]
-        if MODEL_DECIDES:
-            # The model's reading of the words decides: the rule's mention stands (with the role it
-            # read) where the model finds the same name, else the model's spans take its place.
-            if (m.start, m.end, m.kind) in against:
-                keep.add(m.index)
-            continue
         # One shorter span of the same kind inside the rule's is no reading of its own (the model
         # cuts `Bộ Lao động-Thương binh và Xã hội` at its hyphen): the rule's stands.
         inside = len(against) == 1 and against[0][2] == m.kind and m.start <= against[0][0] and against[0][1] <= m.end
@@ -372,10 +315,6 @@ def decide(rules: Sequence[RuleMention], blocked: Sequence[tuple[int, int]], spa
                                            for o in kept)}
     taken = [(m.start, m.end) for m in rules if m.index in keep]
     added = [x for x in model if not any(x[0] < b and a < x[1] for a, b in taken)]
-    # A place the rules found inside an organisation the model names stands with it (`tỉnh Quảng
-    # Ninh` in `Sở Y tế tỉnh Quảng Ninh`).
-    keep |= {m.index for m in rules if m.kind == "LOC" and m not in outer
-             and any(k == "ORG" and s <= m.start and m.end <= e for s, e, k in added)}
     return keep, sorted(added)
 
 

@@ -98,20 +98,3 @@ def entity_tagger_model(pack):
 
     path = Path(__file__).parent / "entity_tagger.crfsuite"
     return path if path.is_file() else None
-
-
-def word_clusters(pack):
-    """Word clusters learned from the shared corpus's text (no labels), for the learned entity
-    tagger's features: folded word -> `coarse.fine`; written by scripts/word_clusters.py. Empty when
-    the file is missing."""
-    from pathlib import Path
-
-    path = Path(__file__).parent / "word_clusters.tsv"
-    if not path.is_file():
-        return {}
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            word, cluster = line.split("\t")
-            out[word] = cluster
-    return out
