@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -38,21 +39,45 @@ SentenceMentions = dict[tuple[str, int], list[Mention]]
 # ---------------------------------------------------------------- the pack's words, compiled
 
 
-def _phrase_table(phrases, key=lambda w: w) -> dict[str, list[list[str]]]:
+class _PhraseTable(dict):
+    """first word -> the phrases starting with it, longest first; and `by_length`: first word ->
+    (length, {phrase as a tuple: phrase}) longest first, so a match is one look-up per length."""
+
+    def __init__(self, phrases: dict[str, list[list[str]]]) -> None:
+        super().__init__(phrases)
+        self.by_length: dict[str, list[tuple[int, dict[tuple[str, ...], list[str]]]]] = {}
+        for first, found in phrases.items():
+            lengths: dict[int, dict[tuple[str, ...], list[str]]] = {}
+            for words in found:
+                lengths.setdefault(len(words), {}).setdefault(tuple(words), words)
+            self.by_length[first] = sorted(lengths.items(), key=lambda x: -x[0])
+
+
+def _phrase_table(phrases, key=lambda w: w) -> _PhraseTable:
     """first word -> the phrases starting with it, longest first: one dict lookup per word."""
     table: dict[str, list[list[str]]] = {}
     for p in sorted(phrases, key=lambda x: -len(x.split())):
         words = [key(w) for w in p.split()]
         table.setdefault(words[0], []).append(words)
-    return table
+    return _PhraseTable(table)
+
+
+WORD_CACHE = 1 << 15  # words and names a lexicon keeps folded and keyed
+SEGMENTED_CACHE = 20_000  # stretches of text a lexicon keeps segmented
 
 
 class Lexicon:
     """The entity vocabularies of one language pack, as the rules look them up."""
 
+    made: "list[Lexicon]" = []
+
     def __init__(self, pack: LanguagePack) -> None:
+        Lexicon.made.append(self)
         self.pack = pack
-        self.fold = pack.fold
+        # The rules fold and key the same words and names over and over, across sentences and
+        # stories: each pack's lexicon keeps its own bounded cache of both (the pack's shared fold
+        # cache holds whole texts at ingest, which push words out).
+        self.fold = lru_cache(maxsize=WORD_CACHE)(pack.fold)
         for part in (self._roles, self._organisations, self._places_and_cues, self._latin_names, self._sentence_words):
             part(pack.words, pack.fold)
         self._patterns_and_hooks()
@@ -163,7 +188,7 @@ class Lexicon:
     def _gazetteer(self) -> None:
         pack, fold = self.pack, self.fold
         key = pack.hook("place_key")
-        self.place_key = (lambda name: key(pack, name)) if key else fold
+        self.place_key = lru_cache(maxsize=WORD_CACHE)((lambda name: key(pack, name)) if key else fold)
         countries = pack.hook("countries")(pack)
         territories = pack.hook("territories")(pack)
         provinces, districts = pack.hook("divisions")(pack)
@@ -182,6 +207,22 @@ class Lexicon:
             self.world_places.setdefault(self.place_key(name), name)
 
 
+    def clear_caches(self) -> None:
+        self.fold.cache_clear()
+        self.place_key.cache_clear()
+        for name in [k for k in self.__dict__ if k.startswith("_tagger_") or k == "_segmented"]:
+            del self.__dict__[name]
+        if "_rule_readings" in self.__dict__:
+            self.__dict__["_rule_readings"].clear()
+
+    def segmented(self) -> dict[str, frozenset[str]]:
+        """Texts the segmenter read -> the pairs of syllables it joined (`Compounds`), kept for the
+        process: a brief and the index of the same story segment the same sentences. Bounded."""
+        kept = self.__dict__.get("_segmented")
+        if kept is None or len(kept) > SEGMENTED_CACHE:
+            kept = self.__dict__["_segmented"] = {}
+        return kept
+
     def cap(self, tok: str) -> bool:
         """Capitalised, also after an Arabic article (`al-Assad`)."""
         return tok[:1].isupper() or (tok[:3] in self.arabic_prefixes and tok[3:4].isupper())
@@ -194,9 +235,14 @@ def lexicon(pack: LanguagePack) -> Lexicon:
 # ---------------------------------------------------------------- words and small tests
 
 
-def _match(table: dict[str, list[list[str]]], words: list[str], i: int) -> list[str] | None:
-    for phrase in table.get(words[i], ()):
-        if words[i:i + len(phrase)] == phrase:
+def _match(table: _PhraseTable, words: list[str], i: int) -> list[str] | None:
+    """The longest phrase of `table` at words[i] (a list of words), or None."""
+    lengths = table.by_length.get(words[i])
+    if lengths is None:
+        return None
+    end = len(words) - i
+    for n, phrases in lengths:
+        if n <= end and (phrase := phrases.get(tuple(words[i:i + n]))) is not None:
             return phrase
     return None
 
@@ -317,7 +363,7 @@ class Compounds:
     organisation name meets a lower-case syllable outside the institution vocabulary: Vietnamese
     capitalises only the first syllable of each word of a name (`Ngân hàng Chính sách Xã hội`,
     `Ban Thanh Thiếu niên`), so `Chính sách` continues the name where `thông báo` ends it. The
-    segmenter's answers are kept by the story being read (`Known.segmented`)."""
+    segmenter's answers are kept by the lexicon for the process (`Lexicon.segmented`)."""
 
     def __init__(self, lx: Lexicon, words: list[str], segmented: dict[str, frozenset[str]]) -> None:
         self.lx, self.words, self.segmented = lx, words, segmented
@@ -363,6 +409,9 @@ class Known:
     folded: dict[str, str] = field(default_factory=dict)
     read: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # a sentence's words, folded
     features: dict = field(default_factory=dict)  # the learned tagger's per-word attributes (`tagger.sentence_features`)
+    readings: dict = field(default_factory=dict)  # sentence -> its last `_Reading`, for a reader that keeps none
+    # what the last `sentence_entities` asked of the story: (people, aliases, ends) reads, taught
+    last_reads: tuple | None = None
 
 
 def _name_ends(name: str) -> list[str]:
@@ -370,24 +419,40 @@ def _name_ends(name: str) -> list[str]:
     return [name[k + 1:] for k, ch in enumerate(name) if ch in " -"]
 
 
+_MISSING = object()
+
+
 class Layer:
     """The story's known people or short names (read, never copied) with what one sentence adds on
     top: a sentence's scan used to copy the story's dicts, which made a big story's reading grow
-    with its square."""
+    with its square. What the scan asked of the story's dict, and what it answered, is kept in
+    `reads` (`_Reading`: a second reading of the sentence whose questions get the same answers
+    reads the same)."""
 
-    __slots__ = ("base", "own")
+    __slots__ = ("base", "own", "reads", "iterated")
 
     def __init__(self, base: dict):
-        self.base, self.own = base, {}
+        self.base, self.own, self.reads, self.iterated = base, {}, {}, False
+
+    def in_base(self, key) -> bool:
+        found = self.base.get(key, _MISSING)
+        self.reads[key] = found
+        return found is not _MISSING
 
     def __contains__(self, key) -> bool:
-        return key in self.own or key in self.base
+        return key in self.own or self.in_base(key)
 
     def __getitem__(self, key):
-        return self.own[key] if key in self.own else self.base[key]
+        if key in self.own:
+            return self.own[key]
+        found = self.base.get(key, _MISSING)
+        self.reads[key] = found
+        return self.base[key]
 
     def get(self, key, default=None):
-        return self.own.get(key, self.base.get(key, default))
+        found = self.base.get(key, _MISSING)
+        self.reads[key] = found
+        return self.own.get(key, default if found is _MISSING else found)
 
     def __setitem__(self, key, value) -> None:
         self.own[key] = value
@@ -396,8 +461,48 @@ class Layer:
         self.own.update(pairs)
 
     def __iter__(self):
+        self.iterated = True
         yield from self.base
         yield from (k for k in self.own if k not in self.base)
+
+
+class _Ends:
+    """`Known.ends` as a scan reads it, keeping what it asked and was answered (as `Layer`)."""
+
+    __slots__ = ("base", "reads")
+
+    def __init__(self, base: dict[str, list[str]]):
+        self.base, self.reads = base, {}
+
+    def get(self, key, default=()):
+        found = self.base.get(key)
+        self.reads[key] = tuple(found) if found is not None else None
+        return found if found is not None else default
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One reading of a sentence, kept by the story (`Known.readings`) with what the reading asked
+    of what the story knew then: the same questions answered the same way now read the same
+    (the rules are functions of the sentence and of those answers), so the second pass, or a
+    copy of the sentence in another article, takes it as it is."""
+
+    found: list
+    people: dict  # folded name -> the story's value then, or _MISSING
+    aliases: dict
+    ends: dict  # name end -> the people ending so then, or None
+    candidates: list[str]  # people the reading taught, before those the story knew were left out
+    taught_aliases: dict[str, str]
+
+    def holds(self, known: "Known") -> bool:
+        people, aliases, ends = known.people, known.aliases, known.ends
+        return (all(people.get(k, _MISSING) is v or people.get(k, _MISSING) == v for k, v in self.people.items())
+                and all(aliases.get(k, _MISSING) == v for k, v in self.aliases.items())
+                and all((tuple(e) if (e := ends.get(k)) is not None else None) == v for k, v in self.ends.items()))
+
+    def learned(self, known: "Known") -> "Known":
+        return Known({p: None for p in self.candidates if p not in known.people},
+                     {k: v for k, v in self.taught_aliases.items() if known.aliases.get(k) != v})
 
 
 @dataclass(slots=True)
@@ -411,7 +516,7 @@ class Scan:
     compounds: Compounds
     people: Layer  # the story's known people, and those learned in this sentence
     aliases: Layer
-    ends: dict[str, list[str]] = field(default_factory=dict)  # `Known.ends` of the story's people
+    ends: _Ends  # `Known.ends` of the story's people
     found: list[Mention] = field(default_factory=list)
     i: int = 0
     role: str | None = None  # the last role read, if it may still name the next person
@@ -699,7 +804,7 @@ def _person_by_surname(scan: Scan, word: str) -> str | None:
     """The known person whose name ends with `word` (foreign names are shortened to the last one)."""
     key = scan.lx.fold(word)
     # `Assad`: `Bashar al-Assad`; the story's people through their index, this sentence's in full
-    found = list(scan.ends.get(key, ())) + [p for p in scan.people.own if p not in scan.people.base and (
+    found = list(scan.ends.get(key, ())) + [p for p in scan.people.own if not scan.people.in_base(p) and (
         p.endswith(" " + key) or p.endswith("-" + key))]
     if len(found) > 1 and word.isascii():
         # `Cristiano Ronaldo` and `Cris Ronaldo`: one foreign surname, spelt two ways before it.
@@ -1140,13 +1245,15 @@ def sentence_entities(lx: Lexicon, text: str, known: Known,
         read = known.read[text] = (words, [known.folded.get(w) or known.folded.setdefault(w, lx.fold(w)) for w in words])
     words, folded = read
     _index_people(known)
-    scan = Scan(lx, text, words, folded, Compounds(lx, words, known.segmented), Layer(known.people),
-                Layer(known.aliases), known.ends, trace=trace)
-    starts, roles, lower_roles, cap, breaks = lx.rule_starts, lx.roles, lx.lower_roles, lx.cap, lx.role_breaks
-    while scan.i < len(words):
+    scan = Scan(lx, text, words, folded, Compounds(lx, words, lx.segmented()), Layer(known.people),
+                Layer(known.aliases), _Ends(known.ends), trace=trace)
+    starts, roles, lower_roles, breaks, arabic = lx.rule_starts, lx.roles, lx.lower_roles, lx.role_breaks, lx.arabic_prefixes
+    n = len(words)
+    while scan.i < n:
         i = scan.i
         w = words[i]
-        if not (w[:1].isupper() or w in starts or folded[i] in roles or w in lower_roles or cap(w)):
+        if not (w[:1].isupper() or w in starts or folded[i] in roles or w in lower_roles
+                or (w[:3] in arabic and w[3:4].isupper())):  # `lx.cap`, inline
             # No rule starts on this word (the common case, kept fast): the scan passes it.
             if w in ";:.!?()" or folded[i] in breaks:
                 scan.role, scan.role_age = None, 100
@@ -1165,6 +1272,9 @@ def sentence_entities(lx: Lexicon, text: str, known: Known,
         _apply(scan, step)
     learned = Known({p: None for p in scan.people.own if p not in known.people},
                     {k: v for k, v in scan.aliases.own.items() if known.aliases.get(k) != v})
+    people, aliases = scan.people, scan.aliases
+    known.last_reads = None if people.iterated or aliases.iterated else (
+        people.reads, aliases.reads, scan.ends.reads, list(people.own), dict(aliases.own))
     # Places keep their gazetteer spelling (`Bà Rịa - Vũng Tàu`); organisations their written one.
     return [(kind, _as_written(name, text) if kind == "ORG" else name, role and _as_written(role, text))
             for kind, name, role in scan.found], learned
@@ -1277,16 +1387,48 @@ def unread_languages(articles: Sequence[Article]) -> list[str]:
     return sorted({a.language for a in articles if a.language not in lang.REGISTRY})
 
 
+class Readings(dict):
+    """Sentence -> its last `_Reading`, kept by a reader (the rules of a pack, or a learned tagger
+    over them) for the process: a story read again when an article joins it, the brief of a
+    story whose index was just written, a copy of an article in another story read the same.
+    A reading is taken only where the story answers its questions as it was answered (see
+    `_Reading`), so what comes out is what a fresh reading gives. Bounded: emptied when full."""
+
+    SIZE = 20_000  # sentences (a reading holds a few hundred bytes)
+    made: "list[Readings]" = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        Readings.made.append(self)
+
+    def keep(self, text: str, reading: "_Reading") -> None:
+        if len(self) >= self.SIZE:
+            self.clear()
+        self[text] = reading
+
+
+def clear_caches() -> None:
+    """Empty what the readers keep for the process: readings, and the words, names and segmented
+    texts each lexicon keeps (benchmarks measure a first reading with it)."""
+    for readings in Readings.made:
+        readings.clear()
+    for lx in Lexicon.made:
+        lx.clear_caches()
+
+
 def _reader(pack: LanguagePack, tagger) -> SentenceReader:
     """How a sentence is read: the rules, or the learned tagger over them (`tagger` True: the
-    pack's own model, if it ships one; or a `tagger.EntityTagger` to read with)."""
+    pack's own model, if it ships one; or a `tagger.EntityTagger` to read with). The reader keeps
+    its readings (`Readings`) as `reader.readings`."""
     if tagger:
         from .tagger import learned_entities_reader
 
         if (read := learned_entities_reader(pack, None if tagger is True else tagger)) is not None:
             return read
     lx = lexicon(pack)
-    return lambda text, known: sentence_entities(lx, text, known)
+    read = lambda text, known: sentence_entities(lx, text, known)  # noqa: E731
+    read.readings = lx.__dict__.setdefault("_rule_readings", Readings())
+    return read
 
 
 LONGEST_SENTENCE = 4000  # characters; news sentences run to a few hundred
@@ -1311,7 +1453,26 @@ def _pieces(text: str, size: int = 2000) -> list[str]:
 
 def _read_sentence(read: SentenceReader, text: str, known: Known) -> tuple[list[Mention], Known]:
     if len(text) <= LONGEST_SENTENCE:
-        return read(text, known)
+        _index_people(known)
+        readings = getattr(read, "readings", None)
+        if readings is None:
+            readings = known.readings
+        reading = readings.get(text)
+        if reading is not None and reading.holds(known):
+            return list(reading.found), reading.learned(known)
+        known.last_reads = None
+        found, learned = read(text, known)
+        if known.last_reads is not None:
+            people, aliases, ends, own, taught = known.last_reads
+            own_set = set(own)
+            reading = _Reading(list(found), people, aliases, ends, own + [p for p in learned.people if p not in own_set],
+                               taught)
+            if isinstance(readings, Readings):
+                readings.keep(text, reading)
+            else:
+                readings[text] = reading
+            known.last_reads = None
+        return found, learned
     found: list[Mention] = []
     for piece in _pieces(text):
         more, learned = read(piece, known)

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .entities import Known, Lexicon, Mention, _as_written, _is_first_name, _match, _role_at, sentence_entities
+from .entities import Known, Lexicon, Mention, Readings, _as_written, _is_first_name, _match, _role_at, sentence_entities
 from .lang import LanguagePack
 
 Span = tuple[int, int, str]  # words [start, end) of a sentence and the type
@@ -112,9 +112,34 @@ def _shape(w: str) -> str:
     return "".join(out)
 
 
-def _word_features(lx: Lexicon, w: str, f: str) -> tuple[list[str], list[str], str, dict[int, str], dict[int, str]]:
-    """A word's attributes that depend on the word alone: before and after `first`, its shape, and
-    what it gives its neighbours (`w-1=...` and `s-1=...` by offset)."""
+# What a word gives the model whatever its sentence, and a run of words's gazetteer kind, kept per
+# language pack for the process (a word recurs across sentences, articles and stories): bounded
+# (about 1 kB a word), each cleared when full.
+_CACHE_SIZE = 40_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    plain: tuple[str, ...]  # its own attributes (`b`, `w=`, `s=`, ..., then foreign, surname, given)
+    first: tuple[str, ...]  # the same with `first` where it goes, when it opens a sentence or a quote
+    left2: str  # `w-2=...`, what it gives the word two after it
+    left1: str
+    right1: str
+    right2: str
+    shape_left: str  # `s-1=...`
+    shape_right: str
+    cap: bool
+    role_start: bool  # its folded form starts a role
+    org_start: bool  # it starts an organisation's head
+    opens: bool  # the word after it is `first`
+    cues: tuple[str, ...]  # what it says of the word after it (`cue=loc`, ...)
+    says: bool  # it is a verb of speaking (`says` for the word before it)
+    says_start: bool  # it may start one of two words
+
+
+def _word_features(lx: Lexicon, w: str, f: str) -> _Word:
+    """A word's attributes that depend on the word alone, and what it gives its neighbours
+    (`w-1=...` and `s-1=...` by offset, the cue it is to the next word)."""
     shape = _shape(w)
     after = []
     if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
@@ -123,16 +148,66 @@ def _word_features(lx: Lexicon, w: str, f: str) -> tuple[list[str], list[str], s
         after.append("surname")
     if _is_first_name(lx, w):
         after.append("given")
-    return (["b", "w=" + f, "s=" + shape, "p3=" + f[:3], "x3=" + f[-3:]], after, shape,
-            {d: f"w{d}={f}" for d in (-2, -1, 1, 2)}, {d: f"s{d}={shape}" for d in (-1, 1)})
+    before = ("b", "w=" + f, "s=" + shape, "p3=" + f[:3], "x3=" + f[-3:])
+    cues = []
+    if f in lx.location_cues:
+        cues.append("cue=loc")
+    if w in lx.org_cues or f in lx.lower_org_cues:
+        cues.append("cue=org")
+    if f in lx.honorifics:
+        cues.append("cue=honorific")
+    if w in lx.nationality_cues or w in lx.language_cues:
+        cues.append("cue=people")
+    return _Word((*before, *after), (*before, "first", *after),
+                 f"w-2={f}", f"w-1={f}", f"w1={f}", f"w2={f}", f"s-1={shape}", f"s1={shape}",
+                 lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, tuple(cues), f in lx.says,
+                 f in _says_starts(lx))
+
+
+def _says_starts(lx: Lexicon) -> frozenset[str]:
+    starts = lx.__dict__.get("_tagger_says_starts")
+    if starts is None:
+        starts = lx.__dict__["_tagger_says_starts"] = frozenset(x.split()[0] for x in lx.says if " " in x)
+    return starts
+
+
+def _process_cache(lx: Lexicon, name: str) -> dict:
+    cache = lx.__dict__.get(name)
+    if cache is None or len(cache) > _CACHE_SIZE:
+        cache = lx.__dict__[name] = {}
+    return cache
+
+
+def _place_starts(lx: Lexicon) -> frozenset[str]:
+    """The first words of the gazetteers' keys: a run whose first word is none of them is no place."""
+    starts = lx.__dict__.get("_tagger_place_starts")
+    if starts is None:
+        starts = lx.__dict__["_tagger_place_starts"] = frozenset(
+            k.split()[0] for table in (lx.places, lx.districts, lx.world_places) for k in table if k.split())
+    return starts
+
+
+def _gazetteer_kind(lx: Lexicon, joined: str, cache: dict) -> str:
+    kind = cache.get(joined)
+    if kind is None:
+        key = lx.place_key(joined)
+        kind = cache[joined] = ("place" if key in lx.places else "district" if key in lx.districts
+                                else "world" if key in lx.world_places else "")
+    return kind
+
+
+_OPENS = "\"“‘'(-–:"
 
 
 def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention],
                       cache: dict | None = None) -> list[list[str]]:
     """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
-    `cache`, a dict the caller keeps (a story's `Known.features`), holds what depends on a word
-    alone or on a name's spelling, which recur across a story's sentences."""
-    cache = {} if cache is None else cache
+    What depends on a word alone or on a name's spelling, which recurs across sentences and
+    stories, is kept per pack for the process (`cache` is accepted for callers that pass a
+    story's dict, and unused)."""
+    store = _process_cache(lx, "_tagger_words")
+    words = list(words)
+    folded = list(folded)
     n = len(words)
     rule_tag = [""] * n
     rule_name = [""] * n
@@ -141,75 +216,89 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
             if not rule_tag[k]:
                 rule_tag[k] = ("B-" if k == m.start else "I-") + m.kind
                 rule_name[k] = m.rule
+    alone: list[_Word] = []
+    for w, f in zip(words, folded):
+        got = store.get((w, f))
+        if got is None:
+            got = store[(w, f)] = _word_features(lx, w, f)
+        alone.append(got)
     gazetteer = [""] * n
+    gz_store = _process_cache(lx, "_tagger_gazetteer")
+    place_starts = _place_starts(lx)
+    place_key = lx.place_key
     for i in range(n):
-        if gazetteer[i] or not lx.cap(words[i]):
+        if gazetteer[i] or not alone[i].cap:
+            continue
+        head = place_key(words[i]).split()
+        # (the key of words i.. starts with the key of word i, which starts no place: none is one)
+        if not head or head[0] not in place_starts:
             continue
         for size in (4, 3, 2, 1):
-            part = list(words[i:i + size])
-            if len(part) < size:
+            if i + size > n:
                 continue
-            joined = " ".join(part)
-            kind = cache.get(("gz", joined))
-            if kind is None:
-                key = lx.place_key(joined)
-                kind = cache[("gz", joined)] = ("place" if key in lx.places else "district" if key in lx.districts
-                                                else "world" if key in lx.world_places else "")
+            kind = _gazetteer_kind(lx, " ".join(words[i:i + size]), gz_store)
             if kind:
                 gazetteer[i] = "B-" + kind
                 for k in range(i + 1, i + size):
                     gazetteer[k] = "I-" + kind
                 break
+    r_tags = [t or "O" for t in rule_tag]
+    says = lx.says
+    org_heads = lx.org_heads
     out = []
-    alone = []
-    for w, f in zip(words, folded):
-        got = cache.get(("w", w, f))
-        if got is None:
-            got = cache[("w", w, f)] = _word_features(lx, w, f)
-        alone.append(got)
-    for i, w in enumerate(words):
+    last = n - 1
+    for i in range(n):
         f = folded[i]
-        before, after = alone[i][0], alone[i][1]
-        feats = list(before)
-        if i == 0 or words[i - 1] in "\"“‘'(-–:":
-            feats.append("first")
-        feats += after
-        if f in lx.roles and _role_at(lx, list(words), list(folded), i):
-            feats.append("role")
-        if _match(lx.org_heads, list(words[i:i + 4]), 0):
-            feats.append("orghead")
+        a = alone[i]
+        feats = list(a.first if i == 0 or alone[i - 1].opens else a.plain)
+        add = feats.append
+        if a.role_start and _role_at(lx, words, folded, i):
+            add("role")
+        if a.org_start and _match(org_heads, words[i:i + 4], 0):
+            add("orghead")
         if gazetteer[i]:
-            feats.append("gz=" + gazetteer[i])
-        if rule_tag[i]:
-            feats += ["r=" + rule_tag[i], "rr=" + rule_name[i], "rk=" + rule_tag[i][2:] + "|" + rule_name[i]]
+            add("gz=" + gazetteer[i])
+        tag = rule_tag[i]
+        if tag:
+            name = rule_name[i]
+            add("r=" + tag)
+            add("rr=" + name)
+            add("rk=" + tag[2:] + "|" + name)
         else:
-            feats.append("r=O")
-        for d in (-2, -1, 1, 2):
-            k = i + d
-            if 0 <= k < n:
-                feats.append(alone[k][3][d])
-                if abs(d) == 1:
-                    feats.append(alone[k][4][d])
-                    feats.append(f"r{d}={rule_tag[k] or 'O'}")
-                    if gazetteer[k]:
-                        feats.append(f"gz{d}={gazetteer[k]}")
-            else:
-                feats.append(f"w{d}=<s>")
-        prev = folded[i - 1] if i else "<s>"
-        feats.append(f"w-1|w={prev}|{f}")
-        if i + 1 < n:
-            feats.append(f"w|w+1={f}|{folded[i + 1]}")
-        if i > 0:
-            if prev in lx.location_cues:
-                feats.append("cue=loc")
-            if words[i - 1] in lx.org_cues or prev in lx.lower_org_cues:
-                feats.append("cue=org")
-            if prev in lx.honorifics:
-                feats.append("cue=honorific")
-            if words[i - 1] in lx.nationality_cues or words[i - 1] in lx.language_cues:
-                feats.append("cue=people")
-        if i + 1 < n and (folded[i + 1] in lx.says or " ".join(folded[i + 1:i + 3]) in lx.says):
-            feats.append("says")
+            add("r=O")
+        add(alone[i - 2].left2 if i >= 2 else "w-2=<s>")
+        if i:
+            b = alone[i - 1]
+            add(b.left1)
+            add(b.shape_left)
+            add("r-1=" + r_tags[i - 1])
+            if gazetteer[i - 1]:
+                add("gz-1=" + gazetteer[i - 1])
+        else:
+            add("w-1=<s>")
+        if i < last:
+            b = alone[i + 1]
+            add(b.right1)
+            add(b.shape_right)
+            add("r1=" + r_tags[i + 1])
+            if gazetteer[i + 1]:
+                add("gz1=" + gazetteer[i + 1])
+            add(alone[i + 2].right2 if i + 1 < last else "w2=<s>")
+        else:
+            add("w1=<s>")
+            add("w2=<s>")
+        if i:
+            add(f"w-1|w={folded[i - 1]}|{f}")
+        else:
+            add(f"w-1|w=<s>|{f}")
+        if i < last:
+            add(f"w|w+1={f}|{folded[i + 1]}")
+        if i:
+            feats += alone[i - 1].cues
+        if i < last:
+            b = alone[i + 1]
+            if b.says or (b.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
+                add("says")
         out.append(feats)
     return out
 
@@ -250,6 +339,12 @@ class EntityTagger:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._checked = False
+        self._readings: dict[int, Readings] = {}
+
+    def readings(self, lx: Lexicon) -> Readings:
+        """The sentences this model read over the rules of `lx`, kept (`entities.Readings`)."""
+        with self._lock:
+            return self._readings.setdefault(id(lx), Readings())
 
     @classmethod
     def of(cls, pack: LanguagePack) -> EntityTagger | None:
@@ -348,7 +443,9 @@ def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = No
     from .entities import lexicon
 
     lx = lexicon(pack)
-    return lambda text, known: tagged_sentence_entities(lx, tagger, text, known)
+    read = lambda text, known: tagged_sentence_entities(lx, tagger, text, known)  # noqa: E731
+    read.readings = tagger.readings(lx)
+    return read
 
 
 __all__ = ["EntityTagger", "RULES_ON_TOP", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
