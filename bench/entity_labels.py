@@ -51,10 +51,17 @@ SETS = [
     ("set a", "entities_set_a.jsonl", "spans", False),
     ("set b", "entities_set_b.jsonl", "spans", False),
     ("set c", "entities_set_c.jsonl", "spans", False),
+    # First contacts of earlier sessions, scored once before they joined (tests/data/README.md).
+    ("set d", "entities_set_d.jsonl", "spans", False),
+    ("set e", "entities_set_e.jsonl", "spans", False),
+    ("set f", "entities_set_f.jsonl", "spans", False),
 ]
-# Labelled last: scored, never read, never trained on (the first-contact rows of the bench).
-FIRST_CONTACT = ("set d", "entities_set_d.jsonl", "spans", False)
+# Labelled last: scored once, never read, never trained on (the first-contact rows of the bench).
+FIRST_CONTACT = ("set g", "entities_set_g.jsonl", "spans", False)
 FIRST_CONTACTS = [FIRST_CONTACT]
+# The sets the shipped model (lang/vi/entity_tagger.crfsuite) was trained on: sets d, e and f joined
+# SETS after their first contact, and scripts/train_tagger.py trains on all of SETS when it is run again.
+SHIPPED_MODEL_SETS = frozenset({"dev", *(f"held-out {n}" for n in range(1, 9)), "set a", "set b", "set c"})
 # Sets whose date errors were read to write date rules (issue 14, 2026-12-02): tuned for dates,
 # not for entities.
 DATES_TUNED = frozenset({"set a", "set b", "set c"})
