@@ -30,12 +30,13 @@ def clusters() -> list[dict]:
     return [json.loads(line) for line in (MDS / "clusters.jsonl").open(encoding="utf-8")]
 
 
-def perturbed(base: list[dict], n: int, seed: int = 0) -> Iterator[dict]:
+def perturbed(base: list[dict], n: int, seed: int = 0, first_round: int = 0) -> Iterator[dict]:
     """`n` articles: round k of the corpus has new ids, dates shifted by 200*k days (beyond the
     reach of any story, so each round forms its own stories as news of another season would) and
-    its sentences shuffled, so no two rounds are byte-identical (they are near-copies)."""
-    rng = random.Random(seed)
-    k = 0
+    its sentences shuffled, so no two rounds are byte-identical (they are near-copies). From
+    round `first_round` on (the shuffles then differ from those of the rounds made from 0)."""
+    rng = random.Random(seed if not first_round else f"{seed}-{first_round}")
+    k = first_round
     produced = 0
     while produced < n:
         for r in base:

@@ -16,6 +16,7 @@ terms that would each have to be refused again.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ from .text import TOKEN, bare
 # Column weights of bm25 over (title, text, title_bare, text_bare): a title match counts as four
 # body matches, and the exact-tone columns count twice their tone-free twins.
 RANK_WEIGHTS = (8.0, 2.0, 4.0, 1.0)
+# A search ranks the newest RANK_WINDOW matches first (bm25 costs ~40 µs a match it orders), then
+# the older ones: see Store.search and docs/decisions.md (Web).
+RANK_WINDOW = 1000
 EXACT_COLUMNS = "{title text}"
 BARE_COLUMNS = "{title_bare text_bare}"
 OPERATORS = ("AND", "OR", "NOT")
@@ -205,6 +209,20 @@ def expression(node: Node) -> str:
     return f"({inner})"
 
 
+def filter_expression(node: Node) -> str:
+    """The FTS5 expression that matches exactly what `expression(node)` matches, without what only
+    adds to the score (the exact-tone spelling, plain words asked again as a phrase): a word's
+    exact spelling is found only where its tone-free one is, and a phrase only where its words
+    all are. For counting and filtering, where no rank is read: `Việt Nam` counts its 40k
+    matches in a third of the time."""
+    if isinstance(node, Term):
+        return f"{BARE_COLUMNS}: ({_phrase(node.bare, node.prefix)})"
+    if isinstance(node, Without):
+        return f"({filter_expression(node.kept)} NOT {filter_expression(node.left_out)})"
+    joined = " AND " if isinstance(node, All) else " OR "
+    return "(" + joined.join(filter_expression(i) for i in node.items) + ")"
+
+
 def wanted(node: Node | None) -> list[Term]:
     """The terms a match may show (those under NOT are left out)."""
     if node is None:
@@ -245,6 +263,66 @@ class Snippet:
 def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
     """(start, end, term number) of every word of `text` that a term matches, tone-free; a
     phrase's words only where they stand together in order."""
+    folded = bare(text.lower())
+    if len(folded) != len(text):  # (a letter whose lower case or tone-free form is longer)
+        return _matches_by_word(text, terms)
+    if not any(t.bare and t.bare[0][:3] in folded for t in terms):
+        return []  # most sentences of a long article hold no word of the query: no need to read them
+    # Tone marks off the whole sentence at once: the words are where they were (one letter for one).
+    words = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded)]
+    at: dict[str, list[int]] = {}
+    for i, (_, _, w) in enumerate(words):
+        at.setdefault(w, []).append(i)
+    found = []
+    for n, term in enumerate(terms):
+        want = term.bare
+        if not want:
+            continue
+        if len(want) == 1 and term.prefix:
+            starts = [i for i, (_, _, w) in enumerate(words) if w.startswith(want[0])]
+        else:
+            starts = at.get(want[0], [])
+        for i in starts:
+            if i + len(want) > len(words):
+                continue
+            ok = all(words[i + k][2] == w for k, w in enumerate(want[:-1]))
+            last = words[i + len(want) - 1][2]
+            if ok and (last.startswith(want[-1]) if term.prefix else last == want[-1]):
+                found.append((words[i][0], words[i + len(want) - 1][1], n))
+    return sorted(found)
+
+
+_MARK = re.compile(r"[\u0300-\u036f]")  # a sentence not in NFC: read word by word
+
+
+@functools.cache
+def _spellings() -> dict[str, str]:
+    """Tone-free lower-case letter -> every character that is it in some case and tones (`a` ->
+    `aAàÀáÁ…ăĂ…âÂ…`): what `bare(c.lower())` makes of each character of the Basic Multilingual Plane."""
+    out: dict[str, list[str]] = {}
+    for code in range(0x20, 0x10000):
+        c = chr(code)
+        if 0xD800 <= code < 0xE000:
+            continue
+        folded = bare(c.lower())
+        if len(folded) == 1 and folded != c:
+            out.setdefault(folded, [folded]).append(c)
+    return {k: "".join(v) for k, v in out.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_pattern(word: str, prefix: bool) -> re.Pattern[str]:
+    """Where a tone-free word of a term may stand in a text as written (any case and tones; not
+    inside a longer run of letters; digits: anywhere): it finds every place `_matches` finds,
+    and maybe more."""
+    spellings = _spellings()
+    body = "".join(f"[{re.escape(spellings[c])}]" if c in spellings else re.escape(c) for c in word)
+    if not word or not word[0].isalpha():
+        return re.compile(body)
+    return re.compile(r"(?<![^\W\d_])" + body + ("" if prefix else r"(?![^\W\d_])"))
+
+
+def _matches_by_word(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
     words = [(m.start(), m.end(), bare(m.group().lower())) for m in TOKEN.finditer(text)]
     found = []
     for n, term in enumerate(terms):
@@ -263,7 +341,13 @@ def snippet(sentences: list[str], title: str, node: Node | None, width: int = 22
     about `width` characters around its first match at word boundaries, with every match marked."""
     terms = wanted(node)
     best, best_hits, best_score = title, _matches(title, terms), -1
+    present = [[_word_pattern(w, t.prefix and k == len(t.bare) - 1) for k, w in enumerate(t.bare)] for t in terms]
     for s in sentences:
+        if best_score >= 0 and not _MARK.search(s):
+            # At most this many terms can match (each of their words stands in the sentence, in
+            # any case and tones): a sentence that cannot beat the best so far is not read word by word.
+            if sum(all(p.search(s) for p in words) for words in present) <= best_score:
+                continue
         hits = _matches(s, terms)
         score = len({n for _, _, n in hits})
         if score > best_score or (score == best_score and best is title):

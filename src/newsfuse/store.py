@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from .model import Article, ArticleVersion, Caption, Entity, FollowedSource, Publication, Sentence, Story
 from .lang import tokens
-from .search import RANK_WEIGHTS
+from .search import RANK_WEIGHTS, RANK_WINDOW
 from .text import TOKEN, bare
 
 
@@ -765,23 +765,55 @@ class Store:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def search(self, match: str, *, source: str | None = None, since: str | None = None,
-               until: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Article], int]:
+               until: str | None = None, limit: int = 20, offset: int = 0, match_filter: str | None = None,
+               window: int | None = None) -> tuple[list[Article], int]:
         """Articles that match an FTS5 expression (`search.expression`), best first (bm25, the title
-        weighted), within the other filters; and how many match in all."""
+        weighted), within the other filters; and how many match in all. `match_filter` matches the
+        same articles more cheaply (`search.filter_expression`: counted with it). The newest
+        `window` matches (by when they were stored; `RANK_WINDOW`) are ranked first, then the older
+        ones, each part by bm25: bm25 is worked out for every match it orders (`Việt Nam`, 40k
+        matches at 100k, took 1.6 s for its first 20), so a page within the newest costs the same
+        on any store (docs/decisions.md, Web)."""
+        window = RANK_WINDOW if window is None else window
         where, args = self._article_filter(source, since, until)
         if where:
-            hits = ("SELECT a.seq, articles_fts.rank AS rank FROM articles_fts JOIN articles a"
-                    " ON a.seq = articles_fts.rowid LEFT JOIN sources s ON s.id = a.source_id"
-                    + where.replace(" WHERE ", " WHERE articles_fts MATCH ? AND ", 1))
+            base = ("FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN sources s"
+                    " ON s.id = a.source_id" + where.replace(" WHERE ", " WHERE articles_fts MATCH ? AND ", 1))
         else:  # the index alone: joining the articles read each match's row (1.4 s for 37k matches)
-            hits = "SELECT rowid AS seq, rank FROM articles_fts WHERE articles_fts MATCH ?"
+            base = "FROM articles_fts WHERE articles_fts MATCH ?"
+        counted = match_filter or match
         with self.snapshot():
-            total = self.db.execute(f"SELECT count(*) FROM ({hits})", (match, *args)).fetchone()[0]
-            seqs = [r[0] for r in self.db.execute(hits + " ORDER BY rank, seq LIMIT ? OFFSET ?",
-                                                  (match, *args, limit, offset))]
+            total = self.db.execute(f"SELECT count(*) {base}", (counted, *args)).fetchone()[0]
+            seqs: list[int] = []
+            if total and offset < total:
+                for extra, extra_args, skip, take in self._rank_parts(base, counted, args, total, window,
+                                                                       offset, limit):
+                    seqs += [r[0] for r in self.db.execute(
+                        f"SELECT articles_fts.rowid, articles_fts.rank {base}{extra}"
+                        " ORDER BY articles_fts.rank, articles_fts.rowid LIMIT ? OFFSET ?",
+                        (match, *args, *extra_args, take, skip))]
             rows = {r["seq"]: r for r in self.db.execute(
                 self._ARTICLE_SQL + f" WHERE a.seq IN ({','.join('?' * len(seqs))})", seqs)}
             return [self._article(rows[q]) for q in seqs], total
+
+    def _rank_parts(self, base: str, match: str, args: Sequence[Any], total: int, window: int, offset: int,
+                    limit: int) -> list[tuple[str, tuple[Any, ...], int, int]]:
+        """The pieces of a ranked page: (extra WHERE, its arguments, offset, limit) within the
+        newest `window` matches, then within the older ones."""
+        if total <= window:
+            return [("", (), offset, limit)]
+        edge = self.db.execute(f"SELECT articles_fts.rowid {base} ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?",
+                               (match, *args, window - 1)).fetchone()
+        if edge is None:  # (fewer matches than counted: the store moved meanwhile)
+            return [("", (), offset, limit)]
+        parts = []
+        if offset < window:
+            parts.append((" AND articles_fts.rowid >= ?", (edge[0],), offset, min(limit, window - offset)))
+        if offset + limit > window:
+            skip = max(0, offset - window)
+            parts.append((" AND articles_fts.rowid < ?", (edge[0],), skip, offset + limit - window - skip
+                          if offset < window else limit))
+        return parts
 
     def sources(self) -> list[tuple[str, int]]:
         return [(r[0], r[1]) for r in self.db.execute(
@@ -908,7 +940,8 @@ class Store:
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                      match: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
-                     by_rank: bool = False, limit: int = 50, offset: int = 0) -> list[Story]:
+                     by_rank: bool = False, limit: int = 50, offset: int = 0,
+                     match_filter: str | None = None) -> list[Story]:
         """Stories with an article from `source`, one matching the FTS5 expression `match`, an entity
         named `entity` (the entity index), and dates that overlap [since, until]; latest first, or
         (`by_rank`, with `match`) best match first."""
@@ -924,10 +957,11 @@ class Store:
                 return []
             rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids, limit=limit)
             return sorted(rows, key=lambda r: ids.index(r.id))
-        where, args, having, having_args = self._story_filter(source, since, until, match, story_ids, entity)
+        where, args, having, having_args = self._story_filter(source, since, until, match_filter or match, story_ids,
+                                                              entity)
         if not having and story_ids is None and by_rank and match is not None:
             with self.snapshot():
-                ranked = self._ranked_story_ids(match, source, entity, limit, offset)
+                ranked = self._ranked_story_ids(match, source, entity, limit, offset, match_filter)
                 if not ranked:
                     return []
                 rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ranked))})", ranked,
@@ -944,35 +978,57 @@ class Store:
                                 ranked=match if by_rank and match is not None else None, limit=limit, offset=offset)
 
     def _ranked_story_ids(self, match: str, source: str | None, entity: str | None, limit: int,
-                          offset: int) -> list[str]:
+                          offset: int, match_filter: str | None = None, window: int | None = None) -> list[str]:
         """The page of stories matching `match` by their best article's rank (then latest first,
         then id), ranking the stories alone before reading any article row: grouping every
-        matching story's members first took 1.5-2 s for `Việt Nam` (19k stories) at 100k."""
+        matching story's members first took 1.5-2 s for `Việt Nam` (19k stories) at 100k. As in
+        `search`, the stories with one of the newest `window` matching articles come first, by
+        their best rank among those; then the others, by their best rank."""
+        window = RANK_WINDOW if window is None else window
+        counted = match_filter or match
         where, args, _, _ = self._story_filter(source, None, None, None, None, entity)
         filters = where.replace(" WHERE ", " AND ", 1).replace("m.story_id IN", "b.story_id IN")
-        best = ("WITH best AS (SELECT m.story_id AS story_id, min(articles_fts.rank) AS rank FROM articles_fts"
-                " JOIN story_members m ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?"
-                f" GROUP BY m.story_id) SELECT story_id, rank FROM best b WHERE 1{filters}")
         want = offset + limit
-        found = self.db.execute(best + " ORDER BY rank LIMIT ?", (match, *args, want)).fetchall()
-        if len(found) == want:  # every story tied with the last one is in, for the tie's order
-            found = self.db.execute(best + " AND rank <= ? ORDER BY rank", (match, *args, found[-1][1])).fetchall()
-        ids = [r[0] for r in found]
-        latest: dict[str, str] = {}
-        for k in range(0, len(ids), 500):
-            page = ids[k:k + 500]
-            latest.update(self.db.execute(
-                "SELECT m.story_id, max(coalesce(a.published, a.added_at)) FROM story_members m JOIN articles a"
-                f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))}) GROUP BY m.story_id",
-                page).fetchall())
-        rank = dict(found)
-        ordered = sorted(ids, key=lambda sid: (rank[sid], _descending(latest.get(sid) or ""), sid))
+        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"
+                               " LIMIT 1 OFFSET ?", (counted, window - 1)).fetchone()
+        tiers = [(" AND articles_fts.rowid >= ?", (edge[0],)), (" AND articles_fts.rowid < ?", (edge[0],))] \
+            if edge is not None else [("", ())]
+        ordered: list[str] = []
+        for extra, extra_args in tiers:
+            taken = ordered[:]
+            left_out = f" AND b.story_id NOT IN ({','.join('?' * len(taken))})" if taken else ""
+            best = ("WITH best AS (SELECT m.story_id AS story_id, min(articles_fts.rank) AS rank FROM articles_fts"
+                    " JOIN story_members m ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?"
+                    f"{extra} GROUP BY m.story_id) SELECT story_id, rank FROM best b WHERE 1{filters}{left_out}")
+            first = (match, *extra_args, *args, *taken)
+            need = want - len(ordered)
+            if extra.endswith(">= ?"):  # the newest matches: a bounded set, read at once with its ties
+                found = self.db.execute(best + " ORDER BY rank", first).fetchall()
+                if len(found) > need:
+                    found = [r for r in found if r[1] <= found[need - 1][1]]
+            else:
+                found = self.db.execute(best + " ORDER BY rank LIMIT ?", (*first, need)).fetchall()
+                if len(found) == need:  # every story tied with the last one is in, for the tie's order
+                    found = self.db.execute(best + " AND rank <= ? ORDER BY rank", (*first, found[-1][1])).fetchall()
+            ids = [r[0] for r in found]
+            latest: dict[str, str] = {}
+            for k in range(0, len(ids), 500):
+                page = ids[k:k + 500]
+                latest.update(self.db.execute(
+                    "SELECT m.story_id, max(coalesce(a.published, a.added_at)) FROM story_members m JOIN articles a"
+                    f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))}) GROUP BY m.story_id",
+                    page).fetchall())
+            rank = dict(found)
+            ordered += sorted(ids, key=lambda sid: (rank[sid], _descending(latest.get(sid) or ""), sid))
+            if len(ordered) >= want:
+                break
         return ordered[offset:offset + limit]
 
     def count_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                       match: str | None = None, story_ids: Sequence[str] | None = None,
-                      entity: str | None = None) -> int:
-        where, args, having, having_args = self._story_filter(source, since, until, match, story_ids, entity)
+                      entity: str | None = None, match_filter: str | None = None) -> int:
+        where, args, having, having_args = self._story_filter(source, since, until, match_filter or match, story_ids,
+                                                              entity)
         if not where and not having:
             return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
         if not having:  # each filter is a set of story ids: no article row needs reading

@@ -60,6 +60,16 @@ class StoreVersion:
         self._db.close()
 
 
+class Activity:
+    """When the last request came (the server's idle work waits for a quiet moment)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last
+
+
 class Front:
     """ASGI middleware: refuses what `refuse` refuses, adds `headers` to every response, and keeps
     the answers of GET requests under `cached` (paths, or prefixes ending in `/`), those under
@@ -67,8 +77,9 @@ class Front:
 
     def __init__(self, app: Any, *, refuse: Callable[[str, Any], Refusal | None], headers: dict[str, str],
                  version: StoreVersion | None, cached: Iterable[str] = (), lagging: Iterable[str] = (),
-                 lag: float = 1.0, max_bytes: int = 64 * 2**20):
+                 lag: float = 1.0, max_bytes: int = 64 * 2**20, activity: Activity | None = None):
         self.app = app
+        self.activity = activity or Activity()
         self.refuse = refuse
         self.extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         self.version = version
@@ -88,6 +99,7 @@ class Front:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.activity.last = time.monotonic()
         from starlette.datastructures import Headers
 
         headers = Headers(scope=scope)

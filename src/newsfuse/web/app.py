@@ -36,6 +36,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_BATCH = 1000
 MAX_OFFSET = 1_000_000  # beyond this a list is not paged by a person; SQLite's integers end at 2**63
 MAX_PAGE = MAX_OFFSET // 30
+IDLE_SECONDS = 3.0  # no request for this long: the writer reads the entities POSTs left unindexed
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 SECURITY_HEADERS = {
     # Scripts and styles only from this server (the page has no inline script); no framing.
@@ -219,10 +220,35 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
 
     warming = writer.submit(warm_indexes) if warm else None
 
+    # The entity index of the stories a POST touched is read later (~10 ms a sentence with the
+    # learned tagger: 90% of a POST's time): when the server has had no request for IDLE_SECONDS,
+    # one story per writer job, or at once by a request that filters by entity (docs/decisions.md, Web).
+    activity = answers.Activity()
+    entities_stale = [True]  # whether the store may hold stories whose entities are not indexed
+
+    def index_stale_entities(limit: int | None = None) -> int:
+        done = nf.index_entities(limit=limit) if limit is not None else nf.index_entities()
+        if limit is None or done < limit:
+            entities_stale[0] = False
+        return done
+
+    async def index_when_idle() -> None:
+        while not stopping.is_set():
+            await asyncio.sleep(IDLE_SECONDS / 2)
+            while entities_stale[0] and not stopping.is_set() and activity.idle_for() >= IDLE_SECONDS \
+                    and (warming is None or warming.done()):
+                try:
+                    await write(lambda: index_stale_entities(limit=1))
+                except Exception as e:  # noqa: BLE001 - the marks stay; an entity filter reads them
+                    say(f"could not index entities now ({type(e).__name__}: {e})")
+                    break
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        idle = asyncio.create_task(index_when_idle())
         yield
         stopping.set()
+        idle.cancel()
         if warming is not None and warming.done():  # indexes of many new articles are kept for the next start
             await asyncio.wrap_future(writer.submit(nf.save_indexes))
 
@@ -238,6 +264,12 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
 
     async def write(fn: Callable[[], T]) -> T:
         return await asyncio.wrap_future(writer.submit(fn))
+
+    def index_entities_now() -> None:
+        """Before an entity filter: the stories POSTs left unindexed are read first, on the writer
+        (a reader that wrote them itself would queue in SQLite's busy handler behind it)."""
+        if reader().store.count_stale_entity_stories():
+            writer.submit(index_stale_entities).result()
 
     def reader() -> api.Newsfuse:
         # One read connection per worker thread; the writer keeps its own.
@@ -269,7 +301,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         return None
 
     # Checks and headers on every request; answers kept per store version (web/answers.py).
-    app.add_middleware(answers.Front, refuse=refuse, headers=SECURITY_HEADERS,
+    app.add_middleware(answers.Front, refuse=refuse, headers=SECURITY_HEADERS, activity=activity,
                        version=answers.StoreVersion(nf.config.db) if keep_answers else None,
                        cached=CACHED, lagging=LAGGING if lag > 0 else (), lag=lag)
 
@@ -305,6 +337,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         r = reader()
         text = one_query(q, query)
         filters = {"query": text, "entity": entity, "outlet": outlet, "since": since, "until": until}
+        if entity and entity.strip():
+            index_entities_now()
         with r.snapshot():
             stories = r.stories(**filters, sort=sort, limit=limit, offset=offset)
             total = r.count_stories(**filters)
@@ -466,7 +500,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
 
         def store() -> tuple[api.IngestReport, list[dict[str, Any]]]:
             # All or nothing: a batch with a bad article stores none of them.
-            report = nf.add_many(items, origin="request", all_or_nothing=True, entity_backlog=False)
+            report = nf.add_many(items, origin="request", all_or_nothing=True, entity_backlog=None)
+            entities_stale[0] = True
             results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
             results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
                         for _, stored in report.present]
@@ -530,6 +565,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                                                                                         alias="page")):
         per_page = 30
         r = reader()
+        if entity and entity.strip():
+            index_entities_now()
         text = (q if q is not None else query) or ""
         current = {"q": text, "entity": entity or "", "outlet": outlet or "", "since": since or "",
                    "until": until or "", "sort": sort or ""}
