@@ -38,7 +38,7 @@ import corpus  # noqa: E402
 
 from newsfuse import lang  # noqa: E402
 from newsfuse.align import align  # noqa: E402
-from newsfuse.brief import make_brief, summarize  # noqa: E402
+from newsfuse.brief import FEATURES, SentenceScorer, make_brief, sentence_features, summarize  # noqa: E402
 from newsfuse.config import BriefConfig, SelectionWeights  # noqa: E402
 from newsfuse.evaluation import rouge, rouge_n, syllables  # noqa: E402
 from newsfuse.ingest import article_from_json  # noqa: E402
@@ -151,6 +151,13 @@ def newsfuse(articles, words):
     return [s.text for s in brief.summary]
 
 
+def newsfuse_hand(articles, words):
+    """The hand-weighted scorer (SelectionWeights as shipped), best first, on the same alignment."""
+    kept = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
+    config = BriefConfig(words=words, scorer="weights")
+    return [s.text for s in summarize(align(kept, config), kept, config)]
+
+
 def strict(sentences: list[str], words: int) -> str:
     """The summary as the scorer reads it at a strict cut: its first `words` syllables."""
     toks = syllables(" ".join(sentences))
@@ -217,31 +224,103 @@ GRID = {"position": [1.0, 2.0], "position_scale": [2.0, 4.0], "support": [0.0, 0
         "centrality": [0.0, 0.5, 1.0], "dangling": [0.0, 0.3]}
 
 
-def half_split(prepared, words: int, seed: int = 13) -> list[str]:
-    """Weights chosen on one half (grid over `GRID`, best mean ROUGE-2), scored on the other."""
-    ids = sorted(prepared)
+def oracle_rows(alignment, refs, words: int) -> np.ndarray:
+    """Which aligned sentences the greedy ROUGE-2 oracle takes (the learned scorer's target): 1/0."""
+    texts = [it.sentence.text for it in alignment.sentences]
+    ref_tokens = [syllables(r) for r in refs]
+    taken = np.zeros(len(texts))
+    chosen, used, best = [], 0, 0.0
+    while True:
+        pick = None
+        for k, s in enumerate(texts):
+            if taken[k] or used + budget_count(s) > words:
+                continue
+            cand = syllables(" ".join(chosen + [s]))
+            score = sum(rouge_n(cand, r, 2) for r in ref_tokens) / len(ref_tokens)
+            if score > best:
+                best, pick = score, k
+        if pick is None:
+            return taken
+        taken[pick] = 1
+        chosen.append(texts[pick])
+        used += budget_count(texts[pick])
+
+
+def training_rows(alignment, articles, refs, words: int) -> tuple[np.ndarray, np.ndarray]:
+    """One cluster's features (`brief.sentence_features`) and oracle labels."""
+    return sentence_features(alignment, articles), oracle_rows(alignment, refs, words)
+
+
+# The learned scorer's one setting besides its data: the regularisation of the logistic regression
+# (scikit-learn's default) and the exponent of its values (docs/decisions.md says how they were chosen).
+SCORER_C = 1.0
+SCORER_EXPONENT = 2.0
+
+
+def train_scorer(rows: list[tuple[np.ndarray, np.ndarray]], note: str = "") -> dict:
+    """A logistic regression on the rows' oracle labels, as the JSON `brief.SentenceScorer` reads."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.vstack([f for f, _ in rows])
+    y = np.concatenate([t for _, t in rows])
+    scaler = StandardScaler().fit(X)
+    model = LogisticRegression(C=SCORER_C, max_iter=5000).fit(scaler.transform(X), y)
+    return {"model": "logistic regression (scikit-learn, lbfgs, C=%g) on the greedy ROUGE-2 oracle's sentences"
+                     % SCORER_C,
+            "trained_on": note, "clusters": len(rows), "sentences": int(len(y)), "positives": int(y.sum()),
+            "exponent": SCORER_EXPONENT, "features": list(FEATURES),
+            "mean": [round(float(v), 8) for v in scaler.mean_], "scale": [round(float(v), 8) for v in scaler.scale_],
+            "coef": [round(float(v), 8) for v in model.coef_[0]], "intercept": round(float(model.intercept_[0]), 8)}
+
+
+def halves(ids, seed: int = 13):
+    """The shared clusters in two halves (a seeded shuffle): A and B."""
+    ids = sorted(ids)
     random.Random(seed).shuffle(ids)
-    halves = (ids[: len(ids) // 2], ids[len(ids) // 2:])
+    return ids[: len(ids) // 2], ids[len(ids) // 2:]
+
+
+def _held_out_line(label: str, ours: list[float], lead_scores: list[float], what: str) -> str:
+    p_boot, p_sign, wins, losses = paired(ours, lead_scores)
+    m, l = statistics.fmean(ours), statistics.fmean(lead_scores)
+    return (f"  {label:<29} R-2 {m:.3f} vs lead {l:.3f} ({m / l:.3f}x); paired bootstrap p(<= lead) = {p_boot:.4f}; "
+            f"sign test {wins} wins / {losses} losses, p = {p_sign:.4f}{what}")
+
+
+def half_split(prepared, words: int, seed: int = 13) -> list[str]:
+    """Each way (A->B, B->A): the hand weights chosen on one half (grid over `GRID`, best mean
+    ROUGE-2) and the learned scorer trained on it (its oracle labels), both scored on the other half
+    beside lead: the learned scorer as shipped (best sum of values within the budget) and its cousin
+    that takes sentences best first by the same probabilities."""
+    ids = sorted(prepared)
+    split = halves(ids, seed)
     combos = [SelectionWeights(**dict(zip(GRID, values))) for values in itertools.product(*GRID.values())]
     lines = []
     ref_tokens = {cid: [syllables(r) for r in prepared[cid][2]] for cid in ids}
+    rows = {cid: training_rows(prepared[cid][0], prepared[cid][1], prepared[cid][2], words) for cid in ids}
 
-    def r2(weights, cid):
+    def r2(cid, **how):
         alignment, kept, _, _ = prepared[cid]
-        chosen = [s.text for s in summarize(alignment, kept, BriefConfig(words=words, selection=weights))]
+        config = BriefConfig(words=words, selection=how.pop("weights", SelectionWeights()), scorer="weights")
+        chosen = [s.text for s in summarize(alignment, kept, config, **how)]
         toks = syllables(strict(chosen, words))
         return sum(rouge_n(toks, r, 2) for r in ref_tokens[cid]) / len(ref_tokens[cid])
 
-    for name, (tune, test) in (("A->B", halves), ("B->A", halves[::-1])):
-        best = max(combos, key=lambda w: statistics.fmean(r2(w, c) for c in tune))
-        ours = [r2(best, c) for c in test]
+    for name, (tune, test) in (("A->B", split), ("B->A", split[::-1])):
+        best = max(combos, key=lambda w: statistics.fmean(r2(c, weights=w) for c in tune))
+        hand = [r2(c, weights=best) for c in test]
+        scorer = SentenceScorer.from_dict(train_scorer([rows[c] for c in tune]))
+        learned = [r2(c, scorer=scorer) for c in test]
+        greedy = [r2(c, scores=scorer.probabilities(rows[c][0])) for c in test]
         lead_scores = [prepared[c][3] for c in test]
-        p_boot, p_sign, wins, losses = paired(ours, lead_scores)
         shown = ", ".join(f"{k}={getattr(best, k)}" for k in GRID)
-        lines.append(f"{name}: tuned on {len(tune)} clusters ({shown}); held-out {len(test)}: newsfuse "
-                     f"R-2 {statistics.fmean(ours):.3f} vs lead {statistics.fmean(lead_scores):.3f} "
-                     f"({statistics.fmean(ours) / statistics.fmean(lead_scores):.3f}x); paired bootstrap "
-                     f"p(newsfuse <= lead) = {p_boot:.4f}; sign test {wins} wins / {losses} losses, p = {p_sign:.4f}")
+        p_lh, p_sign, wins, losses = paired(learned, hand)
+        lines += [f"{name}: tuned / trained on {len(tune)} clusters, held-out {len(test)}:",
+                  _held_out_line("learned, best sum (shipped)", learned, lead_scores,
+                                 f"; vs hand weights: p(<= hand) = {p_lh:.4f}, {wins} wins / {losses} losses"),
+                  _held_out_line("learned, best first", greedy, lead_scores, ""),
+                  _held_out_line("hand weights (grid)", hand, lead_scores, f" ({shown})")]
     return lines
 
 
@@ -251,7 +330,8 @@ def quality(args) -> None:
     for r in rows:
         by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
     methods = {"lead": lead, "lead, credits kept": lead_with_credits, "lexrank (sumy)": lexrank,
-               "textrank (sumy)": textrank, "centroid": centroid, "newsfuse": newsfuse}
+               "textrank (sumy)": textrank, "centroid": centroid, "newsfuse": newsfuse,
+               "newsfuse, hand wts": newsfuse_hand}
     names = [*methods, "oracle (greedy)", "human vs human"]
     totals = {m: [] for m in names}
     checks = {m: Checks() for m in names}
@@ -295,6 +375,9 @@ def quality(args) -> None:
             print(f"  {m} fragment/credit examples: " + " | ".join(checks[m].examples))
     print("frag/credit/dangl: share of summary sentences that are fragments, credits, dangling when a better one "
           "exists; over: share of summaries over the budget")
+    print("newsfuse: the learned scorer as shipped, trained on half A of these clusters (scripts/train_summary.py), "
+          "so half a training figure; hand wts: SelectionWeights as shipped (chosen on half A); the held-out "
+          "figures are the half split below")
     for line in half_split(prepared, args.words):
         print(line)
 
@@ -330,6 +413,18 @@ def speed(args) -> None:
         align(arts, BriefConfig())
         seconds.append(time.perf_counter() - t)
     print(f"baseline, alignment alone of the same clusters: mean {statistics.fmean(seconds) * 1000:.0f} ms")
+    # The summary stage alone on every shared cluster's alignment: the learned scorer (features and the
+    # exact choice) against the hand weights best first, CPU per article, same run.
+    stories = [(arts, align(arts, BriefConfig())) for arts in
+               (sorted(v, key=lambda a: (a.published or "\uffff", a.id)) for v in by_cluster.values())]
+    n_articles = sum(len(arts) for arts, _ in stories)
+    for name, config in (("learned scorer", BriefConfig(words=args.words)),
+                         ("hand weights", BriefConfig(words=args.words, scorer="weights"))):
+        t = time.process_time()
+        for arts, alignment in stories:
+            summarize(alignment, arts, config)
+        print(f"summary stage alone ({name}), {len(stories)} clusters: "
+              f"{(time.process_time() - t) / n_articles * 1000:.2f} ms CPU per article")
     pool = [article_from_json(r, r["id"]) for r in corpus.perturbed(rows, args.big)]
     for n in (50, 100, 250, 500):
         if n > args.big:

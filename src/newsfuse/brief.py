@@ -1,9 +1,11 @@
 """One brief per story: a cited extractive summary and the facts each outlet shares or alone has.
 
-The summary scores each sentence by its position in its report, how many outlets give its fact and
-how central it is (`sentence_scores`), and takes the best, one sentence per fact and no fragment,
-under a syllable budget counted as ROUGE counts; then orders them by time (where the earliest report
-of each fact has it). Every summary sentence cites the sentences of its fact.
+The summary values each sentence with the language pack's learned scorer (`SentenceScorer`, a
+logistic regression over `sentence_features`: its place in its report, how many outlets give its
+fact, how central it is, ...) and takes the sentences, one per fact and no fragment, whose values sum
+highest under a syllable budget counted as ROUGE counts (`best_sum_within`); a pack without a model
+takes the best first by the hand weights (`sentence_scores`). Then it orders them by time (where the
+earliest report of each fact has it). Every summary sentence cites the sentences of its fact.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from .align import Alignment, align, citation
 from .config import BriefConfig, SelectionWeights
 from .entities import SentenceMentions, name_conflicts, story_entities
 from .model import Article, Brief, Conflict, ConflictSide, CopyGroup, CopyNote, Fact, SummarySentence
-from .text import CreditRules, budget_count, dangling_opening, fold
+from .text import CAPITALS, CreditRules, budget_count, dangling_opening, fold
 from .timeline import date_conflicts, story_timeline
 
 
 # What a brief holds and how it is chosen; part of a cached brief's key, so a store's cached briefs are
-# made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores).
-BRIEF_FORMAT = 2
+# made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores;
+# 3: the learned sentence scorer and the budget filled by the best sum of its values).
+BRIEF_FORMAT = 3
 
 
 class BriefError(ValueError):
@@ -63,10 +66,14 @@ def members_key(article_ids: Sequence[str]) -> str:
     return hashlib.blake2b("\x1f".join(sorted(article_ids)).encode(), digest_size=8).hexdigest()
 
 
-def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig) -> list[SummarySentence]:
-    """Whole sentences under the budget (counted as ROUGE counts: `text.budget_count`), one per fact,
-    best first by `sentence_scores`; fragments (`min_syllables`) never. Ordered by time: each
-    sentence where the earliest report of its fact has it."""
+def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefConfig,
+              scores: np.ndarray | None = None, scorer: SentenceScorer | None = None) -> list[SummarySentence]:
+    """Whole sentences under the budget (counted as ROUGE counts: `text.budget_count`), one per fact;
+    fragments (`min_syllables`) never. Chosen by the pack's learned scorer (`SentenceScorer`: the
+    set of sentences, one per fact, whose values sum highest within the budget) or, when the pack
+    ships none or `config.scorer` is "weights", best first by the hand-weighted `sentence_scores`
+    (`scores` given: best first by them; `scorer` given: that model instead of the pack's).
+    Ordered by time: each sentence where the earliest report of its fact has it."""
     items = alignment.sentences
     if not items:
         return []
@@ -75,22 +82,17 @@ def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefCo
         raise BriefError(f"a budget of {config.words} syllables is smaller than the shortest sentence "
                          f"({min(lengths)} syllables)")
     w = config.selection
-    scores = sentence_scores(alignment, articles, w)
     candidates = [r for r in range(len(items)) if lengths[r] >= w.min_syllables] or list(range(len(items)))
-    candidates.sort(key=lambda r: (-scores[r], r))
-    chosen: list[int] = []
-    chosen_facts: set[int] = set()
-    used = 0
-    shortest = min(lengths[r] for r in candidates)
-    for row in candidates:
-        fact = items[row].fact
-        if used + lengths[row] > config.words or (fact >= 0 and fact in chosen_facts):
-            continue
-        chosen.append(row)
-        chosen_facts.add(fact)
-        used += lengths[row]
-        if config.words - used < shortest:
-            break
+    if scores is None and scorer is None and config.scorer == "learned":
+        scorer = learned_scorer(articles[0].language if articles else "vi")
+    if scores is None and scorer is not None:
+        features = sentence_features(alignment, articles, lengths)
+        chosen = best_sum_within(items, lengths, scorer.values(features),
+                                 whole_where_possible(items, candidates, features), config.words)
+    else:
+        if scores is None:
+            scores = sentence_scores(alignment, articles, w)
+        chosen = best_first(items, lengths, scores, candidates, config.words)
     facts = alignment.facts
     first_report = _first_report(alignment)
 
@@ -103,6 +105,87 @@ def summarize(alignment: Alignment, articles: Sequence[Article], config: BriefCo
                 for r in sorted(chosen, key=order)]
     return [SummarySentence(items[r].sentence.text, items[r].fact, facts[items[r].fact].citations)
             for r in sorted(chosen, key=order)]
+
+
+def best_first(items, lengths: Sequence[int], scores: np.ndarray, candidates: Sequence[int], words: int) -> list[int]:
+    """Rows best first by `scores` while they fit the budget, one per fact."""
+    order = sorted(candidates, key=lambda r: (-scores[r], r))
+    chosen: list[int] = []
+    chosen_facts: set[int] = set()
+    used = 0
+    shortest = min(lengths[r] for r in order)
+    for row in order:
+        fact = items[row].fact
+        if used + lengths[row] > words or (fact >= 0 and fact in chosen_facts):
+            continue
+        chosen.append(row)
+        chosen_facts.add(fact)
+        used += lengths[row]
+        if words - used < shortest:
+            break
+    return chosen
+
+
+def whole_where_possible(items, candidates: Sequence[int], features: np.ndarray) -> list[int]:
+    """The candidates but those that open with a reference outside themselves (`Ông này`) when
+    another candidate of their fact does not: the oracle the scorer learnt from does not mind them,
+    a reader does (issue 13)."""
+    dangling = features[:, FEATURES.index("dangling")]
+    whole_facts = {items[r].fact for r in candidates if not dangling[r] and items[r].fact >= 0}
+    return [r for r in candidates if not (dangling[r] and items[r].fact in whole_facts)]
+
+
+# Above this many cells (facts x budget) the exact choice is not made: best first by value instead
+# (a 500-article story at 180 syllables is ~1.5M cells).
+_MAX_CELLS = 20_000_000
+
+
+def best_sum_within(items, lengths: Sequence[int], values: np.ndarray, candidates: Sequence[int],
+                    words: int) -> list[int]:
+    """The rows, at most one per fact, whose values sum highest with their lengths within `words`:
+    a multiple-choice knapsack solved exactly by dynamic programming over the budget's syllables
+    (the ILP of the field's concept-coverage summarisers, over facts instead of bigrams)."""
+    groups: dict[int, list[int]] = {}
+    for r in candidates:
+        if lengths[r] <= words:
+            fact = items[r].fact
+            groups.setdefault(fact if fact >= 0 else -1 - r, []).append(r)
+    if not groups:
+        return []
+    if len(groups) * (words + 1) > _MAX_CELLS:  # the masks kept to read the choice back
+        return best_first(items, lengths, values, candidates, words)
+    best = np.full(words + 1, -np.inf)  # best[k]: the highest sum of the facts so far within k syllables
+    best[0] = 0.0
+    # Per fact, which of its rows the best sum at each budget takes: for a fact of one sentence a
+    # mask (taken or not), for more a row per budget (-1: none).
+    taken: list[tuple[list[int], np.ndarray]] = []
+    for rows in groups.values():
+        if len(rows) == 1:  # most facts: one sentence, updated in place (the sums it reads come first)
+            n = lengths[rows[0]]
+            with_row = best[: words + 1 - n] + values[rows[0]]
+            better = np.zeros(words + 1, dtype=bool)
+            np.greater(with_row, best[n:], out=better[n:])
+            np.maximum(best[n:], with_row, out=best[n:])
+            taken.append((rows, better))
+            continue
+        new = best.copy()
+        pick = np.full(words + 1, -1, dtype=np.int32)
+        for r in rows:
+            n = lengths[r]
+            with_row = best[: words + 1 - n] + values[r]
+            better = with_row > new[n:]
+            new[n:][better] = with_row[better]
+            pick[n:][better] = r
+        best = new
+        taken.append((rows, pick))
+    used = int(np.argmax(best))
+    chosen = []
+    for rows, at in reversed(taken):
+        r = (rows[0] if at[used] else -1) if at.dtype == bool else int(at[used])
+        if r >= 0:
+            chosen.append(r)
+            used -= lengths[r]
+    return sorted(chosen)
 
 
 def sentence_scores(alignment: Alignment, articles: Sequence[Article], w: SelectionWeights) -> np.ndarray:
@@ -121,6 +204,134 @@ def sentence_scores(alignment: Alignment, articles: Sequence[Article], w: Select
         out[row] = (w.position * np.exp(-it.sentence.index / w.position_scale) + w.support * support
                     + w.centrality * centrality[row] - w.dangling * dangling - w.later * rank[it.article.id])
     return out
+
+
+# What the learned scorer reads of each aligned sentence (`sentence_features`), in its column order:
+# the shipped coefficients (`lang/<code>/summary_scorer.json`) name them, so a model trained on other
+# features is refused, not misread.
+FEATURES = (
+    "position",  # exp(-index / 4): its place in its report
+    "first",  # the report's first sentence
+    "relative_position",  # index / the report's sentences
+    "earliest_position",  # exp(-index / 4) of its fact's earliest-placed sentence in any report
+    "article_rank",  # its report's rank in time (0: the earliest), over the story's reports
+    "support",  # share of the story's outlets that give its fact
+    "outlets",  # how many outlets give its fact (log1p)
+    "fact_sentences",  # how many sentences state its fact (log1p)
+    "centrality",  # cosine to the story's TF-IDF centroid
+    "syllables",  # log of its length as the budget counts it
+    "numbers",  # how many numbers it writes (at most 3)
+    "names",  # how many capitalised words it holds after its first word (at most 6): names
+    "dangling",  # opens with a reference outside itself (`Ông này`, `Tuy nhiên`)
+    "quote",  # opens with a quotation mark
+    "question",  # ends with a question mark
+)
+
+_DIGITS = re.compile(r"\d+(?:[.,/\-]\d+)*")
+_CAPITALISED = re.compile(r"(?<=\s)[" + CAPITALS + "]")
+
+
+def sentence_features(alignment: Alignment, articles: Sequence[Article],
+                      lengths: Sequence[int] | None = None) -> np.ndarray:
+    """One row per aligned sentence, one column per `FEATURES` name: what the brief knows of the
+    sentence before choosing (no reference summary is read). `lengths`: the sentences' budget
+    counts when the caller has them."""
+    items = alignment.sentences
+    n = len(items)
+    X = alignment.vectors
+    centroid = np.asarray(X.mean(axis=0)).ravel()
+    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
+    n_outlets = len({a.outlet_key for a in articles}) or 1
+    ordered = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
+    rank = {a.id: k / max(len(articles) - 1, 1) for k, a in enumerate(ordered)}
+    n_sentences = {a.id: max(len(a.sentences), 1) for a in articles}
+    index = np.fromiter((it.sentence.index for it in items), float, n)
+    facts = [it.fact for it in items]
+    fact_size: dict[int, int] = {}
+    earliest: dict[int, float] = {}
+    for f, i in zip(facts, index):
+        if f >= 0:
+            fact_size[f] = fact_size.get(f, 0) + 1
+            earliest[f] = min(earliest.get(f, i), i)
+    outlets = np.fromiter((len(alignment.facts[f].outlets) if f >= 0 else 1 for f in facts), float, n)
+    rules: dict[str, CreditRules] = {}
+    texts = [it.sentence.text for it in items]
+    dangling = np.zeros(n)
+    for row, it in enumerate(items):
+        code = it.article.language
+        if code not in rules:
+            rules[code] = lang.for_language(code).view("credits", CreditRules)
+        dangling[row] = dangling_opening(rules[code], texts[row]) is not None
+    if lengths is None:
+        lengths = [budget_count(t) for t in texts]
+    heads = [t.lstrip()[:1] for t in texts]
+    return np.column_stack([
+        np.exp(-index / 4.0),
+        index == 0,
+        index / np.fromiter((n_sentences.get(it.article.id, 1) for it in items), float, n),
+        np.exp(-np.fromiter((earliest.get(f, i) for f, i in zip(facts, index)), float, n) / 4.0),
+        np.fromiter((rank.get(it.article.id, 0.0) for it in items), float, n),
+        outlets / n_outlets,
+        np.log1p(outlets),
+        np.log1p(np.fromiter((fact_size.get(f, 1) for f in facts), float, n)),
+        centrality,
+        np.log(np.maximum(np.asarray(lengths, dtype=float), 1.0)),
+        np.fromiter((min(len(_DIGITS.findall(t)), 3) for t in texts), float, n),
+        np.fromiter((min(len(_CAPITALISED.findall(t)), 6) for t in texts), float, n),
+        dangling,
+        np.fromiter((bool(h) and h in "\"“‘«'" for h in heads), float, n),
+        np.fromiter((t.rstrip().endswith("?") for t in texts), float, n),
+    ]).reshape(n, len(FEATURES))
+
+
+class SentenceScorer:
+    """A logistic regression over `sentence_features` (standardised), trained on which sentences the
+    greedy ROUGE-2 oracle takes (scripts/train_summary.py); a sentence's value is its probability
+    raised to `exponent`, and the summary is the set of sentences whose values sum highest within
+    the budget (`best_sum_within`): the exponent says how much one likely sentence outweighs two
+    half-likely ones of the same length."""
+
+    def __init__(self, features: Sequence[str], mean: Sequence[float], scale: Sequence[float],
+                 coef: Sequence[float], intercept: float, exponent: float = 2.0, about: dict | None = None) -> None:
+        unknown = [f for f in features if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"summary scorer reads features this code does not make: {', '.join(unknown)}")
+        self.features = tuple(features)
+        self.columns = [FEATURES.index(f) for f in features]
+        scale = np.asarray(scale, dtype=float)
+        # Standardising folded into the weights: one dot product per sentence.
+        self.weights = np.asarray(coef, dtype=float) / np.where(scale == 0, 1.0, scale)
+        self.bias = float(intercept) - float(self.weights @ np.asarray(mean, dtype=float))
+        self.exponent = float(exponent)
+        self.about = about or {}
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features[:, self.columns] @ self.weights + self.bias)))
+
+    def values(self, features: np.ndarray) -> np.ndarray:
+        return self.probabilities(features) ** self.exponent
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SentenceScorer:
+        return cls(d["features"], d["mean"], d["scale"], d["coef"], d["intercept"], d.get("exponent", 2.0),
+                   {k: v for k, v in d.items() if k not in ("features", "mean", "scale", "coef", "intercept")})
+
+    @classmethod
+    def read(cls, path) -> SentenceScorer:
+        import json
+
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_dict(json.load(fh))
+
+
+SCORER_FILE = "summary_scorer.json"  # in a language pack's folder; scripts/train_summary.py writes it
+
+
+def learned_scorer(code: str | None) -> SentenceScorer | None:
+    """The summary scorer the pack of language `code` ships, or None (the hand weights are used)."""
+    pack = lang.for_language(code)
+    path = pack.folder / SCORER_FILE
+    return pack.view("summary_scorer", lambda _: SentenceScorer.read(path) if path.is_file() else None)
 
 
 def _first_report(alignment: Alignment) -> dict[int, tuple[str, str, int]]:

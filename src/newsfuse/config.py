@@ -63,7 +63,8 @@ class SelectionWeights:
     """How the summary scores a sentence: `position` x exp(-index / `position_scale`) + `support` x
     share of the outlets giving its fact + `centrality` x cosine to the story's centroid - `dangling`
     when it opens with a reference outside itself - `later` x the rank of its article by time.
-    Chosen on one half of the shared clusters (bench/summary_quality.py scores the other half)."""
+    Chosen on one half of the shared clusters (bench/summary_quality.py scores the other half). Used
+    where the language pack ships no learned scorer, or with `BriefConfig.scorer = "weights"`."""
 
     position: float = 1.0
     position_scale: float = 4.0
@@ -78,6 +79,9 @@ class SelectionWeights:
 class BriefConfig:
     words: int = 180  # summary budget in syllables as ROUGE counts them: runs of letters or digits (`19/5` is 2)
     selection: SelectionWeights = field(default_factory=SelectionWeights)
+    # "learned": the language pack's trained sentence scorer (brief.SentenceScorer) where it ships one;
+    # "weights": the hand-weighted `selection` scores, best first (what packs without a model get).
+    scorer: str = "learned"
     align_threshold: float = 0.26  # average similarity at which two groups of sentences are one fact
     align_repeat: float = 0.5  # similarity at which two sentences of one article state one fact (a repeat)
     align_candidate_df: int = 100  # a term in more sentences than this finds no candidate pair (big stories)

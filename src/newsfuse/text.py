@@ -195,6 +195,8 @@ class CreditRules:
         self.sources = _optional_patterns(pack, "credit_source")
         self.dangling = tuple(sorted((pack.fold(w) for w in _optional_words(pack, "dangling_openers")),
                                      key=len, reverse=True))
+        self.dangling_pattern = re.compile("(?:" + "|".join(map(re.escape, self.dangling)) + r")(?![^\W_])")
+        self.dangling_reach = 2 * max(map(len, self.dangling), default=0) + 8
         self.fold = pack.fold
 
     def agency_in(self, text: str) -> str | None:
@@ -317,11 +319,12 @@ def credit_of(rules: CreditRules, sentence: str, last: bool) -> CreditFound | No
 
 def dangling_opening(rules: CreditRules, sentence: str) -> str | None:
     """The opening of `sentence` that points outside it (`Ông này`, `Tuy nhiên`), or None."""
-    key = rules.fold(sentence.lstrip("\"“‘«("))
-    for opener in rules.dangling:
-        if key.startswith(opener) and (len(key) == len(opener) or not key[len(opener)].isalnum()):
-            return opener
-    return None
+    if not rules.dangling:
+        return None
+    # Openers are a few words: the head of the sentence is folded, not all of it (a summary reads
+    # every sentence of a story), and one pattern of them all, longest first, tries it.
+    m = rules.dangling_pattern.match(rules.fold(sentence.lstrip("\"“‘«(")[:rules.dangling_reach]))
+    return m.group(0) if m else None
 
 
 @dataclass(slots=True)
