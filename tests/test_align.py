@@ -54,10 +54,14 @@ def fact_members(alignment):
     return members
 
 
-def test_no_fact_holds_more_sentences_than_articles_unless_marked(labelled):
+SCORERS = ["learned", "cosine"]
+
+
+@pytest.mark.parametrize("scorer", SCORERS)
+def test_no_fact_holds_more_sentences_than_articles_unless_marked(labelled, scorer):
     repeats = 0
     for label, arts in labelled:
-        alignment = align(arts)
+        alignment = align(arts, BriefConfig(align_scorer=scorer))
         for fact in alignment.facts:
             per_article = Counter(c.article_id for c in fact.citations)
             assert max(per_article.values()) <= 2, (label["story"], fact.text)
@@ -68,12 +72,13 @@ def test_no_fact_holds_more_sentences_than_articles_unless_marked(labelled):
     assert repeats >= 6
 
 
-def test_labelled_pairs_are_one_fact(labelled):
+@pytest.mark.parametrize("scorer", SCORERS)
+def test_labelled_pairs_are_one_fact(labelled, scorer):
     """Every pair of one labelled group in one fact: the issue's example pair of the seeds, and
     over all labels a recall and precision floor (bench/align_quality.py prints the figures)."""
     tp = fp = fn = 0
     for label, arts in labelled:
-        alignment = align(arts)
+        alignment = align(arts, BriefConfig(align_scorer=scorer))
         fact = {(it.article.id, it.sentence.index): it.fact for it in alignment.sentences}
         groups = [[x for x in (locate(arts, *s) for s in g["sentences"]) if x is not None] for g in label["facts"]]
         gold = {frozenset((x, y)) for g in groups for k, x in enumerate(g) for y in g[k + 1:]}
@@ -130,3 +135,41 @@ def test_big_story_index_gives_the_exhaustive_facts(mds_rows):
     a, b = pairs(indexed), pairs(exhaustive)
     assert len(b) > 500
     assert len(a ^ b) <= 0.01 * len(a | b), (len(a), len(b), len(a & b))
+
+
+def test_shipped_pair_model_is_what_the_script_trains(tmp_path):
+    """newsfuse/data/align_pairs.json is scripts/train_align.py's output on tests/data/align.jsonl
+    (deterministic), and its features are the ones `pair_features` computes."""
+    import subprocess
+    import sys
+
+    from newsfuse.align import PAIR_FEATURES, PAIR_MODEL, pair_model
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root.parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl").exists():
+        pytest.skip("../shared is absent")
+    out = tmp_path / "model.json"
+    subprocess.run([sys.executable, str(root / "scripts" / "train_align.py"), "--out", str(out)], check=True,
+                   capture_output=True)
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(PAIR_MODEL.read_text(encoding="utf-8"))
+    model = pair_model()
+    assert model.features == PAIR_FEATURES and 0 < model.threshold < 1 and model.coef.any()
+
+
+def test_pair_features_are_symmetric_and_bounded(seed_texts):
+    """A pair's features do not depend on which sentence comes first; shares and ratios in [0, 1]."""
+    import numpy as np
+
+    from newsfuse.align import PAIR_FEATURES, AlignedSentence, candidate_pairs, pair_features
+
+    arts = [build_article(seed_texts[k], origin=k, id=k) for k in ("000", "004")]
+    items = [AlignedSentence(s, a) for a in arts for s in a.sentences]
+    g = candidate_pairs(items, BriefConfig())
+    I, J = g.pairs[:, 0], g.pairs[:, 1]
+    cross = g.article[I] != g.article[J]
+    F = pair_features(items, g.vectors, g.article, I[cross], J[cross])
+    R = pair_features(items, g.vectors, g.article, J[cross], I[cross])
+    assert len(F) > 20 and np.allclose(F, R, atol=1e-6)
+    for name in ("cosine", "content_cosine", "containment", "length_ratio", "position_min", "best_min", "best_max"):
+        col = F[:, PAIR_FEATURES.index(name)]
+        assert (col >= -1e-6).all() and (col <= 1 + 1e-6).all(), name

@@ -17,11 +17,14 @@ terms (an inverted index of the story's terms, leaving out those in more than
 
 from __future__ import annotations
 
+import functools
 import heapq
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -35,6 +38,7 @@ from .text import name_runs
 _NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
 _CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
 _ANCHOR_BONUS = 0.04  # per number, date or name two sentences share (up to 3): chosen on half A of the labels
+PAIR_MODEL = Path(__file__).parent / "data" / "align_pairs.json"  # written by scripts/train_align.py
 
 
 def _analyzer(text: str) -> list[str]:
@@ -94,8 +98,13 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
     items = [AlignedSentence(s, a) for a in articles for s in a.sentences]
     if not items:
         return Alignment([], [], {}, sparse.csr_matrix((0, 0)), notes)
-    graph = sentence_graph(items, config)
-    groups = fact_groups(graph, config.align_threshold)
+    if config.align_scorer == "learned":
+        model = pair_model()
+        threshold = model.threshold if config.align_learned_threshold is None else config.align_learned_threshold
+        graph = learned_graph(items, config, model, threshold)
+    else:
+        graph, threshold = sentence_graph(items, config), config.align_threshold
+    groups = fact_groups(graph, threshold)
 
     facts: list[Fact] = []
     fact_of: dict[tuple[str, int], int] = {}
@@ -130,7 +139,7 @@ class SentenceGraph:
     repeat: float  # similarity two sentences of one article need to be one fact
 
 
-def _vectors(texts: list[str]) -> sparse.csr_matrix:
+def _vectors(texts: list[str], analyzer=_analyzer) -> sparse.csr_matrix:
     """TF-IDF rows (sublinear tf, smoothed idf, unit length) over the story's own sentences; in a
     story of more than 40 sentences a term in more than half of them is left out (unless that
     leaves nothing). What scikit-learn's TfidfVectorizer computes, without its fixed cost per call
@@ -138,7 +147,7 @@ def _vectors(texts: list[str]) -> sparse.csr_matrix:
     vocab: dict[str, int] = {}
     indptr, indices, counts = [0], [], []
     for t in texts:
-        row = Counter(vocab.setdefault(term, len(vocab)) for term in _analyzer(t))
+        row = Counter(vocab.setdefault(term, len(vocab)) for term in analyzer(t))
         indices.extend(row)
         counts.extend(row.values())
         indptr.append(len(indices))
@@ -208,6 +217,170 @@ def sentence_graph(items: Sequence[AlignedSentence], config: BriefConfig,
     same = art_of[I] == art_of[J]
     keep = np.where(same, sims >= config.align_repeat, sims >= floor)
     return SentenceGraph(X, art_of, np.stack([I[keep], J[keep]], axis=1), sims[keep], config.align_repeat)
+
+
+# ---------------------------------------------------------------- the learned pair scorer
+
+PAIR_FEATURES = (
+    "cosine",  # TF-IDF cosine, syllables and syllable bigrams (the story's IDF)
+    "content_cosine",  # TF-IDF cosine of the syllables that are not function words or numbers
+    "bigram_cosine",  # TF-IDF cosine of the syllable bigrams alone (wording kept in order)
+    "shared_numbers",  # numbers and dates both sentences hold (up to 3)
+    "other_numbers",  # numbers and dates only one of them holds (up to 5)
+    "shared_names",  # capitalised runs both hold, folded (up to 3)
+    "other_names",  # capitalised runs only one holds (up to 5)
+    "containment",  # share of the shorter sentence's syllables found in the longer
+    "content_containment",  # the same over content syllables
+    "length_ratio",  # shorter / longer, in syllables
+    "short_length",  # log of the shorter's syllables
+    "position_min",  # the earlier of the two relative positions in their articles (0 = first)
+    "position_max",
+    "both_first",  # both are their article's first sentence
+    "best_min",  # cosine / the best cosine of either sentence in the other's article: the lower side
+    "best_max",  #   ... and the higher (1 on both sides: a mutual best match)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PairModel:
+    """Logistic regression over `PAIR_FEATURES` of a pair of sentences of different articles: the
+    probability that they state the same fact (scripts/train_align.py fits it on the labels of
+    tests/data/align.jsonl). `threshold`: the average probability at which two groups join."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    trained_on: str = ""
+
+    def probability(self, F: np.ndarray) -> np.ndarray:
+        z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(float(self.intercept), 6), "threshold": self.threshold, "trained_on": self.trained_on}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "PairModel":
+        if tuple(d["features"]) != PAIR_FEATURES:
+            raise ValueError(f"pair model features {d['features']} are not {PAIR_FEATURES}: train it again "
+                             "(python scripts/train_align.py)")
+        return cls(tuple(d["features"]), np.asarray(d["mean"]), np.asarray(d["scale"]), np.asarray(d["coef"]),
+                   float(d["intercept"]), float(d["threshold"]), d.get("trained_on", ""))
+
+
+@functools.cache
+def pair_model(path: Path = PAIR_MODEL) -> PairModel:
+    return PairModel.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+_CANDIDATE_FLOOR = 0.06  # cosine + anchor bonus below which a pair is not scored (no labelled pair is lower)
+
+
+def candidate_pairs(items: Sequence[AlignedSentence], config: BriefConfig) -> SentenceGraph:
+    """The pairs the learned scorer reads: cross-article pairs of cosine + anchor bonus >=
+    `_CANDIDATE_FLOOR`, and one article's repeat pairs (>= `config.align_repeat`)."""
+    return sentence_graph(items, replace(config, align_threshold=2 * _CANDIDATE_FLOOR))
+
+
+def _binary(token_lists: list[list[str]]) -> sparse.csr_matrix:
+    vocab: dict[str, int] = {}
+    indptr, indices = [0], []
+    for toks in token_lists:
+        indices.extend({vocab.setdefault(t, len(vocab)) for t in toks})
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
+                              np.asarray(indptr, dtype=np.int64)), shape=(len(token_lists), max(len(vocab), 1)))
+
+
+def _function_words(pack: LanguagePack) -> frozenset[str]:
+    out = set()
+    for name in ("function_words", "never_in_names"):
+        try:
+            out |= {fold(w) for w in pack.words(name)}
+        except Exception:  # a pack without the list
+            continue
+    return frozenset(out)
+
+
+def _best_ratio(I: np.ndarray, J: np.ndarray, art: np.ndarray, cos: np.ndarray, n_art: int) -> np.ndarray:
+    """cos[k] / the best cos of sentence I[k] with any sentence of J[k]'s article."""
+    keys = I.astype(np.int64) * n_art + art[J]
+    uniq, inv = np.unique(keys, return_inverse=True)
+    best = np.zeros(len(uniq))
+    np.maximum.at(best, inv, cos)
+    return np.divide(cos, best[inv], out=np.zeros_like(cos), where=best[inv] > 0)
+
+
+def pair_features(items: Sequence[AlignedSentence], X: sparse.csr_matrix, art: np.ndarray,
+                  I: np.ndarray, J: np.ndarray) -> np.ndarray:
+    """`PAIR_FEATURES` of the pairs (I[k], J[k]), one row each. `X`: the story's TF-IDF rows
+    (`_vectors`), `art`: the article number of each sentence."""
+    texts = [it.sentence.text for it in items]
+    toks = [tokens(t) for t in texts]
+    stop = {}
+    content = []
+    for it, ts in zip(items, toks):
+        lg = it.article.language
+        if lg not in stop:
+            stop[lg] = lang.for_language(lg).view("align_function_words", _function_words)
+        content.append([t for t in ts if t not in stop[lg] and not t[0].isdigit()])
+    C = _vectors(content, analyzer=lambda ts: ts)
+    Bg = _vectors(toks, analyzer=lambda ts: [a + " " + b for a, b in zip(ts, ts[1:])])
+    B, Bc = _binary(toks), _binary(content)
+    N = _binary([_NUMBER.findall(t) for t in texts])
+    M = _binary([[fold(n) for n in name_runs(t)] for t in texts])
+
+    def dots(A):
+        return _row_dots(A, I, J)
+
+    def sizes(A):
+        return np.asarray(A.sum(axis=1)).ravel()
+
+    cos = dots(X)
+    n_num, n_name, n_set, n_cset = sizes(N), sizes(M), sizes(B), sizes(Bc)
+    sh_num, sh_name = dots(N), dots(M)
+    short_set = np.minimum(n_set[I], n_set[J])
+    short_cset = np.minimum(n_cset[I], n_cset[J])
+    length = np.array([len(ts) for ts in toks], dtype=np.float64)
+    lo, hi = np.minimum(length[I], length[J]), np.maximum(length[I], length[J])
+    index = np.array([it.sentence.index for it in items], dtype=np.float64)
+    count = np.array([max(len(it.article.sentences), 1) for it in items], dtype=np.float64)
+    pos = index / np.maximum(count - 1, 1)
+    n_art = int(art.max()) + 1 if len(art) else 1
+    b1, b2 = _best_ratio(I, J, art, cos, n_art), _best_ratio(J, I, art, cos, n_art)
+    F = np.column_stack([
+        cos, dots(C), dots(Bg),
+        np.minimum(sh_num, 3), np.minimum(n_num[I] + n_num[J] - 2 * sh_num, 5),
+        np.minimum(sh_name, 3), np.minimum(n_name[I] + n_name[J] - 2 * sh_name, 5),
+        np.divide(dots(B), short_set, out=np.zeros(len(I)), where=short_set > 0),
+        np.divide(dots(Bc), short_cset, out=np.zeros(len(I)), where=short_cset > 0),
+        np.divide(lo, hi, out=np.zeros(len(I)), where=hi > 0), np.log1p(lo),
+        np.minimum(pos[I], pos[J]), np.maximum(pos[I], pos[J]),
+        ((index[I] == 0) & (index[J] == 0)).astype(np.float64),
+        np.minimum(b1, b2), np.maximum(b1, b2),
+    ])
+    return F
+
+
+def learned_graph(items: Sequence[AlignedSentence], config: BriefConfig, model: PairModel,
+                  threshold: float) -> SentenceGraph:
+    """The candidate pairs scored by `model`: a cross-article pair's similarity is its probability
+    of stating one fact, kept when it reaches half the threshold (below: strangers, never one
+    fact); a repeat pair keeps its cosine (>= `config.align_repeat`)."""
+    g = candidate_pairs(items, config)
+    I, J = g.pairs[:, 0], g.pairs[:, 1]
+    cross = g.article[I] != g.article[J]
+    sims = g.sims.copy()
+    if cross.any():
+        F = pair_features(items, g.vectors, g.article, I[cross], J[cross])
+        sims[cross] = model.probability(F)
+    keep = ~cross | (sims >= threshold * 0.5)
+    return SentenceGraph(g.vectors, g.article, g.pairs[keep], sims[keep], g.repeat)
 
 
 def _row_dots(M: sparse.csr_matrix, I: np.ndarray, J: np.ndarray, chunk: int = 200_000) -> np.ndarray:

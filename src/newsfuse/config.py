@@ -82,7 +82,11 @@ class BriefConfig:
     # "learned": the language pack's trained sentence scorer (brief.SentenceScorer) where it ships one;
     # "weights": the hand-weighted `selection` scores, best first (what packs without a model get).
     scorer: str = "learned"
-    align_threshold: float = 0.26  # average similarity at which two groups of sentences are one fact
+    # How two sentences of different articles are scored: "learned" (the pair model of
+    # newsfuse/data/align_pairs.json, scripts/train_align.py) or "cosine" (TF-IDF cosine + anchor bonus).
+    align_scorer: str = "cosine"
+    align_learned_threshold: float | None = None  # average probability at which groups join (None: the model's)
+    align_threshold: float = 0.26  # "cosine": average similarity at which two groups of sentences are one fact
     align_repeat: float = 0.5  # similarity at which two sentences of one article state one fact (a repeat)
     align_candidate_df: int = 100  # a term in more sentences than this finds no candidate pair (big stories)
     tagger: bool = True  # entities by the learned tagger over the rules (False: the rules alone)
