@@ -22,6 +22,7 @@ pack of the article (`newsfuse/lang/*/entities.toml`), compiled once per pack in
 from __future__ import annotations
 
 import re
+import weakref
 from collections import defaultdict
 from functools import lru_cache
 from collections.abc import Callable, Sequence
@@ -1395,11 +1396,11 @@ class Readings(dict):
     `_Reading`), so what comes out is what a fresh reading gives. Bounded: emptied when full."""
 
     SIZE = 20_000  # sentences (a reading holds a few hundred bytes)
-    made: "list[Readings]" = []
+    made: "list[weakref.ref[Readings]]" = []  # (weak: a tagger made for a test or a fold takes its own along)
 
     def __init__(self) -> None:
         super().__init__()
-        Readings.made.append(self)
+        Readings.made = [r for r in Readings.made if r() is not None] + [weakref.ref(self)]
 
     def keep(self, text: str, reading: "_Reading") -> None:
         if len(self) >= self.SIZE:
@@ -1410,8 +1411,9 @@ class Readings(dict):
 def clear_caches() -> None:
     """Empty what the readers keep for the process: readings, and the words, names and segmented
     texts each lexicon keeps (benchmarks measure a first reading with it)."""
-    for readings in Readings.made:
-        readings.clear()
+    for ref in Readings.made:
+        if (readings := ref()) is not None:
+            readings.clear()
     for lx in Lexicon.made:
         lx.clear_caches()
 
