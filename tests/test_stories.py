@@ -188,3 +188,18 @@ def test_a_flood_of_look_alike_tiny_articles_keeps_lookups_bounded(seed_texts):
     assert detector.add("seed", original) == []
     copied = detector.add("copy", lightly_edited(original, random.Random(2)))
     assert [c for c, _ in copied] == ["seed"]
+
+
+def test_one_scan_of_the_head_finds_the_names_the_two_expressions_find(mds_rows, seed_texts):
+    """`_head_names` (one scan) gives `_NAME_WORD`'s name syllables and `text.name_runs`' runs,
+    the same lists in the same order, on every article head, title and lead of the shared corpus,
+    the seeds and a few openings, quotes and line breaks."""
+    from newsfuse.stories import _head_names, _name_words
+    from newsfuse.text import name_runs
+
+    texts = [t for r in mds_rows for t in (r["text"][:4000], r["title"], r.get("lead") or "")]
+    texts += list(seed_texts.values())
+    texts += ["Ông A. Bờ Cờ", '\n"Hà Nội" và “Tp. Hồ Chí Minh”', "x.\n(Hà Nội) Lê Văn  Tám2 Bốn",
+              ". Hà Nội Mới", "“Ab Cd", "A B", "Ab. Cd Ef Gh", ".\n“Ab Cd”", "Hà Nội: Lê Lợi; “Trần Phú”"]
+    for t in texts:
+        assert _head_names(t) == (_name_words(t), name_runs(t)), t[:80]

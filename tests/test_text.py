@@ -142,3 +142,19 @@ def test_budget_counts_as_the_scorer_does():
     from newsfuse.text import budget_count
 
     assert budget_count("Ngày 19/5, giá 5.000 đồng.") == 7 == len(syllables("Ngày 19/5, giá 5.000 đồng."))
+
+
+def test_tokens_read_a_word_at_a_time_equal_the_expression_on_the_whole_text(mds_rows, seed_texts):
+    """`tokens` splits the folded text at white space and runs TOKEN only on words that are not
+    letters alone: the same tokens as `TOKEN.findall` of the whole folded text, on the corpus,
+    the seeds and strings mixing digits, separators, marks and odd spaces."""
+    import random
+
+    from newsfuse.text import TOKEN
+
+    texts = [t for r in mds_rows for t in (r["text"], r["title"], r.get("lead") or "")] + list(seed_texts.values())
+    alphabet = list("aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạ ÀÁ.,/:-'’_0123456789\t\n\u00a0\u2003\u200b\u0301²½Ⅻİ“”()")
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(alphabet + [" "] * 5) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for t in texts:
+        assert tokens(t) == TOKEN.findall(fold(t)), t[:80]

@@ -75,8 +75,17 @@ TOKEN = re.compile(r"\d+(?:[.,/:\-]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 def tokens(text: str, key: Callable[[str], str] = fold) -> list[str]:
     """Folded syllables (Vietnamese) or words (space-separated languages) and numbers; `key` is the
-    folding (`lang.tokens` passes the one that keeps what it folded)."""
-    return TOKEN.findall(key(text))
+    folding (`lang.tokens` passes the one that keeps what it folded). `TOKEN.findall` of the folded
+    text, read a space-separated word at a time: a match never crosses white space, and a word of
+    letters alone (most of them) is its own match, so only the others go through the expression."""
+    out: list[str] = []
+    add, more, find = out.append, out.extend, TOKEN.findall
+    for w in key(text).split():
+        if w.isalpha():
+            add(w)
+        else:
+            more(find(w))
+    return out
 
 
 # The capital letters, as the body of a character class: upper-case letters only. A range such as
