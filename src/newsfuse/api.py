@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import re
+from collections import OrderedDict
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -160,6 +163,53 @@ class IngestReport:
                 f"{len(self.rejected)} rejected; {_count(len(set(self.stories.values())), 'story', 'stories')} touched")
 
 
+class Memo:
+    """Reads that cost a pass over many rows (the stories with a match of a query, an outlet's
+    stories, the stories of a query's newest matches by rank), shared by a server's read
+    connections while the store does not change: each is kept with the store version it was read
+    at (`version()`, a count that moves with every commit by anyone; read before the read
+    transaction that makes it begins, so what is kept is at least that new) and given only to
+    reads of that same version. The same question asked by several threads at once is read once."""
+
+    def __init__(self, version: Callable[[], int], size: int = 256):
+        self.version = version
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._making: dict[tuple[Any, ...], threading.Event] = {}
+        self._at: int | None = None
+
+    def get(self, version: int, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        while True:
+            with self._lock:
+                if self._at is None or version > self._at:
+                    self._kept.clear()
+                    self._at = version
+                if version == self._at:
+                    if key in self._kept:
+                        self._kept.move_to_end(key)
+                        return self._kept[key]
+                    making = self._making.get(key)
+                    if making is None:
+                        making = self._making[key] = threading.Event()
+                        break
+                else:
+                    return make()  # an older version than the kept ones: read, keep nothing
+            making.wait(60)
+        try:
+            value = make()
+            with self._lock:
+                if self._at == version:
+                    self._kept[key] = value
+                    while len(self._kept) > self.size:
+                        self._kept.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
+            making.set()
+
+
 class Newsfuse:
     def __init__(self, config: Config):
         self.config = config
@@ -173,6 +223,8 @@ class Newsfuse:
         self._term_ids: TermTables | None = None  # per ingest: the feature makers' term ids -> the clusterer's
         self._outlets: OutletNames | None = None
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
+        self.memo: Memo | None = None  # a server's reads shared between its connections (`Memo`)
+        self._memo_at: int | None = None  # the memo's version when this connection's snapshot began
 
     def close(self) -> None:
         self.store.close()
@@ -811,12 +863,42 @@ class Newsfuse:
         if sort not in (None, "relevance", "latest"):
             raise BadParameter(f"sort: {sort!r} is not one of relevance, latest")
         by_rank = where["match"] is not None and sort != "latest"
+        if by_rank and self.memo is not None and not (where["since"] or where["until"] or where["entity"]):
+            page = self._ranked_page(where["match"], where["match_filter"], where["source"], limit, offset)
+            if page is not None:
+                return self._with_republishers(self.store.stories_in_order(page))
         return self._with_republishers(self.store.list_stories(**where, by_rank=by_rank, limit=limit, offset=offset))
+
+    def _ranked_page(self, match: str, match_filter: str | None, source: str | None, limit: int,
+                     offset: int) -> list[str] | None:
+        """The page of `Store.list_stories(by_rank=True)` from the memo's ranked window of the
+        query (and the outlet's stories); None when the page reaches past the window."""
+        more, found, latest = self._memo(("ranked window", match), lambda: self.store.ranked_window(match, match_filter))
+        if source is not None:
+            keep = self._memo(("outlet stories", source), lambda: self.store.outlet_story_ids(source))
+            found = [r for r in found if r[0] in keep]
+        want = offset + limit
+        if len(found) > want:
+            found = [r for r in found if r[1] <= found[want - 1][1]]  # with every story tied with the last
+        elif len(found) < want and more:
+            return None  # the rest is among the older matches: the store ranks them
+        ordered = self.store.order_ranked([r[0] for r in found], dict(found), latest)
+        return ordered[offset:offset + limit]
 
     def count_stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
                       since: str | None = None, until: str | None = None) -> int:
         where = self._story_filters(query, entity, outlet, since, until)
-        return 0 if where is None else self.store.count_stories(**where)
+        if where is None:
+            return 0
+        if where["match"] is not None and self.memo is not None and not (where["since"] or where["until"]
+                                                                          or where["entity"]):
+            matched = self._memo(("match stories", where["match_filter"]),
+                                 lambda: self.store.match_story_ids(where["match_filter"]))
+            if where["source"] is None:
+                return len(matched)
+            source = where["source"]
+            return len(matched & self._memo(("outlet stories", source), lambda: self.store.outlet_story_ids(source)))
+        return self.store.count_stories(**where)
 
     def _story_filters(self, query: str | None, entity: str | None, outlet: str | None, since: str | None,
                        until: str | None) -> dict[str, Any] | None:
@@ -968,9 +1050,28 @@ class Newsfuse:
         self.store.cache_brief(story_id, members, body, wait=False)
         return body
 
+    @contextmanager
     def snapshot(self):
         """A context in which every read sees the store as of one moment (one read transaction)."""
-        return self.store.snapshot()
+        if self.memo is None or self.store.db.in_transaction:
+            with self.store.snapshot():
+                yield
+            return
+        self._memo_at = self.memo.version()  # before the transaction reads: it sees at least this
+        try:
+            with self.store.snapshot():
+                yield
+        finally:
+            self._memo_at = None
+
+    def _memo(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """`make()`, or what it made for another connection at the version this read sees."""
+        if self.memo is None:
+            return make()
+        version = self._memo_at if self.store.db.in_transaction else self.memo.version()
+        if version is None:  # a transaction begun elsewhere: its version is not known
+            return make()
+        return self.memo.get(version, key, make)
 
     def load_models(self) -> None:
         """Load now every model and word list a brief needs (the segmenter, gazetteers, given

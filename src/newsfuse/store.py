@@ -1011,18 +1011,60 @@ class Store:
                 if len(found) == need:  # every story tied with the last one is in, for the tie's order
                     found = self.db.execute(best + " AND rank <= ? ORDER BY rank", (*first, found[-1][1])).fetchall()
             ids = [r[0] for r in found]
-            latest: dict[str, str] = {}
-            for k in range(0, len(ids), 500):
-                page = ids[k:k + 500]
-                latest.update(self.db.execute(
-                    "SELECT m.story_id, max(coalesce(a.published, a.added_at)) FROM story_members m JOIN articles a"
-                    f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))}) GROUP BY m.story_id",
-                    page).fetchall())
-            rank = dict(found)
-            ordered += sorted(ids, key=lambda sid: (rank[sid], _descending(latest.get(sid) or ""), sid))
+            ordered += self.order_ranked(ids, dict(found), self._latest_of(ids))
             if len(ordered) >= want:
                 break
         return ordered[offset:offset + limit]
+
+    def ranked_window(self, match: str, match_filter: str | None = None,
+                      window: int | None = None) -> tuple[bool, list[tuple[str, float]], dict[str, str]]:
+        """The first part of `_ranked_story_ids` with no other filter: whether the query has more
+        than `window` matches, every story with one of the newest `window` matches and its best
+        rank among them (best first), and each one's latest date (for ties)."""
+        window = RANK_WINDOW if window is None else window
+        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"
+                               " LIMIT 1 OFFSET ?", (match_filter or match, window - 1)).fetchone()
+        extra, extra_args = (" AND articles_fts.rowid >= ?", (edge[0],)) if edge is not None else ("", ())
+        found = [(r[0], r[1]) for r in self.db.execute(
+            "SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"
+            f" ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra} GROUP BY m.story_id"
+            " ORDER BY rank", (match, *extra_args))]
+        return edge is not None, found, self._latest_of([r[0] for r in found])
+
+    def _latest_of(self, ids: Sequence[str]) -> dict[str, str]:
+        latest: dict[str, str] = {}
+        for k in range(0, len(ids), 500):
+            page = ids[k:k + 500]
+            latest.update(self.db.execute(
+                "SELECT m.story_id, max(coalesce(a.published, a.added_at)) FROM story_members m JOIN articles a"
+                f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))}) GROUP BY m.story_id",
+                page).fetchall())
+        return latest
+
+    def match_story_ids(self, match: str) -> frozenset[str]:
+        """The stories with an article matching the FTS5 expression."""
+        return frozenset(r[0] for r in self.db.execute(
+            "SELECT DISTINCT m.story_id FROM articles_fts JOIN story_members m ON m.article_seq = articles_fts.rowid"
+            " WHERE articles_fts MATCH ?", (match,)))
+
+    def outlet_story_ids(self, source: str) -> frozenset[str]:
+        """The stories with an article from the outlet."""
+        return frozenset(r[0] for r in self.db.execute(
+            "SELECT DISTINCT m2.story_id FROM story_members m2 JOIN articles a2 ON a2.seq = m2.article_seq"
+            " JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?", (source,)))
+
+    def stories_in_order(self, ids: Sequence[str]) -> list[Story]:
+        """The stories of `ids`, in that order (those that exist)."""
+        if not ids:
+            return []
+        rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids, limit=len(ids))
+        place = {sid: k for k, sid in enumerate(ids)}
+        return sorted(rows, key=lambda r: place[r.id])
+
+    @staticmethod
+    def order_ranked(ids: Sequence[str], rank: dict[str, float], latest: dict[str, str]) -> list[str]:
+        """Best rank first, then latest first, then by id (the order of `_ranked_story_ids`)."""
+        return sorted(ids, key=lambda sid: (rank[sid], _descending(latest.get(sid) or ""), sid))
 
     def count_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                       match: str | None = None, story_ids: Sequence[str] | None = None,

@@ -170,6 +170,18 @@ def known_parameters(request: Request) -> None:
                             f"{', '.join(sorted(known)) or 'none'})")
 
 
+class _Served(FastAPI):
+    """The app with `front` (answers.Front) before FastAPI's middleware and routing."""
+
+    front: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.front is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.front(scope, receive, send)
+
+
 class _Stopping(Exception):
     """The server stops while the indexes are being read: the reading ends there."""
 
@@ -224,21 +236,28 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
     # learned tagger: 90% of a POST's time): when the server has had no request for IDLE_SECONDS,
     # one story per writer job, or at once by a request that filters by entity (docs/decisions.md, Web).
     activity = answers.Activity()
-    entities_stale = [True]  # whether the store may hold stories whose entities are not indexed
+    posted: set[str] = set()  # stories this server's POSTs left unindexed (a backlog the store had
+    # before is read by the first entity filter, as before: indexing it when idle would retire
+    # every kept answer with each story's commit)
 
-    def index_stale_entities(limit: int | None = None) -> int:
-        done = nf.index_entities(limit=limit) if limit is not None else nf.index_entities()
-        if limit is None or done < limit:
-            entities_stale[0] = False
-        return done
+    def index_stale_entities() -> int:
+        posted.clear()
+        return nf.index_entities()
+
+    def index_posted(story_id: str) -> int:
+        posted.discard(story_id)
+        return nf.index_entities(stories=[story_id])
 
     async def index_when_idle() -> None:
         while not stopping.is_set():
             await asyncio.sleep(IDLE_SECONDS / 2)
-            while entities_stale[0] and not stopping.is_set() and activity.idle_for() >= IDLE_SECONDS \
-                    and (warming is None or warming.done()):
+            while posted and not stopping.is_set() and activity.idle_for() >= IDLE_SECONDS:
                 try:
-                    await write(lambda: index_stale_entities(limit=1))
+                    story_id = next(iter(posted))
+                except (StopIteration, RuntimeError):  # (emptied or changed by the writer meanwhile)
+                    break
+                try:
+                    await write(lambda: index_posted(story_id))
                 except Exception as e:  # noqa: BLE001 - the marks stay; an entity filter reads them
                     say(f"could not index entities now ({type(e).__name__}: {e})")
                     break
@@ -252,7 +271,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         if warming is not None and warming.done():  # indexes of many new articles are kept for the next start
             await asyncio.wrap_future(writer.submit(nf.save_indexes))
 
-    app = FastAPI(title="newsfuse", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
+    app = _Served(title="newsfuse", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   dependencies=[Depends(known_parameters)],
                   description="Stories fused from many outlets: cited summaries, facts, entities, timelines. "
                               "Every list has `total`, and `next`/`previous` links relative to itself.")
@@ -271,10 +290,17 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         if reader().store.count_stale_entity_stories():
             writer.submit(index_stale_entities).result()
 
+    # Answers and costly reads are kept per store version (web/answers.py, api.Memo).
+    store_version = answers.StoreVersion(nf.config.db) if keep_answers else None
+    # The memo's count on a connection of its own: request threads asking it never hold the lock
+    # the event loop takes for every request (a thread starved of the GIL would stall the loop).
+    memo = api.Memo(answers.StoreVersion(nf.config.db).now) if keep_answers else None
+
     def reader() -> api.Newsfuse:
         # One read connection per worker thread; the writer keeps its own.
         if getattr(local, "nf", None) is None:
             local.nf = api.Newsfuse(nf.config)
+            local.nf.memo = memo
         return local.nf
 
     @app.exception_handler(StarletteHTTPException)
@@ -300,10 +326,11 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
             return 413, f"body too large (limit {MAX_BODY_BYTES // 2**20} MB)"
         return None
 
-    # Checks and headers on every request; answers kept per store version (web/answers.py).
-    app.add_middleware(answers.Front, refuse=refuse, headers=SECURITY_HEADERS, activity=activity,
-                       version=answers.StoreVersion(nf.config.db) if keep_answers else None,
-                       cached=CACHED, lagging=LAGGING if lag > 0 else (), lag=lag)
+    # Checks and headers on every request; answers kept per store version (web/answers.py). In
+    # front of FastAPI's own middleware: a kept answer is sent without passing through it.
+    app.front = answers.Front(lambda scope, receive, send: FastAPI.__call__(app, scope, receive, send),
+                              refuse=refuse, headers=SECURITY_HEADERS, activity=activity, version=store_version,
+                              cached=CACHED, lagging=LAGGING if lag > 0 else (), lag=lag)
 
     def require_token(request: Request) -> None:
         if token and not bearer_token_ok(request.headers.get("authorization"), token):
@@ -501,7 +528,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         def store() -> tuple[api.IngestReport, list[dict[str, Any]]]:
             # All or nothing: a batch with a bad article stores none of them.
             report = nf.add_many(items, origin="request", all_or_nothing=True, entity_backlog=None)
-            entities_stale[0] = True
+            posted.update(report.stories.values())
             results = [{"id": a, "status": "added", "story": report.stories[a]} for a in report.added]
             results += [{"id": stored, "status": "present", "story": nf.story_of(stored)}
                         for _, stored in report.present]
