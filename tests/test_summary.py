@@ -29,7 +29,8 @@ def test_the_vietnamese_pack_ships_a_scorer_over_the_features_the_code_makes():
     scorer = learned_scorer("vi")
     assert scorer is not None and scorer.features == FEATURES
     shipped = json.loads((lang.get("vi").folder / SCORER_FILE).read_text(encoding="utf-8"))
-    assert shipped["clusters"] == 74  # half A: the bench's A->B row scores it on half B and 0 < shipped["positives"] < shipped["sentences"]
+    assert shipped["clusters"] == 74  # half A: the bench's A->B row scores it on half B
+    assert 0 < shipped["positives"] < shipped["sentences"]
     # Place in the report is what the oracle's sentences share most: its weight leads.
     coef = dict(zip(shipped["features"], shipped["coef"]))
     assert max(coef, key=lambda f: abs(coef[f])) == "position" and coef["position"] > 0
@@ -77,9 +78,16 @@ def test_best_sum_is_the_best_set_of_sentences_one_per_fact_within_the_budget(se
 
 
 def test_learned_summaries_of_the_shared_set_beat_lead_and_stay_whole(mds_rows, mds_clusters):
-    """Over the 149 shared clusters (half of them the scorer's training data: a development check;
-    the held-out halves are bench/summary_quality.py's): ROUGE-2 above lead's, every summary within its budget,
-    no fragment, one sentence per fact, and different from what the hand weights choose."""
+    """Over the 149 shared clusters: every summary within its budget, no fragment, one sentence per
+    fact, and different from what the hand weights choose; and on half B, which the shipped scorer
+    was not trained on (bench/summary_quality.py's split), ROUGE-2 above lead's."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from summary_quality import halves
+
+    held_out = set(halves([c["cluster_id"] for c in mds_clusters])[1])
     by_cluster = {}
     for r in mds_rows:
         by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
@@ -95,6 +103,8 @@ def test_learned_summaries_of_the_shared_set_beat_lead_and_stay_whole(mds_rows, 
         assert len({s.fact_id for s in summary}) == len(summary)
         hand = [s.text for s in summarize(alignment, arts, BriefConfig(scorer="weights"))]
         moved += hand != texts
+        if c["cluster_id"] not in held_out:
+            continue
         ours.append(rouge(" ".join(texts), c["summaries"])["rouge2"])
         first, used = [], 0
         for k in range(max(len(a.sentences) for a in arts)):
@@ -103,5 +113,6 @@ def test_learned_summaries_of_the_shared_set_beat_lead_and_stay_whole(mds_rows, 
                     first.append(a.sentences[k].text)
                     used += budget_count(a.sentences[k].text)
         lead.append(rouge(" ".join(first), c["summaries"])["rouge2"])
+    assert len(ours) == 75
     assert statistics.fmean(ours) > statistics.fmean(lead) + 0.01
     assert moved > 20

@@ -33,7 +33,7 @@ from .config import BriefConfig
 from .model import Article, Citation, Fact, Sentence, two_sides
 from . import lang
 from .lang import LanguagePack, fold, tokens
-from .text import name_runs
+from .text import _optional_words, name_runs
 
 _NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
 _CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
@@ -298,13 +298,7 @@ def _binary(token_lists: list[list[str]]) -> sparse.csr_matrix:
 
 
 def _function_words(pack: LanguagePack) -> frozenset[str]:
-    out = set()
-    for name in ("function_words", "never_in_names"):
-        try:
-            out |= {fold(w) for w in pack.words(name)}
-        except Exception:  # a pack without the list
-            continue
-    return frozenset(out)
+    return frozenset(fold(w) for name in ("function_words", "never_in_names") for w in _optional_words(pack, name))
 
 
 def _best_ratio(I: np.ndarray, J: np.ndarray, art: np.ndarray, cos: np.ndarray, n_art: int) -> np.ndarray:

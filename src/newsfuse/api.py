@@ -923,26 +923,23 @@ class Newsfuse:
         """Read the entities of every story changed since it was last indexed (of `stories` only,
         when given; at most `limit` of them, when given) into the store's entity index, one story
         per transaction; returns how many stories were read."""
-        done = 0
         if limit is not None:
-            for story_id in self.store.stale_entity_stories(limit=limit):
-                articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
-                self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
-                done += 1
-            return done
+            return self._index_stories(self.store.stale_entity_stories(limit=limit))
         if stories is not None:
-            for story_id in sorted(set(stories) & set(self.store.stale_entity_stories())):
-                articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
-                self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
-                done += 1
-            return done
+            return self._index_stories(sorted(set(stories) & set(self.store.stale_entity_stories())))
+        done = 0
         while stale := self.store.stale_entity_stories(limit=500):
-            for story_id in stale:
-                articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
-                self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
-                done += 1
-                if progress is not None:
-                    progress(1)
+            done += self._index_stories(stale, progress)
+        return done
+
+    def _index_stories(self, story_ids: Iterable[str], progress: Callable[[int], None] | None = None) -> int:
+        done = 0
+        for story_id in story_ids:
+            articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
+            self.store.write_story_entities(story_id, self._find_entities(articles) if articles else [])
+            done += 1
+            if progress is not None:
+                progress(1)
         return done
 
     def _find_entities(self, articles: Sequence[Article]) -> list[Entity]:

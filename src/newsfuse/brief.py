@@ -188,12 +188,17 @@ def best_sum_within(items, lengths: Sequence[int], values: np.ndarray, candidate
     return sorted(chosen)
 
 
+def _centrality(alignment: Alignment) -> np.ndarray:
+    """Each aligned sentence's cosine to the story's TF-IDF centroid."""
+    X = alignment.vectors
+    centroid = np.asarray(X.mean(axis=0)).ravel()
+    return np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
+
+
 def sentence_scores(alignment: Alignment, articles: Sequence[Article], w: SelectionWeights) -> np.ndarray:
     """Each aligned sentence's worth as a summary sentence (`SelectionWeights` says the terms)."""
     items = alignment.sentences
-    X = alignment.vectors
-    centroid = np.asarray(X.mean(axis=0)).ravel()
-    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
+    centrality = _centrality(alignment)
     n_outlets = len({a.outlet_key for a in articles}) or 1
     rank = {a.id: k for k, a in enumerate(sorted(articles, key=lambda a: (a.published or "\uffff", a.id)))}
     out = np.empty(len(items))
@@ -238,9 +243,7 @@ def sentence_features(alignment: Alignment, articles: Sequence[Article],
     counts when the caller has them."""
     items = alignment.sentences
     n = len(items)
-    X = alignment.vectors
-    centroid = np.asarray(X.mean(axis=0)).ravel()
-    centrality = np.asarray(X @ (centroid / (np.linalg.norm(centroid) or 1.0))).ravel()
+    centrality = _centrality(alignment)
     n_outlets = len({a.outlet_key for a in articles}) or 1
     ordered = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
     rank = {a.id: k / max(len(articles) - 1, 1) for k, a in enumerate(ordered)}

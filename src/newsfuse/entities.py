@@ -70,10 +70,10 @@ SEGMENTED_CACHE = 20_000  # stretches of text a lexicon keeps segmented
 class Lexicon:
     """The entity vocabularies of one language pack, as the rules look them up."""
 
-    made: "list[Lexicon]" = []
+    made: "weakref.WeakSet[Lexicon]" = weakref.WeakSet()  # for `clear_caches`; weak, as `Readings.made`
 
     def __init__(self, pack: LanguagePack) -> None:
-        Lexicon.made.append(self)
+        Lexicon.made.add(self)
         self.pack = pack
         # The rules fold and key the same words and names over and over, across sentences and
         # stories: each pack's lexicon keeps its own bounded cache of both (the pack's shared fold
@@ -1414,7 +1414,7 @@ def clear_caches() -> None:
     for ref in Readings.made:
         if (readings := ref()) is not None:
             readings.clear()
-    for lx in Lexicon.made:
+    for lx in list(Lexicon.made):
         lx.clear_caches()
 
 

@@ -989,8 +989,7 @@ class Store:
         where, args, _, _ = self._story_filter(source, None, None, None, None, entity)
         filters = where.replace(" WHERE ", " AND ", 1).replace("m.story_id IN", "b.story_id IN")
         want = offset + limit
-        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"
-                               " LIMIT 1 OFFSET ?", (counted, window - 1)).fetchone()
+        edge = self._window_edge(counted, window)
         tiers = [(" AND articles_fts.rowid >= ?", (edge[0],)), (" AND articles_fts.rowid < ?", (edge[0],))] \
             if edge is not None else [("", ())]
         ordered: list[str] = []
@@ -1016,14 +1015,18 @@ class Store:
                 break
         return ordered[offset:offset + limit]
 
+    def _window_edge(self, match: str, window: int) -> tuple[int] | None:
+        """The oldest of the newest `window` articles matching `match` (its row), or None when fewer match."""
+        return self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"
+                               " LIMIT 1 OFFSET ?", (match, window - 1)).fetchone()
+
     def ranked_window(self, match: str, match_filter: str | None = None,
                       window: int | None = None) -> tuple[bool, list[tuple[str, float]], dict[str, str]]:
         """The first part of `_ranked_story_ids` with no other filter: whether the query has more
         than `window` matches, every story with one of the newest `window` matches and its best
         rank among them (best first), and each one's latest date (for ties)."""
         window = RANK_WINDOW if window is None else window
-        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"
-                               " LIMIT 1 OFFSET ?", (match_filter or match, window - 1)).fetchone()
+        edge = self._window_edge(match_filter or match, window)
         extra, extra_args = (" AND articles_fts.rowid >= ?", (edge[0],)) if edge is not None else ("", ())
         found = [(r[0], r[1]) for r in self.db.execute(
             "SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"

@@ -199,12 +199,11 @@ def _gazetteer_kind(lx: Lexicon, joined: str, cache: dict) -> str:
 _OPENS = "\"“‘'(-–:"
 
 
-def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], rules: Sequence[RuleMention],
-                      cache: dict | None = None) -> list[list[str]]:
+def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
+                      rules: Sequence[RuleMention]) -> list[list[str]]:
     """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
     What depends on a word alone or on a name's spelling, which recurs across sentences and
-    stories, is kept per pack for the process (`cache` is accepted for callers that pass a
-    story's dict, and unused)."""
+    stories, is kept per pack for the process."""
     store = _process_cache(lx, "_tagger_words")
     words = list(words)
     folded = list(folded)
@@ -380,7 +379,7 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     key = ("labels", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
     labels = known.features.get(key)
     if labels is None:
-        labels = known.features[key] = tagger.labels(sentence_features(lx, words, folded, rules, known.features))
+        labels = known.features[key] = tagger.labels(sentence_features(lx, words, folded, rules))
     spans = model_spans(lx, words, labels)
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
