@@ -396,6 +396,25 @@ DATE_CASES = {
         {"năm trước": "2012", "năm tới": "2014", "Cách đây hai ngày": "2013-10-30",
          "tối thứ bảy": "2013-11-02", "2.11": "2013-11-02", "tháng ba": "2013-03", "cuối 2014": "2014",
          "10 tháng năm 2013": "2013-01/2013-10"}),
+    "days without their month, the month nearest the article's (issue 14, from sets d-f)": (
+        "Phía Tây Bắc Bộ: Ngày 21, ngày 22, đêm và sáng nhiều mây. Từ ngày 23 đến ngày 27, có mưa vài nơi. "
+        "Mưa tập trung trong ngày 23 và từ ngày 28 đến ngày 2. Hiệu trưởng mỗi ngày 3 lần đi kiểm tra. "
+        "Lịch thi từ ngày 15 đến ngày 30.11.2013. Ngày 4 tháng 8 năm 2011, ông được điều động. "
+        "Ca sĩ sinh ngày 5-11-1987 tại Thổ Nhĩ Kỳ, bạn anh sinh ngày 6.7.1955.", "2013-10-21T11:18",
+        {"Ngày 21": "2013-10-21", "ngày 22": "2013-10-22", "Từ ngày 23 đến ngày 27": "2013-10-23/2013-10-27",
+         "ngày 23": "2013-10-23", "từ ngày 28 đến ngày 2": "2013-10-28/2013-11-02",
+         "từ ngày 15 đến ngày 30.11.2013": "2013-11-15/2013-11-30", "Ngày 4 tháng 8 năm 2011": "2011-08-04"}),
+    "a day of the month just past, years, halves and quarters (issue 14, from sets d-f)": (
+        "Lễ khai mạc diễn ra ngày 30. Tạm ngưng trong khoảng thời gian 2011-2012. Mục tiêu trong 4 năm "
+        "(2009 - 2012). Riêng nửa đầu năm 2013 con số này đạt 5,5 tỷ USD. Trong chín tháng đầu năm 2013 đã "
+        "thanh tra 977 lượt. Ban hành hướng dẫn trong quý I-2014. Từ nay đến hết năm 2013, Bộ sẽ lập 5 đoàn. "
+        "Nhiệm vụ từ nay đến năm 2020. Nhà nước hỗ trợ không quá 1/3. Thắng 4-1 sau loạt đá luân lưu (thắng chung cuộc 5-2), U21 đoạt cúp. "
+        "Gió đông bắc cấp 2-3. Rồi ta hứa quay lại vào một ngày mai. Ngày mai và ngày kia mưa to.",
+        "2013-11-02T06:03",
+        {"ngày 30": "2013-10-30", "2011-2012": "2011/2012", "2009 - 2012": "2009/2012",
+         "nửa đầu năm 2013": "2013-01/2013-06", "chín tháng đầu năm 2013": "2013-01/2013-09",
+         "quý I-2014": "2014-01/2014-03", "Từ nay đến hết năm 2013": "2013-11-02/2013-12-31",
+         "từ nay đến năm 2020": "2013-11-02/2020", "Ngày mai": "2013-11-03", "ngày kia": "2013-11-04"}),
 }
 
 

@@ -127,11 +127,48 @@ def _quarter(m: re.Match, at: Anchor) -> Resolved:
 
 
 def _first_months(m: re.Match, at: Anchor) -> Resolved:
-    n = int(m.group(1))
+    n = int(m.group(1)) if m.group(1).isdigit() else at.words.numbers[m.group(1).lower()]
     y = at.year(m.group(2))
     if not 1 <= n <= 12:
         raise ValueError(n)
     return f"{y:04d}-01/{y:04d}-{n:02d}", "range"
+
+
+def _half_year(m: re.Match, at: Anchor) -> Resolved:
+    """`nửa đầu năm 2013`, `nửa cuối năm nay`: January to June, or July to December."""
+    which, year = m.group(1).lower(), m.group(2)
+    y = int(year) if year and year.isdigit() else at.year() + (at.words.year_parts[year.lower()] if year else 0)
+    first = at.words.halves[which]
+    return f"{y:04d}-{first:02d}/{y:04d}-{first + 5:02d}", "range"
+
+
+def _nearest_day(d: int, at: Anchor) -> date:
+    """The day `d` of the month nearest the article's day: `ngày 23` in a report of 21 October is 23
+    October, `ngày 30` in one of 2 November is 30 October (news writes the month only when it is not
+    plain)."""
+    today = at.today()
+    found = []
+    for shift in (-1, 0, 1):
+        k = today.year * 12 + today.month - 1 + shift
+        try:
+            found.append(date(k // 12, k % 12 + 1, d))
+        except ValueError:
+            continue
+    if not found:
+        raise ValueError(d)
+    return min(found, key=lambda day: (abs((day - today).days), day))
+
+
+def _bare_day(m: re.Match, at: Anchor) -> Resolved:
+    return _nearest_day(int(m.group(1)), at).isoformat(), "day"
+
+
+def _bare_day_range(m: re.Match, at: Anchor) -> Resolved:
+    """`Từ ngày 23 đến ngày 27`: the first day nearest the article's, the second the next such day."""
+    start = _nearest_day(int(m.group(1)), at)
+    d2 = int(m.group(2))
+    k = start.year * 12 + start.month - 1 + (d2 < start.day)
+    return f"{start.isoformat()}/{date(k // 12, k % 12 + 1, d2).isoformat()}", "range"
 
 
 def _dotted(m: re.Match, at: Anchor) -> Resolved:
@@ -182,6 +219,13 @@ def _to_date(m: re.Match, at: Anchor) -> Resolved:
 def _to_year_end(m: re.Match, at: Anchor) -> Resolved:
     today = at.today()
     return f"{today.isoformat()}/{today.year:04d}-12-31", "range"
+
+
+def _to_year(m: re.Match, at: Anchor) -> Resolved:
+    today, y = at.today(), int(m.group(2))
+    if y < today.year:
+        raise ValueError(y)
+    return f"{today.isoformat()}/{y:04d}{'-12-31' if m.group(1) else ''}", "range"
 
 
 def _year_part(m: re.Match, at: Anchor) -> Resolved:
@@ -266,7 +310,8 @@ RESOLVERS: dict[str, Callable[[re.Match, Anchor], Resolved]] = {
     "month_rel": _month_of_relative_year, "year_rel": _relative_year, "month_of_year": _month_of_year,
     "month_shift": _month_shift, "weekday": _weekday, "relative": _relative_day,
     "month_name_day": _month_name_day, "week_shift": _week_shift, "days_ago": _days_ago,
-    "same_day": _same_day,
+    "same_day": _same_day, "half_year": _half_year, "bare_day": _bare_day, "bare_day_range": _bare_day_range,
+    "to_year": _to_year,
 }
 
 
@@ -309,7 +354,7 @@ def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
     following = after[0].lower().strip(",.;:)\"”") if after else ""
     if following in words.quantity_units or text[m.end():m.end() + 1] == "%":
         return False
-    previous = [w.lower().strip(",") for w in before[-3:]]
+    previous = [w.lower().strip(",(") for w in before[-3:]]
     if "-" in expr and set(previous) & words.score_words:
         return False
     if "-" in expr and (_SCORE_AFTER.match(text, m.end()) or _SCORE_BEFORE.search(text[max(0, start - 12):start])):
@@ -319,6 +364,8 @@ def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
         if previous[-1:] and previous[-1] in ("lệ", "số"):
             return False  # `tỷ lệ 1/3`, `tỉ số 2/1`
         numerator, denominator = int(numbers[0]), int(numbers[1])
+        if numerator < denominator and previous[-1:] and previous[-1] in words.fraction_openers:
+            return False  # `không quá 1/3`, `chiếm gần 1/2`
         if following in words.fraction_nouns or (numerator < denominator <= 5 and following.isalpha()
                                                   and following.islower()):
             return False
@@ -341,9 +388,29 @@ def _year_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
     return word not in words.birth_words and word not in words.decade_words
 
 
+def _not_a_birth_day(m: re.Match, text: str, words: DateWords) -> bool:
+    """`sinh ngày 5-11-1987`: the day someone was born is no date of the story, as a birth year."""
+    return _previous_word(text, m.start()).lower().strip("(") not in words.birth_words
+
+
+def _day_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
+    return _not_a_birth_day(m, text, words) and _not_a_quantity(m, text, words)
+
+
+def _not_a_day_number(m: re.Match, text: str, words: DateWords) -> bool:
+    """`ngày 3` is a day of the month unless a word says it counts days of something (`ngày 3 của
+    giải`), or times a day (`mỗi ngày 3 lần`), or it is a birth day."""
+    after = text[m.end():m.end() + 16].split()
+    following = after[0].lower().strip(",.;:") if after else ""
+    return (_not_a_birth_day(m, text, words) and following not in words.day_number_followers
+            and following not in words.quantity_units  # `ngày 3 lần`: three times a day
+            and _previous_word(text, m.start()).lower() not in words.quantities)  # `mỗi ngày 3`
+
+
 GUARDS: dict[str, Callable[[re.Match, str, DateWords], bool]] = {
     "after_name": _after_name, "not_after_quantity": _not_after_quantity, "not_a_quantity": _not_a_quantity,
-    "year_of_the_story": _year_of_the_story,
+    "year_of_the_story": _year_of_the_story, "not_a_birth_day": _not_a_birth_day,
+    "day_of_the_story": _day_of_the_story, "not_a_day_number": _not_a_day_number,
 }
 
 
@@ -379,6 +446,10 @@ class DateWords:
         self.decade_words = set(pack.words("decade_words")) if "decade_words" in names else set()
         self.count_breakers = set(pack.words("count_breakers")) if "count_breakers" in names else set()
         self.numbers = t("number_words") if "number_words" in names else {}
+        self.halves = t("half_year_words") if "half_year_words" in names else {}
+        self.fraction_openers = set(pack.words("fraction_openers")) if "fraction_openers" in names else set()
+        self.day_number_followers = (set(pack.words("day_number_followers")) if "day_number_followers" in names
+                                     else set())
         # Two dates joined into one range (`từ năm 2004 đến tháng 9/2013`): the opener before the
         # first (anchored at its end), what joins them, and what ends a range at the article's day.
         self.ranges = [(p.pattern, re.compile(p.fields["join"]), re.compile(p.fields["now"]) if "now" in p.fields else None)
