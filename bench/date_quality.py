@@ -52,12 +52,18 @@ def prf(c: list[int]) -> str:
 def previous_scores(rev: str) -> dict[str, list[int]]:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "previous"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), rev], check=True)
+        made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), rev],
+                              capture_output=True, text=True)
+        if made.returncode:
+            raise SystemExit(f"bench/date_quality.py: --previous {rev}: {made.stderr.strip().splitlines()[-1]}")
         try:
             # The earlier rules (its src first on the path), scored by this script and these labels.
             env = {"PYTHONPATH": str(tree / "src"), "PATH": "/usr/bin:/bin"}
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--json"], check=True,
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--json"],
                                   capture_output=True, text=True, env=env, cwd=tmp)
+            if done.returncode:  # e.g. a revision older than the labels' loaders
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise SystemExit(f"bench/date_quality.py: the rules of {rev} could not be scored: {last}")
             return json.loads(done.stdout)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)

@@ -19,6 +19,7 @@ import re
 from . import lang
 from .lang import LanguagePack
 from .model import Article, Citation, TimeExpression, TimelineEvent, date_parts, two_sides
+from .text import _optional_words
 
 if TYPE_CHECKING:
     from .align import Alignment
@@ -238,7 +239,8 @@ def _relative_year(m: re.Match, at: Anchor) -> Resolved:
 
 def _day_range(m: re.Match, at: Anchor) -> Resolved:
     d1, d2, mo = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    y = int(m.group(4)) if m.group(4) else at.year_of(mo)
+    this_year = m.re.groups > 4 and m.group(5)  # `từ 22 đến 26/12 năm nay`: written, not guessed
+    y = int(m.group(4)) if m.group(4) else at.year() if this_year else at.year_of(mo)
     return f"{date(y, mo, d1).isoformat()}/{date(y, mo, d2).isoformat()}", "range"
 
 
@@ -381,16 +383,14 @@ _SCORE_AFTER = re.compile(r"\s*,\s*\d{1,2}\s*-\s*\d{1,2}\b")
 _SCORE_BEFORE = re.compile(r"\b\d{1,2}\s*-\s*\d{1,2}\s*,\s*$")
 
 
-def _year_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
-    """Not a birth year (`sinh năm 1973`, `(SN 1980)`) nor a decade (`những năm 2000`): the year
-    someone was born or a decade is no date of the story."""
-    word = _previous_word(text, m.start()).lower().strip("(")
-    return word not in words.birth_words and word not in words.decade_words
-
-
 def _not_a_birth_day(m: re.Match, text: str, words: DateWords) -> bool:
-    """`sinh ngày 5-11-1987`: the day someone was born is no date of the story, as a birth year."""
+    """`sinh ngày 5-11-1987`, `sinh năm 1973`, `(SN 1980)`: when someone was born is no date of the story."""
     return _previous_word(text, m.start()).lower().strip("(") not in words.birth_words
+
+
+def _year_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
+    """Not a birth year nor a decade (`những năm 2000`)."""
+    return _not_a_birth_day(m, text, words) and _previous_word(text, m.start()).lower() not in words.decade_words
 
 
 def _day_of_the_story(m: re.Match, text: str, words: DateWords) -> bool:
@@ -441,15 +441,13 @@ class DateWords:
         self.date_cues, self.quantity_units = set(pack.words("date_cues")), set(pack.words("quantity_units"))
         self.fraction_nouns = set(pack.words("fraction_nouns"))
         names = pack.names()
-        self.birth_words = set(pack.words("birth_words")) if "birth_words" in names else set()
-        self.day_followers = set(pack.words("day_followers")) if "day_followers" in names else set()
-        self.decade_words = set(pack.words("decade_words")) if "decade_words" in names else set()
-        self.count_breakers = set(pack.words("count_breakers")) if "count_breakers" in names else set()
+        # Lists a pack may leave out (English has no `ngày 3 của giải`).
+        self.birth_words, self.day_followers = set(_optional_words(pack, "birth_words")), set(_optional_words(pack, "day_followers"))
+        self.decade_words, self.count_breakers = set(_optional_words(pack, "decade_words")), set(_optional_words(pack, "count_breakers"))
+        self.fraction_openers = set(_optional_words(pack, "fraction_openers"))
+        self.day_number_followers = set(_optional_words(pack, "day_number_followers"))
         self.numbers = t("number_words") if "number_words" in names else {}
         self.halves = t("half_year_words") if "half_year_words" in names else {}
-        self.fraction_openers = set(pack.words("fraction_openers")) if "fraction_openers" in names else set()
-        self.day_number_followers = (set(pack.words("day_number_followers")) if "day_number_followers" in names
-                                     else set())
         # Two dates joined into one range (`từ năm 2004 đến tháng 9/2013`): the opener before the
         # first (anchored at its end), what joins them, and what ends a range at the article's day.
         self.ranges = [(p.pattern, re.compile(p.fields["join"]), re.compile(p.fields["now"]) if "now" in p.fields else None)
