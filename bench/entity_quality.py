@@ -205,7 +205,7 @@ def evaluate(argv: list[str] | None = None) -> None:
     ap.add_argument("--trainer", default="crf", choices=sorted(entity_labels.TRAINERS))
     ap.add_argument("--all-folds", action="store_true", help="cross-validate the tuned sets too (slower)")
     ap.add_argument("--first-contact", action="store_true",
-                    help="also score the set labelled last (tests/data/entities_set_g.jsonl): once, at the end")
+                    help="also score the set labelled last (entity_labels.FIRST_CONTACT: tests/data/entities_set_h.jsonl): once, at the end")
     ap.add_argument("--only-first-contact", action="store_true",
                     help="score only the set labelled last, with the shipped model (its one first-contact score)")
     ap.add_argument("--no-underthesea", action="store_true")
