@@ -692,9 +692,9 @@ class Newsfuse:
         return {of: _first_first(ps) for of, ps in groups.items() if len({(p.outlet, p.url) for p in ps}) > 1}
 
     def _with_republishers(self, stories: list[Story]) -> list[Story]:
+        found = self.store.republishers({s.id: s.article_ids for s in stories}) if stories else {}
         for s in stories:
-            own = set(s.outlets)
-            s.also_published_by = sorted(self.store.republishing_outlets(s.article_ids) - own)
+            s.also_published_by = sorted(found.get(s.id, set()) - set(s.outlets))
         return stories
 
     # ------------------------------------------------------------ archives

@@ -7,7 +7,6 @@ FTS5 over the *matching key* of each text (`text.fold`), so `hoà` finds `hòa`.
 
 from __future__ import annotations
 
-import heapq
 import json
 import sqlite3
 import time
@@ -196,8 +195,86 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS story_aliases_story ON story_aliases(story_id);
     """,
+    # 9: the story summary (size, outlets, dates, title of each story, kept by triggers) and an
+    # outlet's articles by date: lists, counts and filters read one row a story instead of
+    # aggregating every member per request (docs/decisions.md, Web)
+    lambda store: store._make_story_summary(),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _summary_of(story: str) -> str:
+    """SELECT of the summary row of the story `story` (an SQL expression) from its members: none
+    when it has no members. The title is its earliest article's (undated first, as SQLite orders
+    NULL; then by seq)."""
+    return (
+        "SELECT m.story_id, count(*),"
+        " (SELECT json_group_array(name) FROM (SELECT DISTINCT s2.name AS name FROM story_members m2"
+        "  JOIN articles a2 ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id"
+        "  WHERE m2.story_id = m.story_id ORDER BY s2.name)),"
+        " min(a.published), max(a.published), max(coalesce(a.published, a.added_at)),"
+        " t.title, t.published, t.seq"
+        " FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+        " JOIN articles t ON t.seq = (SELECT a3.seq FROM story_members m3 JOIN articles a3 ON a3.seq = m3.article_seq"
+        "  WHERE m3.story_id = m.story_id ORDER BY a3.published, a3.seq LIMIT 1)"
+        f" WHERE m.story_id = {story} GROUP BY m.story_id")
+
+
+_SUMMARY_COLUMNS = "story_id, size, outlets, first_date, last_date, latest, title, title_date, title_seq"
+
+
+def _refresh_summary(story: str) -> list[str]:
+    """Statements that make the summary row of `story` (an SQL expression) again from its members."""
+    return [f"DELETE FROM story_summary WHERE story_id = {story}",
+            f"INSERT INTO story_summary({_SUMMARY_COLUMNS}) {_summary_of(story)}"]
+
+
+# An article joining a story updates its row in place (a few comparisons: ingest adds members one
+# by one, and a story of 5,000 members must not be read again 5,000 times); leaving, moving, or a
+# change of date, title or outlet makes the row again from the members. `story_summary_paused`
+# holds a row while a bulk change (recluster, merges) turns the triggers off inside its
+# transaction and makes the rows it touched at the end; no other connection ever sees it.
+_SUMMARY_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS story_summary_join AFTER INSERT ON story_members
+    WHEN NOT EXISTS (SELECT 1 FROM story_summary_paused) BEGIN
+        INSERT OR IGNORE INTO story_summary(story_id, size, outlets, latest) VALUES (NEW.story_id, 0, '[]', '');
+        UPDATE story_summary SET
+            size = story_summary.size + 1,
+            outlets = CASE WHEN x.outlet IS NULL OR EXISTS (SELECT 1 FROM json_each(story_summary.outlets)
+                      WHERE value = x.outlet) THEN story_summary.outlets
+                      ELSE (SELECT json_group_array(value) FROM (SELECT value FROM json_each(story_summary.outlets)
+                            UNION SELECT x.outlet ORDER BY 1)) END,
+            first_date = min(coalesce(story_summary.first_date, x.published),
+                             coalesce(x.published, story_summary.first_date)),
+            last_date = max(coalesce(story_summary.last_date, x.published),
+                            coalesce(x.published, story_summary.last_date)),
+            latest = max(story_summary.latest, x.latest),
+            title = CASE WHEN x.first THEN x.title ELSE story_summary.title END,
+            title_date = CASE WHEN x.first THEN x.published ELSE story_summary.title_date END,
+            title_seq = CASE WHEN x.first THEN x.seq ELSE story_summary.title_seq END
+        FROM (SELECT a.seq, a.title, a.published, coalesce(a.published, a.added_at) AS latest, s.name AS outlet,
+                     (SELECT ss.title_seq IS NULL
+                          OR (a.published IS NULL AND (ss.title_date IS NOT NULL OR a.seq < ss.title_seq))
+                          OR (a.published IS NOT NULL AND ss.title_date IS NOT NULL
+                              AND (a.published < ss.title_date OR (a.published = ss.title_date AND a.seq < ss.title_seq)))
+                      FROM story_summary ss WHERE ss.story_id = NEW.story_id) AS first
+              FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.seq = NEW.article_seq) AS x
+        WHERE story_summary.story_id = NEW.story_id;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS story_summary_leave AFTER DELETE ON story_members
+    WHEN NOT EXISTS (SELECT 1 FROM story_summary_paused) BEGIN
+        {'; '.join(_refresh_summary('OLD.story_id'))};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS story_summary_move AFTER UPDATE OF story_id ON story_members
+    WHEN OLD.story_id IS NOT NEW.story_id AND NOT EXISTS (SELECT 1 FROM story_summary_paused) BEGIN
+        {'; '.join(_refresh_summary('OLD.story_id') + _refresh_summary('NEW.story_id'))};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS story_summary_article AFTER UPDATE OF published, title, source_id, added_at
+    ON articles WHEN NOT EXISTS (SELECT 1 FROM story_summary_paused)
+        AND EXISTS (SELECT 1 FROM story_members WHERE article_seq = NEW.seq) BEGIN
+        {'; '.join(_refresh_summary('(SELECT story_id FROM story_members WHERE article_seq = NEW.seq)'))};
+    END""",
+]
 
 Status = Literal["added", "updated", "present", "rejected"]
 
@@ -306,6 +383,51 @@ class Store:
                             self.db.execute(stmt)
                 self.db.execute(f"PRAGMA user_version = {current + 1}")
             current += 1
+
+    def _make_story_summary(self) -> None:
+        """Migration 9 (also safe to run again: every statement is made to be): the summary table,
+        its triggers, the outlet-and-date index, and every story's row made from its members."""
+        db = self.db
+        db.execute("CREATE TABLE IF NOT EXISTS story_summary ("
+                   " story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,"
+                   " size INTEGER NOT NULL,"
+                   " outlets TEXT NOT NULL,"  # JSON array of names, sorted: a name may hold any separator
+                   " first_date TEXT, last_date TEXT,"  # of the dated members
+                   " latest TEXT NOT NULL,"  # what is new comes first: an undated article counts from when it was stored
+                   " title TEXT, title_date TEXT, title_seq INTEGER"  # the earliest article's title, and its place
+                   ") WITHOUT ROWID")
+        db.execute("CREATE INDEX IF NOT EXISTS story_summary_latest ON story_summary(latest DESC, story_id)")
+        db.execute("CREATE TABLE IF NOT EXISTS story_summary_paused (reason TEXT)")
+        # An outlet's articles of a month are one range (the articles of `/api/articles?outlet=&since=`);
+        # it also does all that the index of the outlet alone did.
+        db.execute("CREATE INDEX IF NOT EXISTS articles_source_published ON articles(source_id, published)")
+        db.execute("DROP INDEX IF EXISTS articles_source")
+        for trigger in _SUMMARY_TRIGGERS:
+            db.execute(trigger)
+        self.rebuild_story_summary()
+
+    def rebuild_story_summary(self) -> int:
+        """Make every story's summary row again from its members (the migration; a repair)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM story_summary")
+            db.execute(f"INSERT INTO story_summary({_SUMMARY_COLUMNS}) {_summary_of('m.story_id')}")
+            return db.execute("SELECT count(*) FROM story_summary").fetchone()[0]
+
+    @contextmanager
+    def _summary_paused(self) -> Iterator[None]:
+        """Inside the caller's transaction: the summary triggers do nothing (a bulk change then
+        makes the rows it touched itself)."""
+        assert self.db.in_transaction
+        self.db.execute("INSERT INTO story_summary_paused(reason) VALUES ('bulk')")
+        try:
+            yield
+        finally:
+            self.db.execute("DELETE FROM story_summary_paused")
+
+    def _refresh_summaries(self, story_ids: Iterable[str]) -> None:
+        for story_id in story_ids:
+            for stmt in _refresh_summary("?"):
+                self.db.execute(stmt, (story_id,))
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -519,12 +641,14 @@ class Store:
         """Forget every story (and cached brief) and store these (article id, story id, similarity)."""
         with self.transaction() as db:
             db.execute("DELETE FROM briefs")
-            db.execute("DELETE FROM story_members")
-            db.execute("DELETE FROM stories")
             rows = list(assignments)
-            db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(s,) for _, s, _ in rows])
-            db.executemany("INSERT INTO story_members(article_seq, story_id, similarity)"
-                           " SELECT seq, ?, ? FROM articles WHERE id = ?", [(s, sim, a) for a, s, sim in rows])
+            with self._summary_paused():  # every row is made again below, once
+                db.execute("DELETE FROM story_members")
+                db.execute("DELETE FROM stories")
+                db.executemany("INSERT OR IGNORE INTO stories(id) VALUES (?)", [(s,) for _, s, _ in rows])
+                db.executemany("INSERT INTO story_members(article_seq, story_id, similarity)"
+                               " SELECT seq, ?, ? FROM articles WHERE id = ?", [(s, sim, a) for a, s, sim in rows])
+            self.rebuild_story_summary()
             db.execute("DELETE FROM entities_stale")
             db.execute("INSERT INTO entities_stale(story_id) SELECT id FROM stories")
             # An id made again (a story's id is its first article's) names that story, no alias.
@@ -608,6 +732,34 @@ class Store:
             "SELECT DISTINCT s.name FROM publications p JOIN sources s ON s.id = p.source_id"
             f" WHERE p.article_seq IN ({group}) OR p.article_seq IN"
             f" (SELECT article_seq FROM copies WHERE original_seq IN ({group}))", seqs + seqs) if r[0]}
+
+    def republishers(self, members: dict[str, Sequence[str]]) -> dict[str, set[str]]:
+        """`republishing_outlets` of many stories at once (story id -> its article ids): two
+        queries a page of articles, not two a story."""
+        ids = [a for article_ids in members.values() for a in article_ids]
+        group_of: dict[str, int] = {}  # article id -> the original of its copy group
+        for k in range(0, len(ids), 500):
+            page = ids[k:k + 500]
+            group_of.update(self.db.execute(
+                "SELECT a.id, coalesce(k.original_seq, a.seq) FROM articles a LEFT JOIN copies k"
+                f" ON k.article_seq = a.seq WHERE a.id IN ({','.join('?' * len(page))})", page).fetchall())
+        groups = sorted(set(group_of.values()))
+        by_group: dict[int, set[str]] = {}
+        for k in range(0, len(groups), 400):
+            page = groups[k:k + 400]
+            wanted, marks = set(page), ",".join("?" * len(page))
+            # A republication of an original, or of a copy of one, belongs to the original's group.
+            for seq, original, name in self.db.execute(
+                    "SELECT p.article_seq, k.original_seq, s.name FROM publications p JOIN sources s"
+                    " ON s.id = p.source_id LEFT JOIN copies k ON k.article_seq = p.article_seq"
+                    f" WHERE p.article_seq IN ({marks}) OR p.article_seq IN"
+                    f" (SELECT article_seq FROM copies WHERE original_seq IN ({marks}))", page + page):
+                if name:
+                    for g in (seq, original):
+                        if g in wanted:
+                            by_group.setdefault(g, set()).add(name)
+        return {story_id: set().union(*(by_group.get(group_of.get(a, -1), set()) for a in article_ids))
+                for story_id, article_ids in members.items()}
 
     def story_revision(self, story_id: str) -> int:
         """Grows whenever a member gets a new version or its text a republication: part of the key
@@ -716,11 +868,17 @@ class Store:
                         story: str | None = None) -> tuple[str, list[Any]]:
         clauses, args = [], []
         if source:
-            clauses.append("s.name = ?")
+            # The outlet's id, so that its articles of a month are one range of (source_id, published).
+            clauses.append("a.source_id = (SELECT id FROM sources WHERE name = ?)")
             args.append(source)
         if story:
             clauses.append("a.seq IN (SELECT article_seq FROM story_members WHERE story_id = ?)")
             args.append(story)
+        if since and since[:4].isdigit():
+            # A bound the index can use: a date known only to the year or month (`2023`) that
+            # overlaps `since` is one of its prefixes, none of which sorts before its year.
+            clauses.append("a.published >= ?")
+            args.append(since[:4])
         dates, date_args = _date_range("a.published", "a.published", since, until)
         clauses += dates
         args += date_args
@@ -849,10 +1007,12 @@ class Store:
         """(absorbed story id, surviving story id) pairs, in the order they were made: the absorbed
         story's members join the survivor, its id becomes an alias of the survivor (and so do the
         ids that were aliases of it), and both briefs and entity entries are made again."""
-        with self.transaction() as db:
+        with self.transaction() as db, self._summary_paused():
+            touched: set[str] = set()
             for gone, keep in merges:
                 if gone == keep:
                     continue
+                touched |= {gone, keep}
                 db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (keep,))
                 db.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (keep, gone))
                 db.execute("UPDATE story_aliases SET story_id = ? WHERE story_id = ?", (keep, gone))
@@ -861,6 +1021,8 @@ class Store:
                 db.execute("DELETE FROM briefs WHERE story_id IN (?, ?)", (gone, keep))
                 db.execute("DELETE FROM stories WHERE id = ?", (gone,))  # its entity rows go with it
                 db.executemany("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", [(gone,), (keep,)])
+            # Row by row, the triggers would make a survivor's row again for each member it took in.
+            self._refresh_summaries(sorted(touched))
 
     def story_alias(self, story_id: str) -> str | None:
         """The story an absorbed story's id now names (see `merge_stories`), or None."""
@@ -880,63 +1042,58 @@ class Store:
             (article_id,)).fetchone()
         return row[0] if row else None
 
-    def _story_rows(self, where: str = "", args: Sequence[Any] = (), *, having: str = "", ranked: str | None = None,
-                    order: str = "latest DESC", limit: int = 50, offset: int = 0) -> list[Story]:
-        # `ranked`: an FTS5 expression; the stories are then ordered by their best article's rank.
-        best = ("WITH best AS (SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"
-                " ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ? GROUP BY m.story_id) ") if ranked else ""
-        rows = self.db.execute(
-            # JSON arrays, not group_concat: an outlet's name may hold the separator (`Báo A, B`).
-            best + "SELECT m.story_id AS id, json_group_array(a.id) AS ids, min(a.published) AS first_date,"
-            " max(a.published) AS last_date, json_group_array(DISTINCT s.name) AS outlets, count(*) AS n,"
-            # What is new comes first: an undated article counts from when it was stored.
-            " max(coalesce(a.published, a.added_at)) AS latest"
-            + (", min(b.rank) AS rank" if ranked else "") +
-            " FROM story_members m JOIN articles a ON a.seq = m.article_seq"
-            " LEFT JOIN sources s ON s.id = a.source_id"
-            + (" JOIN best b ON b.story_id = m.story_id" if ranked else "") +
-            f" {where} GROUP BY m.story_id {having} ORDER BY {'rank, ' if ranked else ''}{order}, m.story_id"
-            " LIMIT ? OFFSET ?",
-            ((ranked,) if ranked else ()) + (*args, limit, offset),
-        ).fetchall()
-        # Each story's title is its earliest article's: one query per 500 stories, not one per story.
-        titles: dict[str, str] = {}
-        for k in range(0, len(rows), 500):
-            page = [r["id"] for r in rows[k:k + 500]]
-            titles.update(self.db.execute(
-                "SELECT story_id, title FROM (SELECT m.story_id, a.title, row_number() OVER (PARTITION BY"
-                " m.story_id ORDER BY a.published, a.seq) AS n FROM story_members m JOIN articles a"
-                f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))})) WHERE n = 1",
-                page).fetchall())
-        return [Story(r["id"], json.loads(r["ids"]), titles.get(r["id"]),
-                      sorted(name for name in json.loads(r["outlets"]) if name), r["first_date"], r["last_date"])
-                for r in rows]
+    def _stories(self, ids: Sequence[str]) -> list[Story]:
+        """The stories of `ids` (those that exist, in no set order) from their summary rows, and
+        their members' ids: two queries a page of 500, whatever the stories' sizes."""
+        out: list[Story] = []
+        for k in range(0, len(ids), 500):
+            page = list(ids[k:k + 500])
+            marks = ",".join("?" * len(page))
+            members: dict[str, list[str]] = {}
+            for story_id, article_id in self.db.execute(
+                    "SELECT m.story_id, a.id FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+                    f" WHERE m.story_id IN ({marks}) ORDER BY m.story_id, m.article_seq", page):
+                members.setdefault(story_id, []).append(article_id)
+            for r in self.db.execute("SELECT story_id, outlets, first_date, last_date, title FROM story_summary"
+                                     f" WHERE story_id IN ({marks})", page):
+                if r[0] in members:  # (a row and its members are read in one snapshot by the callers)
+                    out.append(Story(r[0], members[r[0]], r[4], sorted(json.loads(r[1])), r[2], r[3]))
+        return out
+
+    def _stories_in(self, ids: Sequence[str]) -> list[Story]:
+        place = {sid: k for k, sid in enumerate(ids)}
+        return sorted(self._stories(ids), key=lambda s: place[s.id])
 
     @staticmethod
     def _story_filter(source: str | None, since: str | None, until: str | None, match: str | None,
-                      story_ids: Sequence[str] | None, entity: str | None = None) -> tuple[str, list[Any], str, list[Any]]:
-        """WHERE and HAVING (with their arguments) of a story list; each filter keeps whole stories."""
+                      story_ids: Sequence[str] | None, entity: str | None = None) -> tuple[str, list[Any]]:
+        """The conditions (` AND ...`, on the summary `ss`) of a story list, and their arguments;
+        each filter keeps whole stories. The cheap ones come first (SQLite tests them in the order
+        written): dates and outlets are columns of the summary row, an entity is one key of its
+        index, a query is every story of its matches."""
         clauses: list[str] = []
         args: list[Any] = []
+        dates, date_args = _date_range("ss.first_date", "ss.last_date", since, until)
+        clauses += dates
+        args += date_args
+        if story_ids is not None:
+            clauses.append(f"ss.story_id IN ({','.join('?' * len(story_ids))})")
+            args.extend(story_ids)
+        if source:
+            # The quoted name within the JSON text first (no parsing), then exactly.
+            clauses.append("instr(ss.outlets, json_quote(?)) AND EXISTS (SELECT 1 FROM json_each(ss.outlets)"
+                           " WHERE value = ?)")
+            args += [source, source]
         if entity is not None:
             words = " ".join(entity_words(entity))
             # A run of a name's words, tone-free, is one key of the entity index (`name_parts`).
-            clauses.append("m.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)" if words else "0")
+            clauses.append("ss.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)" if words else "0")
             args.extend([words] if words else [])
-        if story_ids is not None:
-            clauses.append(f"m.story_id IN ({','.join('?' * len(story_ids))})")
-            args.extend(story_ids)
-        if source:
-            clauses.append("m.story_id IN (SELECT m2.story_id FROM story_members m2 JOIN articles a2"
-                           " ON a2.seq = m2.article_seq JOIN sources s2 ON s2.id = a2.source_id WHERE s2.name = ?)")
-            args.append(source)
         if match is not None:
-            clauses.append("m.story_id IN (SELECT m3.story_id FROM story_members m3 WHERE m3.article_seq IN"
+            clauses.append("ss.story_id IN (SELECT m3.story_id FROM story_members m3 WHERE m3.article_seq IN"
                            " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
             args.append(match)
-        having, having_args = _date_range("min(a.published)", "max(a.published)", since, until)
-        return ((" WHERE " + " AND ".join(clauses)) if clauses else "", args,
-                (" HAVING " + " AND ".join(having)) if having else "", having_args)
+        return "".join(f" AND {c}" for c in clauses), args
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                      match: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
@@ -950,32 +1107,30 @@ class Store:
             if not words:
                 return []
             # The index alone, newest first: one range of its key, however many stories match.
-            ids = [r[0] for r in self.db.execute(
-                "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
-                " LIMIT ? OFFSET ?", (words, limit, offset))]
-            if not ids:
-                return []
-            rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids, limit=limit)
-            return sorted(rows, key=lambda r: ids.index(r.id))
-        where, args, having, having_args = self._story_filter(source, since, until, match_filter or match, story_ids,
-                                                              entity)
-        if not having and story_ids is None and by_rank and match is not None:
             with self.snapshot():
-                ranked = self._ranked_story_ids(match, source, entity, limit, offset, match_filter)
-                if not ranked:
-                    return []
-                rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ranked))})", ranked,
-                                        limit=len(ranked))
-            return sorted(rows, key=lambda r: ranked.index(r.id))
-        if not having and story_ids is None and not (by_rank and match is not None):
-            with self.snapshot():  # the page and its rows from one state of the store
-                page = self._latest_story_ids(where, args, limit, offset)
-                if not page:
-                    return []
-                rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(page))})", page, limit=len(page))
-            return sorted(rows, key=lambda r: page.index(r.id))
-        return self._story_rows(where, args + having_args, having=having,
-                                ranked=match if by_rank and match is not None else None, limit=limit, offset=offset)
+                ids = [r[0] for r in self.db.execute(
+                    "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
+                    " LIMIT ? OFFSET ?", (words, limit, offset))]
+                return self._stories_in(ids)
+        filters, args = self._story_filter(source, since, until, match_filter or match, story_ids, entity)
+        with self.snapshot():  # the page and its rows from one state of the store
+            if by_rank and match is not None:
+                if not (since or until) and story_ids is None:
+                    page = self._ranked_story_ids(match, source, entity, limit, offset, match_filter)
+                else:
+                    page = [r[0] for r in self.db.execute(
+                        "WITH best AS (SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts"
+                        " JOIN story_members m ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?"
+                        " GROUP BY m.story_id) SELECT ss.story_id FROM best b JOIN story_summary ss"
+                        f" ON ss.story_id = b.story_id WHERE 1{filters}"
+                        " ORDER BY b.rank, ss.latest DESC, ss.story_id LIMIT ? OFFSET ?",
+                        (match, *args, limit, offset))]
+            else:
+                # Latest first, down the summary's index of `latest` until the page is full.
+                page = [r[0] for r in self.db.execute(
+                    f"SELECT ss.story_id FROM story_summary ss WHERE 1{filters}"
+                    " ORDER BY ss.latest DESC, ss.story_id LIMIT ? OFFSET ?", (*args, limit, offset))]
+            return self._stories_in(page)
 
     def _ranked_story_ids(self, match: str, source: str | None, entity: str | None, limit: int,
                           offset: int, match_filter: str | None = None, window: int | None = None) -> list[str]:
@@ -986,8 +1141,8 @@ class Store:
         their best rank among those; then the others, by their best rank."""
         window = RANK_WINDOW if window is None else window
         counted = match_filter or match
-        where, args, _, _ = self._story_filter(source, None, None, None, None, entity)
-        filters = where.replace(" WHERE ", " AND ", 1).replace("m.story_id IN", "b.story_id IN")
+        filters, args = self._story_filter(source, None, None, None, None, entity)
+        summary = " JOIN story_summary ss ON ss.story_id = b.story_id" if filters else ""
         want = offset + limit
         edge = self._window_edge(counted, window)
         tiers = [(" AND articles_fts.rowid >= ?", (edge[0],)), (" AND articles_fts.rowid < ?", (edge[0],))] \
@@ -998,7 +1153,7 @@ class Store:
             left_out = f" AND b.story_id NOT IN ({','.join('?' * len(taken))})" if taken else ""
             best = ("WITH best AS (SELECT m.story_id AS story_id, min(articles_fts.rank) AS rank FROM articles_fts"
                     " JOIN story_members m ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?"
-                    f"{extra} GROUP BY m.story_id) SELECT story_id, rank FROM best b WHERE 1{filters}{left_out}")
+                    f"{extra} GROUP BY m.story_id) SELECT b.story_id, b.rank FROM best b{summary} WHERE 1{filters}{left_out}")
             first = (match, *extra_args, *args, *taken)
             need = want - len(ordered)
             if extra.endswith(">= ?"):  # the newest matches: a bounded set, read at once with its ties
@@ -1039,8 +1194,7 @@ class Store:
         for k in range(0, len(ids), 500):
             page = ids[k:k + 500]
             latest.update(self.db.execute(
-                "SELECT m.story_id, max(coalesce(a.published, a.added_at)) FROM story_members m JOIN articles a"
-                f" ON a.seq = m.article_seq WHERE m.story_id IN ({','.join('?' * len(page))}) GROUP BY m.story_id",
+                f"SELECT story_id, latest FROM story_summary WHERE story_id IN ({','.join('?' * len(page))})",
                 page).fetchall())
         return latest
 
@@ -1058,11 +1212,8 @@ class Store:
 
     def stories_in_order(self, ids: Sequence[str]) -> list[Story]:
         """The stories of `ids`, in that order (those that exist)."""
-        if not ids:
-            return []
-        rows = self._story_rows(f" WHERE m.story_id IN ({','.join('?' * len(ids))})", ids, limit=len(ids))
-        place = {sid: k for k, sid in enumerate(ids)}
-        return sorted(rows, key=lambda r: place[r.id])
+        with self.snapshot():
+            return self._stories_in(ids)
 
     @staticmethod
     def order_ranked(ids: Sequence[str], rank: dict[str, float], latest: dict[str, str]) -> list[str]:
@@ -1072,51 +1223,14 @@ class Store:
     def count_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                       match: str | None = None, story_ids: Sequence[str] | None = None,
                       entity: str | None = None, match_filter: str | None = None) -> int:
-        where, args, having, having_args = self._story_filter(source, since, until, match_filter or match, story_ids,
-                                                              entity)
-        if not where and not having:
-            return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
-        if not having:  # each filter is a set of story ids: no article row needs reading
-            return self.db.execute("SELECT count(*) FROM stories st" + where.replace("m.story_id IN", "st.id IN"),
-                                   args).fetchone()[0]
-        return self.db.execute(
-            "SELECT count(*) FROM (SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq"
-            f"{where} GROUP BY m.story_id{having})", args + having_args).fetchone()[0]
-
-    def _latest_story_ids(self, where: str, args: list[Any], limit: int, offset: int) -> list[str]:
-        """The ids of the page of stories by latest article first (`latest DESC, id`), found by
-        walking the articles' date index from the newest down until the page is full, instead of
-        grouping every story of the store first: the list of a 100k-article store took 1.4 s a
-        request, which 20 clients turned into 70 s. A story's place is its first article met; an
-        undated article counts from when it was stored (new ones do not sink to the bottom)."""
-        where = where.replace(" WHERE ", " AND ", 1)
-
-        def walk() -> Iterator[tuple[str, str | None]]:  # dated and undated articles merged, newest first
-            dated = self.db.execute(
-                "SELECT m.story_id, a.published FROM articles a INDEXED BY articles_published"
-                f" JOIN story_members m ON m.article_seq = a.seq WHERE a.published IS NOT NULL{where}"
-                " ORDER BY a.published DESC", args)
-            undated = self.db.execute(
-                "SELECT m.story_id, a.added_at FROM articles a JOIN story_members m ON m.article_seq = a.seq"
-                f" WHERE a.published IS NULL{where} ORDER BY a.added_at DESC", args)
-            yield from heapq.merge(dated, undated, key=lambda row: row[1], reverse=True)
-
-        cursor = walk()
-        last: dict[str, str | None] = {}
-        want = offset + limit
-        boundary = object()
-        for story_id, published in cursor:
-            if len(last) >= want and published != boundary:
-                break  # stories tied with the last one taken are all in: the order within a tie is by id
-            if story_id not in last:
-                last[story_id] = published
-                if len(last) == want:
-                    boundary = published
-        ranked = sorted(last, key=lambda sid: (last[sid] is None, _descending(last[sid] or ""), sid))
-        return ranked[offset:offset + limit]
+        filters, args = self._story_filter(source, since, until, match_filter or match, story_ids, entity)
+        if not filters:
+            return self.db.execute("SELECT count(*) FROM story_summary").fetchone()[0]
+        return self.db.execute(f"SELECT count(*) FROM story_summary ss WHERE 1{filters}", args).fetchone()[0]
 
     def get_story(self, story_id: str) -> Story | None:
-        found = self._story_rows(" WHERE m.story_id = ?", (story_id,), limit=1)
+        with self.snapshot():
+            found = self._stories([story_id])
         return found[0] if found else None
 
     def set_copies(self, pairs: Iterable[tuple[str, str, float]]) -> None:

@@ -1,0 +1,199 @@
+"""The story summary (schema 9): one row a story, kept by SQLite triggers, that story lists,
+counts and filters read instead of aggregating members per request. Each test compares it with
+an aggregation made here, in Python, from the members as stored, after a real change."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import write_jsonl
+from newsfuse.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+
+def fresh(db: sqlite3.Connection) -> dict[str, tuple]:
+    """Each story's (size, outlets, first date, last date, latest, title) from its members."""
+    members: dict[str, list[tuple]] = {}
+    for story, seq, title, published, added, outlet in db.execute(
+            "SELECT m.story_id, a.seq, a.title, a.published, a.added_at, s.name FROM story_members m"
+            " JOIN articles a ON a.seq = m.article_seq LEFT JOIN sources s ON s.id = a.source_id"):
+        members.setdefault(story, []).append((seq, title, published, added, outlet))
+    out = {}
+    for story, rows in members.items():
+        dated = [r[2] for r in rows if r[2] is not None]
+        # the title is the earliest article's; an undated one sorts first (as SQLite orders NULL), then by seq
+        first = min(rows, key=lambda r: (r[2] is not None, r[2] or "", r[0]))
+        out[story] = (len(rows), sorted({r[4] for r in rows if r[4]}), min(dated, default=None),
+                      max(dated, default=None), max(r[2] or r[3] for r in rows), first[1])
+    return out
+
+
+def summary(db: sqlite3.Connection) -> dict[str, tuple]:
+    return {r[0]: (r[1], json.loads(r[2]), r[3], r[4], r[5], r[6]) for r in db.execute(
+        "SELECT story_id, size, outlets, first_date, last_date, latest, title FROM story_summary")}
+
+
+def assert_current(store: Store) -> None:
+    expected = fresh(store.db)
+    assert expected, "no stories to compare"
+    assert summary(store.db) == expected
+
+
+@pytest.fixture()
+def loaded(nf, tmp_path, mds_subset, seeds_dir):
+    # Some undated articles, so that undated-first titles and `latest` from added_at are exercised.
+    rows = [r | {"date": None} if k % 9 == 0 else r for k, r in enumerate(mds_subset)]
+    nf.ingest([seeds_dir, write_jsonl(tmp_path / "subset.jsonl", rows)])
+    return nf
+
+
+def test_summary_equals_a_fresh_aggregation_after_ingest_and_posts(loaded, mds_rows):
+    store = loaded.store
+    assert store.schema_version() == SCHEMA_VERSION
+    assert_current(store)
+    # Articles arriving one by one (the REST path) update the rows in place.
+    stored = {r[0] for r in store.db.execute("SELECT id FROM articles")}
+    for r in [r for r in mds_rows if r["id"] not in stored][:12]:
+        loaded.add(r)
+    assert_current(store)
+
+
+def test_summary_follows_deletes_versions_and_outlet_renames(loaded):
+    store = loaded.store
+    sizes = {sid: row[0] for sid, row in summary(store.db).items()}
+    big = max(sizes, key=lambda s: (sizes[s], s))
+    story = store.get_story(big)
+    # the article whose title the story shows goes: the next earliest one's title is shown
+    titled = store.db.execute("SELECT a.id FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+                              " WHERE m.story_id = ? ORDER BY a.published, a.seq LIMIT 1", (big,)).fetchone()[0]
+    before = store.get_story(big).title
+    loaded.delete(titled)
+    assert_current(store)
+    assert store.get_story(big).size == story.size - 1
+    assert store.get_story(big).title != before or sizes[big] == 1
+    # a story left without articles loses its row
+    single = next(sid for sid, n in sizes.items() if n == 1)
+    loaded.delete(store.get_story(single).article_ids[0])
+    assert single not in summary(store.db)
+    assert_current(store)
+    # a new version with an earlier date and a new title moves the story's dates and title
+    member = store.get_article(store.get_story(big).article_ids[-1])
+    loaded.add({"id": member.id, "text": member.text + " Cập nhật thêm.", "title": "Tiêu đề mới của bài",
+                "source": member.source, "date": "1999-01-02T03:04"})
+    assert store.get_article(member.id).title == "Tiêu đề mới của bài"
+    assert_current(store)
+    row = summary(store.db)[big]
+    assert row[2] == "1999-01-02T03:04" and row[5] == "Tiêu đề mới của bài"
+    # two names of one outlet become one: the outlet lists follow
+    outlet = row[1][0]
+    store.rename_outlets({outlet: "Báo Đổi Tên, Mới"})
+    assert_current(store)
+    assert "Báo Đổi Tên, Mới" in summary(store.db)[big][1]
+    assert big in {s.id for s in store.list_stories(source="Báo Đổi Tên, Mới", limit=500)}
+
+
+def test_summary_after_merges_and_recluster(loaded):
+    store = loaded.store
+    ids = sorted(summary(store.db))
+    a, b, c = ids[0], ids[1], ids[2]
+    sizes = {sid: row[0] for sid, row in summary(store.db).items()}
+    store.merge_stories([(b, a), (c, a)])
+    assert_current(store)
+    assert summary(store.db)[a][0] == sizes[a] + sizes[b] + sizes[c]
+    assert b not in summary(store.db) and c not in summary(store.db)
+    # an article moved from one story to another by assign_stories (the stream's path)
+    moving = store.get_story(ids[3]).article_ids[0]
+    store.assign_stories([(moving, ids[4], 0.5)])
+    assert_current(store)
+    loaded.recluster()
+    assert_current(store)
+    assert sum(row[0] for row in summary(store.db).values()) == store.count_articles()
+
+
+def test_lists_and_counts_agree_with_the_members(loaded):
+    store = loaded.store
+    truth = fresh(store.db)
+    outlet = max({o for row in truth.values() for o in row[1]},
+                 key=lambda o: sum(o in row[1] for row in truth.values()))
+    month = sorted(row[2] for row in truth.values() if row[2])[len(truth) // 2][:7]
+
+    def overlaps(row):
+        return row[2] is not None and row[3] + "\uffff" >= month and row[2] < month + "\uffff"
+
+    want = sorted((sid for sid, row in truth.items() if outlet in row[1] and overlaps(row)),
+                  key=lambda sid: (tuple(-ord(ch) for ch in truth[sid][4]), sid))
+    got = store.list_stories(source=outlet, since=month, until=month, limit=500)
+    assert [s.id for s in got] == want and want
+    assert store.count_stories(source=outlet, since=month, until=month) == len(want)
+    assert store.count_stories() == len(truth)
+    everything = store.list_stories(limit=1000)
+    assert [s.id for s in everything] == sorted(truth, key=lambda sid: (tuple(-ord(ch) for ch in truth[sid][4]), sid))
+    for s in everything:
+        size, outlets, first, last, _, title = truth[s.id]
+        assert (s.size, s.outlets, s.first_date, s.last_date, s.title) == (size, outlets, first, last, title)
+        assert sorted(s.article_ids) == sorted(r[0] for r in store.db.execute(
+            "SELECT a.id FROM story_members m JOIN articles a ON a.seq = m.article_seq WHERE m.story_id = ?", (s.id,)))
+    # articles of an outlet and a month: what a scan of every article finds
+    expected = [r[0] for r in store.db.execute(
+        "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.name = ?"
+        " ORDER BY coalesce(a.published, a.added_at) DESC, a.seq DESC", (outlet,))
+        if (p := store.get_article(r[0]).published) and p + "\uffff" >= month and p < month + "\uffff"]
+    assert [a.id for a in store.list_articles(source=outlet, since=month, until=month, limit=500)] == expected
+    assert store.count_articles(source=outlet, since=month, until=month) == len(expected)
+    # republishers of a page in two queries: what asking story by story gives
+    together = store.republishers({s.id: s.article_ids for s in everything})
+    assert together == {s.id: store.republishing_outlets(s.article_ids) for s in everything}
+
+
+def test_republishers_of_a_page_equal_those_asked_story_by_story(nf, mds_rows):
+    rows = mds_rows[:30]
+    for r in rows:
+        nf.add(r)
+    # the same texts again from other outlets: exact republications
+    for r in rows[:6]:
+        nf.add(r | {"id": r["id"] + "-again", "source": "baokhac.vn"})
+    stories = nf.store.list_stories(limit=100)
+    together = nf.store.republishers({s.id: s.article_ids for s in stories})
+    assert any("baokhac.vn" in outlets for outlets in together.values())
+    assert together == {s.id: nf.store.republishing_outlets(s.article_ids) for s in stories}
+
+
+def make_older(path) -> None:
+    """The store as schema 8 left it: no summary, its triggers or the outlet-and-date index."""
+    with sqlite3.connect(path) as db:
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE story_summary")
+        db.execute("DROP TABLE story_summary_paused")
+        db.execute("DROP INDEX articles_source_published")
+        db.execute("CREATE INDEX articles_source ON articles(source_id)")
+        db.execute("PRAGMA user_version = 8")
+
+
+def test_an_older_store_is_brought_up_to_date_and_the_migration_is_idempotent(loaded, db):
+    expected = fresh(loaded.store.db)
+    lists = [(s.id, s.title, s.outlets) for s in loaded.store.list_stories(limit=1000)]
+    loaded.close()
+    make_older(db)
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 8
+        assert not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'story_summary'").fetchone()
+    with Store(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 9
+        assert summary(store.db) == expected
+        assert [(s.id, s.title, s.outlets) for s in store.list_stories(limit=1000)] == lists
+        indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "articles_source_published" in indexes and "articles_source" not in indexes
+        triggers = sorted(r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        # the step run again (as a second process opening the store at once might): nothing doubles
+        with store.transaction():
+            MIGRATIONS[8](store)
+        assert summary(store.db) == expected
+        assert sorted(r[0] for r in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")) == triggers and len(triggers) == 4
+        # a summary gone wrong is made right again
+        store.db.execute("UPDATE story_summary SET size = 0, outlets = '[]'")
+        assert store.rebuild_story_summary() == len(expected)
+        assert summary(store.db) == expected
