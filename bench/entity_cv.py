@@ -15,6 +15,7 @@ cross-validated figures of the recipe, not of a fresh choice: no threshold or we
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--c1", type=float)
     ap.add_argument("--c2", type=float)
+    ap.add_argument("--bars", type=str, default="",
+                    help="comma-separated confidence bars to try for the model's spans (e.g. 0,0.5,0.7,0.9): each "
+                         "type's bar is chosen per fold on the other folds' held-out scores (nested), and on all folds "
+                         "for shipping")
     args = ap.parse_args(argv)
     corpus.require_shared()
     started = time.perf_counter()
@@ -71,10 +76,20 @@ def main(argv: list[str] | None = None) -> None:
     story_level = {"rules alone": {}, "learned tagger, CV": {}}
     span_level = {"rules alone": {}, "learned tagger, CV": {}}
     per_set: dict[str, dict[str, dict]] = {}
+    bars = [float(x) for x in args.bars.split(",") if x.strip()]
+    by_bar: dict[int, dict[float, dict]] = {}  # fold -> bar -> type counts, story level
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(args.folds):
             items = [(s.features, s.labels) for k, ss in enumerate(sentences) if fold_of[k] != fold for s in ss]
-            tagger = EntityTagger(entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", trainer))
+            model = entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", trainer)
+            tagger = EntityTagger(model)
+            for bar in bars:
+                barred = EntityTagger(model, {kind: bar for kind in eq.TYPES})
+                counts: dict = {}
+                for k, (_, _, label, articles) in enumerate(stories):
+                    if fold_of[k] == fold:
+                        eq._add(counts, eq.score_entities(eq.newsfuse_entities(articles, barred), label["entities"]))
+                by_bar.setdefault(fold, {})[bar] = counts
             for k, (set_name, _, label, articles) in enumerate(stories):
                 if fold_of[k] != fold:
                     continue
@@ -97,7 +112,40 @@ def main(argv: list[str] | None = None) -> None:
     for set_name, systems in per_set.items():
         for system, counts in systems.items():
             print(eq._row(f"{set_name}: {system}", counts))
+    if bars:
+        report_bars(by_bar, bars, args.folds)
     print(f"\n# {time.perf_counter() - started:.0f} s")
+
+
+def _f1(c: list[int]) -> float:
+    return eq.prf(*c)[2] if c else 0.0
+
+
+def _best(by_bar: dict, bars: list[float], folds, kind: str) -> float:
+    pooled = {bar: [sum(x) for x in zip(*(by_bar[f][bar].get(kind, [0] * 4) for f in folds))] for bar in bars}
+    return max(bars, key=lambda bar: (_f1(pooled[bar]), -bar))
+
+
+def report_bars(by_bar: dict, bars: list[float], n: int) -> None:
+    head = f"{'':<34} " + " | ".join(f"{k} P     R     F1 " for k in eq.TYPES)
+    print("\n## confidence bars for the model's spans, story level, pooled over folds\n" + head)
+    for bar in bars:
+        pooled: dict = {}
+        for f in range(n):
+            eq._add(pooled, by_bar[f][bar])
+        print(eq._row(f"bar {bar:.2f}", pooled))
+    nested: dict = {}
+    chosen = []
+    for f in range(n):
+        others = [g for g in range(n) if g != f]
+        pick = {kind: _best(by_bar, bars, others, kind) for kind in eq.TYPES}
+        chosen.append(pick)
+        for kind in eq.TYPES:
+            eq._add(nested, {kind: by_bar[f][pick[kind]].get(kind, [0] * 4)})
+    print(eq._row("bars chosen on the other folds", nested))
+    print("# per fold: " + "; ".join(" ".join(f"{k} {v:.2f}" for k, v in pick.items()) for pick in chosen))
+    ship = {kind: _best(by_bar, bars, range(n), kind) for kind in eq.TYPES}
+    print("# chosen on all folds (to ship): " + json.dumps({"min_confidence": ship}))
 
 
 if __name__ == "__main__":

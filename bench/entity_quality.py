@@ -23,7 +23,7 @@ import corpus  # noqa: E402
 from newsfuse.entities import find_entities  # noqa: E402
 from newsfuse.ingest import article_from_json, build_article  # noqa: E402
 from newsfuse.text import fold  # noqa: E402
-from newsfuse.tagger import EntityTagger, decide, model_spans, spans_of  # noqa: E402
+from newsfuse.tagger import EntityTagger, decide, spans_of  # noqa: E402
 from newsfuse.timeline import resolve  # noqa: E402
 
 import entity_labels  # noqa: E402
@@ -191,7 +191,7 @@ def LEXICON():
 
 def _tagger_spans(tagger):
     def predict(s) -> list:
-        keep, added = decide(s.rules, s.blocked, model_spans(LEXICON(), s.words, tagger.labels(s.features)))
+        keep, added = decide(s.rules, s.blocked, tagger.spans(LEXICON(), s.words, s.features))
         return [(m.start, m.end, m.kind) for m in s.rules if m.index in keep] + added
     return predict
 

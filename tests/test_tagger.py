@@ -81,3 +81,32 @@ def test_a_text_in_a_language_without_a_pack_gets_no_vietnamese_rules():
     # Beside a Vietnamese report, only the Vietnamese one is read.
     vi = build_article("Thượng tướng Lương Tam Quang tiếp đoàn đại biểu tại Hà Nội hôm qua.", origin="vi.txt")
     assert {e.name for e in find_entities([article, vi])} == {"Lương Tam Quang", "Hà Nội"}
+
+
+def test_confidence_bars_keep_only_the_spans_the_model_is_sure_of(tmp_path):
+    """The shipped bars (entity_tagger.json) are read beside the model; a bar drops a model span
+    whose words' marginals fall below it, and no bar keeps every span of the labels."""
+    from newsfuse.entities import Known, lexicon
+    from newsfuse.tagger import _shipped_confidence, model_spans, rule_mentions, sentence_features
+
+    pack = lang.get("vi")
+    shipped = EntityTagger.of(pack)
+    assert set(shipped.min_confidence) <= {"PER", "ORG", "LOC"} and all(0 < v < 1 for v in shipped.min_confidence.values())
+    lx = lexicon(pack)
+    text = ("Chiều 26/6, Thượng tướng Lương Tam Quang đã tiếp Thứ trưởng Bộ Công an Lào Thạch Hảo Dũng "
+            "tại Hà Nội; bà Mai Linh và ông Krit cùng dự.")
+    known = Known()
+    _, _, rules, _ = rule_mentions(lx, text, known)
+    words, folded = known.read[text]
+    features = sentence_features(lx, words, folded, rules)
+    plain = EntityTagger(shipped.model)
+    labels = plain.labels(features)
+    assert plain.spans(lx, words, features) == model_spans(lx, words, labels) != []
+    assert EntityTagger(shipped.model, {"PER": 1.01, "ORG": 1.01, "LOC": 1.01}).spans(lx, words, features) == []
+    some = EntityTagger(shipped.model, {"PER": 0.5}).spans(lx, words, features)
+    assert set(some) <= set(model_spans(lx, words, labels))
+    bad = tmp_path / "m.crfsuite"
+    bad.write_bytes(shipped.model.read_bytes())
+    bad.with_suffix(".json").write_text("{\"min_confidence\": 3}", encoding="utf-8")
+    with pytest.raises(ValueError, match="m.json: not a tagger settings file"):
+        _shipped_confidence(bad)

@@ -24,7 +24,7 @@ thread (CRFsuite's tagger keeps per-call state), never at import.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,8 +333,12 @@ def model_spans(lx: Lexicon, words: Sequence[str], labels: Sequence[str]) -> lis
 class EntityTagger:
     """The CRF of one language pack, opened on first use (once per thread)."""
 
-    def __init__(self, model: Path | str | None) -> None:
+    def __init__(self, model: Path | str | None, min_confidence: Mapping[str, float] | None = None) -> None:
         self.model = Path(model) if model is not None else None
+        # A span the model alone proposes (or reads against a rule) counts only when every word's
+        # marginal probability of its label reaches its type's bar: the CRF's confident readings
+        # correct the rules, its guesses do not (the bars are chosen by bench/entity_cv.py).
+        self.min_confidence = {k: v for k, v in (min_confidence or {}).items() if v > 0}
         self._local = threading.local()
         self._lock = threading.Lock()
         self._checked = False
@@ -350,7 +354,7 @@ class EntityTagger:
         """The pack's tagger, or None when the pack ships no model."""
         hook = pack.hook("entity_tagger_model")
         path = hook(pack) if hook else None
-        return pack.view("entity_tagger", lambda _: cls(path)) if path is not None else None
+        return pack.view("entity_tagger", lambda _: cls(path, _shipped_confidence(path))) if path is not None else None
 
     def _tagger(self):
         tagger = getattr(self._local, "tagger", None)
@@ -369,6 +373,32 @@ class EntityTagger:
     def labels(self, features: list[list[str]]) -> list[str]:
         return self._tagger().tag(features) if features else []
 
+    def spans(self, lx: Lexicon, words: Sequence[str], features: list[list[str]]) -> list[Span]:
+        """`model_spans` of the model's labels, less those below their type's confidence bar."""
+        if not features:
+            return []
+        tagger = self._tagger()
+        labels = tagger.tag(features)
+        spans = model_spans(lx, words, labels)
+        if not self.min_confidence:
+            return spans
+        return [(s, e, kind) for s, e, kind in spans
+                if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
+
+
+def _shipped_confidence(model: Path) -> dict[str, float]:
+    """The bars shipped beside a model (`entity_tagger.json`: {"min_confidence": {"PER": ...}})."""
+    import json
+
+    path = model.with_suffix(".json")
+    if not path.is_file():
+        return {}
+    try:
+        bars = json.loads(path.read_text(encoding="utf-8"))["min_confidence"]
+        return {str(k): float(v) for k, v in bars.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"{path}: not a tagger settings file ({e})") from None
+
 
 def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known: Known) -> tuple[list[Mention], Known]:
     """`entities.sentence_entities`, with the model deciding what the rules do not settle."""
@@ -376,11 +406,10 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     words, folded = known.read[text]
     # A story's second pass reads some sentences again; where the rules find what they found the
     # first time, the model's attributes, so its labels, are the same.
-    key = ("labels", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
-    labels = known.features.get(key)
-    if labels is None:
-        labels = known.features[key] = tagger.labels(sentence_features(lx, words, folded, rules))
-    spans = model_spans(lx, words, labels)
+    key = ("spans", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
+    spans = known.features.get(key)
+    if spans is None:
+        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules))
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
