@@ -95,8 +95,8 @@ def entity_sample(nf, stories: int) -> dict:
     articles, spent = 0, 0.0
     for k, story_id in enumerate(stale):
         t = time.perf_counter()
-        members = nf.story_articles(story_id)
-        nf.store.write_story_entities(story_id, nf._find_entities(members))
+        members = nf.store.story_article_ids(story_id)
+        nf._index_stories([story_id])  # as `index_entities` reads and writes it (the kept readings too)
         if k:
             articles += len(members)
             spent += time.perf_counter() - t

@@ -81,3 +81,37 @@ def test_entity_words_drop_tones_marks_and_case():
     assert entity_words("Bộ Công an (BCA)") == ["bo", "cong", "an", "bca"]
     assert entity_words("  ") == []
     assert json.dumps(entity_words("Hoà Bình")) == json.dumps(entity_words("Hòa Bình"))
+
+
+def test_the_index_keeps_each_article_reading_and_a_brief_in_a_new_process_comes_out_the_same(seeded, mds_rows,
+                                                                                               tmp_path):
+    """What the entity index read is kept per article (content hash, reader), and a brief read over
+    it, with the process's own readings emptied as in a new process, is the brief read afresh."""
+    from newsfuse.brief import make_brief, to_markdown
+    from newsfuse.entities import clear_caches, keep_readings
+    from newsfuse.timeline import clear_caches as clear_dates
+
+    nf = seeded
+    nf.ingest([write_jsonl(tmp_path / "c.jsonl", _clusters(mds_rows, "cluster_13", "cluster_58"))])
+    stories = [s for s in nf.stories() if len(s.article_ids) > 1]
+    assert stories
+    for story in stories:
+        articles = nf.story_articles(story.id)
+        kept = nf.store.entity_readings(articles)
+        assert set(kept) == {a.id for a in articles}
+        clear_caches()
+        clear_dates()
+        fresh = to_markdown(make_brief(story.id, articles, nf.copy_groups([a.id for a in articles])))
+        clear_caches()
+        assert keep_readings(articles, kept) >= sum(len(a.sentences) for a in articles) // 2
+        clear_caches()
+        nf.store.db.execute("DELETE FROM briefs")
+        assert to_markdown(nf.brief(story.id)) == fresh
+        # Read by another reader (the rules alone), the kept readings are not taken.
+        clear_caches()
+        assert keep_readings(articles, kept, tagger=False) == 0
+    # A new text is read again: the reading of the old one is not given for it.
+    article = nf.article(stories[0].article_ids[0])
+    nf.store.db.execute("UPDATE entity_readings SET content_hash = 'old' WHERE article_seq ="
+                        " (SELECT seq FROM articles WHERE id = ?)", (article.id,))
+    assert article.id not in nf.store.entity_readings([article])

