@@ -46,7 +46,7 @@ BASELINES = Path(tempfile.gettempdir()) / "newsfuse-compare"
 # Run in a child process with the checkout's `src` first on sys.path: ingest one JSONL file into a
 # fresh store, print what it took as JSON.
 RUNNER = r"""
-import json, sys, time, cProfile, pstats, io
+import json, sys, time, cProfile, pstats, io, resource
 from dataclasses import replace
 src, path, db, profile = sys.argv[1:5]
 sys.path.insert(0, src)
@@ -65,6 +65,8 @@ with newsfuse.open(config=config) as nf:
         prof.disable()
     seconds = time.perf_counter() - t
     cpu = time.process_time() - cpu
+# The parse workers have exited (the pool is shut at the end of the file): their CPU, user + system.
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
 if prof:
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
@@ -73,6 +75,7 @@ if prof:
             fh.write(f"\n### sorted by {key}\n" + out.getvalue())
 print(json.dumps({"articles": len(report.added) + len(report.present), "added": len(report.added),
                   "rejected": len(report.rejected), "seconds": seconds, "main_cpu": cpu,
+                  "worker_cpu": children.ru_utime + children.ru_stime,
                   "stages": report.seconds}))
 """
 
@@ -145,6 +148,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=15_000)
     ap.add_argument("--order", choices=["baseline-first", "tree-first"], default="baseline-first")
     ap.add_argument("--profile", type=Path, help="also profile the working tree's main process into this file")
+    ap.add_argument("--pyspy", type=Path, help="also sample every process of the working tree's ingest with py-spy "
+                    "(if installed) and write where each spends its time to this file")
     ap.add_argument("--input", type=Path, help="a JSONL file to ingest instead of the scaled corpus")
     args = ap.parse_args()
     sha, tree = checkout(args.baseline)
@@ -168,13 +173,19 @@ def main() -> None:
             src, db = runs[name]
             results[name] = run(src, path, db) | {"load": load()}
         labels = {"baseline": f"baseline {sha[:12]}", "tree": f"tree {head}{' + changes' if dirty else ''}"}
-        print(f"{'run':<30} {'articles':>9} {'seconds':>8} {'articles/s':>11} {'main CPU s':>11}  load after")
+        print(f"{'run':<30} {'articles':>9} {'seconds':>8} {'articles/s':>11} {'main CPU s':>11} "
+              f"{'workers CPU s':>14} {'CPU ms/article':>15}  load after")
         for name in order:
             r = results[name]
             print(f"{labels[name]:<30} {r['articles']:>9} {r['seconds']:>8.1f} {r['articles'] / r['seconds']:>11.0f}"
-                  f" {r['main_cpu']:>11.1f}  {r['load']}")
+                  f" {r['main_cpu']:>11.1f} {r['worker_cpu']:>14.1f} "
+                  f"{(r['main_cpu'] + r['worker_cpu']) / r['articles'] * 1e3:>15.2f}  {r['load']}")
         ratio = results["baseline"]["seconds"] / results["tree"]["seconds"]
-        print(f"tree / baseline articles/s: {ratio:.2f}x")
+        cpu = sum(results["baseline"][k] for k in ("main_cpu", "worker_cpu")) / \
+            sum(results["tree"][k] for k in ("main_cpu", "worker_cpu"))
+        print(f"tree / baseline articles/s: {ratio:.2f}x; CPU per article baseline / tree: {cpu:.2f}x "
+              "(on a loaded machine the CPU ratio is the steadier one: with 2 workers and the main process on 2 "
+              "cores, the wall time is about the CPU of all three over the cores left)")
         print("\nseconds by stage (parse, features: summed over the workers; the rest: the main process):")
         steps = list(dict.fromkeys([*results["baseline"]["stages"], *results["tree"]["stages"]]))
         print(f"  {'':<28} {'baseline':>9} {'tree':>9}")
@@ -195,9 +206,65 @@ def main() -> None:
             r = run(ROOT / "src", path, Path(tmp) / "profiled.db", str(args.profile))
             print(f"\nprofiled run (slower by the profiler): {r['seconds']:.1f} s, main CPU {r['main_cpu']:.1f} s; "
                   f"written to {args.profile}")
+        if args.pyspy:
+            print(pyspy(path, Path(tmp), args.pyspy, labels["tree"], n))
         print(f"# load average at end {load()}")
         if not same:
             sys.exit(1)
+
+
+def pyspy(path: Path, tmp: Path, out: Path, label: str, n: int) -> str:
+    """Sample the working tree's ingest (main process and parse workers) with py-spy, 50 times a
+    second, and write each role's share of samples by function: own (the leaf of the stack) and
+    inclusive (anywhere on it), for the functions of newsfuse, sqlite3, numpy and pickling."""
+    import shutil
+    from collections import Counter
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        return "py-spy is not installed: no sampling profile (pip install py-spy)"
+    raw = tmp / "pyspy.txt"
+    runner = tmp / "runner.py"  # a file, not `-c`: py-spy writes the command line into every stack line
+    runner.write_text(RUNNER)
+    done = subprocess.run([exe, "record", "--subprocesses", "--format", "raw", "--rate", "50", "--nonblocking",
+                           "--output", str(raw), "--", sys.executable, str(runner), str(ROOT / "src"), str(path),
+                           str(tmp / "pyspy.db"), "-"], capture_output=True, text=True,
+                          env=os.environ | {"PYTHONHASHSEED": "0"})
+    if done.returncode or not raw.exists():
+        return f"py-spy failed: {done.stderr[-500:]}"
+    own: dict[str, Counter] = {"main": Counter(), "workers": Counter()}
+    inclusive: dict[str, Counter] = {"main": Counter(), "workers": Counter()}
+    total: Counter = Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        # A stack starts with its process and the processes above it: `process 1:"...";process 2:"...";f (file:line);...`
+        frames = stack.split(";")
+        if any(f.startswith("_exit_with_parent (") for f in frames):
+            continue  # a worker's watchdog thread, asleep (py-spy does not see its sleep as idle)
+        role = "workers" if any(f.startswith("_process_worker (") for f in frames) else "main"
+        k = int(count)
+        total[role] += k
+        names = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] + ")"
+                 for f in frames if not f.startswith("process ") and " (" in f]
+        if names:
+            own[role][names[-1]] += k
+            for name in set(names):
+                inclusive[role][name] += k
+    lines = [f"# py-spy (50 samples/s, every process) of the main process and the parse workers of `newsfuse ingest`,"
+             f" {label}, {n} articles; load average at end {load()}"]
+    for role in ("main", "workers"):
+        lines.append(f"\n## {role}: {total[role]} samples of a running thread (idle ones left out: a "
+                     "worker waiting for a chunk, the main process waiting for one)")
+        lines.append("own time (leaf of the stack):")
+        for name, k in own[role].most_common(30):
+            lines.append(f"  {100 * k / total[role]:5.1f}%  {name}")
+        lines.append("inclusive (anywhere on the stack):")
+        for name, k in inclusive[role].most_common(45):
+            lines.append(f"  {100 * k / total[role]:5.1f}%  {name}")
+    out.write_text("\n".join(lines) + "\n")
+    return f"py-spy profile written to {out}"
 
 
 def load() -> str:
