@@ -1,9 +1,10 @@
 """Train the alignment's pair scorer (newsfuse/align.py, `BriefConfig.align_scorer = "learned"`):
 logistic regression over `align.PAIR_FEATURES` of the candidate pairs of sentences of different
-articles, on the hand labels of tests/data/align.jsonl (both labellers' halves), features chosen by
-forward selection leaving one story out, join threshold chosen on the same labels
-(`bench/align_quality.py` fit_pair_model, which also prints the figures of a model trained on
-one half and scored on the other). Deterministic: the same labels give the same file.
+articles, on the hand labels of every tuning set (`align_quality.TUNING_SETS`: tests/data/align.jsonl's
+two halves, align_set_g.jsonl, align_set_h.jsonl; 27 stories), with the recipe
+`align_quality.SHIPPED_RECIPE` (which features, C, forward selection or not; chosen among a few by
+`bench/align_quality.py --cv --learned`), join threshold chosen on the same labels
+(`align_quality.fit_pair_model`). Deterministic: the same labels give the same file.
 
     python scripts/train_align.py [--out PATH]
 
@@ -28,9 +29,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=PAIR_MODEL)
     args = ap.parse_args()
-    stories = align_quality.load()
-    name = f"{align_quality.LABELS.name}, all {len(stories)} stories (halves A and B)"
-    model, chosen = align_quality.fit_pair_model(stories, name)
+    stories, _ = align_quality.tuning_stories()
+    files = ", ".join(path.name for _, path in align_quality.TUNING_SETS)
+    recipe = align_quality.SHIPPED_RECIPE
+    name = f"{files}: all {len(stories)} stories; recipe {recipe!r}"
+    model, chosen = align_quality.fit_pair_model(stories, name, align_quality.RECIPES[recipe])
     args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     pairs = sum(len(align_quality.story_pairs(s)[3]) for s in stories)
     print(f"trained on {name}: {pairs} candidate pairs; features {', '.join(chosen)}; threshold "

@@ -138,7 +138,7 @@ def test_big_story_index_gives_the_exhaustive_facts(mds_rows):
 
 
 def test_shipped_pair_model_is_what_the_script_trains(tmp_path):
-    """newsfuse/data/align_pairs.json is scripts/train_align.py's output on tests/data/align.jsonl
+    """newsfuse/data/align_pairs.json is scripts/train_align.py's output on the tuning label sets
     (deterministic), and its features are the ones `pair_features` computes."""
     import subprocess
     import sys
@@ -170,6 +170,42 @@ def test_pair_features_are_symmetric_and_bounded(seed_texts):
     F = pair_features(items, g.vectors, g.article, I[cross], J[cross])
     R = pair_features(items, g.vectors, g.article, J[cross], I[cross])
     assert len(F) > 20 and np.allclose(F, R, atol=1e-6)
-    for name in ("cosine", "content_cosine", "containment", "length_ratio", "position_min", "best_min", "best_max"):
+    for name in ("cosine", "content_cosine", "containment", "length_ratio", "position_min", "best_min", "best_max",
+                 "idf_overlap", "idf_dice", "idf_bigram_overlap", "idf_name_overlap", "idf_number_overlap", "idf_max_shared"):
         col = F[:, PAIR_FEATURES.index(name)]
         assert (col >= -1e-6).all() and (col <= 1 + 1e-6).all(), name
+
+
+def test_syllable_df_is_what_the_script_writes(tmp_path):
+    """lang/vi/syllable_df.json is scripts/syllable_df.py's output on the shared corpus (deterministic)."""
+    import subprocess
+    import sys
+
+    from newsfuse import lang
+    from newsfuse.align import SYLLABLE_DF
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root.parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl").exists():
+        pytest.skip("../shared is absent")
+    out = tmp_path / "df.json"
+    subprocess.run([sys.executable, str(root / "scripts" / "syllable_df.py"), "--out", str(out)], check=True,
+                   capture_output=True)
+    shipped = lang.get("vi").folder / SYLLABLE_DF
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(shipped.read_text(encoding="utf-8"))
+
+
+def test_corpus_idf_weighs_rare_syllables_above_common_ones(tmp_path):
+    """A function word every article has weighs least, a syllable of a few articles more, one the
+    table lacks most; a pack without the table gives None; a broken table is an error naming it."""
+    from newsfuse import lang
+    from newsfuse.align import SYLLABLE_DF, corpus_idf
+    from newsfuse.lang.pack import Pack
+
+    idf, unseen = corpus_idf(lang.get("vi"))
+    assert idf["và"] < idf["biên"] < unseen
+    assert max(idf.values()) <= unseen
+    assert corpus_idf(lang.get("en")) is None
+    (tmp_path / SYLLABLE_DF).write_text('{"documents": 10}', encoding="utf-8")
+    with pytest.raises(ValueError, match=SYLLABLE_DF):
+        corpus_idf(Pack("xx", tmp_path))
+

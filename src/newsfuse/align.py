@@ -238,14 +238,23 @@ PAIR_FEATURES = (
     "both_first",  # both are their article's first sentence
     "best_min",  # cosine / the best cosine of either sentence in the other's article: the lower side
     "best_max",  #   ... and the higher (1 on both sides: a mutual best match)
+    # IDF from news at large (`corpus_idf`: the pack's syllable document frequencies), where the
+    # story's own IDF over three or four articles cannot tell a rare shared syllable from a common one:
+    "idf_overlap",  # IDF mass of the shared syllables / the smaller of the two sentences' masses
+    "idf_dice",  # 2 x IDF mass shared / the sum of the two masses (a long sentence holding a short one scores less)
+    "idf_bigram_overlap",  # the same as idf_overlap over syllable bigrams (a bigram weighs its syllables' mean IDF)
+    "idf_name_overlap",  # idf_overlap over the syllables of capitalised runs (0 when either has none)
+    "idf_number_overlap",  # idf_overlap over numbers and dates (0 when either has none)
+    "idf_max_shared",  # the highest IDF of a shared syllable / the highest IDF there is (a shared rare word)
+    "idf_shared_mass",  # log(1 + IDF mass of the shared syllables): how much evidence, whatever the lengths
 )
 
 
 @dataclass(frozen=True, slots=True)
 class PairModel:
     """Logistic regression over `PAIR_FEATURES` of a pair of sentences of different articles: the
-    probability that they state the same fact (scripts/train_align.py fits it on the labels of
-    tests/data/align.jsonl). `threshold`: the average probability at which two groups join."""
+    probability that they state the same fact (scripts/train_align.py fits it on the labels of the
+    tuning sets, tests/data/align*.jsonl). `threshold`: the average probability at which two groups join."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -310,6 +319,95 @@ def _best_ratio(I: np.ndarray, J: np.ndarray, art: np.ndarray, cos: np.ndarray, 
     return np.divide(cos, best[inv], out=np.zeros_like(cos), where=best[inv] > 0)
 
 
+SYLLABLE_DF = "syllable_df.json"  # in a language pack's folder; scripts/syllable_df.py writes it
+
+
+def corpus_idf(pack: LanguagePack) -> tuple[dict[str, float], float] | None:
+    """(token -> IDF, the IDF of a token the table lacks) from the pack's syllable document
+    frequencies (smoothed as `_vectors` does: log((1 + N) / (1 + df)) + 1; a token the table lacks
+    was in at most one article, so it counts as df 1), or None when the pack has none (its
+    articles then weigh every token 1)."""
+    path = pack.folder / SYLLABLE_DF
+
+    def build(_: LanguagePack):
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            n = int(data["documents"])
+            return ({t: float(np.log((1.0 + n) / (1.0 + int(c))) + 1.0) for t, c in data["df"].items()},
+                    float(np.log((1.0 + n) / 2.0) + 1.0))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"{path}: not a syllable document-frequency table ({e!r}); "
+                             "write it again with scripts/syllable_df.py") from None
+
+    return pack.view("syllable_idf", build)
+
+
+def _weighted(token_lists: list[list[str]], weight_lists: list[list[float]]) -> sparse.csr_matrix:
+    """One row per list, the square root of each distinct token's weight: the dot of two rows is
+    the weight of what they share, a row's squared norm its own weight."""
+    vocab: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
+    for toks, ws in zip(token_lists, weight_lists):
+        seen: dict[int, float] = {}
+        for t, w in zip(toks, ws):
+            seen[vocab.setdefault(t, len(vocab))] = w
+        indices.extend(seen)
+        data.extend(seen.values())
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.sqrt(np.asarray(data, dtype=np.float64)), np.asarray(indices, dtype=np.int64),
+                              np.asarray(indptr, dtype=np.int64)), shape=(len(token_lists), max(len(vocab), 1)))
+
+
+def _idf_features(items: Sequence[AlignedSentence], toks: list[list[str]], I: np.ndarray,
+                  J: np.ndarray) -> np.ndarray:
+    """The seven `idf_*` columns of `PAIR_FEATURES`."""
+    tables: dict[str, tuple[dict[str, float], float] | None] = {}
+    syl, syl_w, big, big_w, nam, nam_w, num, num_w = ([] for _ in range(8))
+    top = 1.0
+    for it, ts in zip(items, toks):
+        lg = it.article.language
+        if lg not in tables:
+            tables[lg] = corpus_idf(lang.for_language(lg))
+        table = tables[lg]
+        idf, unseen = table if table is not None else ({}, 1.0)
+        top = max(top, unseen)
+        w = [idf.get(t, unseen) for t in ts]
+        key = lg + " "  # one vocabulary for every language: a token of two languages is two tokens
+        syl.append([key + t for t in ts])
+        syl_w.append(w)
+        big.append([key + a + " " + b for a, b in zip(ts, ts[1:])])
+        big_w.append([(x + y) / 2 for x, y in zip(w, w[1:])])
+        names = [t for n in name_runs(it.sentence.text) for t in tokens(n)]
+        nam.append([key + t for t in names])
+        nam_w.append([idf.get(t, unseen) for t in names])
+        nums = [(key + t, x) for t, x in zip(ts, w) if t[0].isdigit()]
+        num.append([t for t, _ in nums])
+        num_w.append([x for _, x in nums])
+
+    def overlap(S: sparse.csr_matrix) -> np.ndarray:
+        mass = np.asarray(S.multiply(S).sum(axis=1)).ravel()
+        low = np.minimum(mass[I], mass[J])
+        return np.divide(_row_dots(S, I, J), low, out=np.zeros(len(I)), where=low > 0)
+
+    S = _weighted(syl, syl_w)
+    mass = np.asarray(S.multiply(S).sum(axis=1)).ravel()
+    shared = _row_dots(S, I, J)
+    both = mass[I] + mass[J]
+    most = np.zeros(len(I))
+    for lo in range(0, len(I), 200_000):
+        prod = S[I[lo:lo + 200_000]].multiply(S[J[lo:lo + 200_000]]).tocsr()
+        most[lo:lo + 200_000] = prod.max(axis=1).toarray().ravel()
+    low = np.minimum(mass[I], mass[J])
+    return np.column_stack([
+        np.divide(shared, low, out=np.zeros(len(I)), where=low > 0),
+        np.divide(2 * shared, both, out=np.zeros(len(I)), where=both > 0),
+        overlap(_weighted(big, big_w)), overlap(_weighted(nam, nam_w)), overlap(_weighted(num, num_w)),
+        most / top, np.log1p(shared),
+    ])
+
+
 def pair_features(items: Sequence[AlignedSentence], X: sparse.csr_matrix, art: np.ndarray,
                   I: np.ndarray, J: np.ndarray) -> np.ndarray:
     """`PAIR_FEATURES` of the pairs (I[k], J[k]), one row each. `X`: the story's TF-IDF rows
@@ -357,6 +455,7 @@ def pair_features(items: Sequence[AlignedSentence], X: sparse.csr_matrix, art: n
         np.minimum(pos[I], pos[J]), np.maximum(pos[I], pos[J]),
         ((index[I] == 0) & (index[J] == 0)).astype(np.float64),
         np.minimum(b1, b2), np.maximum(b1, b2),
+        _idf_features(items, toks, I, J),
     ])
     return F
 
