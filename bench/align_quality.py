@@ -16,12 +16,15 @@ clusters, copies collapsed as briefs do) the share of facts with more sentences 
 (target 0, marked repeats aside) and of facts with more sentences than their story has articles.
 
     python bench/align_quality.py
-    python bench/align_quality.py --cv [--learned]   # -> bench/results/align_cv.txt
+    python bench/align_quality.py --cv [--learned] [--recipes A,B]   # -> bench/results/align_cv.txt
+    python bench/align_quality.py --halves   # -> bench/results/align_halves.txt
 
 `--cv`: leave one story out over the tuning label files (`TUNING_SETS`: align.jsonl,
 align_set_g.jsonl, align_set_h.jsonl, 27 stories): each story is scored with the threshold (with
 `--learned`, also the pair scorer's features and weights) chosen on the other 26, pooled, then per
-label set; the shipped configurations beside it.
+label set; the shipped configurations beside it. With `--learned`, one row per pair-model recipe
+(`RECIPES`). `--halves`: the same stories in two halves by labeller (A + g, B + h), chosen on one
+and scored on the other, both ways.
 """
 
 from __future__ import annotations
