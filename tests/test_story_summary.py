@@ -161,13 +161,15 @@ def test_republishers_of_a_page_equal_those_asked_story_by_story(nf, mds_rows):
 
 
 def make_older(path) -> None:
-    """The store as schema 8 left it: no summary, its triggers or the outlet-and-date index."""
+    """The store as schema 8 left it: no summary (nor its indexes), epoch, triggers or list-order indexes."""
     with sqlite3.connect(path) as db:
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             db.execute(f"DROP TRIGGER {name}")
         db.execute("DROP TABLE story_summary")
         db.execute("DROP TABLE story_summary_paused")
-        db.execute("DROP INDEX articles_source_published")
+        db.execute("DROP TABLE story_epoch")
+        db.execute("DROP INDEX articles_source_latest")
+        db.execute("DROP INDEX articles_latest")
         db.execute("CREATE INDEX articles_source ON articles(source_id)")
         db.execute("PRAGMA user_version = 8")
 
@@ -181,19 +183,74 @@ def test_an_older_store_is_brought_up_to_date_and_the_migration_is_idempotent(lo
         assert con.execute("PRAGMA user_version").fetchone()[0] == 8
         assert not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'story_summary'").fetchone()
     with Store(db) as store:
-        assert store.schema_version() == SCHEMA_VERSION >= 9  # (10: the entity readings)
+        assert store.schema_version() == SCHEMA_VERSION >= 11  # (10: the entity readings)
         assert summary(store.db) == expected
         assert [(s.id, s.title, s.outlets) for s in store.list_stories(limit=1000)] == lists
         indexes = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert "articles_source_published" in indexes and "articles_source" not in indexes
+        assert {"articles_source_latest", "articles_latest", "story_summary_dates"} <= indexes
+        assert not {"articles_source", "articles_source_published"} & indexes
         triggers = sorted(r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         # the step run again (as a second process opening the store at once might): nothing doubles
         with store.transaction():
             MIGRATIONS[8](store)
+            MIGRATIONS[10](store)
         assert summary(store.db) == expected
         assert sorted(r[0] for r in store.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")) == triggers and len(triggers) == 4
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")) == triggers and len(triggers) == 7
         # a summary gone wrong is made right again
         store.db.execute("UPDATE story_summary SET size = 0, outlets = '[]'")
         assert store.rebuild_story_summary() == len(expected)
         assert summary(store.db) == expected
+
+
+def test_kept_story_sets_grow_exactly_across_commits(loaded, mds_rows, db):
+    """A server's counts of a query's and an outlet's stories are kept across commits that only
+    add articles, grown by the new articles' stories; after merges, moves, deletes and new texts
+    they are read again. Each count is compared with the store's own count of that moment."""
+    from newsfuse import api, search
+    from newsfuse.web.answers import StoreVersion
+
+    nf = loaded
+    nf.memo = api.Memo(StoreVersion(db).now)
+    calls: list[int] = []
+    reads = nf.store.match_story_ids
+
+    def recorded(match, after_seq=0):
+        calls.append(after_seq)
+        return reads(match, after_seq)
+
+    nf.store.match_story_ids = recorded
+    outlet = nf.store.sources()[0][0]
+    queries = ["Hà Nội", "Việt Nam", "bão"]
+
+    def check():
+        for q in queries:
+            node = search.parse(q)
+            match = search.filter_expression(node)
+            assert nf.count_stories(query=q) == nf.store.count_stories(match=match), q
+            assert nf.count_stories(query=q, outlet=outlet) == nf.store.count_stories(match=match, source=outlet), q
+
+    check()
+    stored = {r[0] for r in nf.store.db.execute("SELECT id FROM articles")}
+    fresh_rows = [r for r in mds_rows if r["id"] not in stored]
+    for r in fresh_rows[:8]:  # POSTs one by one: the kept sets grow
+        calls.clear()
+        nf.add(r)
+        check()
+        assert calls and all(after > 0 for after in calls), "the kept sets were read whole after a pure add"
+    calls.clear()
+    ids = sorted(summary(nf.store.db))
+    nf.store.merge_stories([(ids[1], ids[0])])  # the epoch moves: read whole
+    check()
+    assert 0 in calls
+    nf.delete(nf.store.get_story(ids[2]).article_ids[0])
+    check()
+    member = nf.store.get_article(nf.store.get_story(ids[3]).article_ids[0])
+    nf.add({"id": member.id, "text": member.text + " Bão lớn đổ bộ vào Hà Nội.", "title": member.title,
+            "source": member.source, "date": member.published})
+    check()
+    for r in fresh_rows[8:12]:
+        nf.add(r)
+        check()
+    loaded.recluster()
+    check()
