@@ -137,21 +137,25 @@ def test_big_story_index_gives_the_exhaustive_facts(mds_rows):
     assert len(a ^ b) <= 0.01 * len(a | b), (len(a), len(b), len(a & b))
 
 
-def test_shipped_pair_model_is_what_the_script_trains(tmp_path):
-    """newsfuse/data/align_pairs.json is scripts/train_align.py's output on the tuning label sets
-    (deterministic), and its features are the ones `pair_features` computes."""
+def _script_output(tmp_path, script: str):
+    """What scripts/SCRIPT writes with `--out` (read from the shared corpus), as JSON."""
     import subprocess
     import sys
-
-    from newsfuse.align import PAIR_FEATURES, PAIR_MODEL, pair_model
 
     root = Path(__file__).resolve().parents[1]
     if not (root.parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl").exists():
         pytest.skip("../shared is absent")
-    out = tmp_path / "model.json"
-    subprocess.run([sys.executable, str(root / "scripts" / "train_align.py"), "--out", str(out)], check=True,
-                   capture_output=True)
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(PAIR_MODEL.read_text(encoding="utf-8"))
+    out = tmp_path / "out.json"
+    subprocess.run([sys.executable, str(root / "scripts" / script), "--out", str(out)], check=True, capture_output=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_shipped_pair_model_is_what_the_script_trains(tmp_path):
+    """newsfuse/data/align_pairs.json is scripts/train_align.py's output on the tuning label sets
+    (deterministic), and its features are the ones `pair_features` computes."""
+    from newsfuse.align import PAIR_FEATURES, PAIR_MODEL, pair_model
+
+    assert _script_output(tmp_path, "train_align.py") == json.loads(PAIR_MODEL.read_text(encoding="utf-8"))
     model = pair_model()
     assert model.features == PAIR_FEATURES and 0 < model.threshold < 1 and model.coef.any()
 
@@ -178,20 +182,11 @@ def test_pair_features_are_symmetric_and_bounded(seed_texts):
 
 def test_syllable_df_is_what_the_script_writes(tmp_path):
     """lang/vi/syllable_df.json is scripts/syllable_df.py's output on the shared corpus (deterministic)."""
-    import subprocess
-    import sys
-
     from newsfuse import lang
     from newsfuse.align import SYLLABLE_DF
 
-    root = Path(__file__).resolve().parents[1]
-    if not (root.parent / "shared" / "data" / "vietnamese-mds" / "articles.jsonl").exists():
-        pytest.skip("../shared is absent")
-    out = tmp_path / "df.json"
-    subprocess.run([sys.executable, str(root / "scripts" / "syllable_df.py"), "--out", str(out)], check=True,
-                   capture_output=True)
     shipped = lang.get("vi").folder / SYLLABLE_DF
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(shipped.read_text(encoding="utf-8"))
+    assert _script_output(tmp_path, "syllable_df.py") == json.loads(shipped.read_text(encoding="utf-8"))
 
 
 def test_corpus_idf_weighs_rare_syllables_above_common_ones(tmp_path):
