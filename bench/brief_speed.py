@@ -40,6 +40,10 @@ try:  # the date readings the packs keep for the process
 except ImportError:
     def clear_dates() -> None:
         pass
+try:  # what a store's brief keeps of each article's dates; absent before it was kept
+    from newsfuse.timeline import article_date_readings, keep_date_readings  # noqa: E402
+except ImportError:
+    article_date_readings = keep_date_readings = None
 from newsfuse.ingest import article_from_json  # noqa: E402
 from newsfuse.timeline import story_timeline  # noqa: E402
 
@@ -64,9 +68,10 @@ def main() -> None:
     print("(each measured after the readers' process caches are emptied: a first reading; `again`: the entities")
     print(" of the same articles read a second time in the process, as a brief after the story's index does;")
     print(" `stored`: the brief's CPU ms in a process that holds nothing of the story but the readings the store's")
-    print(" entity index kept of its articles (`entities.article_readings`), decoded in the time)")
+    print(" entity index kept of its articles (`entities.article_readings`), decoded in the time; `rebrief`: the same")
+    print(" with the dates a brief before kept too (`timeline.article_date_readings`): a store's brief made again)")
     print(f"{'articles':>8} {'sentences':>9} {'wall':>7} {'CPU':>7} {'entities':>9} {'again':>7} {'align':>7} {'timeline':>9}"
-          f" {'stored':>7}")
+          f" {'stored':>7} {'rebrief':>7}")
     for n in args.sizes:
         arts = pool[:n]
         clear_caches()
@@ -79,6 +84,14 @@ def main() -> None:
             clear_dates()
             _, _, seeded = timed(lambda: (keep_readings(arts, kept), make_brief("big", arts)))
             stored = f"{seeded / n * 1000:.1f}"
+        rebrief = "-"
+        if article_date_readings is not None:
+            kept, dates = article_readings(arts), article_date_readings(arts)
+            clear_caches()
+            clear_dates()
+            _, _, again_cpu = timed(lambda: (keep_readings(arts, kept), keep_date_readings(arts, dates),
+                                             make_brief("big", arts)))
+            rebrief = f"{again_cpu / n * 1000:.1f}"
         clear_caches()
         _, _, ent = timed(lambda: story_entities(arts))
         _, _, again = timed(lambda: story_entities(arts))
@@ -87,7 +100,7 @@ def main() -> None:
         sentences = sum(len(a.sentences) for a in arts)
         print(f"{n:>8} {sentences:>9} {wall / n * 1000:>7.1f} {cpu / n * 1000:>7.1f} {ent / n * 1000:>9.1f} "
               f"{again / n * 1000:>7.1f} "
-              f"{al / n * 1000:>7.1f} {tl / n * 1000:>9.1f} {stored:>7}", flush=True)
+              f"{al / n * 1000:>7.1f} {tl / n * 1000:>9.1f} {stored:>7} {rebrief:>7}", flush=True)
     print(f"# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -1,10 +1,12 @@
 """Briefs as a store makes them after `newsfuse ingest`: the shared corpus is ingested into a new
 store (stories, copies and the entity index, as `newsfuse ingest` does by default), then a new
 process asks for the brief of every story of two articles or more, as `newsfuse brief` or the
-first REST call after a restart does (no brief cached, nothing of the stories in the process).
-Prints the ingest's CPU seconds and the briefs' CPU ms (median per brief, and per article), and,
-where the store keeps the entity index's readings of each article (`entity_readings`), the same
-briefs again in a new process with that table emptied.
+first REST call after a restart does (no brief cached, nothing of the stories in the process);
+then again in a third process (the briefs' cache emptied: as after their stories changed, over
+what the briefs before kept of each article's dates, `date_readings`). Prints the ingest's CPU
+seconds and the briefs' CPU ms (median per brief, and per article), and, where the store keeps
+readings of each article (`entity_readings`, `date_readings`), the same briefs in a new process
+with those tables emptied.
 
     flock /tmp/newsfuse-bench.lock python bench/store_brief_speed.py
     PYTHONPATH=../main/src python bench/store_brief_speed.py     # the baseline, same session
@@ -35,12 +37,17 @@ def ingest(db: Path, jsonl: Path) -> None:
               f"{time.process_time() - c:.2f} s CPU in the main process", flush=True)
 
 
-def briefs(db: Path, empty: bool) -> None:
+KEPT_TABLES = ("entity_readings", "date_readings")
+
+
+def briefs(db: Path, empty: bool, what: str) -> None:
     import newsfuse
 
     with newsfuse.open(db) as nf:
         if empty:
-            nf.store.db.execute("DELETE FROM entity_readings")
+            for table in KEPT_TABLES:
+                if nf.store.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+                    nf.store.db.execute(f"DELETE FROM {table}")
         nf.store.db.execute("DELETE FROM briefs")
         stories = [s for s in nf.stories(limit=100_000) if len(s.article_ids) >= 2]
         nf.brief(stories[0].id)  # loads the gazetteers, the segmenter and the tagger: left out
@@ -50,21 +57,22 @@ def briefs(db: Path, empty: bool) -> None:
             nf.brief(s.id)
             cpu.append(time.process_time() - c)
         n = sum(len(s.article_ids) for s in stories[1:])
-        what = "entity readings table emptied" if empty else "as ingested"
         print(f"briefs, new process, {what}: {len(cpu)} stories of {n} articles: median {statistics.median(cpu) * 1000:.1f} ms "
               f"CPU per brief (mean {statistics.fmean(cpu) * 1000:.1f}), {sum(cpu) / n * 1000:.2f} ms per article", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--step", choices=["ingest", "briefs", "briefs-empty"])
+    ap.add_argument("--step", choices=["ingest", "briefs", "again", "empty"])
     ap.add_argument("--db", type=Path)
     ap.add_argument("--input", type=Path)
     args = ap.parse_args()
     if args.step == "ingest":
         return ingest(args.db, args.input)
     if args.step:
-        return briefs(args.db, args.step == "briefs-empty")
+        what = {"briefs": "as ingested", "again": "again (what the briefs before kept, their cache emptied)",
+                "empty": "the kept readings tables emptied"}[args.step]
+        return briefs(args.db, args.step == "empty", what)
     import newsfuse
 
     print(f"# bench/store_brief_speed.py — {corpus.machine()}; newsfuse from {Path(newsfuse.__file__).parents[1]}")
@@ -76,16 +84,17 @@ def main() -> None:
         me = [sys.executable, __file__, "--db", str(db)]
         subprocess.run([*me, "--step", "ingest", "--input", str(jsonl)], check=True)
         subprocess.run([*me, "--step", "briefs"], check=True)
+        subprocess.run([*me, "--step", "again"], check=True)
         import sqlite3
 
         con = sqlite3.connect(db)
-        kept = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'entity_readings'").fetchone()
-        if kept:
-            rows, size = con.execute("SELECT count(*), coalesce(sum(length(body)), 0) FROM entity_readings").fetchone()
-            print(f"entity readings kept: {rows} articles, {size / max(rows, 1):.0f} bytes per article", flush=True)
+        kept = [t for t in KEPT_TABLES if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone()]
+        for table in kept:
+            rows, size = con.execute(f"SELECT count(*), coalesce(sum(length(body)), 0) FROM {table}").fetchone()
+            print(f"{table} kept: {rows} articles, {size / max(rows, 1):.0f} bytes per article", flush=True)
         con.close()
         if kept:
-            subprocess.run([*me, "--step", "briefs-empty"], check=True)
+            subprocess.run([*me, "--step", "empty"], check=True)
     print(f"# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

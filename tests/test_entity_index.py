@@ -115,3 +115,42 @@ def test_the_index_keeps_each_article_reading_and_a_brief_in_a_new_process_comes
     nf.store.db.execute("UPDATE entity_readings SET content_hash = 'old' WHERE article_seq ="
                         " (SELECT seq FROM articles WHERE id = ?)", (article.id,))
     assert article.id not in nf.store.entity_readings([article])
+
+
+def test_a_brief_keeps_its_articles_dates_and_the_next_brief_reads_them_the_same(seeded, mds_rows, tmp_path):
+    """What a store's brief read of each article's dates is kept (text, rules), and the brief made
+    again over it, in a process that holds no date reading, is the brief read afresh."""
+    from newsfuse.brief import to_markdown
+    from newsfuse.entities import clear_caches
+    from newsfuse.timeline import clear_caches as clear_dates, date_rules, keep_date_readings
+    from newsfuse import lang
+
+    nf = seeded
+    nf.ingest([write_jsonl(tmp_path / "c.jsonl", _clusters(mds_rows, "cluster_13", "cluster_58"))])
+    stories = [s for s in nf.stories() if len(s.article_ids) > 1]
+    fresh = {}
+    for story in stories:
+        clear_caches()
+        clear_dates()
+        fresh[story.id] = to_markdown(nf.brief(story.id))
+        articles = nf.story_articles(story.id)
+        assert set(nf.store.date_readings(articles)) == {a.id for a in articles}
+    for story in stories:
+        clear_caches()
+        clear_dates()
+        articles = nf.story_articles(story.id)
+        assert keep_date_readings(articles, nf.store.date_readings(articles)) >= len(articles)
+        clear_dates()
+        scans = []
+        rules = date_rules(lang.get("vi"))
+        rules._scan, original = (lambda *a: scans.append(1) or original(*a)), rules._scan
+        try:
+            assert to_markdown(nf.brief(story.id)) == fresh[story.id]
+        finally:
+            del rules._scan
+        assert not scans  # every text and sentence it read was kept
+    # Kept by other rules (another key), they are not taken.
+    articles = nf.story_articles(stories[0].id)
+    kept = {i: ("vi-dates-other", body) for i, (_, body) in nf.store.date_readings(articles).items()}
+    clear_dates()
+    assert keep_date_readings(articles, kept) == 0

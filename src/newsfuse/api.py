@@ -1010,6 +1010,24 @@ class Newsfuse:
                                               if stored.get(i) != (key, body)])
         return found
 
+    def _kept_dates(self, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
+        """Give the date rules what the store kept of these articles' dates (an earlier brief of
+        the story read them): a brief made again reads only the articles it has not read."""
+        from .timeline import keep_date_readings
+
+        stored = self.store.date_readings(articles)
+        keep_date_readings(articles, stored)
+        return stored
+
+    def _keep_dates(self, articles: Sequence[Article], stored: dict[str, tuple[str, bytes]]) -> None:
+        """Keep in the store the date readings a brief made that it did not hold (skipped when
+        another connection writes: the next brief reads them again)."""
+        from .timeline import article_date_readings
+
+        hashes = {a.id: a.content_hash for a in articles}
+        self.store.write_date_readings([(i, hashes[i], key, body) for i, (key, body)
+                                        in article_date_readings(articles).items() if stored.get(i) != (key, body)])
+
     def _kept_readings(self, articles: Sequence[Article], tagger) -> dict[str, tuple[str, bytes]]:
         """Give the entity readers what the store kept of these articles' sentences, read by the entity
         index in this or another process: a sentence whose questions the story answers as it did
@@ -1089,7 +1107,9 @@ class Newsfuse:
             groups = self.copy_groups([a.id for a in articles])
             publications = self.story_publications(story_id)
         self._kept_readings(articles, config.tagger)
+        dates = self._kept_dates(articles)
         made = brief_stage.make_brief(story_id, articles, groups, config)
+        self._keep_dates(articles, dates)
         # Who else published each article's text, and who had it first (issue 13 renders more of it).
         by_article = {p.article_id: ps for ps in publications.values() for p in ps}
         for row in made.articles:

@@ -217,6 +217,17 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # the (outlet, date) index of the first days of schema 9 gives way to the one migration 9 now
     # makes; and the story epoch (`Store.story_state`)
     lambda store: store._make_lists_indexes(),
+    # 12: what a brief read of each article's dates (`timeline.article_date_readings`): a brief made
+    # again (its story grew, a new process) reads only the articles it has not read; valid for the
+    # text (`content_hash`) and the rules (`timeline.dates_key`) it was read with
+    """
+    CREATE TABLE IF NOT EXISTS date_readings (
+        article_seq INTEGER PRIMARY KEY REFERENCES articles(seq) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        body BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1435,13 +1446,43 @@ class Store:
     def entity_readings(self, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
         """The entity readings kept of these articles (`entities.article_readings`): article id ->
         (reader key, body), for those read from the text they have now."""
+        return self._readings("entity_readings", articles)
+
+    def date_readings(self, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
+        """The date readings kept of these articles (`timeline.article_date_readings`), as
+        `entity_readings`."""
+        return self._readings("date_readings", articles)
+
+    def write_date_readings(self, readings: Sequence[tuple[str, str, str, bytes]]) -> bool:
+        """Keep (article id, content hash, dates key, body) date readings. Written by a reader (a
+        brief): skipped, as `cache_brief(wait=False)` is, when another connection holds the write
+        lock or a read snapshot is open. Returns whether they were stored."""
+        if not readings:
+            return True
+        if self.db.in_transaction:
+            return False
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO date_readings(article_seq, content_hash, reader, body)"
+                               " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
+                               [(h, reader, body, i) for i, h, reader, body in readings])
+            return True
+        except sqlite3.OperationalError as e:
+            if not ("locked" in str(e) or "busy" in str(e) or "readonly" in str(e)):
+                raise
+            return False
+        finally:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+
+    def _readings(self, table: str, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
         out: dict[str, tuple[str, bytes]] = {}
         hashes = {a.id: a.content_hash for a in articles}
         ids = list(hashes)
         for k in range(0, len(ids), 500):
             chunk = ids[k:k + 500]
             for r in self.db.execute(
-                    "SELECT a.id, r.content_hash, r.reader, r.body FROM entity_readings r JOIN articles a"
+                    f"SELECT a.id, r.content_hash, r.reader, r.body FROM {table} r JOIN articles a"
                     f" ON a.seq = r.article_seq WHERE a.id IN ({','.join('?' * len(chunk))})", chunk):
                 if r[1] == hashes[r[0]]:
                     out[r[0]] = (r[2], bytes(r[3]))

@@ -469,15 +469,31 @@ class DateRules:
                       for p in pack.patterns("dates")]
         self._keep = keep
         self._read: dict[tuple[str, str | None, frozenset[str]], tuple[TimeExpression, ...]] = {}
+        # text -> the keys of `_read` it was read under (`article_date_readings` looks a text up)
+        self._keys: dict[str, list[tuple[str, str | None, frozenset[str]]]] = {}
 
     def read(self, text: str, published: str | None, written_days: frozenset[str]) -> tuple[TimeExpression, ...]:
         key = (text, published, written_days)
         found = self._read.get(key)
         if found is None:
-            if len(self._read) >= self._keep:
-                self._read.clear()
-            found = self._read[key] = self._scan(text, published, written_days)
+            found = self._scan(text, published, written_days)
+            self.put(key, found)
         return found
+
+    def put(self, key: tuple[str, str | None, frozenset[str]], found: tuple[TimeExpression, ...]) -> None:
+        """Keep what `key` reads (up to the bound: emptied when full)."""
+        if len(self._read) >= self._keep:
+            self.clear()
+        self._read[key] = found
+        self._keys.setdefault(key[0], []).append(key)
+
+    def kept(self, text: str) -> list[tuple[tuple[str, str | None, frozenset[str]], tuple[TimeExpression, ...]]]:
+        """What is kept of `text`: (key, expressions) under each date it was read against."""
+        return [(k, self._read[k]) for k in self._keys.get(text, ()) if k in self._read]
+
+    def clear(self) -> None:
+        self._read.clear()
+        self._keys.clear()
 
     def _scan(self, text: str, published: str | None, written_days: frozenset[str]) -> tuple[TimeExpression, ...]:
         if not self.words.maybe_date.search(text):
@@ -592,7 +608,85 @@ def clear_caches() -> None:
     """Empty the date readings every pack's rules keep (benchmarks and tests measure or compare a
     first reading with it)."""
     for code in lang.codes():
-        date_rules(lang.get(code))._read.clear()
+        date_rules(lang.get(code)).clear()
+
+
+# ---------------------------------------------------------------- date readings kept in a store
+
+# How `article_date_readings` writes them; part of `dates_key`.
+DATE_READINGS_FORMAT = 1
+
+
+def dates_key(pack: LanguagePack) -> str:
+    """What a stored date reading was read with: the pack, and a digest of the code and data that
+    decide one (this module, the model's and the text layer's, every file of the language packs).
+    A reading kept under another key is never taken."""
+    return pack.view("dates_key", lambda p: f"{p.code}-dates-{_code_digest()}")
+
+
+def _code_digest() -> str:
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    h = hashlib.blake2b(f"dates {DATE_READINGS_FORMAT}".encode(), digest_size=10)
+    files = [here / "timeline.py", here / "model.py", here / "text.py",
+             *sorted(f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)]
+    for f in files:
+        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def article_date_readings(articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
+    """What the date rules keep now (`DateRules.read`, after a brief read its story) of each
+    article's text and sentences, as the store keeps it: article id -> (dates key, compressed
+    body). A reading is a function of the text, the date it is read against and the days the
+    article writes out, which are its key, so taken again it is what a fresh reading gives."""
+    import json
+    import zlib
+
+    out: dict[str, tuple[str, bytes]] = {}
+    for a in articles:
+        pack = lang.for_language(a.language)
+        rules = date_rules(pack)
+        texts = [(-1, a.text)] + [(s.index, s.text) for s in a.sentences]
+        kept = [[index, zlib.crc32(text.encode()), published, sorted(days),
+                 [[t.text, t.start, t.end, t.value, t.precision, t.reason] for t in found]]
+                for index, text in texts for (_, published, days), found in rules.kept(text)]
+        if kept:
+            out[a.id] = (dates_key(pack), zlib.compress(json.dumps(kept, ensure_ascii=False,
+                                                                   separators=(",", ":")).encode(), 1))
+    return out
+
+
+def keep_date_readings(articles: Sequence[Article], stored: dict[str, tuple[str, bytes]]) -> int:
+    """Give the date rules the readings a store kept of these articles (`article_date_readings`)
+    that they do not hold: a brief made again (its story grew, the process is new) reads only
+    the articles it has not read. A body of another key, or of a text not the one read, is passed
+    over. Returns how many readings were taken."""
+    import json
+    import zlib
+
+    taken = 0
+    for a in articles:
+        if a.id not in stored:
+            continue
+        pack = lang.for_language(a.language)
+        key, body = stored[a.id]
+        if key != dates_key(pack):
+            continue
+        rules = date_rules(pack)
+        texts = {-1: a.text} | {s.index: s.text for s in a.sentences}
+        for index, crc, published, days, found in json.loads(zlib.decompress(body)):
+            text = texts.get(index)
+            if text is None or zlib.crc32(text.encode()) != crc:
+                continue
+            read_key = (text, published, frozenset(days))
+            if read_key in rules._read:
+                continue
+            rules.put(read_key, tuple(TimeExpression(*t) for t in found))
+            taken += 1
+    return taken
 
 
 def resolve(text: str, published: str | None, base: int = 0, article_text: str | None = None,
