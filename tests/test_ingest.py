@@ -389,3 +389,25 @@ def test_copies_of_articles_stored_by_an_earlier_ingest_name_their_originals(tmp
         pairs = dict(s.db.execute("SELECT c.id, o.id FROM copies k JOIN articles c ON c.seq = k.article_seq"
                                   " JOIN articles o ON o.seq = k.original_seq").fetchall())
     assert pairs == {f"{r['id']}-copy": r["id"] for r in originals}
+
+
+def test_full_text_rows_of_a_rolled_back_batch_are_not_written_by_the_next(tmp_path, mds_rows):
+    """The full-text rows of new articles wait to be written in thousands (`Store.add_new_articles`):
+    a batch that fails must take its waiting rows with it, and a committed one must have written
+    them all."""
+    import newsfuse
+    from newsfuse.api import BatchRejected
+
+    first = mds_rows[0] | {"id": "kept-out", "text": mds_rows[0]["text"] + " Từ khóa zyxwkeptout."}
+    second = mds_rows[1] | {"id": "goes-in", "text": mds_rows[1]["text"] + " Từ khóa zyxwgoesin."}
+    with newsfuse.open(tmp_path / "news.db") as nf:
+        with pytest.raises(BatchRejected):
+            # The republication makes `first` be written before the bad one is met: its full-text
+            # row is waiting when the batch fails.
+            nf.add_many([first, first | {"id": "kept-out-again", "source": "vnexpress.net"},
+                         {"id": "bad", "text": "Quá ngắn."}], all_or_nothing=True)
+        assert not nf.store._fts_pending
+        nf.add_many([second])
+        assert nf.store.search("zyxwgoesin")[1] == 1
+        assert nf.store.search("zyxwkeptout")[1] == 0
+        assert nf.store.get_article("kept-out") is None

@@ -447,7 +447,9 @@ class Newsfuse:
         self._term_ids = TermTables(clusterer.term_ids)
         seconds = report.seconds
         try:
-            with self.store.transaction():
+            # 64 MB of page cache while the batch is written: SQLite's 2 MB default spilled a big
+            # ingest's one transaction to the WAL and read it back (bench/ingest_compare.py).
+            with self.store.transaction(), self.store.page_cache(65536):
                 self._catch_up()
                 waited = time.perf_counter()
                 for batch in batches:

@@ -24,8 +24,9 @@ from .copies import Signer
 from .ingest import Rejection
 from .model import Article, Sentence
 from .stories import article_terms
-from .store import fts_keys
+from .store import fts_key
 from .lang import tokens
+from .text import bare
 
 
 @dataclass(slots=True)
@@ -39,7 +40,7 @@ class ArticleBatch:
     items: list[Article | Rejection]
     sentences: np.ndarray  # int32 (n, 2): start and end offsets of every body sentence, item by item
     sentence_start: np.ndarray  # int64 (items + 1): item k's are sentences[sentence_start[k]:sentence_start[k+1]]
-    fts: list[tuple[str, str, str, str]]  # what the full-text index holds of title and text (`store.fts_keys`)
+    fts: list[tuple[str, str, str, str]]  # what the full-text index holds of title and text (as `store.fts_keys`)
     terms: np.ndarray  # int32: raw story terms of every item (`stories.article_terms`), as ids of `vocabulary`
     weights: np.ndarray  # float64: their raw weights
     term_start: np.ndarray  # int64 (items + 1)
@@ -84,6 +85,7 @@ class TermTables:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
+_BARE_CACHE = 200_000  # syllables (and words of other languages) a maker keeps the tone-free form of
 
 
 class FeatureMaker:
@@ -95,6 +97,26 @@ class FeatureMaker:
         self._token = uuid.uuid4().hex
         self._pid = os.getpid()
         self._vocabulary: dict[str, int] = {}
+        self._bare: dict[str, str] = {}  # folded syllable -> its tone-free form (`_bare_words`)
+
+    def _bare_words(self, toks: Sequence[str]) -> str:
+        """`text.bare(" ".join(toks))`, a syllable at a time from what this maker made before:
+        `bare` on a whole text was 7% of a parse worker's time (a `str.translate` with a dict
+        table, slow on non-ASCII text), and news repeats a few thousand syllables. The cache is
+        cleared when it reaches `_BARE_CACHE` entries (bounded memory on any input)."""
+        cache = self._bare
+        out = []
+        for t in toks:
+            b = cache.get(t)
+            if b is None:
+                if t.isascii():
+                    b = t
+                else:
+                    if len(cache) >= _BARE_CACHE:
+                        cache.clear()
+                    b = cache[t] = bare(t)
+            out.append(b)
+        return " ".join(out)
 
     def __call__(self, items: list[Article | Rejection], body_tokens: Sequence[list[str]] | None = None,
                  parse_seconds: float = 0.0) -> ArticleBatch:
@@ -116,7 +138,8 @@ class FeatureMaker:
             if isinstance(item, Article):
                 toks = body_tokens[k] if body_tokens and body_tokens[k] else tokens(item.text)
                 spans.extend((s.start, s.end) for s in item.sentences)
-                fts.append(fts_keys(item.title, " ".join(toks)))
+                title_key = fts_key(item.title)
+                fts.append((title_key, " ".join(toks), bare(title_key), self._bare_words(toks)))
                 counts = article_terms(item, toks)
                 keys = list(counts)
                 ids = [get(term) for term in keys]

@@ -325,6 +325,8 @@ def fts_key(text: str) -> str:
     return " ".join(tokens(text))
 
 
+_FTS_PENDING_ROWS = 4096  # full-text rows kept waiting at most (`Store.add_new_articles`) ...
+_FTS_PENDING_CHARS = 32_000_000  # ... and characters of text in them (memory stays bounded for long texts)
 _FTS_INSERT = "INSERT INTO articles_fts(rowid, title, text, title_bare, text_bare) VALUES (?,?,?,?,?)"
 
 
@@ -345,6 +347,8 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False):
         self.path = Path(path)
+        self._fts_pending: list[tuple[int, str, str, str, str]] = []  # see `add_new_articles`
+        self._fts_pending_chars = 0
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
@@ -517,10 +521,23 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            self._write_search_rows()
         except BaseException:
+            self._fts_pending, self._fts_pending_chars = [], 0
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """A page cache of `kib` KiB for a bulk write (SQLite's 2 MB default spills a big ingest's
+        transaction to the WAL and reads it back), the connection's own size again after."""
+        before = self.db.execute("PRAGMA cache_size").fetchone()[0]
+        self.db.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            self.db.execute(f"PRAGMA cache_size = {int(before)}")
 
     # ------------------------------------------------------------ articles
 
@@ -597,8 +614,25 @@ class Store:
         db.executemany('INSERT INTO sentences(article_seq, idx, start, "end") VALUES (?,?,?,?)',
                        [(seq, i, start, end) for seq, spans in zip(seqs, sentences)
                         for i, (start, end) in enumerate(spans)])
-        db.executemany(_FTS_INSERT, [(seq, *keys) for seq, keys in zip(seqs, fts)])
+        # The full-text rows wait and go in thousands at a time (at the latest when the transaction
+        # commits): FTS5 writes what an insert left pending out as a new segment when the next
+        # statement starts, and merges segments as they pile up, so a chunk cut short by a known
+        # article (a republication) made a small segment each; on 15k articles this was a fifth of
+        # the main process's CPU (bench/results/ingest_compare.txt).
+        pending = self._fts_pending
+        for seq, keys in zip(seqs, fts):
+            pending.append((seq, *keys))
+            self._fts_pending_chars += len(keys[1]) + len(keys[3])
+        if len(pending) >= _FTS_PENDING_ROWS or self._fts_pending_chars >= _FTS_PENDING_CHARS:
+            self._write_search_rows()
         return seqs
+
+    def _write_search_rows(self) -> None:
+        """Write the full-text rows `add_new_articles` keeps waiting (before anything that reads or
+        deletes full-text rows, and before a commit)."""
+        if self._fts_pending:
+            rows, self._fts_pending, self._fts_pending_chars = self._fts_pending, [], 0
+            self.db.executemany(_FTS_INSERT, rows)
 
     def add_story_members(self, members: Sequence[tuple[int, str, float]]) -> None:
         """(article seq, story id, similarity) of articles just stored (`add_new_articles`), which
@@ -630,6 +664,7 @@ class Store:
         self.db.execute(_FTS_INSERT, _fts_row(seq, fts_key(a.title), fts_key(a.text)))
 
     def _unindex_text(self, seq: int, title: str, text: str) -> None:
+        self._write_search_rows()  # the row to delete may be one still waiting
         # The full-text index is contentless: a row is removed by giving back what was indexed.
         self.db.execute("INSERT INTO articles_fts(articles_fts, rowid, title, text, title_bare, text_bare)"
                         " VALUES ('delete', ?, ?, ?, ?, ?)", _fts_row(seq, fts_key(title), fts_key(text)))
@@ -637,6 +672,7 @@ class Store:
     def rebuild_search_index(self, progress: Callable[[int], None] | None = None) -> int:
         """Index every stored text again (after a change of what the index holds)."""
         with self.transaction() as db:
+            self._write_search_rows()
             db.execute("DELETE FROM articles_fts")
             db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)",
                        (f"bm25({', '.join(map(str, RANK_WEIGHTS))})",))
