@@ -188,7 +188,7 @@ def credit_name_length(words: list[str], following: str | None, stops: frozenset
 # A word of a name: capitalised (`Tuấn`), in capitals (`NGUYỆT`), an initial (`T.`, `Nh.Thạch`), a
 # joined desk (`VOV-Phnom`), `&`; and the words of an agency of the pack.
 _NAME_WORD = re.compile(r"[" + CAPITALS + r"0-9][^\s]*|&|[-–]")
-_END_MARK = re.compile(r"[.!?…\"”»:]$")
+_END_CHARS = frozenset(".!?…\"”»:")  # what a sentence ends with
 _INITIAL_END = re.compile(r"(?:^|[\s.])[" + CAPITALS + r"][hgri]?\.$")  # `T.`, `V.T.`, `Nh.`, `Tr.`
 
 
@@ -263,7 +263,11 @@ def _name_core(rules: CreditRules, sentence: str) -> str:
 def _ends_as_sentence(text: str) -> bool:
     """A sentence end that is no initial's dot (`V.T.`) and no closing `./.` or `).` of a tag."""
     text = text.rstrip()
-    return bool(_END_MARK.search(text)) and not _INITIAL_END.search(text) and not text.endswith((").", "./."))
+    # The last character alone, and the initial only among the last four (its longest match): a
+    # search of the whole sentence for a pattern anchored at its end tried every position, and
+    # this ran on every sentence of every article (`sign_off`). `^` never matches at `pos` > 0.
+    return text[-1:] in _END_CHARS and not _INITIAL_END.search(text, max(len(text) - 4, 0)) and \
+        not text.endswith((").", "./."))
 
 
 def agency_tag(rules: CreditRules, sentence: str, last: bool) -> CreditFound | None:
