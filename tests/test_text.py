@@ -158,3 +158,31 @@ def test_tokens_read_a_word_at_a_time_equal_the_expression_on_the_whole_text(mds
     texts += ["".join(rng.choice(alphabet + [" "] * 5) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
     for t in texts:
         assert tokens(t) == TOKEN.findall(fold(t)), t[:80]
+
+
+def test_tokens_from_the_word_cache_and_copy_hashes_by_word_equal_the_whole_text_s(mds_rows, seed_texts):
+    """`lang.tokens` tokenises a word at a time from a cache of words (`text.WordTokens`) and the
+    copy signer hashes each word as written: both rest on folding never looking across white space.
+    Held on the corpus, the seeds and random strings of tone placements, final sigmas, dotted
+    capitals, combining marks, quotes and odd spaces; with a cache small enough to start over."""
+    import random
+
+    import numpy as np
+    import xxhash
+
+    from newsfuse import lang
+    from newsfuse.copies import Signer
+    from newsfuse.text import WordTokens
+
+    texts = [t for r in mds_rows for t in (r["text"], r["title"], r.get("lead") or "")] + list(seed_texts.values())
+    alphabet = list("aAoOuUyYqQàáảãạèéẻẽẹỳýỷỹỵΣσİđĐ.,/:-'’0123456789\t\n\u00a0\u2028\x1c\u0301\u200b“”«»")
+    rng = random.Random(11)
+    texts += ["".join(rng.choice(alphabet + [" "] * 5) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    texts += ["ΣΑΣ ΟΔΟΣ Σ", "İstanbul", "HOÀ hoà Thuỷ QUY quý", "oà oà. uỳ-uỳ quỳ"]
+    small = WordTokens(size=500)
+    signer = Signer()
+    for t in texts:
+        assert small(t) == tokens(t) == lang.tokens(t), t[:80]
+    for t in texts[:2000]:
+        whole = np.array([xxhash.xxh64_intdigest(w.encode()) for w in fold(t).split()], dtype=np.uint64)
+        assert np.array_equal(signer.token_hashes(t), whole), t[:80]

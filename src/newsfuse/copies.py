@@ -20,7 +20,7 @@ from datasketch import MinHash, MinHashLSH
 from .config import CopyConfig
 from .model import Article, CopyGroup
 from .groups import connected_groups
-from .lang import fold
+from .text import fold  # the uncached one: each word's hash is kept instead (`Signer.token_hashes`)
 
 
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
@@ -194,11 +194,14 @@ class Signer:
         get = cache.get
         # Whitespace-split folded text, punctuation attached: copies keep their punctuation, and
         # str.split runs ~7x faster than the word regex (copy detection is the hot path of ingest).
-        toks = fold(text).split()
+        # Keyed by the word as written: `fold(text).split()` is `[fold(w) for w in text.split()]`
+        # (folding never looks across white space, see `text.WordTokens`), so a word seen before
+        # is neither folded nor hashed again.
+        toks = text.split()
         out = [get(t) for t in toks]
         for i, h in enumerate(out):
             if h is None:
-                out[i] = cache[toks[i]] = xxhash.xxh64_intdigest(toks[i].encode())
+                out[i] = cache[toks[i]] = xxhash.xxh64_intdigest(fold(toks[i]).encode())
         return np.array(out, dtype=np.uint64)
 
     def signature(self, text: str) -> np.ndarray:

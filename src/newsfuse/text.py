@@ -88,6 +88,35 @@ def tokens(text: str, key: Callable[[str], str] = fold) -> list[str]:
     return out
 
 
+def WordTokens(size: int = 200_000) -> Callable[[str], list[str]]:  # noqa: N802 (made like a class: one per owner)
+    """`tokens`, a whitespace-split word at a time, each distinct word's tokens kept (the last
+    `size` words; then the cache starts over): news repeats a few tens of thousands of words, and
+    folding and matching each again was most of what tokenising a text cost (about half at ingest,
+    bench/results/ingest_compare.txt). The same tokens as `tokens`: folding and the token pattern
+    never look across white space (`fold` is length-preserving, its lookarounds stop at a space,
+    lower-casing is per word), so a text's tokens are its words' tokens in order; the test holds
+    the two equal on the shared corpus. The cache is the returned object's own."""
+    cache: dict[str, str | list[str]] = {}
+
+    def word_tokens(text: str) -> list[str]:
+        out: list[str] = []
+        add, more, get = out.append, out.extend, cache.get
+        for w in text.split():
+            t = get(w)
+            if t is None:
+                if len(cache) >= size:
+                    cache.clear()
+                found = tokens(w)
+                t = cache[w] = found[0] if len(found) == 1 else found  # one token (most words): the string itself
+            if t.__class__ is str:
+                add(t)
+            else:
+                more(t)
+        return out
+
+    return word_tokens
+
+
 # The capital letters, as the body of a character class: upper-case letters only. A range such as
 # `À-Ỹ` also takes lower-case letters (`ở`, `ấp`), which then open names and sentences.
 CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x1F00)) if c.isupper() and c.isalpha())

@@ -16,8 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .loader import PackError
-from ..text import Folder
-from ..text import tokens as _tokens
+from ..text import Folder, WordTokens
 from .pack import LanguagePack, Pack
 
 HERE = Path(__file__).parent
@@ -39,6 +38,9 @@ class _Packs:
         # One matching key for every language (see `Pack.fold`), so one bounded cache of what was
         # folded last: ingest folds an article's text for its hash, copies, stories and search.
         self.fold = Folder()
+        # Tokens a word at a time from a bounded cache of words (`text.WordTokens`): the same as
+        # `text.tokens` of the folded text, without folding each word of every text again.
+        self.tokens = WordTokens()
 
     def get(self, code: str) -> Pack:
         pack = self._made.get(code)
@@ -75,8 +77,8 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """`text.tokens` with the shared key."""
-    return _tokens(text, _packs.fold)
+    """`text.tokens`, a word at a time from the words tokenised before (`text.WordTokens`)."""
+    return _packs.tokens(text)
 
 
 __all__ = ["LanguagePack", "Pack", "PackError", "REGISTRY", "FALLBACK", "get", "for_language", "codes", "fold", "tokens"]
