@@ -84,17 +84,24 @@ def previous_clusterer(articles, rev: str) -> None:
     module.__package__ = "newsfuse"
     sys.modules[spec.name] = module
     exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
-    rates = {}
+    rates, placed = {}, {}
     for label, make in ((f"stories.py of {rev}", module.StoryClusterer), ("stories.py now", StoryClusterer)):
         stream = make(StoryConfig())
         t = time.perf_counter()
         for a in articles:
             stream.add(a)
         rates[label] = len(articles) / (time.perf_counter() - t)
+        placed[label] = stream.assignments()
+        del stream
     (old_label, old), (new_label, new) = rates.items()
+    # A change meant for speed alone must place every article in the same story.
+    before, after = placed.values()
+    moved = sum(before.get(k) != v for k, v in after.items()) + len(before.keys() - after.keys())
     print(f"\n## stream clustering against {rev}, same {len(articles)} articles, same run")
     print(f"{old_label:<34} {old:>9.0f} articles/s\n{new_label:<34} {new:>9.0f} articles/s   "
           f"{new / old:.2f}x ({(new / old - 1) * 100:+.0f}%)")
+    print(f"same story for every article: {'yes' if not moved else f'NO, {moved} articles differ'} "
+          f"({len(set(before.values()))} stories before, {len(set(after.values()))} now)")
 
 
 def copy_detection(articles) -> None:

@@ -203,3 +203,64 @@ def test_one_scan_of_the_head_finds_the_names_the_two_expressions_find(mds_rows,
               ". Hà Nội Mới", "“Ab Cd", "A B", "Ab. Cd Ef Gh", ".\n“Ab Cd”", "Hà Nội: Lê Lợi; “Trần Phú”"]
     for t in texts:
         assert _head_names(t) == (_name_words(t), name_runs(t)), t[:80]
+
+
+def _terms_one_by_one(article):
+    """`article_terms` as it was written before the speed work (Counter's `+=` and `del`, a
+    title syllable at a time): the reference the faster counting must equal, order included (the
+    order terms were first seen breaks ties in the vectors)."""
+    from collections import Counter
+
+    from newsfuse.lang import fold, tokens
+    from newsfuse.stories import _BODY_TOKENS, _HEAD_CHARS, NAME_MARK, RUN_MARK, _head_names, _name_words
+
+    def count(c, toks, names, weight):
+        for t in toks:
+            c[t] += weight
+        for n, k in Counter(names).items():
+            left = c.get(n, 0.0) - k * weight
+            if left > 0:
+                c[n] = left
+            elif n in c:
+                del c[n]
+            c[NAME_MARK + n] += k * weight
+
+    names, runs = _head_names(article.text[:_HEAD_CHARS])
+    c = Counter()
+    count(c, tokens(article.text)[:_BODY_TOKENS], names, 1.0)
+    count(c, tokens(article.title), _name_words(article.title), 3.0)
+    if article.lead:
+        count(c, tokens(article.lead), _name_words(article.lead), 2.0)
+    for run in runs:
+        c[RUN_MARK + fold(run)] += 1.0
+    return c
+
+
+def test_article_terms_equal_the_one_by_one_count_on_the_shared_corpus(mds_rows):
+    from newsfuse.stories import article_terms
+
+    for article in articles_of(mds_rows):
+        assert list(article_terms(article).items()) == list(_terms_one_by_one(article).items()), article.id
+
+
+def test_postings_give_each_terms_newest_stories_in_order_as_a_term_by_term_reading():
+    """`_Postings.newest` gathers the compact run's share of all terms at once; it must list what
+    reading term by term lists (the dict's newest, then the run's, `keep` per term), in that order:
+    the candidates' order breaks ties between stories."""
+    from newsfuse.stories import _Postings
+
+    rng = random.Random(3)
+    postings = _Postings(keep=5)
+    every: dict[int, list[int]] = {}  # term -> stories in the order posted
+    for story in range(3000):
+        terms = rng.sample(range(60), rng.randint(1, 6))
+        postings.add(terms, story)
+        for t in terms:
+            every.setdefault(t, []).append(story)
+        if story % 97 == 0:
+            probe = rng.sample(range(70), 12)  # 60..69: terms never posted
+            # What a term-by-term reading gives: the newest `keep` of each term, newest first (a
+            # merge keeps the newest `keep` of the run, so the union of the two is the newest).
+            expected = [s for t in probe for s in reversed(every.get(t, [])[-5:])]
+            assert postings.newest(probe) == expected, story
+    assert len(postings.stories) > 0 and postings.recent_n > 0  # both parts were read

@@ -66,22 +66,27 @@ def _count(c: Counter, toks: Sequence[str], names: list[str], weight: float) -> 
     """Add `toks` (folded syllables) with `weight` each, the name syllables among them (`names`,
     folded) as name terms instead of plain ones: each name syllable moves `weight` from the plain
     term (which is dropped at 0) to the name term, in the order the names come."""
+    # Counter's `+=` on a new key and its `del` run in Python (`__missing__`, `__delitem__`): the
+    # dict's own get, set and pop do the same in C. The weights are whole numbers, so adding a
+    # term's k occurrences at once gives the same float as adding them one by one.
+    get = c.get
     if weight == 1.0:
         c.update(toks)
     else:
-        for t in toks:
-            c[t] += weight
+        for t, k in Counter(toks).items():
+            c[t] = get(t, 0) + k * weight
     if not names:
         return
-    get = c.get
+    pop = c.pop
     for n, k in Counter(names).items():
         moved = k * weight
         left = get(n, 0.0) - moved
         if left > 0:
             c[n] = left
-        elif n in c:
-            del c[n]
-        c[NAME_MARK + n] += moved
+        else:
+            pop(n, None)
+        n = NAME_MARK + n
+        c[n] = get(n, 0) + moved
 
 
 def _name_words(text: str) -> list[str]:
@@ -151,8 +156,10 @@ def article_terms(article: Article, body_tokens: Sequence[str] | None = None) ->
     _count(c, tokens(article.title), _name_words(article.title), _TITLE_WEIGHT)
     if article.lead:
         _count(c, tokens(article.lead), _name_words(article.lead), _LEAD_WEIGHT)
+    get = c.get
     for run in runs:
-        c[RUN_MARK + fold(run)] += _RUN_WEIGHT
+        run = RUN_MARK + fold(run)
+        c[run] = get(run, 0) + _RUN_WEIGHT
     return c
 
 
