@@ -254,3 +254,19 @@ def test_kept_story_sets_grow_exactly_across_commits(loaded, mds_rows, db):
         check()
     loaded.recluster()
     check()
+
+
+def test_a_read_of_an_older_version_may_ask_the_memo_again():
+    """A read at a version older than the memo's is made outside the memo's lock: the kept story
+    sets are asked from inside it (a server's lists with q hung on it under writes)."""
+    import threading
+
+    from newsfuse.api import Memo
+
+    memo = Memo(lambda: 0)
+    assert memo.get(2, ("newer",), lambda: "kept") == "kept"
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(memo.get(1, ("older",), lambda: memo.kept_set(("x",)) or "made")))
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive() and got == ["made"]

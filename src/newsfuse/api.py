@@ -214,7 +214,11 @@ class Memo:
                         making = self._making[key] = threading.Event()
                         break
                 else:
-                    return make()  # an older version than the kept ones: read, keep nothing
+                    making = None  # an older version than the kept ones: read, keep nothing
+            if making is None:
+                # Outside the lock: a read holding it kept every other read of the memo waiting,
+                # and a read that asks the memo again (`Newsfuse._story_set`) waited on itself.
+                return make()
             making.wait(60)
         try:
             value = make()
