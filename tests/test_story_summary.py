@@ -194,6 +194,7 @@ def test_an_older_store_is_brought_up_to_date_and_the_migration_is_idempotent(lo
         with store.transaction():
             MIGRATIONS[8](store)
             MIGRATIONS[10](store)
+            MIGRATIONS[12](store)
         assert summary(store.db) == expected
         assert sorted(r[0] for r in store.db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")) == triggers and len(triggers) == 7
