@@ -1577,22 +1577,9 @@ def reader_key(pack: LanguagePack, tagger=True) -> str | None:
 
 
 def _code_digest() -> str:
-    import hashlib
-    from importlib import metadata
-    from pathlib import Path
+    from . import lang
 
-    here = Path(__file__).parent
-    h = hashlib.blake2b(f"readings {READINGS_FORMAT}".encode(), digest_size=10)
-    files = [here / "entities.py", here / "tagger.py", here / "text.py",
-             *sorted(f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)]
-    for f in files:
-        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
-    for dist in _READING_PACKAGES:
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=none".encode())
-    return h.hexdigest()
+    return lang.code_digest(f"readings {READINGS_FORMAT}", ("entities.py", "tagger.py", "text.py"), _READING_PACKAGES)
 
 
 def _encode_reading(r: _Reading) -> list:

@@ -625,16 +625,9 @@ def dates_key(pack: LanguagePack) -> str:
 
 
 def _code_digest() -> str:
-    import hashlib
-    from pathlib import Path
+    from . import lang
 
-    here = Path(__file__).parent
-    h = hashlib.blake2b(f"dates {DATE_READINGS_FORMAT}".encode(), digest_size=10)
-    files = [here / "timeline.py", here / "model.py", here / "text.py",
-             *sorted(f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)]
-    for f in files:
-        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    return lang.code_digest(f"dates {DATE_READINGS_FORMAT}", ("timeline.py", "model.py", "text.py"))
 
 
 def article_date_readings(articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:

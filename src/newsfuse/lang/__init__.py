@@ -81,4 +81,25 @@ def tokens(text: str) -> list[str]:
     return _packs.tokens(text)
 
 
-__all__ = ["LanguagePack", "Pack", "PackError", "REGISTRY", "FALLBACK", "get", "for_language", "codes", "fold", "tokens"]
+def code_digest(label: str, modules: tuple[str, ...], packages: tuple[str, ...] = ()) -> str:
+    """A digest of what decides a kept reading: `label`, the named modules of newsfuse, every file of
+    the language packs and the versions of `packages`. A reading stored under another digest was made
+    by other code or data and is never taken (entities' and dates' kept readings)."""
+    import hashlib
+    from importlib import metadata
+
+    here = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(label.encode(), digest_size=10)
+    files = [here / m for m in modules] + sorted(
+        f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    for f in files:
+        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for dist in packages:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=none".encode())
+    return h.hexdigest()
+
+
+__all__ = ["LanguagePack", "Pack", "PackError", "REGISTRY", "FALLBACK", "get", "for_language", "codes", "fold", "tokens", "code_digest"]
