@@ -189,6 +189,22 @@ def stream_clustering(articles) -> None:
           ", ".join(f"{r:.0f}" for _, r in rates))
     print("state memory growth (MB) at " + ", ".join(f"{k}: {m:.0f}" for k, m in rss_at))
 
+    # ---- the same stream, the articles' terms made in a worker process (`add_many` with a pool, as
+    # ingest makes them in its parse workers): the second core takes article_terms.
+    from newsfuse.workers import process_pool
+
+    placed = stream.assignments()
+    del stream
+    t = time.perf_counter()
+    with process_pool(1) as pool:
+        piped = StoryClusterer(config)
+        piped.add_many(articles, pool)
+    piped_rate = len(articles) / (time.perf_counter() - t)
+    same = piped.assignments() == placed
+    del piped
+    print(f"{'newsfuse, terms in 1 worker process':<34} {len(articles):>9} {piped_rate:>11.0f}   "
+          f"{piped_rate / stream_rate:.2f}x one process; same story for every article: {'yes' if same else 'NO'}")
+
     # ---- one huge story vs many small ones
     seed = articles[0]
     same = [article_from_json({"id": f"big-{k}", "date": seed.published, "title": seed.title,

@@ -264,3 +264,18 @@ def test_postings_give_each_terms_newest_stories_in_order_as_a_term_by_term_read
             expected = [s for t in probe for s in reversed(every.get(t, [])[-5:])]
             assert postings.newest(probe) == expected, story
     assert len(postings.stories) > 0 and postings.recent_n > 0  # both parts were read
+
+
+def test_add_many_with_a_worker_process_places_every_article_as_add_does(mds_subset):
+    """Terms made in a worker process (`add_many` with a pool) give the same stories, in the same
+    order, as `add` an article at a time; an article seen before keeps its story."""
+    from newsfuse.workers import process_pool
+
+    arts = sorted(articles_of(mds_subset), key=lambda a: a.published)
+    arts.append(arts[3])  # the same article again
+    one = StoryClusterer(StoryConfig())
+    expected = [one.add(a) for a in arts]
+    with process_pool(1) as pool:
+        got = StoryClusterer(StoryConfig()).add_many(arts, pool)
+    assert got == expected
+    assert got[-1].story_id == got[3].story_id and not got[-1].new
