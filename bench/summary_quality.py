@@ -377,6 +377,19 @@ def quality(args) -> None:
         print(line)
 
 
+def _time_briefs(stories, prepare, brief, label: str) -> None:
+    """Time `brief(arts, prepare(arts))` per story (what `prepare` does is not timed) and print one line."""
+    seconds, cpu = [], []
+    for arts in stories:
+        kept = prepare(arts)
+        t, c = time.perf_counter(), time.process_time()
+        brief(arts) if kept is None else brief(arts, kept)
+        seconds.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    print(f"{label}: mean {statistics.fmean(seconds) * 1000:.0f} ms, median {statistics.median(seconds) * 1000:.0f} ms "
+          f"over {len(seconds)} clusters (one core); CPU median {statistics.median(cpu) * 1000:.0f} ms")
+
+
 def speed(args) -> None:
     print(f"# bench/summary_quality.py --speed — {corpus.machine()}; load average at start "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -393,15 +406,9 @@ def speed(args) -> None:
     print(f"first brief of a process (loads gazetteers and the segmenter): {time.perf_counter() - t:.2f} s")
     fives = [sorted(v, key=lambda a: a.published or "") for v in by_cluster.values() if len(v) == 5]
     for tagger in (True, False):
-        seconds, cpu = [], []
-        for arts in fives:
-            t, c = time.perf_counter(), time.process_time()
-            make_brief("s", arts, (), BriefConfig(words=args.words, tagger=tagger))
-            seconds.append(time.perf_counter() - t)
-            cpu.append(time.process_time() - c)
-        print(f"5-article brief (summary, facts, entities, timeline{'' if tagger else '; entity rules alone'}): "
-              f"mean {statistics.fmean(seconds) * 1000:.0f} ms, median {statistics.median(seconds) * 1000:.0f} ms "
-              f"over {len(seconds)} clusters (one core); CPU median {statistics.median(cpu) * 1000:.0f} ms")
+        config = BriefConfig(words=args.words, tagger=tagger)
+        _time_briefs(fives, lambda arts: None, lambda arts, config=config: make_brief("s", arts, (), config),
+                     f"5-article brief (summary, facts, entities, timeline{'' if tagger else '; entity rules alone'})")
     # The brief as a store makes it after its entity index read the story (`newsfuse ingest`), in a process
     # that holds nothing of the story but the readings the index kept of its articles (decoded in the time).
     try:
@@ -409,41 +416,38 @@ def speed(args) -> None:
         from newsfuse.timeline import clear_caches as clear_dates
     except ImportError:  # a checkout before the store kept them
         article_readings = None
+    config = BriefConfig(words=args.words)
     if article_readings is not None:
-        seconds, cpu = [], []
-        for arts in fives:
+        def after_index(arts):
             story_entities(arts)
             kept = article_readings(arts)
             clear_caches()
             clear_dates()
-            t, c = time.perf_counter(), time.process_time()
+            return kept
+
+        def over_readings(arts, kept):
             keep_readings(arts, kept)
-            make_brief("s", arts, (), BriefConfig(words=args.words))
-            seconds.append(time.perf_counter() - t)
-            cpu.append(time.process_time() - c)
-        print(f"5-article brief over the readings the store's entity index kept: mean {statistics.fmean(seconds) * 1000:.0f} ms, "
-              f"median {statistics.median(seconds) * 1000:.0f} ms over {len(seconds)} clusters (one core); "
-              f"CPU median {statistics.median(cpu) * 1000:.0f} ms")
+            make_brief("s", arts, (), config)
+
+        _time_briefs(fives, after_index, over_readings, "5-article brief over the readings the store's entity index kept")
     try:  # a store's brief made again: the dates a brief before kept, too
         from newsfuse.timeline import article_date_readings, keep_date_readings
     except ImportError:
         article_date_readings = None
     if article_date_readings is not None:
-        seconds, cpu = [], []
-        for arts in fives:
-            make_brief("s", arts, (), BriefConfig(words=args.words))
-            kept, dates = article_readings(arts), article_date_readings(arts)
+        def after_brief(arts):
+            make_brief("s", arts, (), config)
+            kept = article_readings(arts), article_date_readings(arts)
             clear_caches()
             clear_dates()
-            t, c = time.perf_counter(), time.process_time()
-            keep_readings(arts, kept)
-            keep_date_readings(arts, dates)
-            make_brief("s", arts, (), BriefConfig(words=args.words))
-            seconds.append(time.perf_counter() - t)
-            cpu.append(time.process_time() - c)
-        print(f"5-article brief made again over the entity and date readings kept: mean {statistics.fmean(seconds) * 1000:.0f} ms, "
-              f"median {statistics.median(seconds) * 1000:.0f} ms over {len(seconds)} clusters (one core); "
-              f"CPU median {statistics.median(cpu) * 1000:.0f} ms")
+            return kept
+
+        def over_both(arts, kept):
+            keep_readings(arts, kept[0])
+            keep_date_readings(arts, kept[1])
+            make_brief("s", arts, (), config)
+
+        _time_briefs(fives, after_brief, over_both, "5-article brief made again over the entity and date readings kept")
     # The same run's baseline: the alignment alone, which every brief needs.
     seconds = []
     for arts in fives:
