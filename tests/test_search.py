@@ -151,3 +151,24 @@ def _bare(text):
     from newsfuse.text import bare
 
     return " ".join(bare(text.lower()).split())
+
+
+def test_a_full_page_of_stories_says_how_many_there_are_in_all(corpus_db):
+    """As `search` does: a table that stops at --limit says how many stories match and where the next
+    page starts; the last page, JSON and CSV say nothing more."""
+    import newsfuse
+
+    with newsfuse.open(corpus_db) as nf:
+        total = nf.count_stories()
+        hanoi = nf.count_stories(entity="Hà Nội")
+    assert total > 10 and 3 < hanoi < total
+    first = CliRunner().invoke(app, ["stories", "--limit", "3", "--db", str(corpus_db)])
+    assert first.exit_code == 0 and f"({total} in all; --offset 3 for the next)" in first.output
+    filtered = CliRunner().invoke(app, ["stories", "--entity", "Hà Nội", "--limit", "2", "--offset", "1", "--db", str(corpus_db)])
+    assert f"({hanoi} in all; --offset 3 for the next)" in filtered.output
+    last = CliRunner().invoke(app, ["stories", "--entity", "Hà Nội", "--limit", "3", "--offset", str(hanoi - 3),
+                                    "--db", str(corpus_db)])
+    assert last.exit_code == 0 and "in all" not in last.output
+    as_json = CliRunner().invoke(app, ["stories", "--limit", "3", "--json", "--db", str(corpus_db)])
+    assert "in all" not in as_json.output and len(as_json.output.strip().splitlines()) == 3
+

@@ -476,6 +476,11 @@ def stories(
                            limit=limit, offset=offset)
     _emit([s.to_dict() for s in found], ["id", "size", "first_date", "last_date", "outlets", "also_published_by",
                                          "title"], as_json, as_csv)
+    if not (as_json or as_csv) and len(found) == limit:  # a full page: say whether more follow, as `search` does
+        with _answers():
+            total = nf.count_stories(query=query, entity=entity, outlet=outlet, since=since, until=until)
+        if total > offset + len(found):
+            typer.echo(f"({total} in all; --offset {offset + len(found)} for the next)", err=True)
 
 
 @app.command()
