@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
         f = 2 * both / (len(gold_a) + len(gold_b)) if gold_a or gold_b else 1.0
         per_story.append(f"{name} {f:.2f} ({len(gold_a)}/{len(gold_b)} pairs)")
     print(f"# bench/align_agreement.py {args.second} against {' '.join(map(str, args.against))} — {corpus.machine()}")
-    print(f"# {len(names)} stories labelled twice, blind to each other; pairs across articles")
+    print(f"# {len(names)} stories labelled twice (whether blind: tests/data/README.md); sentence pairs of one group, "
+          "as bench/align_quality.py counts them")
     for row, c in rows.items():
         p, r, f = aq.prf(aq.np.array(c))
         print(f"  {row:<34} P {p:.3f} R {r:.3f} F1 {f:.3f}")

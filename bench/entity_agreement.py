@@ -1,8 +1,7 @@
 """How much two labellers agree on a story's people, organisations and places and its dates, beside the
 system's agreement with each of them on the same stories: the ceiling the entity F1 can be read against.
 
-    python bench/entity_agreement.py tests/data/entities_set_k.jsonl tests/data/entities_set_l.jsonl \
-        --against tests/data/entities_set_j.jsonl
+    python bench/entity_agreement.py tests/data/entities_second_j.jsonl --against tests/data/entities_set_j.jsonl
 
 Stories of the first files that the `--against` files (the first labels) also hold are compared, story
 level as bench/entity_quality.py scores (a type and one shared spelling, folded; dates: overlap and the
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         per_story.append(f"{name} {eq.prf(*pooled)[2]:.2f}")
     print(f"# bench/entity_agreement.py {' '.join(map(str, args.second))} against {' '.join(map(str, args.against))}"
           f" — {corpus.machine()}")
-    print(f"# {len(names)} stories labelled twice, blind to each other; story level")
+    print(f"# {len(names)} stories labelled twice (whether blind: tests/data/README.md); story level")
     print(f"{'':<34} " + " | ".join(f"{k} P     R     F1 " for k in eq.TYPES) + " | DATE P   R     F1")
     for row, counts in rows.items():
         print(eq._row(row, counts, dates.get(row)))

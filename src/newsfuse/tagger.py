@@ -375,13 +375,11 @@ class EntityTagger:
 
     def spans(self, lx: Lexicon, words: Sequence[str], features: list[list[str]]) -> list[Span]:
         """`model_spans` of the model's labels, less those below their type's confidence bar."""
-        if not features:
-            return []
-        tagger = self._tagger()
-        labels = tagger.tag(features)
+        labels = self.labels(features)
         spans = model_spans(lx, words, labels)
-        if not self.min_confidence:
+        if not self.min_confidence or not spans:
             return spans
+        tagger = self._tagger()  # this thread's, which holds the sequence `labels` just tagged
         return [(s, e, kind) for s, e, kind in spans
                 if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
 
