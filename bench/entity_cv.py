@@ -56,14 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     corpus.require_shared()
     started = time.perf_counter()
+    overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
     algorithm, params = entity_labels.TRAINERS["crf"]
-    if args.c1 is not None or args.c2 is not None:
-        params = {**params, **({"c1": args.c1} if args.c1 is not None else {}),
-                  **({"c2": args.c2} if args.c2 is not None else {})}
-        entity_labels.TRAINERS["cv"] = (algorithm, params)
-        trainer = "cv"
-    else:
-        trainer = "crf"
+    params = {**params, **overrides}
     stories = labelled_stories()
     order = list(range(len(stories)))
     random.Random(args.seed).shuffle(order)
@@ -81,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(args.folds):
             items = [(s.features, s.labels) for k, ss in enumerate(sentences) if fold_of[k] != fold for s in ss]
-            model = entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", trainer)
+            model = entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", "crf", overrides)
             tagger = EntityTagger(model)
             for bar in bars:
                 barred = EntityTagger(model, {kind: bar for kind in eq.TYPES})

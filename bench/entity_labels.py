@@ -303,12 +303,14 @@ TRAINERS = {
 }
 
 
-def train(items, path: Path, trainer: str = "crf") -> Path:
-    """Train the tagger on (features, labels) items and write the model to `path`. CRFsuite's
-    trainers are deterministic for the same items in the same order (no random start)."""
+def train(items, path: Path, trainer: str = "crf", overrides: dict | None = None) -> Path:
+    """Train the tagger on (features, labels) items and write the model to `path` (`overrides`:
+    parameters instead of the trainer's own, for a comparison). CRFsuite's trainers are
+    deterministic for the same items in the same order (no random start)."""
     import pycrfsuite
 
     algorithm, params = TRAINERS[trainer]
+    params = {**params, **(overrides or {})}
     t = pycrfsuite.Trainer(algorithm=algorithm, verbose=False)
     t.set_params({**params, "feature.minfreq": 1})
     for features, labels in items:

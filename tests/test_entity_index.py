@@ -154,3 +154,22 @@ def test_a_brief_keeps_its_articles_dates_and_the_next_brief_reads_them_the_same
     kept = {i: ("vi-dates-other", body) for i, (_, body) in nf.store.date_readings(articles).items()}
     clear_dates()
     assert keep_date_readings(articles, kept) == 0
+
+
+def test_a_damaged_kept_reading_is_passed_over_and_the_article_read_again(seed_texts):
+    """A stored body that does not decode (a torn write, a disk error) is as good as none: the brief
+    reads the article again instead of failing, for entities and for dates."""
+    from newsfuse import lang
+    from newsfuse.entities import article_readings, keep_readings, reader_key, story_entities
+    from newsfuse.ingest import build_article
+    from newsfuse.timeline import dates_key, keep_date_readings
+
+    arts = [build_article(seed_texts[k], origin=k, id=k) for k in ("000", "004")]
+    story_entities(arts)
+    good = article_readings(arts)
+    assert set(good) == {"000", "004"}
+    pack = lang.get("vi")
+    bad = {"000": (reader_key(pack, True), b"not zlib"), "004": (reader_key(pack, True), good["004"][1][:-7])}
+    assert keep_readings(arts, bad) == 0
+    assert keep_date_readings(arts, {"000": (dates_key(pack), b"\x78\x9c garbage")}) == 0
+    assert story_entities(arts)[0]  # and the story is read as ever

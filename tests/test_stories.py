@@ -279,3 +279,20 @@ def test_add_many_with_a_worker_process_places_every_article_as_add_does(mds_sub
         got = StoryClusterer(StoryConfig()).add_many(arts, pool)
     assert got == expected
     assert got[-1].story_id == got[3].story_id and not got[-1].new
+
+
+def test_an_article_with_no_terms_opens_its_own_story():
+    """No terms, no candidates: the index's lookup of no terms is empty, not an error."""
+    from newsfuse.config import StoryConfig
+    from newsfuse.ingest import article_from_json
+    from newsfuse.stories import StoryClusterer
+
+    c = StoryClusterer(StoryConfig())
+    for k in range(3000):  # enough to merge the index's recent postings into its sorted run
+        c.add(article_from_json({"id": f"a{k}", "date": "2023-06-26", "title": f"Tin số {k}",
+                                 "text": f"Bão số {k} đổ bộ vào tỉnh {k % 7} sáng nay."}, "t"))
+    assert len(c.index) and any(len(p.terms) for p in c.index.values())
+    import numpy as np
+
+    got = c.add_terms("dots", [], np.zeros(0), 738697.0)  # (ingest refuses such a text; the clusterer is public)
+    assert got.new

@@ -1579,7 +1579,8 @@ def reader_key(pack: LanguagePack, tagger=True) -> str | None:
 def _code_digest() -> str:
     from . import lang
 
-    return lang.code_digest(f"readings {READINGS_FORMAT}", ("entities.py", "tagger.py", "text.py"), _READING_PACKAGES)
+    return lang.code_digest(f"readings {READINGS_FORMAT}", ("entities.py", "tagger.py", "text.py", "model.py"),
+                            (*_READING_PACKAGES, "vi-textmatch"))
 
 
 def _encode_reading(r: _Reading) -> list:
@@ -1616,6 +1617,8 @@ def article_readings(articles: Sequence[Article], *, tagger=True) -> dict[str, t
         readings = _reader(pack, tagger).readings
         kept = [[s.index, zlib.crc32(s.text.encode()), [_encode_reading(r) for r in rs]]
                 for s in a.sentences if (rs := readings.get(s.text))]
+        if not kept:  # nothing held (the cache was emptied): keep what the store has
+            continue
         out[a.id] = (key, zlib.compress(json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode(), 1))
     return out
 
@@ -1639,13 +1642,18 @@ def keep_readings(articles: Sequence[Article], stored: dict[str, tuple[str, byte
             continue
         readings = _reader(pack, tagger).readings
         by_index = {s.index: s for s in a.sentences}
-        for index, crc, x in json.loads(zlib.decompress(body)):
+        try:
+            records = [(index, crc, tuple(_decode_reading(r) for r in x))
+                       for index, crc, x in json.loads(zlib.decompress(body))]
+        except (zlib.error, ValueError, TypeError, KeyError, IndexError):
+            continue  # a damaged row is as good as none: the article is read again
+        for index, crc, reading in records:
             s = by_index.get(index)
             if s is None or s.text in readings or zlib.crc32(s.text.encode()) != crc:
                 continue
             if len(readings) >= readings.SIZE:
                 readings.clear()
-            readings[s.text] = tuple(_decode_reading(r) for r in x)
+            readings[s.text] = reading
             taken += 1
     return taken
 

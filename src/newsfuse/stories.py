@@ -252,6 +252,8 @@ class _Postings:
         numpy indexing, not a slice per term."""
         keep = self.keep
         buckets = list(map(self.recent.get, terms))
+        if not terms:  # an article with no terms (punctuation only) has no candidates
+            return []
         if not len(self.terms):
             run, take = [], [0] * len(terms)
         else:

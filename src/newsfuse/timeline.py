@@ -627,7 +627,7 @@ def dates_key(pack: LanguagePack) -> str:
 def _code_digest() -> str:
     from . import lang
 
-    return lang.code_digest(f"dates {DATE_READINGS_FORMAT}", ("timeline.py", "model.py", "text.py"))
+    return lang.code_digest(f"dates {DATE_READINGS_FORMAT}", ("timeline.py", "model.py", "text.py"), ("vi-textmatch",))
 
 
 def article_date_readings(articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
@@ -670,14 +670,19 @@ def keep_date_readings(articles: Sequence[Article], stored: dict[str, tuple[str,
             continue
         rules = date_rules(pack)
         texts = {-1: a.text} | {s.index: s.text for s in a.sentences}
-        for index, crc, published, days, found in json.loads(zlib.decompress(body)):
+        try:
+            records = [(index, crc, published, frozenset(days), tuple(TimeExpression(*t) for t in found))
+                       for index, crc, published, days, found in json.loads(zlib.decompress(body))]
+        except (zlib.error, ValueError, TypeError):
+            continue  # a damaged row is as good as none: the article's dates are read again
+        for index, crc, published, days, found in records:
             text = texts.get(index)
             if text is None or zlib.crc32(text.encode()) != crc:
                 continue
-            read_key = (text, published, frozenset(days))
+            read_key = (text, published, days)
             if read_key in rules._read:
                 continue
-            rules.put(read_key, tuple(TimeExpression(*t) for t in found))
+            rules.put(read_key, found)
             taken += 1
     return taken
 
