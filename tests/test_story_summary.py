@@ -257,6 +257,72 @@ def test_kept_story_sets_grow_exactly_across_commits(loaded, mds_rows, db):
     check()
 
 
+def test_a_kept_ranked_window_grows_by_the_new_matches(loaded, mds_rows, db, monkeypatch):
+    """A server's ranked window of a query (the newest matches, each story's best bm25 rank among
+    them) is kept across commits that only add articles and grown by the new matches: the same
+    matches as the store's window of that moment, the oldest let go past the window's size; the
+    same ranks too when it is ranked whole at every commit (`rank_refresh` 0); read whole after a
+    merge or once `rank_refresh` articles were added."""
+    from newsfuse import api, search, store as store_module
+    from newsfuse.web.answers import StoreVersion
+
+    monkeypatch.setattr(api, "RANK_WINDOW", 12)  # small, so that POSTs push old matches out
+    monkeypatch.setattr(store_module, "RANK_WINDOW", 12)
+    nf = loaded
+    nf.memo = api.Memo(StoreVersion(db).now)
+    nf.rank_refresh = 10**9
+    calls: list[int] = []
+    reads = nf.store.window_matches
+
+    def recorded(match, match_filter=None, after_seq=0, window=None):
+        calls.append(after_seq)
+        return reads(match, match_filter, after_seq, window)
+
+    nf.store.window_matches = recorded
+    queries = ["Hà Nội", "bão", "Việt Nam"]
+
+    def check(exact_ranks: bool) -> None:
+        for q in queries:
+            node = search.parse(q)
+            match, counted = search.expression(node), search.filter_expression(node)
+            more, found, latest = nf._ranked_window(match, counted)
+            counting = len(calls)
+            want_more, want, want_latest = nf.store.ranked_window(match, counted)
+            del calls[counting:]  # the store's own reads are not the server's
+            assert more == want_more, q
+            assert {s for s, _ in found} == {s for s, _ in want}, q
+            assert latest == want_latest, q
+            if exact_ranks:
+                assert found == want or sorted(found) == sorted(want), q
+
+    check(True)
+    stored = {r[0] for r in nf.store.db.execute("SELECT id FROM articles")}
+    fresh_rows = [r for r in mds_rows if r["id"] not in stored]
+    assert len(fresh_rows) >= 16
+    for r in fresh_rows[:8]:  # POSTs one by one: the kept windows grow
+        calls.clear()
+        nf.add(r)
+        check(False)
+        assert calls and all(after > 0 for after in calls), "a kept window was ranked whole after a pure add"
+    calls.clear()
+    ids = sorted(summary(nf.store.db))
+    nf.store.merge_stories([(ids[1], ids[0])])  # the epoch moves: ranked whole
+    check(True)
+    assert calls and all(after == 0 for after in calls)
+    nf.rank_refresh = 0  # every commit: ranked whole, the store's own ranks
+    for r in fresh_rows[8:12]:
+        calls.clear()
+        nf.add(r)
+        check(True)
+        assert calls and all(after == 0 for after in calls)
+    nf.rank_refresh = 3
+    for k, r in enumerate(fresh_rows[12:16]):
+        calls.clear()
+        nf.add(r)
+        check(False)
+        assert 0 in calls if k == 3 else 0 not in calls  # ranked whole at the 4th article, more than 3 after
+
+
 def test_a_read_of_an_older_version_may_ask_the_memo_again():
     """A read at a version older than the memo's is made outside the memo's lock: the kept story
     sets are asked from inside it (a server's lists with q hung on it under writes)."""

@@ -1314,13 +1314,29 @@ class Store:
         than `window` matches, every story with one of the newest `window` matches and its best
         rank among them (best first), and each one's latest date (for ties)."""
         window = RANK_WINDOW if window is None else window
-        edge = self._window_edge(match_filter or match, window)
-        extra, extra_args = (" AND articles_fts.rowid >= ?", (edge[0],)) if edge is not None else ("", ())
-        found = [(r[0], r[1]) for r in self.db.execute(
-            "SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"
-            f" ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra} GROUP BY m.story_id"
-            " ORDER BY rank", (match, *extra_args))]
-        return edge is not None, found, self._latest_of([r[0] for r in found])
+        more, matches = self.window_matches(match, match_filter, window=window)
+        found = best_of_matches(matches)
+        return more, found, self._latest_of([r[0] for r in found])
+
+    def window_matches(self, match: str, match_filter: str | None = None, after_seq: int = 0,
+                       window: int | None = None) -> tuple[bool, list[tuple[int, str | None, float]]]:
+        """The newest `window` articles matching `match` stored after `after_seq`, newest first,
+        each as (seq, its story or None, its bm25 rank), and whether at least `window` match
+        (the window's edge exists: `_ranked_story_ids`' tiers)."""
+        window = RANK_WINDOW if window is None else window
+        counted = match_filter or match
+        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?"
+                               " ORDER BY rowid DESC LIMIT 1 OFFSET ?", (counted, after_seq, window - 1)).fetchone()
+        low = max(after_seq + 1, edge[0]) if edge is not None else after_seq + 1
+        rows = self.db.execute(
+            "SELECT articles_fts.rowid, m.story_id, articles_fts.rank FROM articles_fts LEFT JOIN story_members m"
+            " ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ? AND articles_fts.rowid >= ?"
+            " ORDER BY articles_fts.rowid DESC", (match, low)).fetchall()
+        return edge is not None, [(r[0], r[1], r[2]) for r in rows]
+
+    def latest_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """Each story's latest date (the summary's)."""
+        return self._latest_of(ids)
 
     def _latest_of(self, ids: Sequence[str]) -> dict[str, str]:
         latest: dict[str, str] = {}
@@ -1596,6 +1612,16 @@ class Store:
         finally:
             if not wait:
                 self.db.execute("PRAGMA busy_timeout = 30000")
+
+
+def best_of_matches(matches: Iterable[tuple[int, str | None, float]]) -> list[tuple[str, float]]:
+    """Each story's best (lowest) rank among the matches (seq, story, rank), best first; matches
+    of no story are passed over (as the join of `_ranked_story_ids` leaves them out)."""
+    best: dict[str, float] = {}
+    for _, story, rank in matches:
+        if story is not None and (story not in best or rank < best[story]):
+            best[story] = rank
+    return sorted(best.items(), key=lambda r: r[1])
 
 
 def _descending(text: str) -> tuple[int, ...]:
