@@ -840,27 +840,11 @@ class Store:
             out.append(Publication(r[6], r[1], r[2], r[3], "exact", r[0], r[4], 1.0, r[5]))
         return out
 
-    def republishing_outlets(self, article_ids: Sequence[str]) -> set[str]:
-        """The outlets that republished the text of any of `article_ids` or of its copy group's
-        original word for word (the exact publications of `publications`, without reading the
-        near copies: a story list needs only these)."""
-        if not article_ids:
-            return set()
-        marks = ",".join("?" * len(article_ids))
-        seqs = [r[0] for r in self.db.execute(
-            f"SELECT coalesce(k.original_seq, a.seq) FROM articles a LEFT JOIN copies k ON k.article_seq = a.seq"
-            f" WHERE a.id IN ({marks})", list(article_ids))]
-        if not seqs:
-            return set()
-        group = ",".join("?" * len(seqs))
-        return {r[0] for r in self.db.execute(
-            "SELECT DISTINCT s.name FROM publications p JOIN sources s ON s.id = p.source_id"
-            f" WHERE p.article_seq IN ({group}) OR p.article_seq IN"
-            f" (SELECT article_seq FROM copies WHERE original_seq IN ({group}))", seqs + seqs) if r[0]}
-
     def republishers(self, members: dict[str, Sequence[str]]) -> dict[str, set[str]]:
-        """`republishing_outlets` of many stories at once (story id -> its article ids): two
-        queries a page of articles, not two a story."""
+        """The outlets that republished, word for word, the text of any of a story's articles or of
+        its copy group's original (the exact publications of `publications`, without reading the
+        near copies: a story list needs only these), for many stories at once (story id -> its
+        article ids): two queries a page of articles, not two a story."""
         ids = [a for article_ids in members.values() for a in article_ids]
         group_of: dict[str, int] = {}  # article id -> the original of its copy group
         for k in range(0, len(ids), 500):
@@ -1533,23 +1517,28 @@ class Store:
         """Keep (article id, content hash, dates key, body) date readings. Written by a reader (a
         brief): skipped, as `cache_brief(wait=False)` is, when another connection holds the write
         lock or a read snapshot is open. Returns whether they were stored."""
+        return self._write_readings("date_readings", readings, wait=False)
+
+    def _write_readings(self, table: str, readings: Sequence[tuple[str, str, str, bytes]], *, wait: bool) -> bool:
         if not readings:
             return True
-        if self.db.in_transaction:
+        if not wait and self.db.in_transaction:
             return False
-        self.db.execute("PRAGMA busy_timeout = 0")
+        if not wait:
+            self.db.execute("PRAGMA busy_timeout = 0")
         try:
             with self.transaction() as db:
-                db.executemany("INSERT OR REPLACE INTO date_readings(article_seq, content_hash, reader, body)"
+                db.executemany(f"INSERT OR REPLACE INTO {table}(article_seq, content_hash, reader, body)"
                                " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
                                [(h, reader, body, i) for i, h, reader, body in readings])
             return True
         except sqlite3.OperationalError as e:
-            if not ("locked" in str(e) or "busy" in str(e) or "readonly" in str(e)):
+            if wait or not ("locked" in str(e) or "busy" in str(e) or "readonly" in str(e)):
                 raise
             return False
         finally:
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            if not wait:
+                self.db.execute("PRAGMA busy_timeout = 30000")
 
     def _readings(self, table: str, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
         out: dict[str, tuple[str, bytes]] = {}
@@ -1566,12 +1555,7 @@ class Store:
 
     def write_entity_readings(self, readings: Sequence[tuple[str, str, str, bytes]]) -> None:
         """Keep (article id, content hash, reader key, body) entity readings, replacing older ones."""
-        if not readings:
-            return
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO entity_readings(article_seq, content_hash, reader, body)"
-                           " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
-                           [(h, reader, body, i) for i, h, reader, body in readings])
+        self._write_readings("entity_readings", readings, wait=True)
 
     def story_entities(self, story_id: str) -> list[dict[str, Any]]:
         """A story's indexed entities, most mentioned first."""
