@@ -138,3 +138,29 @@ def test_the_budget_says_how_it_counts_in_help():
     for command in ("brief", "summarize"):
         out = " ".join(runner.invoke(app, [command, "--help"]).output.split())
         assert "19/5" in out and "never exceeds" in out, command
+
+
+def test_a_usage_error_is_one_line_naming_the_option(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "newsfuse.cli", "stories", "--limit", "abc",
+                           "--db", str(tmp_path / "x.db")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--limit" in lines[0] and "'abc'" in lines[0], done.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_an_ingest_that_stores_nothing_leaves_no_new_store(tmp_path, seeds_dir):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    db = tmp_path / "new.db"
+    r = run("ingest", "-q", "--db", db, empty, tmp_path / "nosuch.txt")
+    assert r.exit_code == 1 and "0 added" in r.output and "not made" in r.output
+    assert not db.exists()
+    # a store that holds articles is kept when a later ingest stores nothing
+    assert run("ingest", "-q", "--db", db, seeds_dir).exit_code == 0
+    r = run("ingest", "-q", "--db", db, empty)
+    assert r.exit_code == 1 and db.exists()
+    assert len(run("articles", "--db", db, "--json").output.splitlines()) == 2

@@ -182,11 +182,20 @@ def ingest(
 
     from .config import IngestConfig
 
+    path = db or default_db_path()
+    made_now = not path.exists()
     nf = _open(db, create=True)
     if encoding:
         nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
     if not follow:
         report = _ingest(nf, paths, quiet)
+        if made_now and not report.added and not report.present:
+            # Every input rejected (a typo in a path, the wrong files): a store made only now would
+            # hold nothing but stand where the next command looks, as if something were stored.
+            nf.close()
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            typer.echo(f"{path}: not made, nothing was stored", err=True)
         raise typer.Exit(0 if report.ok else 1)
     from .ingest import FolderFollower, expand
 
@@ -872,7 +881,23 @@ def archive_load(
 
 
 def main() -> None:
-    app()
+    """The console script. Click's own report of a bad option is three lines (usage, a hint, the
+    error); newsfuse's errors are one line naming what was wrong, so a usage error is said as one."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as e:  # typer's click (vendored in typer 0.28): usage and parameter errors
+        message = e.format_message()
+        ctx = getattr(e, "ctx", None)
+        if "\n" in message:  # a bare group's help (no_args_is_help): printed as click prints it
+            e.show()
+        else:
+            where = ctx.command_path if ctx is not None else "newsfuse"
+            typer.echo(f"error: {where}: {message} (see `{where} --help`)", err=True)
+        raise SystemExit(e.exit_code) from None
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
