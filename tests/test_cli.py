@@ -22,6 +22,8 @@ def test_demo_prints_what_it_stored_and_the_brief(tmp_path):
     assert "2 added" in r.output
     assert "outlet=tienphong.vn  date=2023-06" in r.output  # the dateline code TPO names tienphong.vn and "author=Hoàng Thùy" in r.output
     assert "stories: 1" in r.output and "## Summary" in r.output and "[2]" in r.output
+    # seed 000 names no outlet: it is not counted as an outlet of its own
+    assert "*2 articles, 1 outlet (1 of unknown outlet), 2023-06*" in r.output
 
 
 def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):

@@ -479,12 +479,20 @@ def _outlet_name(a: dict) -> str:
     return a["outlet"] or "(outlet unknown)"  # the title follows it in the source list
 
 
+def _count_line(articles: Sequence[dict]) -> str:
+    """`5 articles, 3 outlets`; an article whose outlet is not known is said apart, not counted as
+    an outlet of its own (a reader takes "2 outlets" for two named ones)."""
+    named = {a["outlet"] for a in articles if a["outlet"]}
+    unknown = sum(1 for a in articles if not a["outlet"])
+    line = f"{len(articles)} article{'s' * (len(articles) != 1)}, {len(named)} outlet{'s' * (len(named) != 1)}"
+    return line + (f" ({unknown} of unknown outlet)" if unknown else "")
+
+
 def to_markdown(brief: Brief) -> str:
     num = _source_numbers(brief)
     lines = [f"# {brief.title}", ""]
     span = " – ".join(dict.fromkeys(d for d in (brief.first_date, brief.last_date) if d))
-    lines.append(f"*{len(brief.articles)} articles, {len({a['outlet'] or a['id'] for a in brief.articles})} outlets"
-                 + (f", {span}" if span else "") + "*")
+    lines.append(f"*{_count_line(brief.articles)}" + (f", {span}" if span else "") + "*")
     lines += ["", "## Summary", ""]
     for s in brief.summary:
         refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(s.citations))

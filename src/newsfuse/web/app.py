@@ -680,7 +680,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
             "numbers": numbers, "sentences": sentences, "also": also, "copy_of": copy_of,
             "chart": chart, "marks": display.timeline_marks(brief["timeline"], lang),
             "entity_groups": [(k, g) for k, g in groups if g], "filter_link": filter_link,
-            "outlet_count": len({a.source or a.id for a in articles}),
+            "outlet_count": len({a.source for a in articles if a.source}),
             "conflict_facts": [f for f in brief["facts"] if f["kind"] == "conflict"]})
 
     return app
