@@ -365,7 +365,8 @@ DATE_CASES = {
         "Phút 80, Messi nâng tỉ số lên 2-1. Tỷ lệ 1/3 số phiếu. Các công trình đã thực hiện được 2/3 khối "
         "lượng. Trẻ em 9-12 tuổi được miễn phí. Mức án 8-10 tháng. Sản lượng chỉ còn 8-9 triệu tấn. "
         "Giá từ 2.5 đến 3.5 triệu đồng. Nhà trọ số 7/3 đường số 40. Tăng 5-7% so với cùng kỳ 2012. "
-        "Trận đấu hòa 1-1 ngày 20-10.", "2013-10-25T08:00",
+        "Trận đấu hòa 1-1 ngày 20-10. Chị Lê Thị Cẩm Thạch, phụ huynh học sinh lớp 4/4, bức xúc. "
+        "Nhà anh trong hẻm 12/5 đường Lê Lợi.", "2013-10-25T08:00",
         {"cùng kỳ 2012": "2012", "ngày 20-10": "2013-10-20"}),
     "ranges of years and of two days, dotted days after a part of the day (issue 14)": (
         "Ông giữ chức vụ này từ năm 2009 đến năm 2013. Hội chợ diễn ra trong hai ngày 23 và 24-10. "

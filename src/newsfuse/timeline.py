@@ -357,6 +357,8 @@ def _not_a_quantity(m: re.Match, text: str, words: DateWords) -> bool:
     if following in words.quantity_units or text[m.end():m.end() + 1] == "%":
         return False
     previous = [w.lower().strip(",(") for w in before[-3:]]
+    if previous[-1:] and previous[-1] in words.numbered_nouns:
+        return False  # a name made of numbers: `học sinh lớp 4/4`, `hẻm 12/5`
     if "-" in expr and set(previous) & words.score_words:
         return False
     if "-" in expr and (_SCORE_AFTER.match(text, m.end()) or _SCORE_BEFORE.search(text[max(0, start - 12):start])):
@@ -445,6 +447,7 @@ class DateWords:
         self.birth_words, self.day_followers = set(_optional_words(pack, "birth_words")), set(_optional_words(pack, "day_followers"))
         self.decade_words, self.count_breakers = set(_optional_words(pack, "decade_words")), set(_optional_words(pack, "count_breakers"))
         self.fraction_openers = set(_optional_words(pack, "fraction_openers"))
+        self.numbered_nouns = set(_optional_words(pack, "numbered_nouns"))
         self.day_number_followers = set(_optional_words(pack, "day_number_followers"))
         self.numbers = t("number_words") if "number_words" in names else {}
         self.halves = t("half_year_words") if "half_year_words" in names else {}
