@@ -2,7 +2,7 @@ import pytest
 
 from newsfuse.align import align
 from newsfuse.entities import find_entities
-from newsfuse.ingest import build_article
+from newsfuse.ingest import article_from_json, build_article
 from newsfuse.timeline import resolve, story_timeline
 
 
@@ -165,6 +165,23 @@ def test_foreign_names_world_places_and_english_companies(mds_rows):
     assert {("ORG", "Bank of America Merrill Lynch"), ("ORG", "INSEAD Business School")} <= banks
     assert ("ORG", "Daily Mail") in football and ("PER", "Rooney") in football
     assert not any(name == "Champions League" for _, name in football)
+
+
+def test_storms_are_no_entities_and_the_places_they_hit_are(mds_rows):
+    """Storms are not labelled (tests/data conventions); the learned tagger read `bão Haiyan` and
+    `bão Nari` as organisations (a newcomer's run). A storm committee keeps its name."""
+    from newsfuse.config import Config
+
+    tagger = Config().entities.tagger
+    for cluster_id, storm, places in (("cluster_187", "Haiyan", {"Philippines"}), ("cluster_114", "Nari", set())):
+        found = find_entities(_cluster(mds_rows, cluster_id), tagger=tagger)
+        assert not [e for e in found if storm in e.name], cluster_id
+        assert places <= {e.name for e in found if e.type == "LOC"}
+        assert any("bão " + storm in a.text for a in _cluster(mds_rows, cluster_id))
+    committee = article_from_json({"id": "x", "text": "Ban Chỉ đạo Phòng chống lụt bão Trung ương họp khẩn "
+                                   "khi siêu bão Haiyan tiến vào Biển Đông.", "date": "2013-11-09"}, "test")
+    assert {(e.type, e.name) for e in find_entities([committee], tagger=tagger)} == {
+        ("ORG", "Ban Chỉ đạo Phòng chống lụt bão Trung ương"), ("LOC", "Biển Đông")}
 
 
 def test_organisation_names_continue_through_words_the_segmenter_joins(mds_rows):

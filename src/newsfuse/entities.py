@@ -160,6 +160,7 @@ class Lexicon:
         pack = self.pack
         self.run_end_openers = set(w("run_end_openers"))
         self.not_names = set(w("not_names"))
+        self.storm_words = {fold(x) for x in w("storm_words")}
         self.sentence_openers = set(w("sentence_openers"))
         self.quantity_words = {fold(x) for x in w("quantity_words")}
         self.stock_code_words = {fold(x) for x in w("stock_code_words")}
@@ -1023,6 +1024,15 @@ def event_name(scan: Scan, run: Run) -> Step | None:
     return None
 
 
+def storm_name(scan: Scan, run: Run) -> Step | None:
+    """`bão Haiyan`, `siêu bão Hải Yến`, `Typhoon Haiyan`: a storm's name, no entity (the labelling
+    conventions leave storms out, as shows and awards)."""
+    lx, folded, i, j = scan.lx, scan.folded, run.start, run.end
+    if i > 0 and folded[i - 1] in lx.storm_words or j - i >= 2 and folded[i] in lx.storm_words:
+        return Step(j)
+    return None
+
+
 def cued(scan: Scan, run: Run) -> Run:
     """The words before the run that say what it is, and the places split off its ends (`Trung
     Quốc Thạch Hảo Dũng`); not after a role (`Chủ tịch nước Trương Tấn Sang`: the words before are
@@ -1197,7 +1207,7 @@ def person(scan: Scan, run: Run) -> Step | None:
 # The order is the order of precedence: the first rule that returns a Step decides the run.
 RUN_RULES: list[RunRule] = [
     not_a_name, lost_full_stop, lower_case_place_word, nationality, organisation_run, latin_company, event_name,
-    cued, street, known_alias, gazetteer_place, place_after_cue, organisation_after_cue, surname_of_known_person,
+    storm_name, cued, street, known_alias, gazetteer_place, place_after_cue, organisation_after_cue, surname_of_known_person,
     honorific_and_given_name, title_and_foreign_name, name_then_role, source_acronym, brand, arabic_group,
     name_with_country, names_run_together, person,
 ]

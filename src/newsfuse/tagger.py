@@ -41,7 +41,7 @@ RULES_ON_TOP = frozenset({
     "name_with_country",
 })
 # Rules that read words as no name: the model finds none there either.
-NO_NAME_RULES = frozenset({"credit", "not_a_name", "event_name", "sentence_opener", "attribution"})
+NO_NAME_RULES = frozenset({"credit", "not_a_name", "event_name", "storm_name", "sentence_opener", "attribution"})
 TYPES = ("PER", "ORG", "LOC")
 
 
