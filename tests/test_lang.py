@@ -95,3 +95,18 @@ def test_a_new_language_is_a_folder_of_data_and_a_registration(tmp_path, monkeyp
     assert {e.name for e in find_entities([article]) if e.type == "PER"} == {"Julie Bishop"}
     assert [t.value for t in resolve(article.sentences[0].text, article.published, pack=lang.for_language("xx"))] \
         == ["2013-11-11"]
+
+
+def test_the_readings_digest_leaves_out_only_the_files_of_the_alignment_and_the_summary():
+    """Retraining the summary scorer or recounting syllables keeps every store's kept readings; the
+    names it leaves out are the files those two stages read, and no reader reads them."""
+    from pathlib import Path
+
+    from newsfuse import align, brief, lang
+
+    assert lang.NOT_READ_BY_READERS == {align.SYLLABLE_DF, brief.SCORER_FILE}
+    src = Path(lang.__file__).resolve().parents[1]
+    for reader in ("entities.py", "tagger.py", "timeline.py", "text.py"):
+        code = (src / reader).read_text(encoding="utf-8")
+        assert not any(name in code for name in lang.NOT_READ_BY_READERS), reader
+        assert "SYLLABLE_DF" not in code and "SCORER_FILE" not in code, reader

@@ -81,17 +81,25 @@ def tokens(text: str) -> list[str]:
     return _packs.tokens(text)
 
 
+# Pack files only the alignment (`align.SYLLABLE_DF`) and the summary (`brief.SCORER_FILE`) read:
+# retraining the summary scorer or counting the corpus again must not throw away every store's
+# kept entity and date readings (a first reading costs ~20 ms an article).
+NOT_READ_BY_READERS = frozenset({"syllable_df.json", "summary_scorer.json"})
+
+
 def code_digest(label: str, modules: tuple[str, ...], packages: tuple[str, ...] = ()) -> str:
     """A digest of what decides a kept reading: `label`, the named modules of newsfuse, every file of
-    the language packs and the versions of `packages`. A reading stored under another digest was made
-    by other code or data and is never taken (entities' and dates' kept readings)."""
+    the language packs but those of `NOT_READ_BY_READERS`, and the versions of `packages`. A reading
+    stored under another digest was made by other code or data and is never taken (entities' and
+    dates' kept readings)."""
     import hashlib
     from importlib import metadata
 
     here = Path(__file__).resolve().parents[1]
     h = hashlib.blake2b(label.encode(), digest_size=10)
     files = [here / m for m in modules] + sorted(
-        f for f in (here / "lang").rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+        f for f in (here / "lang").rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts and f.name not in NOT_READ_BY_READERS)
     for f in files:
         h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes() + b"\0")
     for dist in packages:
