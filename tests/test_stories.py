@@ -1,5 +1,7 @@
 import random
 
+import numpy as np
+
 from newsfuse.config import CopyConfig, StoryConfig
 from newsfuse.copies import CopyDetector, find_copy_groups
 from newsfuse.evaluation import bcubed
@@ -113,6 +115,27 @@ def test_parallel_signatures_give_the_same_copies_as_one_by_one(mds_rows):
     parallel = CopyDetector(CopyConfig()).add_many(items, workers=2)
     assert parallel == sequential
     assert sum(bool(found) for found in sequential) >= 4 * len(mds_rows)
+
+
+def test_a_chunks_band_keys_at_once_are_each_articles_band_keys(mds_rows):
+    """`band_keys_many` (an ingest's chunk at once) gives each signature the keys of the band
+    formula applied to it alone, so the copy index finds the same buckets."""
+    from newsfuse.copies import _MIX
+
+    detector = CopyDetector(CopyConfig())
+    hvs = np.stack([detector.signature(r["text"]) for r in mds_rows[:40]] + [np.zeros(128, dtype=np.uint32)])
+    b, r = detector.bands, detector.band_rows
+    expected = []
+    for hv in hvs:  # one band at a time, as plain Python integers
+        keys = []
+        for band in range(b):
+            acc = band * int(_MIX[2]) % 2**64
+            for k in range(r):
+                acc = ((acc ^ int(hv[band * r + k])) * int(_MIX[k % 2])) % 2**64
+            keys.append(acc ^ (acc >> 29))
+        expected.append(keys)
+    assert detector.band_keys_many(hvs).tolist() == expected
+    assert [detector.band_keys(hv).tolist() for hv in hvs] == expected
 
 
 def test_a_reopened_store_keeps_assigning_to_its_stories(db, seeds_dir, tmp_path, seed_texts):

@@ -543,8 +543,10 @@ class Newsfuse:
         report.stories.update((article_id, story_of[article_id]) for article_id in report.added[-len(members):])
         t2 = time.perf_counter()
         found = []
-        for k, seq, a in zip(positions, seqs, articles):
-            copied = copies.add(a.id, a.text, a.published, signature=batch.signatures[k], key=seq)
+        signatures = batch.signatures[positions]
+        band_keys = copies.band_keys_many(signatures)  # the chunk's at once
+        for j, (seq, a) in enumerate(zip(seqs, articles)):
+            copied = copies.add(a.id, a.text, a.published, signature=signatures[j], key=seq, band_keys=band_keys[j])
             if copied:
                 original, sim = copied[0]
                 original_seq = copies.key_of(original)
