@@ -10,6 +10,10 @@ when they would hold two sentences of one article (unless the article says the s
 a repeat, marked on the fact). So a fact cannot chain from one claim to another through a
 sentence that touches both, and a sentence close to nothing stays alone.
 
+Optionally (`BriefConfig.align_embeddings`, off), a sentence-embedding model's cosine is added to
+each pair's similarity: it sees paraphrases that share few syllables, which most missed pairs are
+(docs/decisions.md, Alignment: where the errors are); the linkage and its constraints stay the same.
+
 Big stories: a sentence is compared only with the sentences that share one of its distinctive
 terms (an inverted index of the story's terms, leaving out those in more than
 `BriefConfig.align_candidate_df` sentences), so the work grows with the story, not its square.
@@ -88,8 +92,10 @@ def citation(a: Article, s: Sentence) -> Citation:
     return Citation(a.id, a.source, s.index, s.start, s.end)
 
 
-def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Alignment:
-    """Facts of a story. Articles should already be without copies (see `brief.collapse_copies`)."""
+def align(articles: Sequence[Article], config: BriefConfig | None = None, embedder=None) -> Alignment:
+    """Facts of a story. Articles should already be without copies (see `brief.collapse_copies`).
+    With `config.align_embeddings`, the sentence-embedding model (`embedder`, else one loaded here:
+    `embeddings.Embedder`) gives each pair a second similarity."""
     config = config or BriefConfig()
     notes: list[str] = []
     languages = sorted({a.language for a in articles})
@@ -102,6 +108,16 @@ def align(articles: Sequence[Article], config: BriefConfig | None = None) -> Ali
         model = pair_model()
         threshold = model.threshold if config.align_learned_threshold is None else config.align_learned_threshold
         graph = learned_graph(items, config, model, threshold)
+    elif config.align_embeddings:
+        if embedder is None:
+            from .embeddings import Embedder
+
+            embedder = Embedder()
+        threshold = config.align_embedding_threshold
+        E = embedder.sentences([it.sentence.text for it in items])
+        graph = sentence_graph(items, replace(config, align_threshold=threshold), embeddings=E,
+                               embedding_weight=config.align_embedding_weight,
+                               embedding_floor=config.align_embedding_floor)
     else:
         graph, threshold = sentence_graph(items, config), config.align_threshold
     groups = fact_groups(graph, threshold)
@@ -177,10 +193,14 @@ def _anchor_matrix(texts: list[str]) -> sparse.csr_matrix:
 
 
 def sentence_graph(items: Sequence[AlignedSentence], config: BriefConfig,
-                   anchor_bonus: float = _ANCHOR_BONUS) -> SentenceGraph:
+                   anchor_bonus: float = _ANCHOR_BONUS, embeddings: np.ndarray | None = None,
+                   embedding_weight: float = 0.0, embedding_floor: float = 0.0) -> SentenceGraph:
     """Every pair of sentences of different articles (same language) whose similarity reaches
     half the threshold, found through the story's inverted index of terms; and the pairs of one
-    article that are repeats (`config.align_repeat`)."""
+    article that are repeats (`config.align_repeat`, on the words alone: an article saying a thing
+    twice repeats its words). With `embeddings` (unit rows, one per sentence), a pair's similarity
+    is its words' plus `embedding_weight` x its embedding cosine read from `embedding_floor` up
+    (`_embedding_term`), and pairs that share no word but whose embeddings are close are found too."""
     texts = [it.sentence.text for it in items]
     X = _vectors(texts)
     article_index: dict[str, int] = {}
@@ -214,9 +234,42 @@ def sentence_graph(items: Sequence[AlignedSentence], config: BriefConfig,
     I, J, sims = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_v)
     if cut:  # the common terms' part of the cosine
         sims += _row_dots(X[:, np.flatnonzero(~rare)].tocsr(), I, J)
+    words = sims
+    if embeddings is not None and embedding_weight > 0:
+        I, J, words, sims = _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, sims, embeddings,
+                                             embedding_weight, embedding_floor, floor)
     same = art_of[I] == art_of[J]
-    keep = np.where(same, sims >= config.align_repeat, sims >= floor)
+    keep = np.where(same, words >= config.align_repeat, sims >= floor)
     return SentenceGraph(X, art_of, np.stack([I[keep], J[keep]], axis=1), sims[keep], config.align_repeat)
+
+
+def _embedding_term(cosines: np.ndarray, weight: float, floor: float) -> np.ndarray:
+    """The model's cosine read from `floor` up (0 there, 1 for the same text), times `weight`:
+    any two sentences of one story sit high on this model's scale (~0.8), only what is above a
+    floor says anything about the pair."""
+    return weight * np.clip((cosines - floor) / (1.0 - floor), 0.0, 1.0)
+
+
+def _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, words, E, weight, floor, need):
+    """The word pairs and the pairs whose embedding term alone reaches half of `need`, with their
+    words' similarity (computed in full: cosine + anchor bonus) and the sum of both."""
+    E = np.asarray(E, dtype=np.float32)
+    if E.shape[0] != X.shape[0]:
+        raise ValueError(f"embeddings: {E.shape[0]} rows for {X.shape[0]} sentences")
+    n = X.shape[0]
+    found = [I.astype(np.int64) * n + J]
+    for lo in range(0, n, _CHUNK):
+        term = _embedding_term(E[lo:lo + _CHUNK] @ E.T, weight, floor)
+        rows, cols = np.nonzero(term >= need / 2)
+        rows += lo
+        ok = (rows < cols) & (lang_of[rows] == lang_of[cols])
+        found.append(rows[ok].astype(np.int64) * n + cols[ok])
+    keys = np.unique(np.concatenate(found))
+    I, J = keys // n, keys % n
+    shared = _row_dots(anchors, I, J)
+    words = _row_dots(X, I, J) + anchor_bonus * np.minimum(shared, 3)
+    emb = np.einsum("ij,ij->i", E[I], E[J]).astype(np.float64)
+    return I, J, words, words + _embedding_term(emb, weight, floor)
 
 
 # ---------------------------------------------------------------- the learned pair scorer

