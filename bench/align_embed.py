@@ -201,7 +201,8 @@ def main() -> None:
     for k, v in sets.items():
         print(f"    set {k:<3} learned {prf(lper[v].sum(axis=0))[2]:.3f}")
 
-    product_check(stories, seen, CachedSentences(emb))
+    second = load(corpus.ROOT / "tests" / "data" / "align_second_ij.jsonl")
+    product_check(stories, seen, CachedSentences(emb), second)
 
     # chosen on all 27, scored on sets i and j
     allbest = max(((prf(tab.sum(axis=0)[x])[2], -x, c, x) for c, tab in tables.items() for x in range(len(GRID))))
@@ -285,7 +286,7 @@ def learned_cv(stories, P, repeat: float, C: float = 0.1) -> None:
     return per, fit, groups, PG
 
 
-def product_check(stories, seen, embedder) -> None:
+def product_check(stories, seen, embedder, second=()) -> None:
     """The configured embedding aligner through the product's own path (`align.align` with
     `align_embeddings`), at its configured values, beside the configured cosine aligner: the same
     figures as this script's matrices."""
@@ -298,6 +299,8 @@ def product_check(stories, seen, embedder) -> None:
           f"aligner, t {off.align_threshold}")
     split = {"27 tuning stories (development)": stories, "set i (read: not unseen)": seen[:8],
              "set j (read: not unseen)": seen[8:], "sets i + j": seen}
+    if second:  # the same stories, the second labeller's groups (align_second_ij.jsonl; their errors not read)
+        split["sets i + j, labeller 2"] = second
     for name, group in split.items():
         row = []
         for config in (on, off):
