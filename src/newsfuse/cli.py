@@ -591,11 +591,23 @@ def summarize(
     out: Annotated[Path, typer.Option("--out", "-o")],
     group_by: Annotated[str, typer.Option("--group-by", help="Field that names each article's group.")] = "cluster_id",
     words: Annotated[int, typer.Option(help=WORDS_HELP)] = 180,
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings", help="Align sentences with a sentence-embedding model too: it finds facts worded differently "
+        "(needs the embeddings extra: pip install 'newsfuse[embeddings]'; seconds per story).")] = False,
 ) -> None:
     """Stateless: one cited summary per group of a JSONL file (for evaluation)."""
     from dataclasses import replace
 
     from .brief import BriefError, make_brief
+
+    embedder = None
+    if embeddings:
+        from .embeddings import Embedder, EmbeddingsUnavailable
+
+        try:
+            embedder = Embedder()  # one model for every group
+        except EmbeddingsUnavailable as e:
+            _fail(f"--embeddings: {e}")
 
     arts = _read_jsonl_articles(input)
     groups: dict[str, list] = {}
@@ -606,11 +618,11 @@ def summarize(
         if key is None:
             _fail(f"{a.origin}: no field {group_by!r}")
         groups.setdefault(str(key), []).append(a)
-    config = replace(Config().brief, words=words)
+    config = replace(Config().brief, words=words, align_embeddings=embeddings)
     with out.open("w", encoding="utf-8") as fh:
         for key, members in groups.items():
             try:
-                b = make_brief(key, members, (), config)
+                b = make_brief(key, members, (), config, embedder=embedder)
             except BriefError as e:
                 _fail(f"group {key}: {e}")
             fh.write(json.dumps({group_by: key, "summary": [
