@@ -2,10 +2,12 @@
 bench/api_load.py makes (page and total, in one snapshot, with the server's memo), on a store
 given (a copy: an older schema is brought up to date on it). Printed per kind: the first call,
 the median and the max of N calls with random outlets (the 12 busiest), months and queries (the
-analysts' and the mixed profile's), seeded. Run the same file with two checkouts
+analysts' and the mixed profile's), seeded. `--writes`: also the list with q and the stories by
+query and outlet each right after one new article is added (as under the mixed profile's POSTs;
+the add itself not timed; the store copy keeps them). Run the same file with two checkouts
 (`PYTHONPATH=.../src`) on two fresh copies of one store for a before/after.
 
-    python bench/api_one_client.py STORE
+    python bench/api_one_client.py STORE [--writes]
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_load import ANALYST_QUERIES, QUERIES  # noqa: E402
+from api_load import ANALYST_QUERIES, QUERIES, new_articles  # noqa: E402
 
 
 def main() -> None:
-    if len(sys.argv) != 2 or not Path(sys.argv[1]).exists():
-        sys.exit("usage: python bench/api_one_client.py STORE (an existing newsfuse store; it is migrated)")
+    args = [a for a in sys.argv[1:] if a != "--writes"]
+    writes = "--writes" in sys.argv[1:]
+    if len(args) != 1 or not Path(args[0]).exists():
+        sys.exit("usage: python bench/api_one_client.py STORE [--writes] (an existing newsfuse store; it is migrated)")
     import newsfuse
     from newsfuse import api
     from newsfuse.web import answers
 
-    nf = newsfuse.open(sys.argv[1])
+    nf = newsfuse.open(args[0])
     nf.load_models()
     nf.memo = api.Memo(answers.StoreVersion(nf.config.db).now)  # as the server's read connections have it
     db = nf.store.db
@@ -35,10 +39,12 @@ def main() -> None:
                                         " GROUP BY s.id ORDER BY count(*) DESC LIMIT 12")]
     rng = random.Random(1)
 
-    def timed(name, call, n=12):
+    def timed(name, call, n=12, before=None):
         spent = []
         for _ in range(n):
             m, o, q = rng.choice(months), rng.choice(outlets), rng.choice(ANALYST_QUERIES)
+            if before is not None:
+                before()
             t = time.perf_counter()
             with nf.snapshot():
                 call(o, m, q)
@@ -58,6 +64,16 @@ def main() -> None:
                                      nf.count_stories(query=rng.choice(QUERIES))), n=20)
     timed("articles outlet only", lambda o, m, q: (nf.articles(outlet=o, limit=20), nf.count_articles(outlet=o)))
     timed("articles", lambda o, m, q: (nf.articles(limit=20), nf.count_articles()))
+    if writes:
+        nf.warm()
+        fresh = new_articles(100_000)  # the rounds after those of the bench store (bench/api_load.py)
+        post = lambda: nf.add(next(fresh))  # noqa: E731
+        for q in QUERIES:  # every query's window made once before the writes, as a server running a while has
+            nf.stories(query=q, limit=20)
+        timed("list q after a write", lambda o, m, q: (nf.stories(query=rng.choice(QUERIES), limit=20),
+                                                       nf.count_stories(query=rng.choice(QUERIES))), n=30, before=post)
+        timed("q+outlet after a write", lambda o, m, q: (nf.stories(query=q, outlet=o, limit=20),
+                                                         nf.count_stories(query=q, outlet=o)), n=30, before=post)
 
 
 if __name__ == "__main__":

@@ -166,3 +166,37 @@ def test_concurrent_posts_and_gets_keep_the_store_consistent(seeded, mds_rows):
     assert seeded.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     members = seeded.store.db.execute("SELECT count(*) FROM story_members").fetchone()[0]
     assert members == 62
+
+
+def test_queued_posts_are_stored_in_one_transaction_each_all_or_nothing(seeded, mds_rows):
+    """The writer's batches of queued POSTs (`add_batches`): one commit for all of them; a POST
+    with an article that cannot be read is refused alone before anything is written; one the
+    store refuses rolls the transaction back and each POST is then stored on its own."""
+    from newsfuse.api import BatchRejected, IngestReport
+
+    nf = seeded
+    commits: list[str] = []
+    nf.store.db.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper().startswith("COMMIT") else None)
+    a, b, c, d = mds_rows[:4]
+    out = nf.add_batches([[a], [{"id": "no-text", "title": "x"}], [b, c], [a | {"id": "again"}]], origin="request")
+    assert len(commits) == 1
+    assert [type(o) for o in out] == [IngestReport, BatchRejected, IngestReport, IngestReport]
+    assert out[0].added == [a["id"]] and out[2].added == [b["id"], c["id"]]
+    assert out[1].stage == "read" and "request[0]" in str(out[1])
+    assert out[3].present == [("request[0]", a["id"])]  # the same text under another id: stored as the first
+    assert nf.store.get_article("no-text") is None and nf.store.get_article(b["id"]) is not None
+    assert [nf.story_of(x["id"]) for x in (a, b, c)] == [out[0].stories[a["id"]], *(out[2].stories[x["id"]] for x in (b, c))]
+    # A POST the store refuses (a stored id given another stored article's text) stores nothing of
+    # itself; the others of its transaction are stored one by one.
+    stored_text = nf.store.get_article(a["id"]).text
+    refused = {"id": a["id"], "title": "t", "text": b["text"], "source": a.get("source")}
+    out = nf.add_batches([[d], [mds_rows[5], refused], [mds_rows[6]]], origin="request")
+    assert isinstance(out[1], BatchRejected) and out[1].stage == "store"
+    assert out[0].added == [d["id"]] and out[2].added == [mds_rows[6]["id"]]
+    assert nf.store.get_article(mds_rows[5]["id"]) is None
+    assert nf.store.get_article(a["id"]).text == stored_text and nf.story_of(d["id"])
+    assert nf.store.count_articles() == 2 + 5
+    members = nf.store.db.execute("SELECT count(*) FROM story_members").fetchone()[0]
+    assert members == nf.store.count_articles()
+    assert nf.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    nf.store.db.set_trace_callback(None)

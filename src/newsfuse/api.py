@@ -437,19 +437,39 @@ class Newsfuse:
         def parse() -> Iterable[ArticleBatch]:
             make = FeatureMaker(self.config.copies)
             for start in range(0, len(items), 512):
-                chunk: list[Article | ingest_stage.Rejection] = []
-                for i, item in enumerate(items[start:start + 512], start):
-                    if isinstance(item, Article):
-                        chunk.append(item)
-                        continue
-                    try:
-                        chunk.append(ingest_stage.article_from_json(item, f"{origin}[{i}]"))
-                    except ingest_stage.IngestError as e:
-                        chunk.append(ingest_stage.Rejection(f"{origin}[{i}]", str(e)))
-                    except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
-                        chunk.append(ingest_stage.Rejection(f"{origin}[{i}]", ingest_stage.unexpected(e)))
-                yield make(chunk)
+                yield make([_read_item(item, f"{origin}[{i}]") for i, item in enumerate(items[start:start + 512], start)])
         return self._store_all(parse(), None, all_or_nothing, entity_backlog)
+
+    def add_batches(self, batches: Sequence[Sequence[Article | dict[str, Any]]], origin: str = "api", *,
+                    entity_backlog: bool | None = True) -> list[IngestReport | BatchRejected]:
+        """Several all-or-nothing batches (`add_many(all_or_nothing=True)` each, e.g. the POSTs
+        queued at a server's writer) stored in one transaction: one commit for all, instead of one
+        each. Each batch gets its report, or the BatchRejected that stored none of it: a batch
+        with an article that cannot be read is left out before anything is written; one that
+        the store refuses rolls the transaction back, and then each batch is stored on its own."""
+        out: list[IngestReport | BatchRejected | None] = [None] * len(batches)
+        readable: list[tuple[int, list[Article]]] = []
+        for b, items in enumerate(batches):
+            read = [_read_item(item, f"{origin}[{i}]") for i, item in enumerate(items)]
+            bad = next((r for r in read if isinstance(r, ingest_stage.Rejection)), None)
+            if bad is not None:
+                out[b] = BatchRejected(str(bad), "read")
+            else:
+                readable.append((b, read))  # type: ignore[arg-type]
+        try:
+            with self.store.transaction():
+                reports = [(b, self.add_many(read, origin, all_or_nothing=True, entity_backlog=entity_backlog))
+                           for b, read in readable]
+        except BatchRejected:
+            reports = []
+            for b, read in readable:
+                try:
+                    reports.append((b, self.add_many(read, origin, all_or_nothing=True, entity_backlog=entity_backlog)))
+                except BatchRejected as e:
+                    out[b] = e
+        for b, report in reports:
+            out[b] = report
+        return out  # type: ignore[return-value]
 
     def _store_all(self, batches: Iterable[ArticleBatch], progress: Callable[[int], None] | None,
                    all_or_nothing: bool = False, entity_backlog: bool | None = True) -> IngestReport:
@@ -1238,6 +1258,18 @@ class Newsfuse:
 
     def brief_dict(self, story_id: str) -> dict[str, Any]:
         return json.loads(self.brief_json(story_id))
+
+
+def _read_item(item: Article | dict[str, Any], origin: str) -> Article | ingest_stage.Rejection:
+    """An article given as a record or a JSON-like dict, or its rejection naming `origin`."""
+    if isinstance(item, Article):
+        return item
+    try:
+        return ingest_stage.article_from_json(item, origin)
+    except ingest_stage.IngestError as e:
+        return ingest_stage.Rejection(origin, str(e))
+    except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
+        return ingest_stage.Rejection(origin, ingest_stage.unexpected(e))
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
