@@ -328,6 +328,44 @@ def test_a_kept_ranked_window_grows_by_the_new_matches(loaded, mds_rows, db, mon
         assert 0 in calls if k == 3 else 0 not in calls  # ranked whole at the 4th article, more than 3 after
 
 
+def test_ranked_stories_of_an_outlet_equal_a_ranking_made_here(loaded, monkeypatch):
+    """Stories by a query and an outlet, best match first, past the newest matches' window (shrunk
+    to 5 so that the older tier is read): the same pages as a ranking made here from every
+    match's bm25 rank, the members and the outlets (the outlet is a filter on whole stories: a
+    story's rank is its best match, from any outlet)."""
+    from newsfuse import search, store as store_module
+
+    monkeypatch.setattr(store_module, "RANK_WINDOW", 5)
+    store = loaded.store
+    members = dict(store.db.execute("SELECT article_seq, story_id FROM story_members"))
+    latest = dict(store.db.execute("SELECT story_id, latest FROM story_summary"))
+    outlets = [name for name, _ in store.sources()[:3]]
+    checked = 0
+    for q in ["Hà Nội", "bão", "Việt Nam"]:
+        match = search.expression(search.parse(q))
+        matches = store.db.execute("SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?", (match,)).fetchall()
+        newest = sorted((seq for seq, _ in matches), reverse=True)
+        edge = newest[4] if len(newest) >= 5 else None
+        for outlet in outlets:
+            of_outlet = {r[0] for r in store.db.execute(
+                "SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq"
+                " JOIN sources s ON s.id = a.source_id WHERE s.name = ?", (outlet,))}
+            tiers: list[dict[str, float]] = [{}, {}]
+            for seq, rank in matches:
+                story = members.get(seq)
+                if story in of_outlet:
+                    best = tiers[0 if edge is None or seq >= edge else 1]
+                    best[story] = min(rank, best.get(story, rank))
+            expected = store.order_ranked(list(tiers[0]), tiers[0], latest)
+            expected += store.order_ranked([x for x in tiers[1] if x not in tiers[0]], tiers[1], latest)
+            for offset, limit in [(0, 3), (0, 20), (2, 4), (5, 50)]:
+                got = [st.id for st in store.list_stories(match=match, source=outlet, by_rank=True,
+                                                          limit=limit, offset=offset)]
+                assert got == expected[offset:offset + limit], (q, outlet, offset)
+            checked += len(tiers[1]) > 0
+    assert checked, "no query reached past the window"
+
+
 def test_a_read_of_an_older_version_may_ask_the_memo_again():
     """A read at a version older than the memo's is made outside the memo's lock: the kept story
     sets are asked from inside it (a server's lists with q hung on it under writes)."""
