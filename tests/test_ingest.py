@@ -411,3 +411,31 @@ def test_full_text_rows_of_a_rolled_back_batch_are_not_written_by_the_next(tmp_p
         assert nf.store.search("zyxwgoesin")[1] == 1
         assert nf.store.search("zyxwkeptout")[1] == 0
         assert nf.store.get_article("kept-out") is None
+
+
+def test_the_full_text_index_holds_the_same_terms_with_its_larger_in_memory_hash(tmp_path, mds_rows):
+    """Migration 15 gives the full-text index a 16 MB in-memory hash (fewer, larger segments
+    written at ingest); what the index holds, term by term and column by column, is what the
+    1 MB default gives (200 articles: ~1.4 MB of keys, more than one default hash's worth)."""
+    import sqlite3
+
+    import newsfuse
+    from newsfuse.store import _FTS_HASH_BYTES
+
+    vocab = {}
+    for name, hashsize in (("default", 1 << 20), ("ours", None)):
+        with newsfuse.open(tmp_path / f"{name}.db") as nf:
+            config = dict(nf.store.db.execute("SELECT k, v FROM articles_fts_config"))
+            assert config["hashsize"] == _FTS_HASH_BYTES
+            if hashsize:
+                with nf.store.transaction() as db:
+                    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', ?)", (hashsize,))
+            nf.add_many(mds_rows[:200], entity_backlog=None)
+        con = sqlite3.connect(tmp_path / f"{name}.db")
+        con.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, 'col')")
+        vocab[name] = con.execute("SELECT term, col, doc, cnt FROM temp.vocab ORDER BY term, col").fetchall()
+        segments = con.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0]
+        con.close()
+        assert segments > 0
+    assert len(vocab["ours"]) > 5_000
+    assert vocab["ours"] == vocab["default"]
