@@ -238,8 +238,8 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # 15: the full-text index keeps up to 16 MB of new terms in memory before writing them out as
     # a segment (FTS5's `hashsize`, 1 MB by default, kept in the index's config table): an
     # ingest's 4,096 waiting rows made ~30 small segments each, merged again and again; with it,
-    # writing them takes ~0.1 ms less CPU an article (0.25-0.30 -> 0.16-0.18 ms, the same
-    # vocabulary; bench/results/ingest_compare.txt). Memory only while a write is open.
+    # writing them takes ~0.1 ms less CPU an article (0.54-0.71 -> 0.47-0.55 ms, the same
+    # vocabulary; bench/fts_hashsize.py). Memory only while a write is open.
     f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', {_FTS_HASH_BYTES})",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
