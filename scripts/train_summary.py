@@ -3,8 +3,9 @@
     python scripts/train_summary.py [--half A|B|all] [--out PATH]
 
 A logistic regression (scikit-learn) over `brief.sentence_features` of every aligned sentence of
-the shared VietnameseMDS clusters, its target whether the greedy ROUGE-2 oracle (180 syllables,
-both human references) takes the sentence; the coefficients and the standardising are written as
+the shared VietnameseMDS clusters, its target the share of the two human references that copy the
+sentence (`summary_quality.copied_rows`: a reference sentence agreeing with it in 70% of their
+syllable bigrams; the greedy ROUGE-2 oracle's choice was the target before); the coefficients and the standardising are written as
 JSON (`lang/vi/summary_scorer.json`, read by `brief.SentenceScorer`). Trained on half A of
 bench/summary_quality.py's split by default, as the hand weights before it were chosen on half A:
 the bench's A->B row is then the shipped model scored on clusters it never saw (`--half all` trained
@@ -55,11 +56,11 @@ def main() -> None:
         arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: (a.published or "\uffff", a.id))
         rows.append(summary_quality.training_rows(align(arts, BriefConfig()), arts, c["summaries"], args.words))
     note = (f"VietnameseMDS shared clusters, {'half ' + args.half if args.half != 'all' else 'all'} "
-            f"({len(rows)} clusters), {args.words}-syllable oracle; scripts/train_summary.py")
+            f"({len(rows)} clusters), sentences the references copy; scripts/train_summary.py")
     model = summary_quality.train_scorer(rows, note)
     args.out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"trained on {len(rows)} clusters, {model['sentences']} sentences ({model['positives']} taken by the "
-          f"oracle), {time.perf_counter() - t:.0f} s -> {args.out}")
+    print(f"trained on {len(rows)} clusters, {model['sentences']} sentences ({model['positives']} copied by the "
+          f"references), {time.perf_counter() - t:.0f} s -> {args.out}")
     for name, coef in sorted(zip(model["features"], model["coef"]), key=lambda x: -abs(x[1])):
         print(f"  {name:<18} {coef:+.3f}")
 

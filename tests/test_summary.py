@@ -31,7 +31,7 @@ def test_the_vietnamese_pack_ships_a_scorer_over_the_features_the_code_makes():
     shipped = json.loads((lang.get("vi").folder / SCORER_FILE).read_text(encoding="utf-8"))
     assert shipped["clusters"] == 74  # half A: the bench's A->B row scores it on half B
     assert 0 < shipped["positives"] < shipped["sentences"]
-    # Place in the report is what the oracle's sentences share most: its weight leads.
+    # Place in the report is what the sentences the references copy share most: its weight leads.
     coef = dict(zip(shipped["features"], shipped["coef"]))
     assert max(coef, key=lambda f: abs(coef[f])) == "position" and coef["position"] > 0
     assert learned_scorer("en") is None  # no English training data: the hand weights

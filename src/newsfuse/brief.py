@@ -128,7 +128,7 @@ def best_first(items, lengths: Sequence[int], scores: np.ndarray, candidates: Se
 
 def whole_where_possible(items, candidates: Sequence[int], features: np.ndarray) -> list[int]:
     """The candidates but those that open with a reference outside themselves (`Ông này`) when
-    another candidate of their fact does not: the oracle the scorer learnt from does not mind them,
+    another candidate of their fact does not: the labels the scorer learnt from do not mind them,
     a reader does (issue 13)."""
     dangling = features[:, FEATURES.index("dangling")]
     whole_facts = {items[r].fact for r in candidates if not dangling[r] and items[r].fact >= 0}
@@ -289,7 +289,7 @@ def sentence_features(alignment: Alignment, articles: Sequence[Article],
 
 class SentenceScorer:
     """A logistic regression over `sentence_features` (standardised), trained on which sentences the
-    greedy ROUGE-2 oracle takes (scripts/train_summary.py); a sentence's value is its probability
+    human references copy (scripts/train_summary.py); a sentence's value is its probability
     raised to `exponent`, and the summary is the set of sentences whose values sum highest within
     the budget (`best_sum_within`): the exponent says how much one likely sentence outweighs two
     half-likely ones of the same length."""
