@@ -29,8 +29,9 @@ from .timeline import date_conflicts, story_timeline
 
 # What a brief holds and how it is chosen; part of a cached brief's key, so a store's cached briefs are
 # made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores;
-# 3: the learned sentence scorer and the budget filled by the best sum of its values).
-BRIEF_FORMAT = 3
+# 3: the learned sentence scorer and the budget filled by the best sum of its values; 4: the scorer
+# learns the sentences the references copy).
+BRIEF_FORMAT = 4
 
 
 class BriefError(ValueError):
