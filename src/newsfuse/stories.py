@@ -30,7 +30,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import compress, repeat
@@ -727,7 +727,8 @@ def _sort_key(a: Article) -> tuple[str, str]:
 
 
 def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
-            df: tuple[Counter, int] | None = None, embedder: Embedder | None = None) -> list[Assignment]:
+            df: tuple[Counter, int] | None = None, embedder: Embedder | None = None,
+            terms: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
@@ -735,19 +736,27 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     `df` (document frequencies, number of documents) is that of a bigger collection these articles
     are a part of (an archive's time window), else the batch's own. With `config.embeddings` (or an
     `embedder`), the refinement asks the sentence-embedding model about the articles whose
-    decision is near the threshold (`embeddings.py`)."""
+    decision is near the threshold (`embeddings.py`). `terms`, article id -> (distinct terms, raw
+    weights) as `article_terms` gives them, are the articles' terms when the caller made them
+    already (an archive makes them once per article, in its parallel text stage)."""
     config = config or StoryConfig()
     if config.embeddings and embedder is None:
         from .embeddings import Embedder
 
         embedder = Embedder()
+    if df is None and terms is not None:
+        df = Counter(t for a in articles for t in terms[a.id][0]), len(articles)
     counts, n = df if df is not None else document_frequencies(articles)
     clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
     ordered = sorted(articles, key=_sort_key)
     indptr, indices, data, days = [0], [], [], []
     assignments = []
     for a in ordered:
-        vec = clusterer.vector(article_terms(a))
+        if terms is None:
+            vec = clusterer.vector(article_terms(a))
+        else:
+            keys, raw = terms[a.id]
+            vec = clusterer.weigh(clusterer.term_ids(keys), raw)
         day = day_number(a.published)
         days.append(day)
         assignments.append(clusterer.add_vector(a.id, vec, day))

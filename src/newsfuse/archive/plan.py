@@ -125,7 +125,9 @@ def run(inputs: list[str], out: str, config: Config, engine, progress=None) -> A
     story_labels = components(engine, merges, partitions)
     home = engine.cogroup(windowed, story_labels, "local", "node", stages.home_components, partitions)
     story_input = engine.cogroup(home, copies, "order", "copy_order", stages.attach_copies, partitions)
-    full = engine.cogroup(articles, story_input, "order", "order", stages.attach_story_input, partitions)
+    # The briefs read the articles only (not their signatures and terms: no need to shuffle them).
+    plain = engine.map(articles, _select, columns=output.ARTICLES.names)
+    full = engine.cogroup(plain, story_input, "order", "order", stages.attach_story_input, partitions)
     clock.lap("stories: windows reconciled")
 
     stories = engine.materialize(engine.group(full, "component", stages.story_briefs, partitions,

@@ -22,8 +22,13 @@ from ..model import Article
 from . import output
 
 SIGNATURE = pa.binary(output.SIGNATURE_BYTES)
-PARSED = output.ARTICLES.append(pa.field("signature", SIGNATURE)).append(pa.field("rejected", pa.string())) \
-    .append(pa.field("kept_id", pa.string()))
+# What the text stage makes of each article besides the article: its copy signature and its story
+# terms (`stories.article_terms`: distinct terms and their raw float64 weights), made once here,
+# where the work is spread over the cores, and read by the document frequencies and by every
+# window the article is clustered in.
+FEATURES = [pa.field("signature", SIGNATURE), pa.field("terms", pa.list_(pa.string())),
+            pa.field("weights", pa.binary())]
+PARSED = pa.schema([*output.ARTICLES, *FEATURES, pa.field("rejected", pa.string()), pa.field("kept_id", pa.string())])
 ORDER = pa.int64()
 
 
@@ -77,14 +82,18 @@ def parse_block(raw: pa.Table, ingest: IngestConfig, copies: CopyConfig) -> pa.T
     """Articles (cleaned, split, with their copy signature) and rejections of raw input lines."""
     from ..copies import CopyDetector
     from ..ingest import Rejection, _parse_jsonl_line
+    from ..stories import article_terms
 
     detector = CopyDetector(copies)  # one per block: its syllable-hash cache lives for the block
     good: list[Article] = []
     good_orders: list[int] = []
     signatures: list[bytes] = []
+    terms: list[list[str]] = []
+    weights: list[bytes] = []
     bad = {"order": [], "origin": [], "rejected": []}
     for order, origin, line in zip(raw["order"].to_pylist(), raw["origin"].to_pylist(), raw["raw"].to_pylist()):
-        item = _parse_jsonl_line(origin, line, ingest)
+        toks: list[str] = []  # the body's matching-key tokens, which the parser makes anyway
+        item = _parse_jsonl_line(origin, line, ingest, toks)
         if isinstance(item, Rejection):
             bad["order"].append(order)
             bad["origin"].append(origin)
@@ -93,8 +102,13 @@ def parse_block(raw: pa.Table, ingest: IngestConfig, copies: CopyConfig) -> pa.T
         good.append(item)
         good_orders.append(order)
         signatures.append(output.signature_bytes(detector.signature(item.text)))
+        counts = article_terms(item, toks or None)
+        terms.append(list(counts))
+        weights.append(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)).tobytes())
     cols = output.article_columns(good, good_orders)
     cols["signature"] = signatures
+    cols["terms"] = terms
+    cols["weights"] = weights
     cols["rejected"] = [None] * len(good)
     cols["kept_id"] = [None] * len(good)
     articles = output.table(cols, PARSED)
@@ -317,15 +331,15 @@ UNDATED = -(2 ** 62)  # the window of articles without a date: they are clustere
 
 
 def block_terms(t: pa.Table) -> pa.Table:
-    """Document frequencies of one block: the terms `stories.article_terms` gives each article."""
-    from ..stories import article_terms
-
-    df: Counter = Counter()
-    for a in _story_articles(t):
-        df.update(article_terms(a).keys())
-    terms = list(df)
-    return pa.table({"key": _ids_key(terms), "term": pa.array(terms, pa.string()),
-                     "n": pa.array([df[x] for x in terms], pa.int64())}, schema=TERMS)
+    """Document frequencies of one block: of the terms `stories.article_terms` gave each article
+    in the text stage."""
+    if not t.num_rows:
+        return output.empty(TERMS)
+    # An article's terms are distinct: a term's count over the block is its document frequency.
+    counted = pc.value_counts(pc.list_flatten(t["terms"]))
+    terms = counted.field("values")
+    return pa.table({"key": _ids_key(terms.to_pylist()), "term": terms,
+                     "n": counted.field("counts").cast(pa.int64())}, schema=TERMS)
 
 
 def sum_terms(part: pa.Table) -> pa.Table:
@@ -348,7 +362,7 @@ def _day_number(published: str | None) -> float | None:
 def window_rows(t: pa.Table, archive: ArchiveConfig) -> pa.Table:
     """Each article in its home window, and again in the next window when it falls in the last
     `overlap_days` of its own: a story that crosses a boundary is seen whole by one of the two."""
-    keep = ["order", "id", "text", "title", "lead", "published", "source"]
+    keep = ["order", "id", "text", "title", "lead", "published", "source", "terms", "weights"]
     days = np.array([d if (d := _day_number(p)) is not None else np.nan for p in t["published"].to_pylist()],
                     dtype=np.float64)
     span = float(archive.window_days)
@@ -368,7 +382,8 @@ def _local_key(window: int, story_id: str) -> int:
 
 
 def cluster_windows(part: pa.Table, df: dict[str, int], n_docs: int, stories: StoryConfig) -> pa.Table:
-    """`stories.cluster` on each window of this partition, with the archive's document frequencies."""
+    """`stories.cluster` on each window of this partition, with the archive's document frequencies
+    and the terms the text stage made of each article."""
     from ..stories import cluster
 
     counts = Counter(df)
@@ -386,7 +401,9 @@ def cluster_windows(part: pa.Table, df: dict[str, int], n_docs: int, stories: St
         articles = _story_articles(rows)
         order_of = {a.id: o for a, o in zip(articles, orders)}
         home_of = {a.id: h for a, h in zip(articles, homes)}
-        for assignment in cluster(articles, stories, df=(counts, n_docs)):
+        terms = {a.id: (keys, np.frombuffer(raw, dtype=np.float64)) for a, keys, raw in
+                 zip(articles, rows["terms"].to_pylist(), rows["weights"].to_pylist())}
+        for assignment in cluster(articles, stories, df=(counts, n_docs), terms=terms):
             cols["order"].append(order_of[assignment.article_id])
             cols["window"].append(window)
             cols["home"].append(home_of[assignment.article_id])
