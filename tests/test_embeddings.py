@@ -70,3 +70,21 @@ def test_without_the_model_the_error_names_the_extra(monkeypatch, tmp_path, mds_
     r = CliRunner().invoke(app, ["cluster", str(src), "--out", str(tmp_path / "out.jsonl")])
     assert r.exit_code == 0 and len((tmp_path / "out.jsonl").read_text().splitlines()) == 6
     assert all("story" in json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines())
+
+
+@needs_model
+def test_the_embedders_cache_stays_bounded_and_gives_the_same_vectors(monkeypatch, mds_rows):
+    """A long `summarize --embeddings` asks for every sentence once: the cache is emptied past its
+    size, and a text asked again after that gets the vector it got the first time."""
+    from newsfuse import embeddings
+
+    monkeypatch.setattr(embeddings, "CACHE_ITEMS", 4)
+    embedder = Embedder(threads=1)
+    texts = [r["title"] for r in mds_rows[:7]]
+    first = embedder.sentences(texts[:3])
+    embedder.sentences(texts[3:])  # 3 + 4 > 4: emptied, then the four new ones kept
+    assert len(embedder._cache) <= 4
+    again = embedder.sentences(texts[:3] + texts[:1])
+    assert again.shape == (4, first.shape[1])
+    assert np.allclose(again[:3], first, atol=1e-5) and np.allclose(again[3], first[0], atol=1e-5)
+    assert embedder.embedded == 7 + 3

@@ -315,7 +315,5 @@ def test_an_article_with_no_terms_opens_its_own_story():
         c.add(article_from_json({"id": f"a{k}", "date": "2023-06-26", "title": f"Tin số {k}",
                                  "text": f"Bão số {k} đổ bộ vào tỉnh {k % 7} sáng nay."}, "t"))
     assert len(c.index) and any(len(p.terms) for p in c.index.values())
-    import numpy as np
-
     got = c.add_terms("dots", [], np.zeros(0), 738697.0)  # (ingest refuses such a text; the clusterer is public)
     assert got.new

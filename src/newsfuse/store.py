@@ -1309,29 +1309,13 @@ class Store:
         than `window` matches, every story with one of the newest `window` matches and its best
         rank among them (best first), and each one's latest date (for ties)."""
         window = RANK_WINDOW if window is None else window
-        more, matches = self.window_matches(match, match_filter, window=window)
-        found = best_of_matches(matches)
-        return more, found, self._latest_of([r[0] for r in found])
-
-    def window_matches(self, match: str, match_filter: str | None = None, after_seq: int = 0,
-                       window: int | None = None) -> tuple[bool, list[tuple[int, str | None, float]]]:
-        """The newest `window` articles matching `match` stored after `after_seq`, newest first,
-        each as (seq, its story or None, its bm25 rank), and whether at least `window` match
-        (the window's edge exists: `_ranked_story_ids`' tiers)."""
-        window = RANK_WINDOW if window is None else window
-        counted = match_filter or match
-        edge = self.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?"
-                               " ORDER BY rowid DESC LIMIT 1 OFFSET ?", (counted, after_seq, window - 1)).fetchone()
-        low = max(after_seq + 1, edge[0]) if edge is not None else after_seq + 1
-        rows = self.db.execute(
-            "SELECT articles_fts.rowid, m.story_id, articles_fts.rank FROM articles_fts LEFT JOIN story_members m"
-            " ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ? AND articles_fts.rowid >= ?"
-            " ORDER BY articles_fts.rowid DESC", (match, low)).fetchall()
-        return edge is not None, [(r[0], r[1], r[2]) for r in rows]
-
-    def latest_of(self, ids: Sequence[str]) -> dict[str, str]:
-        """Each story's latest date (the summary's)."""
-        return self._latest_of(ids)
+        edge = self._window_edge(match_filter or match, window)
+        extra, extra_args = (" AND articles_fts.rowid >= ?", (edge[0],)) if edge is not None else ("", ())
+        found = [(r[0], r[1]) for r in self.db.execute(
+            "SELECT m.story_id, min(articles_fts.rank) AS rank FROM articles_fts JOIN story_members m"
+            f" ON m.article_seq = articles_fts.rowid WHERE articles_fts MATCH ?{extra} GROUP BY m.story_id"
+            " ORDER BY rank", (match, *extra_args))]
+        return edge is not None, found, self._latest_of([r[0] for r in found])
 
     def _latest_of(self, ids: Sequence[str]) -> dict[str, str]:
         latest: dict[str, str] = {}
@@ -1533,15 +1517,23 @@ class Store:
     def _write_readings(self, table: str, readings: Sequence[tuple[str, str, str, bytes]], *, wait: bool) -> bool:
         if not readings:
             return True
+        return self._write(lambda db: db.executemany(
+            f"INSERT OR REPLACE INTO {table}(article_seq, content_hash, reader, body)"
+            " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
+            [(h, reader, body, i) for i, h, reader, body in readings]), wait=wait)
+
+    def _write(self, write: Callable[[sqlite3.Connection], object], *, wait: bool) -> bool:
+        """`write` in a transaction of its own. With `wait=False` (a reader keeping what it made: a
+        brief, readings) it is skipped, False, when another connection holds the write lock, a
+        read snapshot is open or the store is read-only: a reader never queues behind a writer
+        for a cache entry, the next one makes it again."""
         if not wait and self.db.in_transaction:
-            return False
+            return False  # inside a read snapshot: a write there would fail or be rolled back
         if not wait:
             self.db.execute("PRAGMA busy_timeout = 0")
         try:
             with self.transaction() as db:
-                db.executemany(f"INSERT OR REPLACE INTO {table}(article_seq, content_hash, reader, body)"
-                               " SELECT seq, ?, ?, ? FROM articles WHERE id = ?",
-                               [(h, reader, body, i) for i, h, reader, body in readings])
+                write(db)
             return True
         except sqlite3.OperationalError as e:
             if wait or not ("locked" in str(e) or "busy" in str(e) or "readonly" in str(e)):
@@ -1588,35 +1580,10 @@ class Store:
         return row[1] if row and row[0] == members else None
 
     def cache_brief(self, story_id: str, members: str, body: str, *, wait: bool = True) -> bool:
-        """Store a brief's JSON. With `wait=False` (a reader) it is skipped when another connection
-        holds the write lock: a reader never queues behind a writer for a cache entry, the next
-        request makes it again. Returns whether it was stored."""
-        if not wait and self.db.in_transaction:
-            return False  # inside a read snapshot: a write there would fail or be rolled back
-        if not wait:
-            self.db.execute("PRAGMA busy_timeout = 0")
-        try:
-            with self.transaction() as db:
-                db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body) VALUES (?,?,?)",
-                           (story_id, members, body))
-            return True
-        except sqlite3.OperationalError as e:
-            if wait or not ("locked" in str(e) or "busy" in str(e)):
-                raise
-            return False
-        finally:
-            if not wait:
-                self.db.execute("PRAGMA busy_timeout = 30000")
-
-
-def best_of_matches(matches: Iterable[tuple[int, str | None, float]]) -> list[tuple[str, float]]:
-    """Each story's best (lowest) rank among the matches (seq, story, rank), best first; matches
-    of no story are passed over (as the join of `_ranked_story_ids` leaves them out)."""
-    best: dict[str, float] = {}
-    for _, story, rank in matches:
-        if story is not None and (story not in best or rank < best[story]):
-            best[story] = rank
-    return sorted(best.items(), key=lambda r: r[1])
+        """Store a brief's JSON; with `wait=False` (a reader) skipped when it would wait (`_write`).
+        Returns whether it was stored."""
+        return self._write(lambda db: db.execute("INSERT OR REPLACE INTO briefs(story_id, members, body)"
+                                                 " VALUES (?,?,?)", (story_id, members, body)), wait=wait)
 
 
 def _descending(text: str) -> tuple[int, ...]:

@@ -250,10 +250,10 @@ class _Postings:
         """The stories posted under each of `terms`, term by term, newest first, `keep` at most per term
         (the dict's newest first, then the run's). The run's share of every term is gathered by one
         numpy indexing, not a slice per term."""
-        keep = self.keep
-        buckets = list(map(self.recent.get, terms))
         if not terms:  # an article with no terms (punctuation only) has no candidates
             return []
+        keep = self.keep
+        buckets = list(map(self.recent.get, terms))
         if not len(self.terms):
             run, take = [], [0] * len(terms)
         else:
