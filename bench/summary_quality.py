@@ -10,8 +10,9 @@ scores: the share of summary sentences that are fragments (4 syllables or fewer)
 sign-off, agency tag, photo credit, link or prompt, by the pack's credit rules) or open with a
 reference outside themselves when their fact has a sentence that does not; the share of summaries
 over the budget. Then the half split: the selection weights chosen on one half of the clusters
-(a grid), scored on the other, both ways, beside lead on the same half, with a paired bootstrap
-and a sign test.
+(a grid), the learned scorer trained on it and the submodular cover's weights chosen on it (inner
+cross-validation), scored on the other, both ways, beside lead on the same half, with a paired
+bootstrap and a sign test.
 
     python bench/summary_quality.py [--words 180]                      # quality (no lock needed)
     flock /tmp/newsfuse-bench.lock python bench/summary_quality.py --speed   # brief times, load printed
@@ -308,6 +309,104 @@ def train_scorer(rows: list[tuple[np.ndarray, np.ndarray]], note: str = "", expo
             "coef": [round(float(v), 8) for v in model.coef_[0]], "intercept": round(float(model.intercept_[0]), 8)}
 
 
+# Budgeted submodular selection (Lin & Bilmes 2011 style; issue 13 item 3): the weight of the story's
+# content the summary covers beside the learned scorer's values, greedy by gain / length^r. Its
+# two weights are chosen by inner cross-validation on the tuning half (`inner_cv`) over this grid.
+COVER_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.7)  # lambda: the share of the objective that is coverage
+COVER_COST = (0.3, 0.6, 1.0)  # r: gains scaled by length^r
+INNER_FOLDS = 4
+
+
+class Covering:
+    """One story's content units for `covering_choice`: the syllable bigrams (the scorer's tokens) of
+    its aligned sentences, each weighted by how many of the story's outlets write it (document
+    frequency across outlets: what many outlets say is the story's content, and a bigram counts once
+    however many summary sentences hold it, which is the redundancy term), as a sentence x bigram
+    0/1 matrix."""
+
+    def __init__(self, alignment) -> None:
+        from scipy import sparse
+
+        vocab: dict[tuple[str, str], int] = {}
+        rows, cols = [], []
+        outlets: dict[int, set[str]] = {}
+        for r, it in enumerate(alignment.sentences):
+            toks = syllables(it.sentence.text)
+            for b in set(zip(toks, toks[1:])):
+                k = vocab.setdefault(b, len(vocab))
+                rows.append(r)
+                cols.append(k)
+                outlets.setdefault(k, set()).add(it.article.outlet_key)
+        self.matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                        shape=(len(alignment.sentences), max(len(vocab), 1)))
+        self.weights = np.zeros(max(len(vocab), 1))
+        for k, o in outlets.items():
+            self.weights[k] = len(o)
+
+
+def covering_choice(items, lengths, values: np.ndarray, candidates, words: int, cover: Covering,
+                    lam: float, r: float) -> list[int]:
+    """The rows, at most one per fact, within `words`, that a greedy takes for the objective
+    (1 - lam) x sum of their values / the candidates' + lam x weight of the bigrams they cover / the
+    story's, each round the row of the highest gain / length^r that fits; then, as Lin & Bilmes
+    do, the better of that and the best single row, and of the exact best sum of values
+    (`best_sum_within`, what the shipped selection takes), by the same objective: at lam = 0 it is
+    the shipped choice."""
+    from newsfuse.brief import best_sum_within
+
+    cands = [c for c in candidates if lengths[c] <= words]
+    if not cands:
+        return []
+    total_v = float(sum(values[c] for c in cands)) or 1.0
+    total_w = float(cover.weights.sum()) or 1.0
+    M = cover.matrix
+
+    def objective(rows) -> float:
+        covered = np.asarray(M[rows].sum(axis=0)).ravel() > 0 if rows else np.zeros(M.shape[1], dtype=bool)
+        return ((1 - lam) * sum(values[c] for c in rows) / total_v
+                + lam * float(cover.weights[covered].sum()) / total_w)
+
+    cost = np.asarray(lengths, dtype=float) ** r
+    uncovered = cover.weights.copy()
+    chosen: list[int] = []
+    facts: set[int] = set()
+    used = 0
+    left = list(cands)
+    while left:
+        gains = (1 - lam) * values[left] / total_v + lam * (M[left] @ uncovered) / total_w
+        best = None
+        for k in np.argsort(-(gains / cost[left]), kind="stable"):
+            c = left[k]
+            if used + lengths[c] <= words and not (items[c].fact >= 0 and items[c].fact in facts):
+                best = c
+                break
+        if best is None:
+            break
+        chosen.append(best)
+        facts.add(items[best].fact)
+        used += lengths[best]
+        uncovered[M[best].indices] = 0.0
+        left = [c for c in left if c != best and used + lengths[c] <= words
+                and not (items[c].fact >= 0 and items[c].fact in facts)]
+    options = [chosen, best_sum_within(items, lengths, values, cands, words)]
+    options.append([max(cands, key=lambda c: objective([c]))])
+    return max(options, key=objective)
+
+
+def in_time_order(alignment, rows) -> list[str]:
+    """The chosen rows' texts where the earliest report of each fact has them (as `summarize` orders)."""
+    from newsfuse.brief import _first_report
+
+    first = _first_report(alignment)
+    items = alignment.sentences
+
+    def key(row):
+        it = items[row]
+        return first.get(it.fact, (it.article.published or "\uffff", it.article.id, it.sentence.index))
+
+    return [items[r].sentence.text for r in sorted(rows, key=key)]
+
+
 def halves(ids, seed: int = 13):
     """The shared clusters in two halves (a seeded shuffle): A and B."""
     ids = sorted(ids)
@@ -326,8 +425,10 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
     """Each way (A->B, B->A): the hand weights chosen on one half (grid over `GRID`, best mean
     ROUGE-2) and the learned scorer trained on it (the sentences its references copy), both scored on
     the other half beside lead: the learned scorer as shipped (best sum of values within the budget),
-    its cousin that takes sentences best first by the same probabilities, and the scorer as it was
-    before (trained on the greedy oracle's sentences, values p^2)."""
+    its cousin that takes sentences best first by the same probabilities, the budgeted submodular
+    cover over the same values (`covering_choice`, its two weights by inner cross-validation on the
+    tuning half), and the scorer as it was before (trained on the greedy oracle's sentences, values
+    p^2)."""
     ids = sorted(prepared)
     split = halves(ids, seed)
     combos = [SelectionWeights(**dict(zip(GRID, values))) for values in itertools.product(*GRID.values())]
@@ -343,6 +444,35 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
         toks = syllables(strict(chosen, words))
         return sum(rouge_n(toks, r, 2) for r in ref_tokens[cid]) / len(ref_tokens[cid])
 
+    from newsfuse.brief import whole_where_possible
+
+    pool = {}  # per cluster: what the covering choice reads besides the scorer (made once)
+    for cid in ids:
+        alignment = prepared[cid][0]
+        items = alignment.sentences
+        lengths = [budget_count(it.sentence.text) for it in items]
+        cands = [k for k in range(len(items)) if lengths[k] >= SelectionWeights().min_syllables] or list(range(len(items)))
+        pool[cid] = (lengths, whole_where_possible(items, cands, rows[cid][0]), Covering(alignment))
+
+    def cover_r2(cid, scorer, lam, r):
+        alignment = prepared[cid][0]
+        lengths, cands, cover = pool[cid]
+        chosen = covering_choice(alignment.sentences, lengths, scorer.values(rows[cid][0]), cands, words, cover, lam, r)
+        toks = syllables(strict(in_time_order(alignment, chosen), words))
+        return sum(rouge_n(toks, q, 2) for q in ref_tokens[cid]) / len(ref_tokens[cid])
+
+    def inner_cv(tune):
+        """(lam, r) of the best mean ROUGE-2 over the tuning half, each cluster scored by a scorer
+        trained on the other folds of that half (`INNER_FOLDS`): the test half is never read."""
+        folds = [tune[k::INNER_FOLDS] for k in range(INNER_FOLDS)]
+        grid = [(lam, r) for lam in COVER_WEIGHTS for r in COVER_COST]
+        scores = {g: [] for g in grid}
+        for k, fold in enumerate(folds):
+            inner = SentenceScorer.from_dict(train_scorer([rows[c] for j, f in enumerate(folds) if j != k for c in f]))
+            for g in grid:
+                scores[g] += [cover_r2(c, inner, *g) for c in fold]
+        return max(grid, key=lambda g: (statistics.fmean(scores[g]), -g[0])), scores
+
     for name, (tune, test) in (("A->B", split), ("B->A", split[::-1])):
         best = max(combos, key=lambda w: statistics.fmean(r2(c, weights=w) for c in tune))
         hand = [r2(c, weights=best) for c in test]
@@ -352,6 +482,11 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
         learned_before = [r2(c, scorer=before) for c in test]
         greedy = [r2(c, scores=scorer.probabilities(rows[c][0])) for c in test]
         lead_scores = [prepared[c][3] for c in test]
+        (lam, r), cv = inner_cv(tune)
+        covered = [cover_r2(c, scorer, lam, r) for c in test]
+        p_cl, _, wins_c, losses_c = paired(covered, learned)
+        runner = sorted(cv, key=lambda g: -statistics.fmean(cv[g]))[:3]
+        cv_line = ", ".join(f"({g[0]}, {g[1]}) {statistics.fmean(cv[g]):.4f}" for g in runner)
         shown = ", ".join(f"{k}={getattr(best, k)}" for k in GRID)
         p_lh, p_sign, wins, losses = paired(learned, hand)
         p_lb, _, wins_b, losses_b = paired(learned, learned_before)
@@ -359,6 +494,10 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
                   _held_out_line("learned, best sum (shipped)", learned, lead_scores,
                                  f"; vs hand weights: p(<= hand) = {p_lh:.4f}, {wins} wins / {losses} losses; "
                                  f"vs oracle target: p(<=) = {p_lb:.4f}, {wins_b} wins / {losses_b} losses"),
+                  _held_out_line("submodular cover (inner CV)", covered, lead_scores,
+                                 f"; vs shipped: p(<= shipped) = {p_cl:.4f}, {wins_c} wins / {losses_c} losses "
+                                 f"(lambda={lam}, r={r}; inner CV on the tuning half, best three: {cv_line}; "
+                                 f"lambda=0 inner CV {statistics.fmean(cv[(0.0, COVER_COST[0])]):.4f})"),
                   _held_out_line("learned, best first", greedy, lead_scores, ""),
                   _held_out_line("oracle target, p^2 (before)", learned_before, lead_scores, ""),
                   _held_out_line("hand weights (grid)", hand, lead_scores, f" ({shown})")]

@@ -116,3 +116,34 @@ def test_learned_summaries_of_the_shared_set_beat_lead_and_stay_whole(mds_rows, 
     assert len(ours) == 75
     assert statistics.fmean(ours) > statistics.fmean(lead) + 0.01
     assert moved > 20
+
+
+def test_the_benchs_submodular_cover_stays_within_the_budget_and_is_the_best_sum_without_coverage(seed_story):
+    """bench/summary_quality.py's covering choice (measured, not shipped): within the budget, one
+    sentence per fact, no fragment; with no weight on coverage it is the exact best sum; with all of it,
+    it covers at least as much of the outlets' bigrams as the best sum does."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from summary_quality import Covering, covering_choice
+
+    arts, alignment = seed_story
+    items = alignment.sentences
+    lengths = [budget_count(it.sentence.text) for it in items]
+    values = learned_scorer("vi").values(sentence_features(alignment, arts))
+    rows = [r for r in range(len(items)) if lengths[r] >= 5]
+    cover = Covering(alignment)
+    assert cover.weights.max() == 2 and cover.weights.min() == 1  # two outlets: a bigram one or both write
+    words = 70
+    exact = best_sum_within(items, lengths, values, rows, words)
+    assert sorted(covering_choice(items, lengths, values, rows, words, cover, 0.0, 0.6)) == sorted(exact)
+
+    def covered(chosen):
+        return cover.weights[np.asarray(cover.matrix[chosen].sum(axis=0)).ravel() > 0].sum()
+
+    for lam in (0.5, 1.0):
+        chosen = covering_choice(items, lengths, values, rows, words, cover, lam, 0.6)
+        assert sum(lengths[r] for r in chosen) <= words and all(lengths[r] >= 5 for r in chosen)
+        assert len({items[r].fact for r in chosen}) == len(chosen)
+    assert covered(covering_choice(items, lengths, values, rows, words, cover, 1.0, 0.6)) >= covered(exact)
