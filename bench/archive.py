@@ -182,12 +182,25 @@ def run_mode(mode: str, inputs: list[str], out: Path) -> dict:
             "rss_main_mb": memory.main, "rss_worker_mb": memory.worker}
 
 
-def _measure(mode: str, inputs: list[str], out: Path) -> dict:
+def _measure(mode: str, inputs: list[str], out: Path, source: str | None = None) -> dict:
+    """One run in a process of its own; `source`: a checkout's `src` to run instead of this one's
+    (the code before a change, measured in the same run)."""
+    import resource
+
     cmd = [sys.executable, __file__, "--mode", mode, "--out", str(out), "--inputs", *inputs]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ, PYTHONPATH=source) if source else None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         sys.exit(f"{mode} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    # CPU of the run's process and of the children it waited for (the local pool's workers; not
+    # Ray's, which outlive it): on a machine shared with other jobs, steadier than wall time.
+    r["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    r["load"] = (load, os.getloadavg()[0])
+    return r
 
 
 def _quality(tmp: Path) -> dict:
@@ -226,10 +239,30 @@ def _planted_found(rows: list[dict], out: Path) -> tuple[int, int]:
     return found, len(planted)
 
 
+def _out_of(tmp: Path, n: int, mode: str) -> Path:
+    """Where `_measure` had `mode` write at size `n`."""
+    engine, _, where = mode.partition("@")
+    return tmp / (f"out{n}" + ("-previous" if where else "")) / engine
+
+
+def _same_outputs(a: Path, b: Path) -> dict[str, bool]:
+    """Whether two runs wrote the same rows (in any order) in each dataset."""
+    import pyarrow.parquet as pq
+
+    def rows(out: Path, name: str) -> list[str]:
+        return sorted(json.dumps(r, ensure_ascii=False, sort_keys=True, default=str)
+                      for r in pq.read_table(out / name).to_pylist())
+
+    return {name: rows(a, name) == rows(b, name) for name in ("articles", "copies", "stories", "briefs", "entities")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--engines-n", type=int, default=100_000, help="slice the three paths are compared on")
     ap.add_argument("--scale", default="250000,1000000", help="sizes for the cost-per-article line")
+    ap.add_argument("--engines", default="ray,local,ingest",
+                    help="paths measured on the --engines-n slice (local is always measured at every size)")
+    ap.add_argument("--previous", help="a checkout's src/ whose --engine local is measured too, on the --engines-n slice")
     ap.add_argument("--mode")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--inputs", nargs="*")
@@ -247,19 +280,31 @@ def main() -> None:
         for n in sizes:
             rows = scaled(n)
             inputs = write_shards(rows, tmp / f"in{n}")
-            modes = ("ray", "local", "ingest") if n == args.engines_n else ("local",)
+            wanted = set(args.engines.split(",")) | {"local"}
+            modes = tuple(m for m in ("ray", "local", "ingest") if m in wanted) \
+                if n == args.engines_n else ("local",)
+            if n == args.engines_n and args.previous:
+                modes = (*modes, "local@previous")
             for mode in modes:
-                r = _measure(mode, inputs, tmp / f"out{n}")
+                source = args.previous if mode == "local@previous" else None
+                # The code before a change writes beside this one's, so their outputs can be compared.
+                r = _measure(mode.split("@")[0], inputs, tmp / (f"out{n}" + ("-previous" if source else "")), source)
                 results[(n, mode)] = r
                 line = (f"{mode:7s} n={n:>9,}  {r['articles'] / r['seconds']:8.1f} articles/s "
                         f"({r['articles'] / r['seconds'] / 2:7.1f} /s/core)  {r['seconds']:7.1f} s  "
                         f"peak RSS main {r['rss_main_mb']:5.0f} MB, largest worker {r['rss_worker_mb']:5.0f} MB")
-                print(line, flush=True)
+                cpu = "" if mode == "ray" else f"{1000 * r['cpu_seconds'] / max(r['articles'], 1):.1f} ms CPU/article, "
+                print(line + f"\n    {cpu}load average {r['load'][0]:.1f} -> {r['load'][1]:.1f}", flush=True)
                 for stage, s in r["stages"].items():
                     print(f"    {stage:38s} {s:7.1f} s  {1000 * s / max(r['articles'], 1):7.2f} ms/article")
-                if mode == "local":
-                    found, planted = _planted_found(rows, tmp / f"out{n}" / "local")
+                if mode.startswith("local"):
+                    found, planted = _planted_found(rows, _out_of(tmp, n, mode))
                     print(f"    planted copies found: {found} of {planted}")
+            local_modes = [m for m in modes if m.startswith("local")]
+            for mode in local_modes[1:]:
+                same = _same_outputs(_out_of(tmp, n, local_modes[0]), _out_of(tmp, n, mode))
+                print(f"  outputs of {mode} vs {local_modes[0]}, n={n:,}: "
+                      + ", ".join(f"{name} {'identical' if ok else 'DIFFER'}" for name, ok in same.items()), flush=True)
         print("\n# cost per article, --engine local (ms of wall time on 2 cores)")
         for n in sizes:
             r = results[(n, "local")]
@@ -271,7 +316,9 @@ def main() -> None:
         print("\n# 100M articles on 32 nodes, from the per-stage costs above (CPU s per article = wall s x 2 "
               "busy cores; x 100M / (32 nodes x cores), perfect scaling assumed: a lower bound)")
         for label, r in (("local engine, largest size", results[(max(sizes), "local")]),
-                         ("ray engine", results[(args.engines_n, "ray")])):
+                         ("ray engine", results.get((args.engines_n, "ray")))):
+            if r is None:
+                continue
             per_article = {k: v / r["articles"] for k, v in r["stages"].items()}
             cpu_s = sum(per_article.values()) * 2
             briefs = per_article.get("briefs and entities", 0) * 2
