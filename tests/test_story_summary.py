@@ -340,3 +340,45 @@ def test_the_triggers_make_a_row_from_the_earliest_member_read_once_per_story(tm
                                 " ORDER BY m.story_id LIMIT 1").fetchone()[0]
         nf.delete(gone)
         assert_current(store)
+
+
+@pytest.mark.parametrize("window", [5, 1000])
+def test_searches_and_ranked_stories_from_one_bm25_pass_equal_fresh_queries(loaded, mds_rows, db, monkeypatch, window):
+    """A server's search pages and its stories by query, best first, are cut from one ranked read
+    of the query's newest matches, shared through the memo at one version; after every write
+    they are what a fresh read of the store gives (search: the store's own ranked query; stories:
+    `list_stories(by_rank=True)`), past the window too (shrunk to 5) and on pages across its edge."""
+    from newsfuse import api, search, store as store_module
+    from newsfuse.web.answers import StoreVersion
+
+    monkeypatch.setattr(store_module, "RANK_WINDOW", window)
+    nf = loaded
+    nf.memo = api.Memo(StoreVersion(db).now)
+    passes: list[str] = []
+    ranked = nf.store.ranked_matches
+    nf.store.ranked_matches = lambda *a, **k: passes.append(a[0]) or ranked(*a, **k)
+    queries = ["Hà Nội", "bão", "Việt Nam", '"giá vàng"', "bao OR lu"]
+
+    def check():
+        passes.clear()
+        for q in queries:
+            node = search.parse(q)
+            match, match_filter = search.expression(node), search.filter_expression(node)
+            for offset, limit in [(0, 3), (0, 20), (2, 4), (4, 3), (5, 50)]:
+                got = nf.search(q, limit=limit, offset=offset)
+                expected, total = nf.store.search(match, match_filter=match_filter, limit=limit, offset=offset)
+                assert [h.article.id for h in got.items] == [a.id for a in expected] and got.total == total, (q, offset)
+                stories = [s.id for s in nf.stories(query=q, limit=limit, offset=offset)]
+                fresh = [s.id for s in nf.store.list_stories(match=match, match_filter=match_filter, by_rank=True,
+                                                             limit=limit, offset=offset)]
+                assert stories == fresh, (q, offset)
+        assert sorted(set(passes)) == sorted(passes), "a query was ranked twice at one version"
+        assert passes, "the memo's ranked matches were not used"
+
+    check()
+    stored = {r[0] for r in nf.store.db.execute("SELECT id FROM articles")}
+    for r in [r for r in mds_rows if r["id"] not in stored][:6]:  # writes: every answer read again
+        nf.add(r)
+        check()
+    nf.delete(nf.store.get_story(sorted(summary(nf.store.db))[0]).article_ids[0])
+    check()

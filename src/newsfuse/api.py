@@ -890,13 +890,33 @@ class Newsfuse:
         check_page(limit, offset)
         if node is None:
             return Page([], 0, limit, offset)
-        with self.store.snapshot():
-            found, total = self.store.search(search_stage.expression(node), source=self.outlet(outlet) if outlet else None,
-                                             since=since, until=until, limit=limit, offset=offset,
-                                             match_filter=search_stage.filter_expression(node))
+        match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
+        with self.snapshot():
+            got = None
+            if self.memo is not None and not (outlet or since or until):
+                got = self._search_page(match, match_filter, limit, offset)
+            found, total = got or self.store.search(match, source=self.outlet(outlet) if outlet else None,
+                                                    since=since, until=until, limit=limit, offset=offset,
+                                                    match_filter=match_filter)
             hits = [Hit(a, search_stage.snippet([x.text for x in a.sentences], a.title, node), self.store.story_of(a.id))
                     for a in found]
         return Page(hits, total, limit, offset)
+
+    def _ranked_matches(self, match: str, match_filter: str | None):
+        """The query's `Store.ranked_matches`, shared through the memo by its searches and its
+        story lists at one version (one bm25 pass for both)."""
+        return self._memo(("ranked matches", match), lambda: self.store.ranked_matches(match, match_filter))
+
+    def _search_page(self, match: str, match_filter: str | None, limit: int,
+                     offset: int) -> tuple[list[Article], int] | None:
+        """`Store.search`'s page with no other filter, cut from the memo's ranked matches; None
+        when the page reaches past the window (the store ranks the older matches) or one of its
+        articles is not in this snapshot (the memo's read may be newer than it)."""
+        ranked = self._ranked_matches(match, match_filter)
+        if ranked.more and offset + limit > len(ranked.rows):
+            return None
+        found = self.store.articles_at([r[0] for r in ranked.rows[offset:offset + limit]])
+        return None if found is None else (found, ranked.total)
 
     def stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
                 since: str | None = None, until: str | None = None, sort: str | None = None,
@@ -921,7 +941,8 @@ class Newsfuse:
                      offset: int) -> list[str] | None:
         """The page of `Store.list_stories(by_rank=True)` from the memo's ranked window of the
         query (and the outlet's stories); None when the page reaches past the window."""
-        more, found, latest = self._memo(("ranked window", match), lambda: self.store.ranked_window(match, match_filter))
+        more, found, latest = self._memo(("ranked window", match), lambda: self.store.ranked_window(
+            match, match_filter, ranked=self._ranked_matches(match, match_filter)))
         if source is not None:
             keep = self._outlet_stories(source)
             found = [r for r in found if r[0] in keep]
