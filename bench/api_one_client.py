@@ -4,7 +4,8 @@ given (a copy: an older schema is brought up to date on it). Printed per kind: t
 the median and the max of N calls with random outlets (the 12 busiest), months and queries (the
 analysts' and the mixed profile's), seeded. `--writes`: also the list with q and the stories by
 query and outlet each right after one new article is added (as under the mixed profile's POSTs;
-the add itself not timed; the store copy keeps them). Run the same file with two checkouts
+the add itself not timed; the store copy keeps them), and a query searched and its stories listed
+right after one (the mixed profile's pattern). Wall and CPU time (the process's: SQLite's included). Run the same file with two checkouts
 (`PYTHONPATH=.../src`) on two fresh copies of one store for a before/after.
 
     python bench/api_one_client.py STORE [--writes]
@@ -12,6 +13,7 @@ the add itself not timed; the store copy keeps them). Run the same file with two
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -38,19 +40,22 @@ def main() -> None:
     outlets = [r[0] for r in db.execute("SELECT s.name FROM sources s JOIN articles a ON a.source_id = s.id"
                                         " GROUP BY s.id ORDER BY count(*) DESC LIMIT 12")]
     rng = random.Random(1)
+    print(f"# bench/api_one_client.py {args[0]}: {db.execute('SELECT count(*) FROM articles').fetchone()[0]:,} articles;"
+          f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
     def timed(name, call, n=12, before=None):
-        spent = []
+        spent, cpu = [], []
         for _ in range(n):
             m, o, q = rng.choice(months), rng.choice(outlets), rng.choice(ANALYST_QUERIES)
             if before is not None:
                 before()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             with nf.snapshot():
                 call(o, m, q)
             spent.append(time.perf_counter() - t)
-        print(f"{name:28} first {spent[0] * 1000:7.1f}  median {sorted(spent)[len(spent) // 2] * 1000:7.1f}"
-              f"  max {max(spent) * 1000:7.1f} ms", flush=True)
+            cpu.append(time.process_time() - c)  # (SQLite's work included: one thread; less moved by the load)
+        print(f"{name:30} first {spent[0] * 1000:7.1f}  median {sorted(spent)[len(spent) // 2] * 1000:7.1f}"
+              f"  max {max(spent) * 1000:7.1f} ms; CPU median {sorted(cpu)[len(cpu) // 2] * 1000:7.1f} ms", flush=True)
 
     timed("stories filtered", lambda o, m, q: (nf.stories(outlet=o, since=m, until=m, limit=20),
                                                nf.count_stories(outlet=o, since=m, until=m)))
@@ -72,8 +77,13 @@ def main() -> None:
             nf.stories(query=q, limit=20)
         timed("list q after a write", lambda o, m, q: (nf.stories(query=rng.choice(QUERIES), limit=20),
                                                        nf.count_stories(query=rng.choice(QUERIES))), n=30, before=post)
+        # The mixed profile's pattern: a query searched and its stories listed at one version.
+        timed("search + list q after a write", lambda o, m, q: (
+            nf.search(q := rng.choice(QUERIES), limit=20), nf.stories(query=q, limit=20),
+            nf.count_stories(query=q)), n=30, before=post)
         timed("q+outlet after a write", lambda o, m, q: (nf.stories(query=q, outlet=o, limit=20),
                                                          nf.count_stories(query=q, outlet=o)), n=30, before=post)
+    print(f"# end: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 if __name__ == "__main__":
