@@ -42,6 +42,9 @@ from .text import _optional_words, name_runs
 _NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")
 _CHUNK = 2048  # sentences per block of the similarity product: bounded memory for big stories
 _ANCHOR_BONUS = 0.04  # per number, date or name two sentences share (up to 3): chosen on half A of the labels
+# Syllable Dice of two sentences, their disputed values left out, from which they read as one wording
+# (a copy lightly edited): the bar a conflict's pair of sentences meets when no second figure agrees.
+NEAR_COPY = 0.7
 PAIR_MODEL = Path(__file__).parent / "data" / "align_pairs.json"  # written by scripts/train_align.py
 
 
@@ -81,6 +84,59 @@ def _quantities(text: str, not_units: frozenset[str]) -> dict[str, list[str]]:
         if m.group(1) not in out.setdefault(unit, []):
             out[unit].append(m.group(1))
     return out
+
+
+def say_the_same_besides(a: str, b: str, value_a: str, value_b: str, not_units: frozenset[str],
+                         kind: str = "number") -> bool:
+    """Whether two outlets' sentences say one thing but for a disputed value (`value_a` in `a`,
+    `value_b` in `b`; kind number, name or date): only then is their difference a disagreement and
+    not two facts that share a unit or a title (`2 sinh viên` and `6 sinh viên` counting different
+    students; two defenders of one club). Neither sentence writes the other's value; no other
+    figure of theirs is apart; and a second figure agrees or, the values left out, their
+    syllables are a near copy (`NEAR_COPY`)."""
+    if kind != "date" and (_writes(a, value_b, kind) or _writes(b, value_a, kind)):
+        return False
+    agree = False
+    disputed = {fold(w) for w in value_a.split()[1:2]} if kind == "number" else set()
+    if kind != "date":  # a day's number is written in several ways (`23/10`, `23 tháng 10`): not compared
+        qa, qb = _quantities(a, not_units), _quantities(b, not_units)
+        for unit in (qa.keys() & qb.keys()) - disputed:
+            if not any(_same_number(x, y) for x in qa[unit] for y in qb[unit]):
+                return False
+            agree = True
+    return agree or _dice(_rest(a, value_a), _rest(b, value_b)) >= NEAR_COPY
+
+
+def _writes(sentence: str, value: str, kind: str) -> bool:
+    if kind == "number":
+        number = value.split()[0]
+        return any(_same_number(number, n) for n in _NUMBER.findall(sentence))
+    name = _name_of(value)
+    return bool(name) and fold(name) in fold(sentence)
+
+
+def _name_of(value: str) -> str:
+    """`Người phát ngôn Hoa Xuân Oánh` -> `Hoa Xuân Oánh`: a name side is `title name`, the name
+    its last run of capitalised words."""
+    words = value.split(", ")[0].split()
+    k = len(words)
+    while k and words[k - 1][:1].isupper():
+        k -= 1
+    return " ".join(words[k:])
+
+
+def _rest(sentence: str, value: str) -> set[str]:
+    """The sentence's syllables, those of its disputed value left out."""
+    return set(tokens(sentence)) - set(tokens(value))
+
+
+def _dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+
+
+def not_units(language: str) -> frozenset[str]:
+    """The words after a number that count nothing in `language` (see `_quantities`)."""
+    return lang.for_language(language).view("not_units", _not_units)
 
 
 def _not_units(pack: LanguagePack) -> frozenset[str]:
@@ -623,8 +679,7 @@ def _conflicts(members: list[AlignedSentence]) -> list[str]:
     are two facts, not a disagreement)."""
     seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for m in members:
-        not_units = lang.for_language(m.article.language).view("not_units", _not_units)
-        for unit, numbers in _quantities(m.sentence.text, not_units).items():
+        for unit, numbers in _quantities(m.sentence.text, not_units(m.article.language)).items():
             if len(numbers) == 1:
                 seen[unit][numbers[0]].add(m.article.outlet_key)
     out = []

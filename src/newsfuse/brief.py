@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import lang
-from .align import Alignment, align, citation
+from .align import Alignment, align, citation, not_units, say_the_same_besides
 from .config import BriefConfig, SelectionWeights
 from .entities import SentenceMentions, name_conflicts, story_entities
 from .model import Article, Brief, Conflict, ConflictSide, CopyGroup, CopyNote, Fact, SummarySentence
@@ -30,8 +30,9 @@ from .timeline import date_conflicts, story_timeline
 # What a brief holds and how it is chosen; part of a cached brief's key, so a store's cached briefs are
 # made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores;
 # 3: the learned sentence scorer and the budget filled by the best sum of its values; 4: the scorer
-# learns the sentences the references copy).
-BRIEF_FORMAT = 4
+# learns the sentences the references copy; 5: a conflict only where a sentence of each side says the
+# same but for it).
+BRIEF_FORMAT = 5
 
 
 class BriefError(ValueError):
@@ -368,6 +369,9 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         kinds = {text: "number" for f in facts for text in f.conflicts}
         dated = [a.published for a in articles if a.published]
         kinds |= _flag_names_and_dates(alignment, min(dated) if dated else None, mentions)
+    conflicts = spell_out_conflicts(facts, kinds, {a.id: a for a in kept})
+    if config.conflicts_said_alike:
+        conflicts = _shown_by_a_pair(conflicts, facts, not_units(kept[0].language))
     copy_notes = copies_of(articles, copies)
     _mark_repeats(facts, copy_notes)
     summary = summarize(alignment, kept, config)
@@ -384,7 +388,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         notes=notes,
         entities=entities,
         timeline=story_timeline(kept, alignment),
-        conflicts=spell_out_conflicts(facts, kinds, {a.id: a for a in kept}),
+        conflicts=conflicts,
         copies=copy_notes,
     )
 
@@ -439,6 +443,27 @@ def spell_out_conflicts(facts: Sequence[Fact], kinds: dict[str, str], by_id: dic
     return out
 
 
+def _shown_by_a_pair(conflicts: list[Conflict], facts: Sequence[Fact], units_not: frozenset[str]) -> list[Conflict]:
+    """The conflicts a sentence of each side shows: the two say the same but for the disputed
+    value (`align.say_the_same_besides`). The others are dropped from their facts too (a fact left
+    with none is shared again): two sentences that share a unit, a title or a day but say different
+    things are two facts, not a disagreement (0.08 of every difference was one on the labelled
+    candidates; bench/conflict_quality.py)."""
+    def shown(c: Conflict) -> bool:
+        a, b = c.sides
+        return any(say_the_same_besides(x, y, a.value, b.value, units_not, c.kind)
+                   for x in a.sentences for y in b.sentences)
+
+    kept = [c for c in conflicts if shown(c)]
+    told = {(c.fact_id, c.text) for c in kept}
+    for f in facts:
+        if f.conflicts:
+            f.conflicts = [t for t in f.conflicts if (f.id, t) in told]
+            if not f.conflicts and f.kind == "conflict":
+                f.kind = "shared"
+    return kept
+
+
 def _says(sentence: str, value: str) -> bool:
     """Whether a sentence writes a side's value (`47 đội`; a name; a day is written otherwise)."""
     return any(part.strip() and fold(part.strip()) in fold(sentence) for part in value.split(", "))
@@ -459,7 +484,7 @@ def _flag_names_and_dates(alignment: Alignment, story_date: str | None, mentions
             continue
         pack = lang.for_language(items[0].article.language)  # a fact's sentences share a language
         names = name_conflicts([(it.article.outlet_key, mentions.get((it.article.id, it.sentence.index), []))
-                                for it in items], pack)
+                                for it in items], pack, texts=[it.sentence.text for it in items])
         days = date_conflicts([(it.article.outlet_key, it.sentence.text, it.article.published or story_date)
                                for it in items], pack)
         kinds |= {t: "name" for t in names} | {t: "date" for t in days}

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from . import lang
 from .lang import LanguagePack
 from .model import Article, Citation, Entity, two_sides
+from .text import bare as toneless
 
 Mention = tuple[str, str, str | None]  # (kind, name, role); kind ALIAS pairs a short name with its full one
 # (kind, name, role) found in one sentence, by (article id, sentence index)
@@ -1668,18 +1669,22 @@ def keep_readings(articles: Sequence[Article], stored: dict[str, tuple[str, byte
     return taken
 
 
-def name_conflicts(sentences: Sequence[tuple[str, Sequence[Mention]]], pack: LanguagePack | None = None) -> list[str]:
+def name_conflicts(sentences: Sequence[tuple[str, Sequence[Mention]]], pack: LanguagePack | None = None,
+                   texts: Sequence[str] | None = None) -> list[str]:
     """Different people under the same title in sentences that say the same thing, from different
     outlets: `Thứ trưởng Thạch Hảo Dũng (TPO) vs Thứ trưởng Trần Văn Bình (VOV)`. `sentences` are
-    (outlet, what `story_entities` found in the sentence) pairs. Two outlets conflict on a title
-    when each names someone under it whom the other does not (and neither name shortens the other);
-    naming one more person is no conflict."""
+    (outlet, what `story_entities` found in the sentence) pairs; `texts`, where given, the
+    sentences themselves. Two outlets conflict on a title when each names someone under it whom
+    the other does not (and neither name shortens or misspells the other); naming one more person
+    is no conflict."""
     lx = lexicon(pack or lang.get("vi"))
     by_title: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     shown: dict[tuple[str, str], str] = {}
-    for outlet, found in sentences:
+    for k, (outlet, found) in enumerate(sentences):
         for kind, name, role in found:
             if kind != "PER" or not role:
+                continue
+            if texts is not None and _cut_from_a_word(name, texts[k]):
                 continue
             words = role.split()
             n = _role_at(lx, words, [lx.fold(w) for w in words], 0)
@@ -1692,9 +1697,40 @@ def name_conflicts(sentences: Sequence[tuple[str, Sequence[Mention]]], pack: Lan
     return _conflicts_between_outlets(by_title, lambda title, n: shown[(title, n)])
 
 
+def _cut_from_a_word(name: str, text: str) -> bool:
+    """Whether every time `name` is written in `text` it is the start of a longer word: `V.Pu` of
+    `V.Pu-tin`, a transliteration the readers do not join (its two halves are no other person)."""
+    ends = [m.end() for m in re.finditer(re.escape(name), text)]
+    return bool(ends) and all(e < len(text) and (text[e].isalnum() or text[e] == "-" and text[e + 1:e + 2].isalnum())
+                              for e in ends)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two words are a letter apart (one changed, added or dropped)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _spelled_apart(a: str, b: str) -> bool:
+    """One person's name spelled two ways: the same words but one, a letter apart, tone marks aside
+    (`Vladmir Putin` / `Vladimir Putin`; `Hoa Xuân Oánh` / `Hoa Xuân Doánh`); words of 4 letters at
+    least, since short syllables a letter apart are other names (`Hà` / `Hải`)."""
+    wa, wb = toneless(a).lower().split(), toneless(b).lower().split()
+    if len(wa) != len(wb):
+        return False
+    apart = [(x, y) for x, y in zip(wa, wb) if x != y]
+    return len(apart) == 1 and min(map(len, apart[0])) >= 4 and _one_edit(*apart[0])
+
+
 def _conflicts_between_outlets(by_title: dict[str, dict[str, set[str]]], show: Callable[[str, str], str]) -> list[str]:
     def same(a: str, b: str) -> bool:
-        return a == b or a.endswith(" " + b) or b.endswith(" " + a)
+        # A name and its short form (`Putin`, `Bandar` of `Bandar Bin Sultan`), or a misspelling.
+        return (a == b or a.endswith(" " + b) or b.endswith(" " + a) or a.startswith(b + " ")
+                or b.startswith(a + " ") or _spelled_apart(a, b))
 
     out: list[str] = []
     for title, per_outlet in by_title.items():
