@@ -506,6 +506,9 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
 
 def quality(args) -> None:
     rows = corpus.rows()
+    if args.bare:
+        # As the independent set comes: no dates, no outlet names (nor the URLs that name them).
+        rows = [{k: v for k, v in r.items() if k not in ("date", "source", "url")} for r in rows]
     by_cluster: dict[str, list] = {}
     for r in rows:
         by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
@@ -534,7 +537,7 @@ def quality(args) -> None:
             # One reference against the other at the same strict cut (uncut: printed below).
             totals["human vs human"].append(rouge(strict([c["summaries"][0]], args.words), c["summaries"][1:]))
     uncut = [rouge(c["summaries"][0], c["summaries"][1:]) for c in corpus.clusters() if len(c["summaries"]) == 2]
-    print(f"# bench/summary_quality.py — {corpus.machine()}")
+    print(f"# bench/summary_quality.py{' --bare (no dates, outlets, URLs)' if args.bare else ''} — {corpus.machine()}")
     print(f"# {len(totals['lead'])} clusters, budget {args.words} syllables (runs of letters or digits), strict cut, "
           "ROUGE F1 on syllables, mean of 2 references")
     print(f"{'method':<19} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'frag':>6} {'credit':>6} {'dangl':>6} {'over':>6}")
@@ -668,6 +671,8 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=180)
     ap.add_argument("--speed", action="store_true", help="time briefs instead (run under the bench flock)")
     ap.add_argument("--big", type=int, default=500, help="--speed: largest story timed")
+    ap.add_argument("--bare", action="store_true", help="articles without dates, outlets and URLs (as the "
+                    "issue's independent set); the shipped models and choices are the same")
     args = ap.parse_args()
     speed(args) if args.speed else quality(args)
 
