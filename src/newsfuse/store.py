@@ -23,7 +23,6 @@ from .search import RANK_WEIGHTS, RANK_WINDOW
 from .text import TOKEN, bare
 
 
-
 @dataclass(frozen=True, slots=True)
 class RankedMatches:
     """`Store.ranked_matches`: the matches counted, whether more than the window match, and the
@@ -31,6 +30,7 @@ class RankedMatches:
     total: int
     more: bool
     rows: list[tuple[int, float, str | None]]
+
 
 class StoreError(RuntimeError):
     pass
