@@ -17,6 +17,7 @@ the same syllables, its one threshold tuned on the data it is scored on, which f
     python bench/cluster_quality.py --cap      # what the cap on a story's centroid costs
     python bench/cluster_quality.py --quick    # the first table only
     python bench/cluster_quality.py --embeddings  # the second signal: gain on a half not tuned on, cost
+    python bench/cluster_quality.py --recheck  # the stream with re-checks (splits): margin chosen on one half
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import corpus  # noqa: E402
 from newsfuse.config import StoryConfig  # noqa: E402
 from newsfuse.evaluation import bcubed  # noqa: E402
 from newsfuse.ingest import article_from_json  # noqa: E402
-from newsfuse.stories import StoryClusterer, cluster  # noqa: E402
+from newsfuse.stories import Recheck, StoryClusterer, cluster  # noqa: E402
 from newsfuse.text import tokens  # noqa: E402
 
 SHUFFLES = 5
@@ -58,8 +59,8 @@ def batch(arts, config: StoryConfig) -> dict[str, str]:
     return {a.article_id: a.story_id for a in cluster(arts, config)}
 
 
-def stream(arts, config: StoryConfig) -> dict[str, str]:
-    s = StoryClusterer(config)
+def stream(arts, config: StoryConfig, recheck: Recheck | None = None) -> dict[str, str]:
+    s = StoryClusterer(config, recheck=recheck)
     for a in arts:
         s.add(a)
     return s.assignments()
@@ -216,6 +217,54 @@ def embeddings_gain(rows: list[dict], config: StoryConfig) -> None:
           f"+{fresh.seconds / len(rows) / stream_s * 100:.0f}% if the stream asked as often")
 
 
+RECHECK_MARGINS = [0.0, 0.02, 0.03, 0.05, 0.08]
+
+
+def recheck_gain(rows: list[dict], config: StoryConfig) -> None:
+    """The stream with re-checks (`stories.Recheck`: a story that doubled is placed again with its
+    nearest stories, as the batch's refinement places articles) beside the stream without, in the
+    same run: date order, 5 shuffles, 5 shuffles undated. The margin (how clear the evidence must be
+    to move a member) is chosen on one half of the clusters (best mean F1 over the shuffles, dated
+    and undated) and scored on the other, both ways; the whole corpus at each half's pick is a
+    development figure. Process time per article of each stream, over all those runs."""
+    def runs(part: list[dict], recheck: Recheck | None) -> tuple[float, list[float], list[float], float]:
+        gold = {r["id"]: r["cluster_id"] for r in part}
+        by_date = sorted(part, key=lambda r: (r["date"] or "", r["id"]))
+        shuffles = orders(part)
+        t = time.process_time()
+        dated = bcubed(stream(articles(by_date), config, recheck), gold)[2]
+        sh = [bcubed(stream(articles(o), config, recheck), gold)[2] for o in shuffles]
+        nd = [bcubed(stream(articles(o, dated=False), config, recheck), gold)[2] for o in shuffles]
+        return dated, sh, nd, (time.process_time() - t) / (len(part) * (1 + 2 * SHUFFLES))
+
+    def line(label: str, r) -> str:
+        dated, sh, nd, per = r
+        return (f"{label:<40} {dated:>6.3f}   {spread(sh):>17} (spread {max(sh) - min(sh):.3f})   {spread(nd):>17}   "
+                f"{per * 1000:>5.2f} ms")
+
+    header = f"{'stream':<40} {'date':>6}   {'5 shuffles min/mean/max':>31}   {'undated min/mean/max':>17}   CPU/article"
+    parts = split_halves(rows)
+    print(f"\n## the stream with re-checks (splits): margin chosen on one half, scored on the other "
+          f"(grid {RECHECK_MARGINS}, growth {Recheck().growth}, {Recheck().neighbours} neighbours)")
+    picks = []
+    for k in (0, 1):
+        tune, test = parts[k], parts[1 - k]
+        grid = {m: runs(tune, Recheck(margin=m)) for m in RECHECK_MARGINS}
+        chosen = max(RECHECK_MARGINS, key=lambda m: (statistics.mean(grid[m][1] + grid[m][2]), -m))
+        picks.append(chosen)
+        print(f"\n### tuned on half {k}: mean shuffled F1 by margin " +
+              ", ".join(f"{m}: {statistics.mean(grid[m][1] + grid[m][2]):.3f}" for m in RECHECK_MARGINS) +
+              f" -> {chosen}; scored on half {1 - k} (held out)")
+        print(header)
+        print(line("without re-checks", runs(test, None)))
+        print(line(f"re-checks, margin {chosen}", runs(test, Recheck(margin=chosen))))
+    print("\n### whole corpus (development: each margin was chosen on half of it)")
+    print(header)
+    print(line("without re-checks", runs(rows, None)))
+    for m in sorted(set(picks)):
+        print(line(f"re-checks, margin {m}", runs(rows, Recheck(margin=m))))
+
+
 def with_distractors(rows: list[dict], rng: random.Random) -> list[dict]:
     ids = sorted({r["cluster_id"] for r in rows})
     rng.shuffle(ids)
@@ -282,6 +331,9 @@ def main() -> None:
         return
     if "--embeddings" in sys.argv:
         embeddings_gain(rows, StoryConfig())
+        return
+    if "--recheck" in sys.argv:
+        recheck_gain(rows, StoryConfig())
         return
     if "--cap" in sys.argv:
         centroid_cap_cost(rows)

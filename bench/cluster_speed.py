@@ -22,7 +22,7 @@ import corpus  # noqa: E402
 from newsfuse.config import CopyConfig, StoryConfig  # noqa: E402
 from newsfuse.copies import CopyDetector  # noqa: E402
 from newsfuse.ingest import article_from_json  # noqa: E402
-from newsfuse.stories import StoryClusterer  # noqa: E402
+from newsfuse.stories import Recheck, StoryClusterer  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -31,6 +31,14 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _with_rechecks():
+    """`StoryClusterer` with re-checks on, for every section that makes one."""
+    class Rechecked(StoryClusterer):
+        def __init__(self, config=None, **kw):
+            super().__init__(config, recheck=Recheck(), **kw)
+    return Rechecked
 
 
 class ScanClusterer(StoryClusterer):
@@ -47,10 +55,18 @@ def main() -> None:
     ap.add_argument("--previous", metavar="REV", help="also time the stream clusterer of this git revision "
                     "(its stories.py), on the same articles in the same run")
     ap.add_argument("--rounds", type=int, default=2, help="with --previous: runs of each, alternating (best kept)")
+    ap.add_argument("--recheck", action="store_true", help="the stream clusterer of now with re-checks (splits, "
+                    "`stories.Recheck`), in every section")
     args = ap.parse_args()
     import os
 
+    if args.recheck:
+        global StoryClusterer
+        StoryClusterer = _with_rechecks()
+
     print(f"# bench/cluster_speed.py — {corpus.machine()}; load average at start {os.getloadavg()[0]:.1f}")
+    if args.recheck:
+        print(f"# the stream clusterer of now runs with re-checks: {Recheck()}")
     t = time.perf_counter()
     rows = list(corpus.perturbed(corpus.rows(), args.n))
     articles = [article_from_json(r, r["id"]) for r in rows]

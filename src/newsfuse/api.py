@@ -572,17 +572,25 @@ class Newsfuse:
 
     def _merge_stories(self, clusterer: StoryClusterer, report: IngestReport | None) -> None:
         """Store the merges the clusterer made (the older story keeps its id; the other's becomes
-        an alias of it) and point the report's stories at the survivors."""
+        an alias of it), then the moves of its re-checks (splits: each moved article to the story
+        the clusterer has it in now, after the merges, which may have moved it to a survivor
+        first), and point the report's stories at where they are."""
         merges = clusterer.take_merges()
-        if not merges:
+        moves = clusterer.take_moves()
+        if not merges and not moves:
             return
-        self.store.merge_stories(merges)
+        if merges:
+            self.store.merge_stories(merges)
+        if moves:
+            story_of = clusterer.story_of
+            self.store.assign_stories([(a, story_of[a], sim) for a, sim in moves.items()])
         if report is not None:
             survivor = dict(merges)
+            story_of = clusterer.story_of
             for article_id, story_id in report.stories.items():
                 while story_id in survivor:
                     story_id = survivor[story_id]
-                report.stories[article_id] = story_id
+                report.stories[article_id] = story_of[article_id] if article_id in moves else story_id
 
     def _store_one(self, item: Article, report: IngestReport, all_or_nothing: bool) -> None:
         result: StoreResult = self.store.add_article(item)

@@ -20,7 +20,7 @@ import json
 import os
 from array import array
 import tempfile
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,18 @@ import numpy as np
 
 from .config import CopyConfig, StoryConfig
 from .copies import BandIndex, CopyDetector, _Rows
-from .stories import StoryClusterer, _Postings, _Story
+from .stories import Recheck, StoryClusterer, _Postings, _Story
 
 FORMAT = 2
+# Arrays a file of format 2 may lack (written before re-checks): read as what a clusterer without
+# re-checks has, so the files of stores that never ran them stay usable.
+_OPTIONAL = ("story_checked", "vector_articles", "vector_starts", "vector_ids", "vector_raw", "vector_days")
 _NONE = np.iinfo(np.int64).min  # a window of None (undated articles)
 # The fields this module saves: a class that gains one (or loses one) makes old files unusable
 # and new ones unwritable until this module knows it, rather than silently wrong.
 _CLUSTERER_FIELDS = {"config", "n_docs", "learn_df", "term_id", "_df", "_scratch", "_seen", "_plain", "stories",
-                     "_numbered", "index", "newest_window", "story_of", "merged"}
-_STORY_FIELDS = {"id", "number", "term_ids", "weights", "size", "first", "last", "members", "windows"}
+                     "_numbered", "index", "newest_window", "story_of", "merged", "recheck", "vectors", "moved"}
+_STORY_FIELDS = {"id", "number", "term_ids", "weights", "size", "first", "last", "members", "windows", "checked"}
 _POSTINGS_FIELDS = {"keep", "terms", "starts", "stories", "recent", "recent_n"}
 _COPIES_FIELDS = {"config", "bands", "band_rows", "signer", "index", "signatures", "row_article", "ids", "dates",
                   "number", "keys"}
@@ -107,9 +110,13 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
     sizes = np.fromiter((len(s.term_ids) for s in stories), dtype=np.int64, count=len(stories))
     windows = [s.windows for s in stories]
     articles = list(c.story_of)
+    vectored = list(c.vectors)
+    vectors = [c.vectors[a] for a in vectored]
     arrays: dict[str, np.ndarray] = {
         "meta": _text(_meta(clusterer, copies, seq) | {"n_docs": c.n_docs, "learn_df": c.learn_df,
-                                                         "newest_window": c.newest_window, "merged": c.merged}),
+                                                         "newest_window": c.newest_window, "merged": c.merged,
+                                                         "recheck": None if c.recheck is None else asdict(c.recheck),
+                                                         "moved": c.moved}),
         "vocabulary": _text(list(c.term_id)),
         "df": c._df[:len(c.term_id)],
         "plain": c._plain[:len(c.term_id)],
@@ -119,6 +126,13 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
         "story_size": np.fromiter((s.size for s in stories), dtype=np.int64, count=len(stories)),
         "story_first": np.array([np.nan if s.first is None else s.first for s in stories], dtype=np.float64),
         "story_last": np.array([np.nan if s.last is None else s.last for s in stories], dtype=np.float64),
+        "story_checked": np.fromiter((s.checked for s in stories), dtype=np.int64, count=len(stories)),
+        # The members' raw vectors (re-checks weigh them again): ids and raw weights per article.
+        "vector_articles": _text(vectored),
+        "vector_starts": np.r_[0, np.cumsum([len(v[0]) for v in vectors])].astype(np.int64),
+        "vector_ids": np.concatenate([v[0] for v in vectors] or [np.zeros(0, np.int32)]).astype(np.int32),
+        "vector_raw": np.concatenate([v[1] for v in vectors] or [np.zeros(0, np.float16)]).astype(np.float16),
+        "vector_days": np.array([np.nan if v[2] is None else v[2] for v in vectors], dtype=np.float64),
         "centroid_starts": np.r_[0, np.cumsum(sizes)].astype(np.int64),
         "centroid_ids": np.concatenate([s.term_ids for s in stories] or [np.zeros(0, np.int32)]).astype(np.int32),
         "centroid_weights": np.concatenate([s.weights for s in stories] or [np.zeros(0, np.float32)]
@@ -184,7 +198,13 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     if (meta.get("format") != FORMAT or meta.get("stories_config") != repr(stories_config)
             or meta.get("copies_config") != repr(copies_config)):
         return None
-    c = StoryClusterer(stories_config, n_docs=int(meta["n_docs"]), learn_df=bool(meta["learn_df"]))
+    recheck = meta.get("recheck")
+    c = StoryClusterer(stories_config, n_docs=int(meta["n_docs"]), learn_df=bool(meta["learn_df"]),
+                       recheck=None if recheck is None else Recheck(**recheck))
+    if not all(k in z for k in _OPTIONAL):  # a file from before re-checks: none were kept
+        z = z | {"story_checked": z["story_size"], "vector_articles": _text([]), "vector_starts": np.zeros(1, np.int64),
+                 "vector_ids": np.zeros(0, np.int32), "vector_raw": np.zeros(0, np.float16),
+                 "vector_days": np.zeros(0, np.float64)}
     vocabulary = _untext(z["vocabulary"])
     c.term_id = {t: i for i, t in enumerate(vocabulary)}
     size = max(1024, len(vocabulary))
@@ -195,7 +215,7 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     c._plain = np.full(size, -1, dtype=np.int32)
     c._plain[:len(vocabulary)] = z["plain"]
     ids, sizes, numbers = _untext(z["story_ids"]), z["story_size"].tolist(), z["story_numbers"].tolist()
-    first, last = z["story_first"].tolist(), z["story_last"].tolist()
+    first, last, checked = z["story_first"].tolist(), z["story_last"].tolist(), z["story_checked"].tolist()
     cs, cids, cw = z["centroid_starts"].tolist(), z["centroid_ids"], z["centroid_weights"]
     ws, wins = z["window_starts"].tolist(), z["windows"].tolist()
     members = _untext(z["members"])
@@ -203,13 +223,18 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     for n, sid in enumerate(ids):
         s = _Story(sid, numbers[n], cids[cs[n]:cs[n + 1]].copy(), cw[cs[n]:cs[n + 1]].copy(), sizes[n],
                    None if first[n] != first[n] else first[n], None if last[n] != last[n] else last[n],
-                   list(members[n]), tuple(_window(w) for w in wins[ws[n]:ws[n + 1]]))
+                   list(members[n]), tuple(_window(w) for w in wins[ws[n]:ws[n + 1]]), checked[n])
         c.stories[sid] = s
         by_number[s.number] = s
     c._numbered = [by_number[m] for m in z["numbered"].tolist()]
     articles, their = _untext(z["story_of"])
     c.story_of = dict(zip(articles, their))
     c.merged = [tuple(p) for p in meta.get("merged", [])]
+    c.moved = dict(meta.get("moved", {}))
+    vs, vids, vraw = z["vector_starts"].tolist(), z["vector_ids"], z["vector_raw"]
+    vdays = z["vector_days"].tolist()
+    c.vectors = {a: (vids[vs[k]:vs[k + 1]].copy(), vraw[vs[k]:vs[k + 1]].copy(), None if vdays[k] != vdays[k] else vdays[k])
+                 for k, a in enumerate(_untext(z["vector_articles"]))}
     for k, w in enumerate(z["index_windows"].tolist()):
         p = _Postings(stories_config.recent_per_term)
         p.terms, p.starts, p.stories = z[f"ix{k}_terms"], z[f"ix{k}_starts"], z[f"ix{k}_stories"]

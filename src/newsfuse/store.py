@@ -1121,6 +1121,9 @@ class Store:
                 if before is not None and before != story_id:
                     left.add(before)
                 db.execute("INSERT OR IGNORE INTO stories(id) VALUES (?)", (story_id,))
+                # An id that names a story is nobody's alias (a clusterer rebuilt from the store may
+                # give again an id an earlier one gave and merged away).
+                db.execute("DELETE FROM story_aliases WHERE alias = ?", (story_id,))
                 db.execute("INSERT OR IGNORE INTO entities_stale(story_id) VALUES (?)", (story_id,))
                 db.execute(
                     "INSERT INTO story_members(article_seq, story_id, similarity)"

@@ -55,6 +55,7 @@ _VECTOR_TERMS = 300  # terms kept per article vector: the rest only cost time
 _TITLE_WEIGHT = 3.0  # a title syllable counts as three of the body
 _LEAD_WEIGHT = 2.0
 _RUN_WEIGHT = 1.0  # a whole name, once more than its syllables
+_RECHECK_TERMS = 300  # terms of an article kept for re-checks (`StoryClusterer._keep_vector`)
 
 
 # A capitalised word that does not open a sentence (nor a quote or a line): a syllable of a name
@@ -188,6 +189,12 @@ def story_id_for(article_id: str) -> str:
     return "s" + hashlib.blake2b(article_id.encode(), digest_size=6).hexdigest()
 
 
+def split_story_id(article_id: str, number: int) -> str:
+    """The id of a story a re-check split off, its first member `article_id`, made as the
+    clusterer's story `number`: no other story of that clusterer has had that number."""
+    return story_id_for(f"{article_id}/{number}")
+
+
 @dataclass(slots=True)
 class TermVector:
     """A sparse vector over a clusterer's term ids: `ids` (int32, distinct) and `weights`."""
@@ -211,6 +218,7 @@ class _Story:
     last: float | None = None
     members: list[str] = field(default_factory=list)
     windows: tuple = ()  # the time windows it is indexed in (under its top centroid terms)
+    checked: int = 1  # its size when it was last re-checked (`StoryClusterer._recheck`)
 
 
 class _Postings:
@@ -305,6 +313,23 @@ class _Postings:
         return self.terms.nbytes + self.starts.nbytes + self.stories.nbytes + 3 * 112 + 100 * self.recent_n
 
 
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """Splits in the stream (`StoryClusterer._recheck`; the batch's refinement pass does it there):
+    a story is re-checked when it has grown to `growth` times its size at its last check (2: at 2,
+    4, 8, ... members, so each article is re-read a bounded number of times). Its members and those
+    of its `neighbours` nearest stories that are no bigger are placed again as the refinement places
+    them, a member leaving its story only when the evidence is clear by `margin`. Not in
+    `StoryConfig` and off by default: measured (bench/cluster_quality.py --recheck, docs/decisions.md),
+    it did not make the stream's stories steadier across input orders."""
+
+    growth: float = 2.0
+    neighbours: int = 4
+    # Set by hand on the whole corpus before the halves were measured; the bench's halves pick
+    # 0.02 (half 0) and 0.08 (half 1), and neither holds out a steadier stream.
+    margin: float = 0.03
+
+
 @dataclass(slots=True)
 class Assignment:
     article_id: str
@@ -318,8 +343,10 @@ class StoryClusterer:
     puts back one whose story is known, `assignments` says where every article is."""
 
     def __init__(self, config: StoryConfig | None = None, *, df: Counter | None = None, n_docs: int = 0,
-                 learn_df: bool = True):
+                 learn_df: bool = True, recheck: Recheck | None = None):
         self.config = config or StoryConfig()
+        # Re-checks (splits) need each member's vector (`_keep_vector`); none without them.
+        self.recheck = recheck if recheck is not None and recheck.growth > 0 else None
         self.n_docs = n_docs
         self.learn_df = learn_df
         # Vocabulary: term -> id; document frequency by id. The two scratch arrays (one slot per
@@ -339,6 +366,11 @@ class StoryClusterer:
         self.newest_window: int | None = None
         self.story_of: dict[str, str] = {}
         self.merged: list[tuple[str, str]] = []  # (absorbed, survivor) since `take_merges`
+        # With re-checks: article id -> (term ids, raw weights, day) of its heaviest terms
+        # (`_keep_vector`), and the articles a re-check moved since `take_moves` (-> their
+        # similarity to the story they are in now).
+        self.vectors: dict[str, tuple[np.ndarray, np.ndarray, float | None]] = {}
+        self.moved: dict[str, float] = {}
 
     # ---------------------------------------------------------------- vectors
 
@@ -433,7 +465,22 @@ class StoryClusterer:
         """`add_terms` with the terms given by their ids (see `term_ids`)."""
         if self.learn_df:
             self.learn(ids)
-        return self.add_vector(article_id, self.weigh(ids, raw), day)
+        vec = self.weigh(ids, raw)
+        if self.recheck is not None:
+            self._keep_vector(article_id, ids, raw, vec, day)
+        return self.add_vector(article_id, vec, day)
+
+    def _keep_vector(self, article_id: str, ids: np.ndarray, raw: np.ndarray, vec: TermVector, day: float | None) -> None:
+        """Keep what a re-check needs of an article: the raw weights of its heaviest terms (a
+        re-check weighs them again with the document frequencies of its time; an early article's
+        vector, weighed when few documents were known, gave common words the weight of rare ones),
+        `_RECHECK_TERMS` of them (memory: ~6 bytes a term), and its day."""
+        top = vec.ids[_descending(vec.weights, _RECHECK_TERMS)]
+        scratch = self._scratch
+        scratch[ids] = raw
+        kept = scratch[top].astype(np.float16)  # raw weights are counts times 1, 2 or 3: exact in float16
+        scratch[ids] = 0.0
+        self.vectors[article_id] = (top, kept, day)
 
     def add_vector(self, article_id: str, vec: TermVector, day: float | None) -> Assignment:
         """Assign an article given its unit vector (see `weigh`) and its day number."""
@@ -479,7 +526,9 @@ class StoryClusterer:
                     near = [stories[j] for j in np.argsort(-sims, kind="stable")[1:self.config.merge_candidates + 1]
                             if sims[j] > 0.0]
                     best = self._merge_near(best, near)
-                return Assignment(article_id, best.id, float(sims[k]), False)
+                if self.recheck is not None and best.size >= self.recheck.growth * best.checked:
+                    self._recheck(best)
+                return Assignment(article_id, self.story_of[article_id], float(sims[k]), False)
         story = self._new_story(story_id_for(article_id))
         self._join(story, article_id, vec, day)
         return Assignment(article_id, story.id, 0.0, True)
@@ -520,10 +569,14 @@ class StoryClusterer:
         ids = self.term_ids(terms)
         if self.learn_df:
             self.learn(ids)
+        vec = self.weigh(ids, raw)
+        if self.recheck is not None:
+            self._keep_vector(article_id, ids, raw, vec, day)
         story = self.stories.get(story_id)
         if story is None:
             story = self._new_story(story_id)
-        self._join(story, article_id, self.weigh(ids, raw), day)
+        self._join(story, article_id, vec, day)
+        story.checked = story.size  # a stored story counts as checked: the next re-check is at twice this
 
     def assignments(self) -> dict[str, str]:
         """Article id -> story id, for every article placed or restored."""
@@ -547,9 +600,25 @@ class StoryClusterer:
             postings = self.index.get(w)
             if postings is not None:
                 votes.update(postings.newest(top))  # one count per window, in C
-        numbered = self._numbered
+        numbered, stories = self._numbered, self.stories
         # A merged story is found under its own numbers and the absorbed ones': once each.
-        return list(dict.fromkeys(numbered[n].id for n, _ in votes.most_common(self.config.max_candidates)))
+        out = {}
+        for n, _ in votes.most_common(self.config.max_candidates):
+            story = numbered[n]
+            if stories.get(story.id) is not story:
+                story = self._live(n)
+            out[story.id] = None
+        return list(out)
+
+    def _live(self, number: int) -> _Story:
+        """The story the index's story `number` names now: itself, or (absorbed, or its id given
+        up in a re-check) the story that took it in, and so on; the chain is cut short on the way."""
+        numbered, stories = self._numbered, self.stories
+        story = numbered[number]
+        while stories.get(story.id) is not story:
+            story = numbered[story.number]
+        numbered[number] = story
+        return story
 
     def _new_story(self, story_id: str) -> _Story:
         story = _Story(story_id, len(self._numbered))
@@ -673,6 +742,146 @@ class StoryClusterer:
         self.merged.append((gone.id, keep.id))
         return keep
 
+    def _recheck(self, story: _Story) -> None:
+        """Place again the members of `story` and of its nearest stories that are no bigger, as the
+        batch's refinement does: each in the story whose other members it is most like on average
+        (exact centroids from the members' vectors; a bigger neighbour is a target by its stored
+        centroid, its members stay), or alone when none clears the threshold. Ids stay stable: a
+        story's id goes with its first member (the article it was made for); a part holding no
+        first member gets a new id; of two first members in one part the older story's id is kept
+        and the other's recorded as merged into it (`take_merges`), so every id ever given names a
+        story. Moved articles are recorded for the store (`take_moves`)."""
+        from scipy import sparse
+
+        config, recheck = self.config, self.recheck
+        assert recheck is not None
+        stories = self.stories
+        story.checked = story.size
+        found = [stories[sid] for sid in self._candidates(TermVector(story.term_ids, story.weights), story.last)
+                 if sid != story.id]
+        near: list[_Story] = []
+        if found:
+            links = self._links(story, found)
+            near = [found[j] for j in np.argsort(-links, kind="stable")[:recheck.neighbours] if links[j] > 0.0]
+        group = [story] + near
+        moving = [s for s in group if s.size <= story.size]  # whose members are placed again
+        members = [m for s in moving for m in s.members]
+        own = np.repeat(np.arange(len(moving)), [s.size for s in moving])
+        kept = self.vectors
+        if not all(m in kept for m in members):  # placed by `add_vector` alone: nothing to weigh again
+            return
+        vecs = [(w.ids, w.weights, v[2]) for v in map(kept.__getitem__, members)
+                for w in [self.weigh(v[0], v[1].astype(np.float64))]]  # with today's document frequencies
+        ids = np.concatenate([v[0] for v in vecs])
+        cols, local = np.unique(ids, return_inverse=True)
+        lengths = [len(v[0]) for v in vecs]
+        X = sparse.csr_matrix((np.concatenate([v[1] for v in vecs]).astype(np.float64), local,
+                               np.r_[0, np.cumsum(lengths)]), shape=(len(members), len(cols)))
+        # Centroids: exact sums for the stories placed again, the stored (capped) one for a bigger neighbour.
+        M = sparse.csr_matrix((np.ones(len(members)), (own, np.arange(len(members)))), shape=(len(moving), len(members)))
+        bigger = [s for s in group if s.size > story.size]
+        rows = [M @ X]
+        for s in bigger:
+            at = np.searchsorted(cols, s.term_ids)
+            at[at == len(cols)] = 0
+            hit = cols[at] == s.term_ids
+            rows.append(sparse.csr_matrix((s.weights[hit].astype(np.float64), (np.zeros(int(hit.sum()), int), at[hit])),
+                                          shape=(1, len(cols))))
+        targets = moving + bigger
+        placed_again = {s.number for s in moving}  # (stories compare by number: dataclass equality reads arrays)
+        C = sparse.vstack(rows).tocsr()
+        sims = np.asarray((X @ C.T).todense())  # member x target
+        self_dot = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        sizes = np.array([s.size for s in targets], dtype=np.float64)
+        is_own = np.zeros_like(sims, dtype=bool)
+        is_own[np.arange(len(members)), own] = True
+        denom = sizes[None, :] - is_own
+        avg = np.where(denom > 0, (sims - is_own * self_dot[:, None]) / np.maximum(denom, 1), 0.0)
+        firsts = np.array([np.nan if s.first is None else s.first for s in targets])
+        lasts = np.array([np.nan if s.last is None else s.last for s in targets])
+        days = np.array([np.nan if v[2] is None else v[2] for v in vecs])
+        gap = np.maximum(np.maximum(firsts[None, :] - days[:, None], days[:, None] - lasts[None, :]), 0.0)
+        # The stream's time decay (`_decay`), as a join has it; NaN (undated) compares False: content alone.
+        scale = config.time_scale_days
+        decay = np.where(gap > scale, np.exp(-(gap - scale) / (4 * scale)), 1.0)
+        decay[gap > config.max_gap_days] = 0.0
+        avg = np.where(is_own, avg, avg * decay)
+        best = np.argmax(avg, axis=1)
+        score = avg[np.arange(len(members)), best]
+        # A member leaves its story only when the evidence is clear by `Recheck.margin` (a target at
+        # least that far above the threshold and above its own story; alone when its own story is
+        # that far below the threshold): the stream's stories are made from partial document
+        # frequencies, and moves at the threshold's edge undo as many mistakes as they make.
+        margin = recheck.margin
+        own_avg = avg[np.arange(len(members)), own]
+        move = (best != own) & (score >= config.threshold + margin) & (score >= own_avg + margin)
+        place = np.where(move, best, np.where(own_avg < config.threshold - margin, -1, own))  # -1: alone
+        alone_before = np.array([moving[o].size == 1 for o in own])
+        if np.all((place == own) | ((place == -1) & alone_before)):
+            return
+        # The new parts: one per target that keeps members, one per article alone.
+        parts: dict[object, list[int]] = {}
+        for i, t in enumerate(place.tolist()):
+            key = ("alone", i) if t < 0 else t
+            parts.setdefault(key, []).append(i)
+        for k in range(len(moving), len(targets)):  # a bigger neighbour's own members stay in it
+            parts.setdefault(k, [])
+        founder = {s.members[0]: s for s in moving}
+        by_part: dict[object, list[_Story]] = {}
+        for key, idx in parts.items():
+            olds = sorted((founder[members[i]] for i in idx if members[i] in founder), key=lambda s: s.number)
+            if isinstance(key, int) and key >= len(moving):
+                # A bigger neighbour keeps its id whatever joins it: its own members stay where they are.
+                olds.insert(0, targets[key])
+            by_part[key] = olds
+        for key, idx in parts.items():
+            olds = by_part[key]
+            keep = olds[0] if olds else None
+            if keep is not None and keep.number in placed_again:
+                # Its first member first again: the article its id was made for stays `members[0]`.
+                idx = sorted(idx, key=lambda i: members[i] != keep.members[0])
+            ours = [members[i] for i in idx]
+            if keep is None:
+                # Hashed with the story's number, which no other story of this clusterer has had.
+                keep = self._new_story(split_story_id(ours[0], len(self._numbered)))
+                old_top, windows = _NO_IDS, []
+            elif keep.number in placed_again:
+                old_top = keep.term_ids[_descending(keep.weights, config.centroid_terms)]
+                windows = list(keep.windows)
+                keep.term_ids, keep.weights, keep.size, keep.members = _NO_IDS, _NO_WEIGHTS, 0, []
+                keep.first = keep.last = None
+            else:  # a bigger neighbour: its members stay, the newcomers are added
+                old_top = keep.term_ids[_descending(keep.weights, config.centroid_terms)]
+                windows = list(keep.windows)
+            for i in idx:
+                m = members[i]
+                v = vecs[i]
+                self._add_to_centroid(keep, v[0], v[1].astype(np.float64))
+                keep.size += 1
+                keep.members.append(m)
+                if v[2] is not None:
+                    keep.first = v[2] if keep.first is None else min(keep.first, v[2])
+                    keep.last = v[2] if keep.last is None else max(keep.last, v[2])
+                if self.story_of[m] != keep.id:
+                    self.story_of[m] = keep.id
+                    self.moved[m] = float(avg[i, place[i]]) if place[i] >= 0 else 0.0
+                w = self._window(v[2])
+                if w not in windows:
+                    windows.append(w)
+            if keep.number in placed_again or not olds:
+                keep.checked = keep.size
+            for gone in olds[1:]:  # two first members in one part: the older story's id stays
+                del stories[gone.id]
+                self._numbered[gone.number] = keep
+                self.merged.append((gone.id, keep.id))
+            self._post(keep, old_top, windows)
+
+    def take_moves(self) -> dict[str, float]:
+        """The articles re-checks moved since the last call -> their similarity to their story now
+        (0.0 alone); where each is, is `story_of`."""
+        out, self.moved = self.moved, {}
+        return out
+
     def take_merges(self) -> list[tuple[str, str]]:
         """The merges since the last call, oldest first: (absorbed story id, surviving story id)."""
         out, self.merged = self.merged, []
@@ -688,7 +897,8 @@ class StoryClusterer:
                       + len(s.id) + 49 + 64 for s in self.stories.values())
         index = sum(p.nbytes for p in self.index.values())
         members = sum(len(a) + 49 for a in self.story_of) + 100 * len(self.story_of)
-        return vocab + arrays + stories + index + members
+        vectors = sum(v[0].nbytes + v[1].nbytes + 2 * 112 + 64 + 100 for v in self.vectors.values())
+        return vocab + arrays + stories + index + members + vectors
 
 
 @dataclass(slots=True)
