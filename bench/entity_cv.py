@@ -1,6 +1,6 @@
 """The learned entity tagger cross-validated by story over every labelled set of `entity_labels.SETS`.
 
-    python bench/entity_cv.py [--folds 3] [--seed 0] [--c1 0.05 --c2 0.01] [--out FILE]
+    python bench/entity_cv.py [--folds 3] [--seed 0] [--c1 0.05 --c2 0.01] [--clusters] [--out FILE]
 
 The first-contact rows of bench/entity_quality.py score one set of ten stories once: one such score
 moves by several points with the stories drawn. Here every labelled story (not the set being labelled
@@ -10,6 +10,12 @@ and scores the held-out ones, story level (as bench/entity_quality.py: a type an
 spelling) and span level. The rules alone score the same stories beside it. Pooled over folds and,
 below, per set. The shipped model's own recipe was chosen on the development folds, so the rows are
 cross-validated figures of the recipe, not of a fresh choice: no threshold or weight is picked here.
+
+`--clusters` trains a second CRF per fold with the word-cluster attributes beside the same ones
+(`tagger.WordClusters`), the clusters learnt by scripts/build_word_clusters.py from the shared
+corpus's articles less those of the fold's held-out stories (no labels are read, and a held-out
+story's words are as unseen by the clusters as by the model), and prints per fold and pooled the
+story-level F1 of both and their difference, with a bootstrap over stories of the pooled gain.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import corpus  # noqa: E402
 import entity_labels  # noqa: E402
 import entity_quality as eq  # noqa: E402
 
-from newsfuse.tagger import EntityTagger  # noqa: E402
+from newsfuse.tagger import EntityTagger, WordClusters  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
 
 
 def labelled_stories() -> list[tuple[str, entity_labels.LabelledStory, dict, list]]:
@@ -53,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="comma-separated confidence bars to try for the model's spans (e.g. 0,0.5,0.7,0.9): each "
                          "type's bar is chosen per fold on the other folds' held-out scores (nested), and on all folds "
                          "for shipping")
+    ap.add_argument("--clusters", action="store_true",
+                    help="also train each fold's CRF with word-cluster attributes learnt without its held-out stories")
     args = ap.parse_args(argv)
     corpus.require_shared()
     started = time.perf_counter()
@@ -68,8 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# bench/entity_cv.py — {corpus.machine()}")
     print(f"# {len(stories)} stories of {len(entity_labels.SETS)} sets, {args.folds} folds by story "
           f"(random.Random({args.seed})); CRF {algorithm} {params}")
-    story_level = {"rules alone": {}, "learned tagger, CV": {}}
-    span_level = {"rules alone": {}, "learned tagger, CV": {}}
+    systems = ["rules alone", "learned tagger, CV"] + (["tagger + word clusters, CV"] if args.clusters else [])
+    story_level: dict[str, dict] = {k: {} for k in systems}
+    span_level: dict[str, dict] = {k: {} for k in systems}
+    by_story: dict[str, dict[int, dict]] = {k: {} for k in systems}  # story-level counts per story
     per_set: dict[str, dict[str, dict]] = {}
     bars = [float(x) for x in args.bars.split(",") if x.strip()]
     by_bar: dict[int, dict[float, dict]] = {}  # fold -> bar -> type counts, story level
@@ -78,6 +90,18 @@ def main(argv: list[str] | None = None) -> None:
             items = [(s.features, s.labels) for k, ss in enumerate(sentences) if fold_of[k] != fold for s in ss]
             model = entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", "crf", overrides)
             tagger = EntityTagger(model)
+            taggers = [("learned tagger, CV", tagger, sentences)]
+            if args.clusters:
+                import build_word_clusters as wc
+
+                held = [stories[k][1].story for k in range(len(stories)) if fold_of[k] == fold]
+                clusters = WordClusters(wc.learn(wc.sentences(wc.corpus_texts(held))))
+                with_clusters = [[_with_clusters(s, clusters, lx) for s in ss] for ss in sentences]
+                items = [(s.features, s.labels) for k, ss in enumerate(with_clusters) if fold_of[k] != fold for s in ss]
+                model_c = entity_labels.train(items, Path(tmp) / f"{fold}c.crfsuite", "crf", overrides)
+                taggers.append(("tagger + word clusters, CV", EntityTagger(model_c, clusters=clusters), with_clusters))
+                print(f"# fold {fold + 1}: {len(clusters.paths)} words clustered without its {len(held)} stories",
+                      flush=True)
             for bar in bars:
                 barred = EntityTagger(model, {kind: bar for kind in eq.TYPES})
                 counts: dict = {}
@@ -88,13 +112,14 @@ def main(argv: list[str] | None = None) -> None:
             for k, (set_name, _, label, articles) in enumerate(stories):
                 if fold_of[k] != fold:
                     continue
-                for system, fn in (("rules alone", eq.rules_entities),
-                                   ("learned tagger, CV", lambda a: eq.newsfuse_entities(a, tagger))):
+                runs = [("rules alone", eq.rules_entities, sentences, eq._rule_spans)]
+                runs += [(name, lambda a, t=t: eq.newsfuse_entities(a, t), ss, eq._tagger_spans(t)) for name, t, ss in taggers]
+                for system, fn, ss, spans in runs:
                     counts = eq.score_entities(fn(articles), label["entities"])
+                    by_story[system][k] = counts
                     eq._add(story_level[system], counts)
                     eq._add(per_set.setdefault(set_name, {}).setdefault(system, {}), counts)
-                eq._add(span_level["rules alone"], eq._span_counts_of(sentences[k], eq._rule_spans, lx))
-                eq._add(span_level["learned tagger, CV"], eq._span_counts_of(sentences[k], eq._tagger_spans(tagger), lx))
+                    eq._add(span_level[system], eq._span_counts_of(ss[k], spans, lx))
             print(f"# fold {fold + 1}/{args.folds} done, {time.perf_counter() - started:.0f} s", flush=True)
     head = f"{'':<34} " + " | ".join(f"{k} P     R     F1 " for k in eq.TYPES)
     print("\n## all stories, story level\n" + head)
@@ -109,7 +134,59 @@ def main(argv: list[str] | None = None) -> None:
             print(eq._row(f"{set_name}: {system}", counts))
     if bars:
         report_bars(by_bar, bars, args.folds)
+    if args.clusters:
+        report_gain(by_story, fold_of, args.folds, "learned tagger, CV", "tagger + word clusters, CV")
     print(f"\n# {time.perf_counter() - started:.0f} s")
+
+
+def _with_clusters(s: entity_labels.TaggedSentence, clusters: WordClusters, lx) -> entity_labels.TaggedSentence:
+    from dataclasses import replace
+
+    extra = clusters.features([lx.fold(w) for w in s.words])
+    return replace(s, features=[f + x for f, x in zip(s.features, extra)])
+
+
+def _f1s(counts: dict) -> dict[str, float]:
+    """Story-level F1 per type and over all three (their counts pooled)."""
+    out = {kind: _f1(counts.get(kind, [])) for kind in eq.TYPES}
+    out["all"] = _f1([sum(x) for x in zip(*(counts.get(kind, [0] * 4) for kind in eq.TYPES))])
+    return out
+
+
+def report_gain(by_story: dict, fold_of: dict, n: int, base: str, new: str, rounds: int = 1000) -> None:
+    """Per fold and pooled F1 of both systems and the gain; the pooled gain's 95% interval by a
+    bootstrap over stories (the same resampled stories for both)."""
+    keys = ("PER", "ORG", "LOC", "all")
+    print(f"\n## {new} against {base}, story level F1 (PER ORG LOC, all three pooled)")
+
+    def pooled(system: str, ks) -> dict:
+        into: dict = {}
+        for k in ks:
+            eq._add(into, by_story[system][k])
+        return _f1s(into)
+
+    gains = []
+    for fold in range(n):
+        ks = [k for k in by_story[base] if fold_of[k] == fold]
+        a, b = pooled(base, ks), pooled(new, ks)
+        gains.append({key: b[key] - a[key] for key in keys})
+        print(f"fold {fold + 1} ({len(ks)} stories): " + "  ".join(
+            f"{key} {a[key]:.3f} -> {b[key]:.3f} ({gains[-1][key]:+.3f})" for key in keys))
+    ks = sorted(by_story[base])
+    a, b = pooled(base, ks), pooled(new, ks)
+    print("pooled: " + "  ".join(f"{key} {a[key]:.3f} -> {b[key]:.3f} ({b[key] - a[key]:+.3f})" for key in keys))
+    import statistics
+
+    print("fold-to-fold sd of the gain: " + "  ".join(f"{key} {statistics.stdev(g[key] for g in gains):.3f}" for key in keys))
+    rng = random.Random(0)
+    boot = {key: [] for key in keys}
+    for _ in range(rounds):
+        sample = [rng.choice(ks) for _ in ks]
+        a, b = pooled(base, sample), pooled(new, sample)
+        for key in keys:
+            boot[key].append(b[key] - a[key])
+    print(f"bootstrap over stories ({rounds} rounds), 95% interval of the pooled gain: " + "  ".join(
+        f"{key} [{sorted(v)[int(0.025 * rounds)]:+.3f}, {sorted(v)[int(0.975 * rounds) - 1]:+.3f}]" for key, v in boot.items()))
 
 
 def _f1(c: list[int]) -> float:

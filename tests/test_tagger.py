@@ -87,7 +87,7 @@ def test_confidence_bars_keep_only_the_spans_the_model_is_sure_of(tmp_path):
     """The shipped bars (entity_tagger.json) are read beside the model; a bar drops a model span
     whose words' marginals fall below it, and no bar keeps every span of the labels."""
     from newsfuse.entities import Known, lexicon
-    from newsfuse.tagger import _shipped_confidence, model_spans, rule_mentions, sentence_features
+    from newsfuse.tagger import _shipped_settings, model_spans, rule_mentions, sentence_features
 
     pack = lang.get("vi")
     shipped = EntityTagger.of(pack)
@@ -109,4 +109,4 @@ def test_confidence_bars_keep_only_the_spans_the_model_is_sure_of(tmp_path):
     bad.write_bytes(shipped.model.read_bytes())
     bad.with_suffix(".json").write_text("{\"min_confidence\": 3}", encoding="utf-8")
     with pytest.raises(ValueError, match="m.json: not a tagger settings file"):
-        _shipped_confidence(bad)
+        _shipped_settings(bad)

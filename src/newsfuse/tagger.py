@@ -199,11 +199,56 @@ def _gazetteer_kind(lx: Lexicon, joined: str, cache: dict) -> str:
 _OPENS = "\"“‘'(-–:"
 
 
+# Cluster paths' prefixes read as coarser clusters (the tree of scripts/build_word_clusters.py has
+# 256 leaves at depths 3-15); the whole path names the word's own cluster.
+CLUSTER_PREFIXES = (2, 4, 6, 8)
+
+
+class WordClusters:
+    """Words' clusters learnt from unlabelled text (`lang/vi/word_clusters.tsv`, written by
+    scripts/build_word_clusters.py): for the model, a word it never saw labelled shares features with
+    the words seen in its contexts. Keyed by the folded word; each word's attributes are made once."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self.paths = dict(paths)
+        self.own = {w: (f"c={b}", *(f"c{n}={b[:n]}" for n in CLUSTER_PREFIXES if len(b) > n)) for w, b in self.paths.items()}
+        self.left = {w: f"c-1={b}" for w, b in self.paths.items()}  # what a word says to the word after it
+        self.right = {w: f"c1={b}" for w, b in self.paths.items()}
+
+    @classmethod
+    def load(cls, path: Path | str) -> WordClusters:
+        path = Path(path)
+        paths = {}
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line or line.startswith("#"):
+                continue
+            word, _, bits = line.partition("\t")
+            if not word or not bits or set(bits) - {"0", "1"}:
+                raise ValueError(f"{path}:{n}: not a word and its cluster's bits ({line[:60]!r})")
+            paths[word] = bits
+        return cls(paths)
+
+    def features(self, folded: Sequence[str]) -> list[list[str]]:
+        """Each word's cluster attributes: its own (path and prefixes) and its neighbours' paths."""
+        own, left, right = self.own, self.left, self.right
+        out = []
+        last = len(folded) - 1
+        for i, f in enumerate(folded):
+            feats = list(own.get(f, ()))
+            if i and folded[i - 1] in left:
+                feats.append(left[folded[i - 1]])
+            if i < last and folded[i + 1] in right:
+                feats.append(right[folded[i + 1]])
+            out.append(feats)
+        return out
+
+
 def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
-                      rules: Sequence[RuleMention]) -> list[list[str]]:
+                      rules: Sequence[RuleMention], clusters: WordClusters | None = None) -> list[list[str]]:
     """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
     What depends on a word alone or on a name's spelling, which recurs across sentences and
-    stories, is kept per pack for the process."""
+    stories, is kept per pack for the process. With `clusters`, each word's cluster attributes
+    follow (a model trained with them reads them)."""
     store = _process_cache(lx, "_tagger_words")
     words = list(words)
     folded = list(folded)
@@ -299,6 +344,9 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
             if b.says or (b.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
                 add("says")
         out.append(feats)
+    if clusters is not None:
+        for feats, extra in zip(out, clusters.features(folded)):
+            feats += extra
     return out
 
 
@@ -333,8 +381,10 @@ def model_spans(lx: Lexicon, words: Sequence[str], labels: Sequence[str]) -> lis
 class EntityTagger:
     """The CRF of one language pack, opened on first use (once per thread)."""
 
-    def __init__(self, model: Path | str | None, min_confidence: Mapping[str, float] | None = None) -> None:
+    def __init__(self, model: Path | str | None, min_confidence: Mapping[str, float] | None = None,
+                 clusters: WordClusters | None = None) -> None:
         self.model = Path(model) if model is not None else None
+        self.clusters = clusters  # the word clusters the model was trained with, if any
         # A span the model alone proposes (or reads against a rule) counts only when every word's
         # marginal probability of its label reaches its type's bar: the CRF's confident readings
         # correct the rules, its guesses do not (the bars are chosen by bench/entity_cv.py).
@@ -354,7 +404,7 @@ class EntityTagger:
         """The pack's tagger, or None when the pack ships no model."""
         hook = pack.hook("entity_tagger_model")
         path = hook(pack) if hook else None
-        return pack.view("entity_tagger", lambda _: cls(path, _shipped_confidence(path))) if path is not None else None
+        return pack.view("entity_tagger", lambda _: cls(path, *_shipped_settings(path))) if path is not None else None
 
     def _tagger(self):
         tagger = getattr(self._local, "tagger", None)
@@ -384,18 +434,23 @@ class EntityTagger:
                 if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
 
 
-def _shipped_confidence(model: Path) -> dict[str, float]:
-    """The bars shipped beside a model (`entity_tagger.json`: {"min_confidence": {"PER": ...}})."""
+def _shipped_settings(model: Path) -> tuple[dict[str, float], WordClusters | None]:
+    """The bars and word clusters shipped beside a model (`entity_tagger.json`: {"min_confidence":
+    {"PER": ...}, "clusters": a file beside the model, when it was trained with them})."""
     import json
 
     path = model.with_suffix(".json")
     if not path.is_file():
-        return {}
+        return {}, None
     try:
-        bars = json.loads(path.read_text(encoding="utf-8"))["min_confidence"]
-        return {str(k): float(v) for k, v in bars.items()}
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        bars = {str(k): float(v) for k, v in settings.get("min_confidence", {}).items()}
+        clusters = settings.get("clusters")
+        if clusters is not None and not isinstance(clusters, str):
+            raise TypeError("clusters is no file name")
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"{path}: not a tagger settings file ({e})") from None
+    return bars, WordClusters.load(model.parent / clusters) if clusters else None
 
 
 def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known: Known) -> tuple[list[Mention], Known]:
@@ -407,7 +462,7 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     key = ("spans", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
     spans = known.features.get(key)
     if spans is None:
-        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules))
+        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules, tagger.clusters))
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
@@ -474,5 +529,5 @@ def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = No
     return read
 
 
-__all__ = ["EntityTagger", "RULES_ON_TOP", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
+__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
            "combine", "decide", "model_spans", "learned_entities_reader", "TYPES", "Span"]
