@@ -117,6 +117,14 @@ def test_bad_filters_are_exit_code_2_naming_them(store, command, args, message):
     assert "(nothing)" not in r.output
 
 
+@pytest.mark.parametrize("command", ["stories", "articles"])
+@pytest.mark.parametrize("option", ["--offset", "--limit"])
+def test_a_number_past_sqlites_integers_is_exit_code_2_not_a_traceback(store, command, option):
+    # Bug: `stories --offset 99999999999999999999` was an OverflowError traceback (REST said 422).
+    r = run(command, "--db", store, option, "99999999999999999999")
+    assert r.exit_code == 2 and f"{option[2:]}: 99999999999999999999 is more than" in r.output, r.output
+
+
 def test_a_month_that_does_not_exist_returns_no_other_year(store):
     # Bug: `--since 2013-13` returned a 2023 article (string comparison of a date that is none).
     assert run("articles", "--db", store, "--since", "2013-13").exit_code == 2
@@ -231,6 +239,32 @@ def test_an_unknown_story_is_not_found_with_its_id(seeded):
         seeded.stories(since="soon")
 
 
+def test_a_query_within_a_story_keeps_the_story(client, seeded):
+    """Bug: `articles --story S -q Q` searched every article (the story was dropped with a query),
+    in the CLI, REST and Python; an unknown story listed nothing instead of saying so."""
+    import newsfuse
+
+    seed = seeded.articles(outlet="TPO", since="2023")[0]  # a seed: its story holds both seeds
+    seed_story = seeded.story_of(seed.id)
+    members = set(seeded.store.story_article_ids(seed_story))
+    everywhere = {a.id for a in seeded.articles(query="Công an", limit=200)}
+    assert everywhere - members  # the query alone finds articles of other stories
+    within = {a.id for a in seeded.articles(query="Công an", story=seed_story, limit=200)}
+    assert within and within <= members
+    assert seeded.count_articles(query="Công an", story=seed_story) == len(within)
+    rest = client.get("/api/articles", params={"story": seed_story, "q": "Công an"}).json()
+    assert {a["id"] for a in rest["articles"]} == within and rest["total"] == len(within)
+    with pytest.raises(newsfuse.NotFound, match="no story 'nosuch'"):
+        seeded.articles(story="nosuch")
+    assert client.get("/api/articles", params={"story": "nosuch"}).status_code == 404
+    assert client.get("/api/articles", params={"story": "nosuch", "q": "bão"}).status_code == 404
+
+
+def test_an_unknown_story_filter_is_exit_code_1(store):
+    r = run("articles", "--db", store, "--story", "nosuch")
+    assert r.exit_code == 1 and "no story 'nosuch'" in r.output and "(nothing)" not in r.output
+
+
 # ------------------------------------------------------------ REST lists
 
 
@@ -281,3 +315,19 @@ def test_pages_link_relatively_so_a_path_prefix_works(client):
         links = re.findall(r'(?:src|href|action)="([^"#]*)"', html)
         absolute = [u for u in links if u.startswith("/")]
         assert links and not absolute, (path, absolute)
+
+
+def test_an_internal_error_in_an_ingest_is_one_line_and_leaves_no_empty_store(tmp_path, seeds_dir, monkeypatch):
+    """A fault of newsfuse's own (a KeyError in story assignment once stopped every ingest of a
+    flood of tiny articles) was a traceback that left an empty new store behind."""
+    from newsfuse.stories import StoryClusterer
+
+    def broken(self, story_id):
+        raise KeyError(story_id)
+
+    monkeypatch.setattr(StoryClusterer, "_new_story", broken)
+    monkeypatch.delenv("NEWSFUSE_TRACEBACK", raising=False)
+    db = tmp_path / "new.db"
+    r = run("ingest", "-q", "--db", db, seeds_dir)
+    assert r.exit_code == 3 and "ingest stopped by an internal error, KeyError" in r.output
+    assert "Traceback" not in r.output and not db.exists()

@@ -425,3 +425,39 @@ def test_a_story_absorbed_by_one_absorbed_later_is_found_as_the_last_survivor(md
     assert stream._candidates(vec, C.last) == ["sC"]  # X's and A's numbers name C now
     placed = stream.add(a3)
     assert placed.story_id in stream.stories and set(stream.stories) >= {"sC"}
+def _tiny_look_alikes(seed_texts, n=400, seed=1):
+    """`n` tiny articles drawn from the seed report's 30 commonest words (12 a text, 4 a title, 50
+    outlets over a month): a flood of look-alikes in which stories merge again and again."""
+    import re
+    from collections import Counter
+
+    rng = random.Random(seed)
+    words = [w for w, _ in Counter(re.findall(r"\w+", seed_texts["004"])).most_common(30)]
+    return [article_from_json({"id": f"t{i}", "source": f"o{i % 50}.vn", "date": f"2013-11-{1 + i % 28:02d}",
+                               "title": " ".join(rng.choices(words, k=4)),
+                               "text": " ".join(rng.choices(words, k=12)) + "."}, "tiny") for i in range(n)]
+
+
+def test_a_story_merged_into_one_that_merges_again_is_still_found(seed_texts, tmp_path):
+    """A story absorbed by one that is absorbed in turn: the numbers the candidate index holds of
+    the first still name a live story (they named the gone middle one, and the look-up raised
+    KeyError), in the batch, the stream and a saved and restored index."""
+    from newsfuse import indexstate
+    from newsfuse.config import CopyConfig
+    from newsfuse.copies import CopyDetector
+
+    arts = _tiny_look_alikes(seed_texts)
+    batch = cluster(arts, StoryConfig())
+    assert sorted(a.article_id for a in batch) == sorted(a.id for a in arts)
+    stream = StoryClusterer(StoryConfig())
+    for a in arts[:300]:
+        stream.add(a)
+    survivors, absorbed = {keep for _, keep in stream.merged}, {gone for gone, _ in stream.merged}
+    assert survivors & absorbed  # the case: a survivor of one merge absorbed in a later one
+    assert all(stream._live(n).id in stream.stories for n in range(len(stream._numbered)))
+    path = tmp_path / "state.npz"
+    assert indexstate.save(path, stream, CopyDetector(CopyConfig()), 300)
+    restored, _, _ = indexstate.load(path, StoryConfig(), CopyConfig())
+    for a in arts[300:]:
+        assert stream.add(a).story_id == restored.add(a).story_id
+    assert set(stream.assignments()) == {a.id for a in arts}

@@ -140,6 +140,12 @@ def test_openapi_describes_the_post_body_and_its_errors(client):
     assert {s.get("type") for s in schema["oneOf"]} == {"object", "array"}
     assert "text" in schema["oneOf"][0]["required"]
     assert {"400", "401", "403", "409", "413", "422"} <= set(post["responses"])
+    # Bug: the reads of one story or article answered 404 but said only 200 and 422.
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/stories/{story_id}", "/api/stories/{story_id}/articles", "/api/articles/{article_id}",
+                 "/api/articles/{article_id}/versions"):
+        assert {"200", "404", "422"} <= set(paths[path]["get"]["responses"]), path
+        assert client.get(path.replace("{story_id}", "nope").replace("{article_id}", "nope")).status_code == 404
 
 
 def test_a_story_of_copies_whose_original_is_elsewhere_has_a_brief(seeded):

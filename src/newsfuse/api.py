@@ -120,6 +120,9 @@ def check_dates(since: str | None, until: str | None) -> tuple[str | None, str |
     return since, until
 
 
+_SQLITE_MAX = 2**63 - 1
+
+
 def check_page(limit: int, offset: int, max_limit: int | None = None) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise BadParameter(f"limit: {limit!r} must be a whole number of at least 1")
@@ -127,6 +130,10 @@ def check_page(limit: int, offset: int, max_limit: int | None = None) -> None:
         raise BadParameter(f"limit: {limit} is more than {max_limit}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise BadParameter(f"offset: {offset!r} must be a whole number of at least 0")
+    # SQLite's integers are 64-bit: a bigger one is no page of any store (and an OverflowError).
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value > _SQLITE_MAX:
+            raise BadParameter(f"{name}: {value} is more than {_SQLITE_MAX}")
 
 
 _VI_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -862,22 +869,34 @@ class Newsfuse:
     def articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
                  until: str | None = None, story: str | None = None, limit: int = 50,
                  offset: int = 0) -> list[Article]:
-        """Stored articles, newest first; with `query`, best match first (see `search`)."""
+        """Stored articles, newest first; with `query`, best match first (see `search`). NotFound
+        for a `story` that is not there (an empty list would read as a story with no such articles)."""
+        story = self._known_story(story)
         if query is not None and query.strip():
-            return [h.article for h in self.search(query, outlet=outlet, since=since, until=until,
+            return [h.article for h in self.search(query, outlet=outlet, since=since, until=until, story=story,
                                                    limit=limit, offset=offset).items]
         since, until = check_dates(since, until)
         check_page(limit, offset)
         return self.store.list_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
-                                        story=self._live(story) if story else story, limit=limit, offset=offset)
+                                        story=story, limit=limit, offset=offset)
 
     def count_articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
                        until: str | None = None, story: str | None = None) -> int:
+        story = self._known_story(story)
         if query is not None and query.strip():
-            return self.search(query, outlet=outlet, since=since, until=until, limit=1).total
+            return self.search(query, outlet=outlet, since=since, until=until, story=story, limit=1).total
         since, until = check_dates(since, until)
         return self.store.count_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
-                                         story=self._live(story) if story else story)
+                                         story=story)
+
+    def _known_story(self, story_id: str | None) -> str | None:
+        """A story filter's live id (an alias names its survivor); NotFound when no story has it."""
+        if not story_id:
+            return None
+        live = self._live(story_id)
+        if not self.store.story_article_ids(live):
+            raise NotFound(f"no story {story_id!r}")
+        return live
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to."""
@@ -887,10 +906,11 @@ class Newsfuse:
         return self.store.get_article(article_id)
 
     def search(self, query: str, *, outlet: str | None = None, since: str | None = None, until: str | None = None,
-               limit: int = 20, offset: int = 0) -> Page[Hit]:
+               story: str | None = None, limit: int = 20, offset: int = 0) -> Page[Hit]:
         """Articles matching `query` (the language of `newsfuse.search`: words, "phrases", prefix*,
         AND, OR, NOT, brackets; tone marks and case aside, exact tones first), best first, each
-        with a snippet of its best passage and the matches marked. BadParameter on bad syntax."""
+        with a snippet of its best passage and the matches marked; with `story`, that story's
+        articles only. BadParameter on bad syntax."""
         from . import search as search_stage
 
         node = search_stage.parse(query)
@@ -901,11 +921,11 @@ class Newsfuse:
         match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
         with self.snapshot():
             got = None
-            if self.memo is not None and not (outlet or since or until):
+            if self.memo is not None and not (outlet or since or until or story):
                 got = self._search_page(match, match_filter, limit, offset)
             found, total = got or self.store.search(match, source=self.outlet(outlet) if outlet else None,
                                                     since=since, until=until, limit=limit, offset=offset,
-                                                    match_filter=match_filter)
+                                                    match_filter=match_filter, story=self._known_story(story))
             hits = [Hit(a, search_stage.snippet([x.text for x in a.sentences], a.title, node), self.store.story_of(a.id))
                     for a in found]
         return Page(hits, total, limit, offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -163,6 +164,12 @@ def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestRepor
 
 
 
+def _remove_store(nf, path: Path) -> None:
+    nf.close()
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
 WORDS_HELP = ("Summary budget in syllables, counted as the ROUGE scorer counts them: every run of letters or "
               "digits (`19/5` is two, `5.000` two); whole sentences only, the summary never exceeds it.")
 
@@ -188,13 +195,21 @@ def ingest(
     if encoding:
         nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
     if not follow:
-        report = _ingest(nf, paths, quiet)
+        try:
+            report = _ingest(nf, paths, quiet)
+        except Exception as e:
+            # A fault of newsfuse's own, not of the input (each bad input is a rejection): one line,
+            # the batches committed before it kept, and no store made for nothing.
+            if os.environ.get("NEWSFUSE_TRACEBACK"):
+                raise
+            if made_now and not nf.count_articles():
+                _remove_store(nf, path)
+            _fail(f"ingest stopped by an internal error, {type(e).__name__}: {e} (what was stored before it is "
+                  "kept; NEWSFUSE_TRACEBACK=1 shows where)", 3)
         if made_now and not report.added and not report.present:
             # Every input rejected (a typo in a path, the wrong files): a store made only now would
             # hold nothing but stand where the next command looks, as if something were stored.
-            nf.close()
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
+            _remove_store(nf, path)
             typer.echo(f"{path}: not made, nothing was stored", err=True)
         raise typer.Exit(0 if report.ok else 1)
     from .ingest import FolderFollower, expand

@@ -1055,7 +1055,7 @@ class Store:
 
     def search(self, match: str, *, source: str | None = None, since: str | None = None,
                until: str | None = None, limit: int = 20, offset: int = 0, match_filter: str | None = None,
-               window: int | None = None) -> tuple[list[Article], int]:
+               window: int | None = None, story: str | None = None) -> tuple[list[Article], int]:
         """Articles that match an FTS5 expression (`search.expression`), best first (bm25, the title
         weighted), within the other filters; and how many match in all. `match_filter` matches the
         same articles more cheaply (`search.filter_expression`: counted with it). The newest
@@ -1064,7 +1064,7 @@ class Store:
         matches at 100k, took 1.6 s for its first 20), so a page within the newest costs the same
         on any store (docs/decisions.md, Web)."""
         window = RANK_WINDOW if window is None else window
-        where, args = self._article_filter(source, since, until)
+        where, args = self._article_filter(source, since, until, story)
         if where:
             base = ("FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid LEFT JOIN sources s"
                     " ON s.id = a.source_id" + where.replace(" WHERE ", " WHERE articles_fts MATCH ? AND ", 1))

@@ -48,13 +48,21 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"description": why, "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
-    for code, why in [(400, "body is not JSON or holds no article"), (401, "missing or wrong API token"),
-                      (403, "a cross-site write from a browser, or a Host this server does not answer to"),
-                      (409, "an article the store refuses (an id used by another text)"),
-                      (413, "body over 10 MB or more than 1,000 articles"), (422, "an article or parameter that is not valid")]}
+_WHY = {400: "body is not JSON or holds no article", 401: "missing or wrong API token",
+        403: "a cross-site write from a browser, or a Host this server does not answer to",
+        404: "no story or article of that id",
+        409: "an article the store refuses (an id used by another text)",
+        413: "body over 10 MB or more than 1,000 articles", 422: "an article or parameter that is not valid"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI's description of these error answers (each `{"error": "one line"}`)."""
+    return {code: {"description": _WHY[code], "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}} for code in codes}
+
+
+ERROR_RESPONSES = error_responses(400, 401, 403, 409, 413, 422)
+NOT_FOUND_RESPONSES = error_responses(404, 422)  # what a read of one story or article may answer
 ARTICLE_SCHEMA = {"type": "object", "required": ["text"], "additionalProperties": True, "properties": {
     "id": {"type": ["string", "integer"]}, "text": {"type": "string", "minLength": 1}, "title": {"type": "string"},
     "source": {"type": "string", "description": "the outlet (a host or a name)"}, "url": {"type": "string"},
@@ -387,7 +395,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         target = path[:at] + "/" + survivor + path[at + 1 + len(story_id):]
         return RedirectResponse(target + (f"?{request.url.query}" if request.url.query else ""), status_code=308)
 
-    @app.get("/api/stories/{story_id}")
+    @app.get("/api/stories/{story_id}", responses=NOT_FOUND_RESPONSES)
     def get_story(request: Request, story_id: str) -> Response:
         """The story's brief: summary with citations, facts, entities, timeline, articles. The id
         of a story merged into another redirects to the survivor's."""
@@ -398,22 +406,22 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         except KeyError:
             raise HTTPException(404, f"no story {story_id!r}") from None
 
-    @app.get("/api/stories/{story_id}/articles", responses=ERROR_RESPONSES)
+    @app.get("/api/stories/{story_id}/articles", responses=NOT_FOUND_RESPONSES)
     def story_articles(request: Request, story_id: str, limit: int = Query(50, ge=1, le=200),
                        offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Any:
         """The story's articles (without their texts), newest first."""
         if (moved := merged_into(request, story_id)) is not None:
             return moved
-        return articles_page(request, {"story": story_id}, limit, offset, check_story=True)
+        return articles_page(request, {"story": story_id}, limit, offset)
 
-    @app.get("/api/stories/{story_id}/entities", responses=ERROR_RESPONSES)
+    @app.get("/api/stories/{story_id}/entities", responses=NOT_FOUND_RESPONSES)
     def story_entities(request: Request, story_id: str) -> Any:
         """People, organisations and places of the story, merged across outlets."""
         if (moved := merged_into(request, story_id)) is not None:
             return moved
         return {"story": story_id, "entities": brief_of(story_id)["entities"]}
 
-    @app.get("/api/stories/{story_id}/timeline", responses=ERROR_RESPONSES)
+    @app.get("/api/stories/{story_id}/timeline", responses=NOT_FOUND_RESPONSES)
     def story_timeline(request: Request, story_id: str) -> Any:
         """The story's dated events, oldest first, each with its citations."""
         if (moved := merged_into(request, story_id)) is not None:
@@ -439,14 +447,14 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         filters = {"query": one_query(q, query), "outlet": outlet, "since": since, "until": until, "story": story}
         return articles_page(request, filters, limit, offset)
 
-    def articles_page(request: Request, filters: dict[str, Any], limit: int, offset: int,
-                      check_story: bool = False) -> dict[str, Any]:
+    def articles_page(request: Request, filters: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
         r = reader()
         with r.snapshot():
-            if check_story and r.story(filters["story"]) is None:
-                raise HTTPException(404, f"no story {filters['story']!r}")
-            found = r.articles(**filters, limit=limit, offset=offset)
-            total = r.count_articles(**filters)
+            try:
+                found = r.articles(**filters, limit=limit, offset=offset)
+                total = r.count_articles(**filters)
+            except api.NotFound as e:
+                raise HTTPException(404, str(e)) from None
             stories = {a.id: r.story_of(a.id) for a in found}
         rows = [a.to_dict(with_sentences=False) | {"story": stories[a.id]} for a in found]
         for row in rows:
@@ -459,7 +467,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         outlets = reader().outlets()
         return {"outlets": outlets, "total": len(outlets)}
 
-    @app.get("/api/articles/{article_id}")
+    @app.get("/api/articles/{article_id}", responses=NOT_FOUND_RESPONSES)
     def get_article(article_id: str) -> dict[str, Any]:
         r = reader()
         a = r.article(article_id)
@@ -470,7 +478,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                               "publications": [p.to_dict() for p in published],
                               "first": published[0].outlet if published else a.source}
 
-    @app.get("/api/articles/{article_id}/versions")
+    @app.get("/api/articles/{article_id}/versions", responses=NOT_FOUND_RESPONSES)
     def get_versions(article_id: str) -> dict[str, Any]:
         """Every version of the article (oldest first) and what changed from each to the next."""
         r = reader()
@@ -481,7 +489,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                               "published": v.published, "text": v.text} for v in versions],
                 "changes": [c.to_dict() for c in r.version_changes(article_id)]}
 
-    @app.get("/api/sources")
+    @app.get("/api/sources", responses=ERROR_RESPONSES)
     def list_sources() -> dict[str, Any]:
         """Followed feeds, sitemaps and pages with their health (last fetch, status, last problem)."""
         return {"sources": [src.to_dict() for src in reader().sources()]}
