@@ -304,3 +304,20 @@ def test_the_shared_corpus_briefs_tell_only_conflicts_their_sentences_show(mds_r
     assert all(f.kind != "conflict" or f.conflicts for f in now.facts)
     robothon = make_brief(ROBOTHON, by_cluster[ROBOTHON])
     assert [c.text for c in robothon.conflicts if "đội" in c.text] == ["47 đội (www.nhandan.org.vn) vs 48 đội (cand.com.vn)"]
+
+
+def test_two_spans_of_days_that_cannot_both_be_true_are_a_date_conflict():
+    """Cluster 102's races: `đêm 18 và 19/9` at one outlet, `đêm 18 và 19/10` at another (spans,
+    which used to count for nothing); a day within the other's span is no disagreement."""
+    from newsfuse.timeline import date_conflicts
+
+    soha = "Trước đó trong đêm 18 và 19/9 CSGT Công an thành phố Thủ Dầu Một tuần tra trên tuyến Quốc lộ 13."
+    other = soha.replace("19/9", "19/10")
+    published = "2013-10-22T08:00"
+    assert date_conflicts([("soha.vn", soha, published), ("kienthuc.net.vn", other, published)]) == [
+        "2013-09-18/2013-09-19 (soha.vn) vs 2013-10-18/2013-10-19 (kienthuc.net.vn)"]
+    one_night = soha.replace("đêm 18 và 19/9", "đêm 19/9")
+    assert date_conflicts([("soha.vn", soha, published), ("infonet.vn", one_night, published)]) == []
+    # months or years are no days (`tháng 9/2013` against a day is a report's period, not its date)
+    month = "Trong tháng 9/2013, nền kinh tế chỉ tạo ra 148.000 việc làm."
+    assert date_conflicts([("a.vn", month, published), ("b.vn", month.replace("tháng 9/2013", "ngày 22/10"), published)]) == []

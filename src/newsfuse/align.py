@@ -126,8 +126,12 @@ def _name_of(value: str) -> str:
 
 
 def _rest(sentence: str, value: str) -> set[str]:
-    """The sentence's syllables, those of its disputed value left out."""
-    return set(tokens(sentence)) - set(tokens(value))
+    """The sentence's syllables, those of its disputed value left out (numbers without their
+    leading zeros: `09` of `2013-09-18` is the `9` of `18/9`)."""
+    def syllables(text: str) -> set[str]:
+        return {t.lstrip("0") or t for t in tokens(text)}
+
+    return syllables(sentence) - syllables(value)
 
 
 def _dice(a: set[str], b: set[str]) -> float:

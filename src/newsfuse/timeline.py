@@ -730,15 +730,23 @@ def story_timeline(articles: Sequence[Article], alignment: Alignment) -> list[Ti
     return sorted(events.values(), key=lambda ev: (ev.date, ev.text))
 
 
+def _overlap(a: str, b: str) -> bool:
+    """Whether two days or spans (`2013-09-18/2013-09-19`) share a day."""
+    (a0, _, a1), (b0, _, b1) = a.partition("/"), b.partition("/")
+    return a0 <= (b1 or b0) and b0 <= (a1 or a0)
+
+
 def date_conflicts(sentences: Sequence[tuple[str, str, str | None]], pack: LanguagePack | None = None) -> list[str]:
     """Different days for what sentences from different outlets say happened: (outlet, text,
-    article date) triples. Only sentences that name exactly one day count, so a sentence about two
-    days is not held against one about either."""
+    article date) triples. Only sentences that name exactly one day, or one span of days (`đêm 18
+    và 19/9`), count, so a sentence about two events is not held against one about either; and
+    the two must not overlap (`19/9` is within `18 và 19/9`: no disagreement)."""
     days: dict[str, set[str]] = {}
     for outlet, text, published in sentences:
         # Written dates only: `hôm qua` read from two publication times is no disagreement.
         found = {t.value for t in resolve(text, published, pack=pack)
-                 if t.value and t.precision == "day" and any(c.isdigit() for c in t.text)}
+                 if t.value and t.precision in ("day", "range") and any(c.isdigit() for c in t.text)
+                 and all(len(end) == 10 for end in t.value.split("/"))}  # days, not months or years
         if len(found) == 1:
             days.setdefault(found.pop(), set()).add(outlet)
     # Two days, each given by an outlet that does not give the other: one outlet's sentences
@@ -746,5 +754,7 @@ def date_conflicts(sentences: Sequence[tuple[str, str, str | None]], pack: Langu
     if len(days) != 2:
         return []
     (d1, o1), (d2, o2) = sorted(days.items())
+    if _overlap(d1, d2):
+        return []
     found = two_sides(d1, o1, d2, o2)
     return [found] if found else []
