@@ -15,6 +15,7 @@ cross-validation), scored on the other, both ways, beside lead on the same half,
 bootstrap and a sign test.
 
     python bench/summary_quality.py [--words 180]                      # quality (no lock needed)
+    python bench/summary_quality.py --dated-and-bare    # the scorer trained dated / bare / both, scored on each
     flock /tmp/newsfuse-bench.lock python bench/summary_quality.py --speed   # brief times, load printed
 """
 
@@ -504,11 +505,114 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
     return lines
 
 
+def _bare(rows: list[dict]) -> list[dict]:
+    """The rows as the issue's independent set comes: no dates, no outlet names (nor the URLs that name them)."""
+    return [{k: v for k, v in r.items() if k not in ("date", "source", "url")} for r in rows]
+
+
+def _unordered(rows: list[dict]) -> list[dict]:
+    """Bare, and the ids renumbered in an order unrelated to time: the shared corpus's ids (baomoi's)
+    grow with the time of publishing, so bare articles sorted by id are still in time order, which
+    the issue's independent set need not be. Each id is replaced by a hash of it (the same every run);
+    the file order, which lead reads, is kept."""
+    import hashlib
+
+    return [r | {"id": hashlib.blake2b(str(r["id"]).encode(), digest_size=6).hexdigest()} for r in _bare(rows)]
+
+
+def _prepared(rows: list[dict], words: int) -> dict:
+    """Per cluster, as `quality` prepares it: (alignment, articles in time order, references, lead's ROUGE-2)."""
+    by_cluster: dict[str, list] = {}
+    for r in rows:
+        by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
+    out = {}
+    for c in corpus.clusters():
+        arts = sorted(by_cluster[c["cluster_id"]], key=lambda a: a.published or "")
+        kept = sorted(arts, key=lambda a: (a.published or "\uffff", a.id))
+        out[c["cluster_id"]] = (align(kept, BriefConfig()), kept, c["summaries"],
+                                rouge(strict(lead(arts, words), words), c["summaries"])["rouge2"])
+    return out
+
+
+def dated_and_bare(words: int, seed: int = 13) -> list[str]:
+    """The learned scorer trained on one half and scored on the other, both ways, each on the held-out
+    half as the shared corpus comes (dated), bare (`_bare`) and bare with ids out of time order
+    (`_unordered`), beside lead on the same input. Trained on the dated tuning half (as shipped), on
+    the union of its dated and bare (or unordered) versions (one model for every input), or on the
+    bare (unordered) version alone (a model for that input). Then the same over 16 other half splits."""
+    rows = corpus.rows()
+    inputs = {"dated": _prepared(rows, words), "bare": _prepared(_bare(rows), words),
+              "unord": _prepared(_unordered(rows), words)}
+    ids = sorted(inputs["dated"])
+    split = halves(ids, seed)
+    training = {kind: {cid: training_rows(p[cid][0], p[cid][1], p[cid][2], words) for cid in ids}
+                for kind, p in inputs.items()}
+    refs = {cid: [syllables(r) for r in inputs["dated"][cid][2]] for cid in ids}
+
+    def r2(kind, cid, scorer):
+        alignment, kept, _, _ = inputs[kind][cid]
+        config = BriefConfig(words=words)
+        toks = syllables(strict([s.text for s in summarize(alignment, kept, config, scorer=scorer)], words))
+        return sum(rouge_n(toks, q, 2) for q in refs[cid]) / len(refs[cid])
+
+    models_of = {
+        "dated (shipped way)": ("dated",),
+        "dated + bare union": ("dated", "bare"),
+        "bare-trained": ("bare",),
+        "dated + unord union": ("dated", "unord"),
+        "unord-trained": ("unord",),
+    }
+
+    def trial(tune, test) -> dict:
+        """{(input, model): the held-out half's ROUGE-2 per cluster}, and lead's per input."""
+        models = {m: SentenceScorer.from_dict(train_scorer([training[k][c] for k in kinds for c in tune]))
+                  for m, kinds in models_of.items()}
+        out = {(kind, "lead"): [inputs[kind][c][3] for c in test] for kind in inputs}
+        for kind in inputs:
+            for m, s in models.items():
+                out[kind, m] = [r2(kind, c, s) for c in test]
+        return out
+
+    lines = [f"# dated and bare: the learned scorer trained on one half ({', '.join(k for k in inputs)} versions "
+             "of its clusters as said), scored on the other (held out), beside lead on the same input"]
+    base = "dated (shipped way)"
+    for name, (tune, test) in (("A->B", split), ("B->A", split[::-1])):
+        scores = trial(tune, test)
+        lines.append(f"{name}: trained on {len(tune)} clusters, held-out {len(test)}:")
+        for kind in inputs:
+            for m in models_of:
+                v = scores[kind, m]
+                what = ""
+                if m != base:
+                    p_b, _, w, l = paired(v, scores[kind, base])
+                    what = (f"; vs dated-trained: {statistics.fmean(v) - statistics.fmean(scores[kind, base]):+.4f}, "
+                            f"p(<= it) = {p_b:.4f}, {w} wins / {l} losses")
+                lines.append(_held_out_line(f"{kind:<5} input, {m}", v, scores[kind, "lead"], what))
+    # The same on 16 other half splits (seeds 1-8, both ways): is the bench's split a lucky one?
+    ratios = {(kind, m): [] for kind in inputs for m in models_of}
+    ahead = {(kind, m): 0 for kind in inputs for m in models_of}
+    for other in range(1, 9):
+        a, b = halves(ids, other)
+        for tune, test in ((a, b), (b, a)):
+            scores = trial(tune, test)
+            for kind in inputs:
+                lead_mean = statistics.fmean(scores[kind, "lead"])
+                for m in models_of:
+                    ratios[kind, m].append(statistics.fmean(scores[kind, m]) / lead_mean)
+                    ahead[kind, m] += statistics.fmean(scores[kind, m]) > statistics.fmean(scores[kind, base]) + 1e-12
+    lines.append("16 other half splits (seeds 1-8, both ways), held-out half, mean ratio to lead [min, max]:")
+    for kind in inputs:
+        for m in models_of:
+            v = ratios[kind, m]
+            vs = f"; ahead of dated-trained in {ahead[kind, m]} of {len(v)}" if m != base else ""
+            lines.append(f"  {kind:<5} input, {m:<21} {statistics.fmean(v):.3f}x [{min(v):.3f}, {max(v):.3f}]{vs}")
+    return lines
+
+
 def quality(args) -> None:
     rows = corpus.rows()
     if args.bare:
-        # As the issue's independent set comes: no dates, no outlet names (nor the URLs that name them).
-        rows = [{k: v for k, v in r.items() if k not in ("date", "source", "url")} for r in rows]
+        rows = _bare(rows)
     by_cluster: dict[str, list] = {}
     for r in rows:
         by_cluster.setdefault(r["cluster_id"], []).append(article_from_json(r, r["id"]))
@@ -671,9 +775,18 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=180)
     ap.add_argument("--speed", action="store_true", help="time briefs instead (run under the bench flock)")
     ap.add_argument("--big", type=int, default=500, help="--speed: largest story timed")
+    ap.add_argument("--dated-and-bare", action="store_true", help="only the learned scorer trained on dated, "
+                    "dated + bare and bare versions of one half, scored on the other dated and bare, both ways")
     ap.add_argument("--bare", action="store_true", help="articles without dates, outlets and URLs (as the "
-                    "issue's independent set); the shipped models and choices are the same")
+                    "issue's independent set): the shipped model in the table, the half split's models "
+                    "trained on the bare tuning half")
     args = ap.parse_args()
+    if args.dated_and_bare:
+        print(f"# bench/summary_quality.py --dated-and-bare — {corpus.machine()}; load average at start "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for line in dated_and_bare(args.words):
+            print(line, flush=True)
+        return
     speed(args) if args.speed else quality(args)
 
 
