@@ -188,7 +188,8 @@ def build_article(
     if parts.outlet_code:
         extra.setdefault("outlet_code", parts.outlet_code)
     if id is not None and not isinstance(id, (str, int)):
-        raise IngestError(f"id must be text or a number, got {type(id).__name__}")
+        shown = "a fraction" if isinstance(id, float) else type(id).__name__
+        raise IngestError(f"id must be text or a whole number, got {shown} ({str(id)[:40]})")
     spans = split(body, pack)
     if spans.credits:
         # Sign-offs, agency tags, links and prompts are no sentences; the author and agency they name
@@ -345,15 +346,22 @@ def _require_unicode(name: str, value: Any) -> None:
             raise IngestError(f"'{name}' holds a lone UTF-16 surrogate") from None
 
 
+def _not_json_constant(name: str) -> Any:
+    raise IngestError(f"not JSON ({name} is no JSON value)")
+
+
 def loads_json(text: str) -> Any:
     """`json.loads` whose every failure is an IngestError: deep nesting (RecursionError), an
-    integer of more than 4,300 digits (ValueError) and broken syntax."""
+    integer of more than 4,300 digits (ValueError), broken syntax, and Python's extensions to
+    JSON (`NaN`, `Infinity`: no JSON writer makes them, and no stored field means them)."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json_constant)
     except json.JSONDecodeError as e:
         raise IngestError(f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise IngestError("JSON nested too deeply") from None
+    except IngestError:
+        raise
     except ValueError as e:  # an integer too long to read
         raise IngestError(f"not JSON we can read ({str(e).split(';')[0]})") from None
 
