@@ -258,7 +258,9 @@ def test_foreign_people_by_their_given_names_and_names_that_end_before_a_verb(md
             ("PER", "Peyton Manning"), ("PER", "Cristiano Ronaldo")} <= sport
     assert not {n for k, n in sport if k == "ORG" and n in ("Messi", "Ronaldo")}
     school = {(e.type, e.name) for e in find_entities(_cluster(mds_rows, "cluster_149"))}
-    assert {("ORG", "Đại học Vinh"), ("ORG", "Đại học Ngân hàng"), ("ORG", "Bộ Giáo dục và đào tạo"),
+    # `trường Đại học Ngân hàng`: the model's span keeps an organisation's lower-case head (its labels'
+    # convention, and one of the spellings held-out 6 lists for it).
+    assert {("ORG", "Đại học Vinh"), ("ORG", "trường Đại học Ngân hàng"), ("ORG", "Bộ Giáo dục và đào tạo"),
             ("PER", "Võ Tòng Xuân"), ("LOC", "TPHCM")} <= school
     # `Đại học Vinh đào tạo đại học`: the verb after the name is not part of it; `Chính phủ` alone is generic.
     assert not {n for _, n in school} & {"Đại học Vinh đào tạo", "Chính phủ", "Chính", "Intranet"}

@@ -40,6 +40,29 @@ def test_spans_of_labels():
     assert spans_of(["O", "B-PER", "I-PER", "B-LOC", "I-ORG", "O"]) == [(1, 3, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]
 
 
+def test_a_model_span_starts_on_the_name_but_keeps_an_organisations_head():
+    from newsfuse.entities import lexicon
+    from newsfuse.tagger import model_spans
+
+    lx = lexicon(lang.get("vi"))
+
+    def read(text, labels):
+        words = text.split()
+        return [(" ".join(words[s:e]), kind) for s, e, kind in model_spans(lx, words, labels.split())]
+
+    # the span conventions write an organisation's cue word into its name, lower case or not
+    assert read("liên kết với trường Đại học Ngân hàng", "O O O B-ORG I-ORG I-ORG I-ORG I-ORG") == [
+        ("trường Đại học Ngân hàng", "ORG")]
+    assert read("các ngân hàng Mizuho ,", "B-ORG I-ORG I-ORG I-ORG O") == [("ngân hàng Mizuho", "ORG")]
+    # a lower-case word that heads no organisation is cut, as is a place's cue and a person's title
+    assert read("sàn HoSE", "B-ORG I-ORG") == [("HoSE", "ORG")]
+    assert read("đội tuyển Việt Nam", "B-ORG I-ORG I-ORG I-ORG") == [("Việt Nam", "ORG")]
+    assert read("tỉnh Quảng Nam", "B-LOC I-LOC I-LOC") == [("Quảng Nam", "LOC")]
+    assert read("trường Minh", "B-PER I-PER") == [("Minh", "PER")]
+    # a head with no name after it is no name
+    assert read("công ty", "B-ORG I-ORG") == []
+
+
 def test_the_rules_on_top_decide_titles_and_cues_whatever_the_model_says():
     text = ("Thượng tướng Lương Tam Quang tiếp đoàn tại tỉnh Quảng Tây. Theo hãng tin AFP, "
             "ông Tiến đã đến quận 9.")

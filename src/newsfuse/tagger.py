@@ -363,16 +363,33 @@ def spans_of(labels: Sequence[str]) -> list[Span]:
 
 
 def model_spans(lx: Lexicon, words: Sequence[str], labels: Sequence[str]) -> list[Span]:
-    """The model's spans, each starting on the name itself: a lower-case word before it (`trường`
-    before `Đại học Ngân hàng`) or a person's title (`GS Xuân`) is the cue, not the name."""
+    """The model's spans, each starting on the name itself: a lower-case word before it or a
+    person's title (`GS Xuân`) is the cue, not the name. An organisation's lower-case head word
+    the model took into the name stays (`trường Đại học Ngân hàng`, `báo Tuổi Trẻ`, `ngân hàng
+    Mizuho`): the labels it learnt from write an organisation's cue word as part of its name
+    (tests/data/entities_span_conventions.md), and cutting it made a wrong extent of a right
+    reading (bench/entity_errors.py; docs/decisions.md)."""
     out = []
     for s, e, kind in spans_of(labels):
+        start = s
         while s < e - 1 and (words[s].islower() or (kind == "PER" and (lx.fold(words[s]) in lx.roles
                                                                        or lx.fold(words[s]) in lx.honorifics))):
             s += 1
-        if words[s][:1].isupper() or words[s][:1].isdigit():
+        if kind == "ORG" and s > start and words[s][:1].isupper():
+            out.append((_org_head_before(lx, words, start, s), e, kind))
+        elif words[s][:1].isupper() or words[s][:1].isdigit():
             out.append((s, e, kind))
     return out
+
+
+def _org_head_before(lx: Lexicon, words: Sequence[str], start: int, name: int) -> int:
+    """Where the longest organisation head among the lower-case words `words[start:name]` that
+    ends right before the name begins (`ngân hàng` Mizuho), or `name` when they end in none."""
+    for k in range(start, name):
+        head = (words[k][:1].upper() + words[k][1:], *words[k + 1:name])
+        if head in dict(lx.org_heads.by_length.get(head[0], ())).get(len(head), {}):
+            return k
+    return name
 
 
 # ---------------------------------------------------------------- the model
