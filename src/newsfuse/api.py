@@ -47,6 +47,12 @@ __all__ = ["Newsfuse", "IngestReport", "BatchRejected", "BadParameter", "NotFoun
            "open", "EXAMPLES"]
 
 EXAMPLES = Path(__file__).parent / "examples"
+# A write that adds at least this many articles, and a tenth of the store or more, merges the
+# full-text index after it (`Store.merge_search_index`). The merge rewrites the whole index (~20 s
+# at 100k, a few % of the ingest that wrote it), so only a bulk write pays for it: at most ~10x
+# the text it added.
+MERGE_SEARCH_MIN_ADDED = 1000
+MERGE_SEARCH_SHARE = 10
 
 # What the REST face needs from the stages, through this module (the faces call only `api`).
 loads_json = ingest_stage.loads_json
@@ -494,6 +500,11 @@ class Newsfuse:
             # The store rolled back; the in-memory indexes may hold what it no longer has.
             self._clusterer = self._copies = None
             raise
+        if (not self.store.db.in_transaction and len(report.added) >= MERGE_SEARCH_MIN_ADDED
+                and len(report.added) * MERGE_SEARCH_SHARE >= self.store.count_articles()):
+            # A bulk write's big full-text segments, merged with the rest now (~20 s at 100k),
+            # stay out of the merges of later small writes (`Store.merge_search_index`).
+            self.store.merge_search_index()
         if self.config.entities.index_at_ingest and entity_backlog is not None:
             # A write answered while someone waits (REST) reads its own stories' entities only: a
             # store's backlog (an old store, an ingest cut short) is read by the first entity filter.

@@ -250,6 +250,11 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # writing them takes ~0.1 ms less CPU an article (0.54-0.71 -> 0.47-0.55 ms, the same
     # vocabulary; bench/fts_hashsize.py). Memory only while a write is open.
     f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', {_FTS_HASH_BYTES})",
+    # 16: the full-text index merged into one segment, once (`Store.merge_search_index`): a store
+    # built by a bulk ingest kept its big segments on the levels that the small segments of later
+    # writes merge into, and a commit of one POSTed article now and then rewrote most of the index
+    # (0.3-3 s and ~400 MB of WAL at 100k; docs/decisions.md, Web). ~20 s once at 100k.
+    lambda store: store.merge_search_index(),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -665,6 +670,17 @@ class Store:
         if len(pending) >= _FTS_PENDING_ROWS or self._fts_pending_chars >= _FTS_PENDING_CHARS:
             self._write_search_rows()
         return seqs
+
+    def merge_search_index(self) -> None:
+        """Merge the full-text index into one segment (FTS5's `optimize`), in its own transaction
+        unless inside one. FTS5 merges a level's segments into the next level's when they pile
+        up (16 of them at once, as small writes go), whatever their size: the segments a bulk write
+        leaves on the low levels were rewritten by the merges of later small writes' segments, in
+        one commit of theirs. Merged, the index is one segment on a level above every merge of
+        later writes until there are thousands of them. Searches find the same rows with the same
+        ranks (bm25's counts do not depend on segments)."""
+        with self.transaction():
+            self.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
 
     def _write_search_rows(self) -> None:
         """Write the full-text rows `add_new_articles` keeps waiting (before anything that reads or
