@@ -437,6 +437,7 @@ class Store:
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: made by a newer newsfuse (schema {current} > {SCHEMA_VERSION})")
+        migrated = False
         while current < SCHEMA_VERSION:
             with self.transaction():
                 # Read again under the write lock: another process opening the same new store may
@@ -453,6 +454,9 @@ class Store:
                             self.db.execute(stmt)
                 self.db.execute(f"PRAGMA user_version = {current + 1}")
             current += 1
+            migrated = True
+        if migrated:
+            self._checkpoint()  # (a step may have written much: 16 the whole full-text index)
 
     def _make_story_summary(self) -> None:
         """Migration 9 (also safe to run again: every statement is made to be): the summary table,
@@ -679,8 +683,17 @@ class Store:
         one commit of theirs. Merged, the index is one segment on a level above every merge of
         later writes until there are thousands of them. Searches find the same rows with the same
         ranks (bm25's counts do not depend on segments)."""
+        alone = not self.db.in_transaction
         with self.transaction():
             self.db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+        if alone:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy what the WAL holds into the store now, waiting for no reader: after a write of
+        the whole index (~700 MB at 100k), else the next small commit's automatic checkpoint
+        copies it (seconds for one POST)."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _write_search_rows(self) -> None:
         """Write the full-text rows `add_new_articles` keeps waiting (before anything that reads or
