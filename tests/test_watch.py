@@ -145,6 +145,26 @@ def test_robots_txt_is_honoured_for_feeds_and_pages(nf, mds_rows):
         assert [a.title for a in nf.articles()] == [row["title"]]
 
 
+def test_robots_txt_is_read_once_for_many_pages_of_one_host_fetched_at_once(nf, mds_rows):
+    """`sources add` reads the feed; the watch's first cycle then has only pages of that host, all
+    asking for its robots.txt at the same moment: one read of it, not one per page."""
+    rows = mds_rows[110:118]
+    with Newsroom() as site:
+        # A slow robots.txt: every page's thread is waiting for it before the first read ends.
+        site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n", "text/plain", delay=0.3)
+        for r in rows:
+            site.routes[f"/{r['id']}.html"] = Route(article_page(r["title"], r["text"], site_name="X",
+                                                                 date=r["date"]).encode())
+        site.routes["/rss.xml"] = Route(rss("X", site.url("/"), [Item(site.url(f"/{r['id']}.html"), r["title"], r["date"])
+                                                                 for r in rows]), "application/rss+xml")
+        source, _ = nf.add_source(site.url("/rss.xml"), "x.vn", read_now=True)
+        assert source.pending == 8 and len(site.requests_for("/robots.txt")) == 1
+        with nf.watcher(replace(TEST, per_host_connections=8)) as w:  # the feed is not due: pages only
+            report = w.cycle()
+        assert report.sources == 0 and report.pages == 8 and report.added == 8, report.line()
+        assert len(site.requests_for("/robots.txt")) == 2  # one for `sources add`, one for the watch's 8 pages
+
+
 def test_429_with_retry_after_is_respected_for_feeds_and_pages(nf, mds_rows):
     with Newsroom() as site, Newsroom("127.0.0.2") as busy_site:
         row = mds_rows[60]

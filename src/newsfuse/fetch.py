@@ -134,6 +134,7 @@ class Fetcher:
     _client: httpx.Client = field(init=False)
     _robots: dict[str, _Robots] = field(init=False, default_factory=dict)
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _robots_reading: dict[str, threading.Lock] = field(init=False, default_factory=dict)  # one per origin
     stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -157,10 +158,18 @@ class Fetcher:
         origin = f"{url.scheme}://{host_key(url)}"
         with self._robots_lock:
             known = self._robots.get(origin)
+            reading = self._robots_reading.setdefault(origin, threading.Lock())
         if known is None or time.time() - known.fetched > self.config.robots_ttl:
-            known = self._read_robots(url.copy_with(path="/robots.txt", query=None, fragment=None))
-            with self._robots_lock:
-                self._robots[origin] = known
+            # One read of a site's robots.txt at a time: the first cycle's pages of one host all
+            # arrive here at once, and each read of it would take a slot of the host's gate.
+            # The others wait for that read and take its answer.
+            with reading:
+                with self._robots_lock:
+                    known = self._robots.get(origin)
+                if known is None or time.time() - known.fetched > self.config.robots_ttl:
+                    known = self._read_robots(url.copy_with(path="/robots.txt", query=None, fragment=None))
+                    with self._robots_lock:
+                        self._robots[origin] = known
         if known.error:
             raise FetchError(f"robots.txt of {host_key(url)} cannot be read ({known.error}); not fetching there for now")
         return known.rules is None or known.rules.can_fetch(str(url), self.config.robots_agent)
