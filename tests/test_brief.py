@@ -321,3 +321,12 @@ def test_two_spans_of_days_that_cannot_both_be_true_are_a_date_conflict():
     # months or years are no days (`tháng 9/2013` against a day is a report's period, not its date)
     month = "Trong tháng 9/2013, nền kinh tế chỉ tạo ra 148.000 việc làm."
     assert date_conflicts([("a.vn", month, published), ("b.vn", month.replace("tháng 9/2013", "ngày 22/10"), published)]) == []
+
+
+def test_markdown_leaves_out_a_kind_of_fact_the_story_has_none_of(seed_articles):
+    """Bug: `**Shared by several outlets** (0)` headed an empty list."""
+    brief = make_brief("s", list(seed_articles))
+    alone = replace(brief, facts=[f for f in brief.facts if f.kind == "only-one"], conflicts=[])
+    md = to_markdown(alone)
+    assert "Reported by one outlet only" in md and "Shared by several outlets" not in md
+    assert "Shared by several outlets" in to_markdown(brief)

@@ -208,3 +208,11 @@ def test_memory_for_one_long_jsonl_line_is_a_small_multiple_of_its_size(tmp_path
     # Tokens as Python strings take ~10 bytes per byte of text while an article is read, hashed and
     # indexed; the shingle matrix took ~190.
     assert big_rss - small_rss < 50 * size, f"{(big_rss - small_rss) / size:.0f} bytes per byte of the line"
+
+
+def test_a_jsonl_line_cut_short_is_named_by_its_line_not_the_decoders(nf, tmp_path):
+    # The decoder counts the line's own newline as a second line: `:2: not JSON (... at line 2 column 1)`.
+    path = tmp_path / "cut.jsonl"
+    path.write_text(f'{{"text": "{ARTICLE}"}}\n{{"id": "b", "text": \n{{"id": "c", "te"x": 1}}\n', encoding="utf-8")
+    assert rejections(nf, path) == [f"{path}:2: not JSON (Expecting value at the end of the line)",
+                                    f"{path}:3: not JSON (Expecting ':' delimiter at character 17)"]

@@ -535,7 +535,8 @@ def to_markdown(brief: Brief) -> str:
     by_kind = {k: [f for f in brief.facts if f.kind == k] for k in ("shared", "conflict", "only-one")}
     if brief.facts:
         lines += ["", "## What the sources say", ""]
-        lines.append(f"**Shared by several outlets** ({len(by_kind['shared'])})")
+        if by_kind["shared"]:
+            lines.append(f"**Shared by several outlets** ({len(by_kind['shared'])})")
         for f in by_kind["shared"]:
             lines.append(f"- {f.text} " + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations))
                          + (f" (repeated by {', '.join(f.repeated_by)})" if f.repeated_by else ""))
@@ -544,7 +545,8 @@ def to_markdown(brief: Brief) -> str:
             for f in by_kind["conflict"]:
                 lines.append(f"- {f.text} — " + "; ".join(f.conflicts) + " "
                              + "".join(f"[{num[c.article_id]}]" for c in _unique_articles(f.citations)))
-        lines += ["", f"**Reported by one outlet only** ({len(by_kind['only-one'])})"]
+        if by_kind["only-one"]:
+            lines += ["", f"**Reported by one outlet only** ({len(by_kind['only-one'])})"]
         for f in by_kind["only-one"]:
             lines.append(f"- [{num[f.citations[0].article_id]}] {f.text}")
     if brief.entities:

@@ -346,6 +346,16 @@ def _require_unicode(name: str, value: Any) -> None:
             raise IngestError(f"'{name}' holds a lone UTF-16 surrogate") from None
 
 
+def _where(text: str, e: json.JSONDecodeError) -> str:
+    """Where the JSON broke: a line and column in a document; in one line (a JSONL line, named by
+    its caller with its number in the file) its character, or its end, since the decoder counts the
+    line's own newline as a second line (`line 2 column 1` for a line cut short)."""
+    body = text.rstrip("\r\n")
+    if "\n" in body:
+        return f"at line {e.lineno} column {e.colno}"
+    return "at the end of the line" if e.pos >= len(body.rstrip()) else f"at character {e.pos + 1}"
+
+
 def _not_json_constant(name: str) -> Any:
     raise IngestError(f"not JSON ({name} is no JSON value)")
 
@@ -357,7 +367,7 @@ def loads_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_not_json_constant)
     except json.JSONDecodeError as e:
-        raise IngestError(f"not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+        raise IngestError(f"not JSON ({e.msg} {_where(text, e)})") from None
     except RecursionError:
         raise IngestError("JSON nested too deeply") from None
     except IngestError:
