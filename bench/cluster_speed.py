@@ -91,16 +91,7 @@ def main() -> None:
 def previous_clusterer(articles, rev: str, rounds: int = 2) -> None:
     """The stream clusterer of another revision (its `stories.py` run against today's package), on
     the same articles: what a change of the clustering costs, measured in the same run."""
-    import importlib.util
-    import subprocess
-
-    source = subprocess.run(["git", "show", f"{rev}:src/newsfuse/stories.py"], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).resolve().parents[1]).stdout
-    spec = importlib.util.spec_from_loader("newsfuse._stories_previous", loader=None)
-    module = importlib.util.module_from_spec(spec)
-    module.__package__ = "newsfuse"
-    sys.modules[spec.name] = module
-    exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
+    module = corpus.previous_stories(rev)
     rates, placed = {}, {}
     # Old, new, old, new, best of each: on a shared machine the load moves within a minute.
     for _ in range(rounds):

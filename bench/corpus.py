@@ -94,3 +94,19 @@ def planted_copy(row: dict, rng: random.Random, new_id: str, outlet: str, days: 
     date = datetime.fromisoformat(row["date"]) + timedelta(minutes=rng.randrange(10, max(11, int(days * 1440))))
     return row | {"id": new_id, "source": outlet, "url": None, "date": date.strftime("%Y-%m-%dT%H:%M"),
                   "text": text.rstrip() + f"\n\nTheo {outlet}", "copy_of": row["id"]}
+
+
+def previous_stories(rev: str):
+    """`newsfuse/stories.py` of revision `rev`, run against today's package as a module of its own:
+    the clusterer before a change, measured beside today's in the same process."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(["git", "show", f"{rev}:src/newsfuse/stories.py"], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout
+    spec = importlib.util.spec_from_loader("newsfuse._stories_previous", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "newsfuse"
+    sys.modules[spec.name] = module
+    exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
+    return module

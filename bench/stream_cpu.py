@@ -10,9 +10,7 @@ best of R alternating rounds.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,25 +25,13 @@ from newsfuse.ingest import article_from_json  # noqa: E402
 from newsfuse.stories import Recheck, StoryClusterer, article_terms, day_number  # noqa: E402
 
 
-def previous_module(rev: str):
-    """`stories.py` of `rev`, run against today's package (as bench/cluster_speed.py --previous)."""
-    source = subprocess.run(["git", "show", f"{rev}:src/newsfuse/stories.py"], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).resolve().parents[1]).stdout
-    spec = importlib.util.spec_from_loader("newsfuse._stories_previous", loader=None)
-    module = importlib.util.module_from_spec(spec)
-    module.__package__ = "newsfuse"
-    sys.modules[spec.name] = module
-    exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
-    return module
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--previous", default="907e944", metavar="REV")
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    old = previous_module(args.previous)
+    old = corpus.previous_stories(args.previous)
     arts = sorted((article_from_json(r, r["id"]) for r in corpus.perturbed(corpus.rows(), args.n)),
                   key=lambda a: a.published or "")
     t = time.process_time()
