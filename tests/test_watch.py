@@ -165,6 +165,53 @@ def test_robots_txt_is_read_once_for_many_pages_of_one_host_fetched_at_once(nf, 
         assert len(site.requests_for("/robots.txt")) == 2  # one for `sources add`, one for the watch's 8 pages
 
 
+def test_each_failed_page_is_named_with_its_reason_by_watch_and_sources_list(nf, mds_rows):
+    """`watch` says which pages failed and why, one line each, not only how many; `sources list`
+    keeps the newest page's reason and the count given up, also after the feed is read again."""
+    import json
+
+    good = mds_rows[120]
+    with Newsroom() as site:
+        site.routes["/good.html"] = Route(article_page(good["title"], good["text"], site_name="X", date=good["date"]).encode())
+        site.routes["/huge.html"] = Route(stream=8 * 1024 * 1024)  # over the 5 MB cap for a page
+        site.routes["/loop-a.html"] = Route(status=302, headers={"Location": "/loop-b.html"}, etag=False)
+        site.routes["/loop-b.html"] = Route(status=302, headers={"Location": "/loop-a.html"}, etag=False)
+        site.routes["/rss.xml"] = Route(rss("X", site.url("/"), [Item(site.url(p), t, good["date"]) for p, t in [
+            ("/good.html", good["title"]), ("/huge.html", "Tin lớn"), ("/loop-a.html", "Tin vòng")]]),
+            "application/rss+xml")
+        nf.add_source(site.url("/rss.xml"), "x.vn", read_now=True)
+        db = str(nf.config.db)
+        huge, loop = site.url("/huge.html"), site.url("/loop-a.html")
+
+        def listed() -> dict:
+            (row,) = [json.loads(line) for line in CliRunner().invoke(
+                app, ["sources", "list", "--db", db, "--json"]).output.splitlines()]
+            return row
+
+        first = CliRunner().invoke(app, ["watch", "--once", "--db", db])
+        assert first.exit_code == 0 and "1 added" in first.output, first.output
+        assert f"will retry: {huge}: answer too large (over the 5 MB cap; stopped reading)" in first.output
+        assert f"will retry: {loop}: redirect loop: " in first.output and "(try 1 of 3)" in first.output
+        row = listed()
+        assert row["pending"] == 2 and row["failed"] == 0 and row["page_error"].startswith((huge, loop))
+        for _ in range(2):  # the third try is the last: neither has feed text to fall back on
+            last = CliRunner().invoke(app, ["watch", "--once", "--db", db])
+        lines = last.output.splitlines()
+        assert "2 rejected" in last.output, last.output
+        assert sum(line.startswith(f"rejected: {huge}: answer too large") for line in lines) == 1
+        assert sum(line.startswith(f"rejected: {loop}: redirect loop") for line in lines) == 1
+        # The feed read again (not modified) writes the source's own error line anew; the pages' stay.
+        clock = Clock()
+        clock.now += TEST.interval * 10
+        with nf.watcher(TEST, clock=clock) as w:
+            assert w.cycle().not_modified == 1
+        row = listed()
+        assert row["status"] == "not modified" and not row["error"]
+        assert row["failed"] == 2 and row["pending"] == 0 and row["page_error"].startswith((huge, loop))
+        table = CliRunner().invoke(app, ["sources", "list", "--db", db], env={"COLUMNS": "250"}).output
+        assert "page_error" in table and "failed" in table and ("answer too large" in table or "redirect loop" in table)
+
+
 def test_429_with_retry_after_is_respected_for_feeds_and_pages(nf, mds_rows):
     with Newsroom() as site, Newsroom("127.0.0.2") as busy_site:
         row = mds_rows[60]

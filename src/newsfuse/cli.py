@@ -131,7 +131,7 @@ def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: b
     # Columns no row fills are left out of the table; the last text column takes the room left.
     shown = [c for c in columns if any(_cell(r.get(c)) for r in rows)] or columns[:1]
     short = {"id", "size", "published", "first_date", "last_date", "date", "type", "mentions", "articles",
-             "sources", "status", "pending", "errors", "story", "kind", "last_fetch"}
+             "sources", "status", "pending", "failed", "errors", "story", "kind", "last_fetch"}
     for c in shown:
         table.add_column(c, overflow="fold", no_wrap=c in short, ratio=None if c in short else (3 if c == shown[-1] else 1))
     for r in rows:
@@ -287,7 +287,8 @@ def sources_list(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOp
     """Every followed source with its health: last fetch, status, articles, errors, the last problem."""
     nf = _open(db)
     _emit([_source_row(s) for s in nf.sources()],
-          ["id", "url", "kind", "last_fetch", "status", "articles", "pending", "errors", "error"], as_json, as_csv)
+          ["id", "url", "kind", "last_fetch", "status", "articles", "pending", "failed", "errors", "error", "page_error"],
+          as_json, as_csv)
 
 
 @sources_app.command("remove")
@@ -331,10 +332,15 @@ def watch(db: DbOption = None,
             typer.echo("stopping after the article being stored (Ctrl-C again to quit at once)", err=True)
             watcher.stop.set()
 
+        def progress(report) -> None:
+            typer.echo(report.line(), err=True)
+            for line in report.problems:  # each page the counts speak of, with its reason
+                typer.echo(line, err=True)
+
         previous = signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            reports = watcher.run(once=once, progress=lambda r: typer.echo(r.line(), err=True))
+            reports = watcher.run(once=once, progress=progress)
         finally:
             signal.signal(signal.SIGINT, previous)
     if watcher.stop.is_set():

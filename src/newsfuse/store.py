@@ -1451,8 +1451,15 @@ class Store:
 
     # ------------------------------------------------------------ followed sources
 
+    # `failed`: items given up; `page_error`: the newest item's reason among those given up or
+    # failed once and waiting for another try (the source's own error is its feed's, and the next
+    # read of the feed writes it again: a page's reason kept only there was lost within a cycle)
     _SOURCE_SQL = ("SELECT f.*, (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id"
-                   " AND i.state = 'pending') AS pending FROM followed_sources f")
+                   " AND i.state = 'pending') AS pending,"
+                   " (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id AND i.state = 'failed') AS failed,"
+                   " (SELECT i.error FROM followed_items i WHERE i.source_id = f.id AND i.error IS NOT NULL"
+                   " AND i.state IN ('failed', 'pending') ORDER BY i.seen_at DESC, i.item DESC LIMIT 1) AS page_error"
+                   " FROM followed_sources f")
     _SOURCE_FIELDS = {"feed_url", "kind", "outlet", "etag", "last_modified", "last_fetch", "status", "error",
                       "next_fetch", "failures", "articles", "errors"}
 

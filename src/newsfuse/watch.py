@@ -47,6 +47,9 @@ class CycleReport:
     rejected: int = 0
     pending: int = 0  # items left for the next cycle
     stories: set[str] = field(default_factory=set)
+    # one line per page given up (`rejected: URL: reason`) or failed and tried again next cycle
+    # (`will retry: URL: reason (try 1 of 3)`): the counts alone name nothing
+    problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
     # wall seconds of the two phases (feeds, pages), and summed seconds of the work inside the pages
@@ -339,7 +342,8 @@ class Watcher:
             return  # stays pending, not counted as a try
         final = not isinstance(error, FetchError) or error.permanent or tries + 1 >= self.config.item_tries
         if not final:
-            store.finish_item(src.id, item.key, state="pending", error=str(error), tried=True)
+            store.finish_item(src.id, item.key, state="pending", error=f"{item.url or item.key}: {error}", tried=True)
+            report.problems.append(f"will retry: {item.url or item.key}: {error} (try {tries + 1} of {self.config.item_tries})")
             return
         try:
             article = feed_article(item, article_id=article_id_for(item.url, src.url, item.key),
@@ -350,6 +354,7 @@ class Watcher:
             store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
             self._page_problem(src, reason)
             report.rejected += 1
+            report.problems.append(f"rejected: {reason}")
             return
         article.extra["page_error"] = str(error)  # stored from the feed's text: say why
         self._store([(src, item, article, None)], report)
@@ -398,6 +403,7 @@ class Watcher:
                 store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
                 self._page_problem(src, reason)
                 report.rejected += 1
+                report.problems.append(f"rejected: {reason}")
         report.republished += len(result.republished)
 
     # ------------------------------------------------------------ running
