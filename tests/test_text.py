@@ -186,3 +186,90 @@ def test_tokens_from_the_word_cache_and_copy_hashes_by_word_equal_the_whole_text
     for t in texts[:2000]:
         whole = np.array([xxhash.xxh64_intdigest(w.encode()) for w in fold(t).split()], dtype=np.uint64)
         assert np.array_equal(signer.token_hashes(t), whole), t[:80]
+
+
+def _credit_pieces(mds_rows, seed_texts):
+    """Every sentence and credit piece of the shared corpus and the seeds, with the text it is
+    from, and a few made to reach each pattern (and to miss it by a letter or a case)."""
+    from newsfuse import lang
+
+    pack = lang.get("vi")
+    texts = [clean(r["text"]) for r in mds_rows] + [clean(t) for t in seed_texts.values()]
+    made = ["Bạn cài Flash Player để xem video", "BẠN CÀI ĐẶT PHẦN MỀM để xem", "bật trình duyệt", "Flash player",
+            "FLAſH PLAYER", "Cài đặt trình", "Bật  trình", "cai trình", "Mời độc giả xem video", "Video:", "Clip :",
+            ">> Ấn Độ kêu gọi", "[Nhật đề nghị mượn hiện vật]", "Xem thêm: abc", "Ảnh minh họa.", "Ảnh: Gia Bách",
+            "(Theo nguồn tin từ Osen.)", "Theo báo Tuổi Trẻ", "Email Print Góp ý", "Một số hình ảnh của trận đấu:"]
+    out = [(t, p) for p in made for t in (p, "Trong bài. " + p)]
+    for text in texts:
+        found = split(text, pack)
+        out += [(text, text[s:e]) for s, e in found.sentences]
+        out += [(text, text[c.start:c.end]) for c in found.credits]
+    return pack, out
+
+
+def test_credit_rules_answer_as_a_search_by_each_pattern_in_turn(mds_rows, seed_texts):
+    """The link, prompt, photo and source tests (one alternation, a match at the start, a check of
+    what a pattern needs, and the same for the sentences of one text) give what a search by each
+    of the pack's patterns gives, on every sentence and credit of the corpus and the seeds."""
+    from newsfuse.text import CreditRules
+
+    pack, pieces = _credit_pieces(mds_rows, seed_texts)
+    rules = pack.view("credits", CreditRules)
+    assert any(a.guarded for a in rules._any.values())  # the prompt's `needs` is read
+    hits = narrowed = 0
+    for text, piece in pieces:
+        within = rules.within(text)
+        narrowed += within.prompt_in is not rules.prompt_in
+        for test, patterns in (("link_in", rules.links), ("prompt_in", rules.prompts),
+                               ("photo_in", rules.photos), ("source_in", rules.sources)):
+            expected = any(p.search(piece) for p in patterns)
+            assert getattr(rules, test)(piece) == expected == getattr(within, test)(piece), (test, piece)
+            hits += expected
+    assert hits > 50 and narrowed > len(pieces) / 2
+
+
+def test_a_case_blind_match_of_what_a_pattern_needs_folds_to_it():
+    """Every character a case-blind pattern takes for a letter of a pack's `needs` case-folds to
+    that letter, over all of Unicode: so the check of a folded sentence never skips a match."""
+    import re
+    import sys
+
+    from newsfuse import lang
+
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    letters = set()
+    for code in ("vi", "en"):
+        pack = lang.get(code)
+        for table in ("credit_link", "credit_prompt", "credit_photo", "credit_source"):
+            for rule in pack.patterns(table) if table in pack.names() else ():
+                for need in rule.fields.get("needs", ()):
+                    assert need == need.casefold()
+                    letters.update(need)
+    assert letters
+    for letter in letters:
+        taken = re.findall(re.escape(letter), everything, re.IGNORECASE)
+        assert {c.casefold() for c in taken} == {letter}, letter
+
+
+def test_one_alternation_of_patterns_is_a_search_by_each():
+    """`AnyOf` on patterns of every kind it handles: anchored or not, case-blind or not, with a
+    group (kept apart), with a top-level `|` after a `^`, with what it needs."""
+    import re
+
+    from newsfuse.lang.loader import PatternRule
+    from newsfuse.text import AnyOf
+
+    patterns = [("^ab", 0, ()), ("^c|d", 0, ()), ("(x)\\1", 0, ()), ("^Ef$", re.I, ()), ("gh", re.I, ()),
+                ("(?:^|\\s)ij", re.I, ("j",)), ("^k", re.M, ())]
+    rules = [PatternRule(f"p{k}", re.compile(p, f), {"needs": list(n)} if n else {})
+             for k, (p, f, n) in enumerate(patterns)]
+    found = AnyOf("xx", "test", rules)
+    assert len(found.apart) == 2 and len(found.guarded) == 1
+    samples = ["ab", "xab", "c", "xc", "xd", "xx", "x x", "ef", "EF", "efg", "zGH", " IJ", "IJ", "zij", "z\nk",
+               "k", "", "İj", "ıj"]
+    for s in samples:
+        assert found.any(s) == any(r.pattern.search(s) for r in rules), s
+        for keep in ((True,), (False,)):
+            if not keep[0] and "j" in s.casefold():
+                continue  # a guarded pattern is left out only for a text that holds none of what it needs
+            assert found.test(keep)(s) == any(r.pattern.search(s) for r in rules), (s, keep)
