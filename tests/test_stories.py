@@ -172,6 +172,27 @@ def test_numpy_minhash_equals_datasketch(mds_rows):
         assert (detector.signature(r["text"]) == reference.hashvalues).all()
 
 
+def test_permutations_and_banding_are_datasketch_s():
+    """The copy detector's permutations and banding, made without importing datasketch, are the
+    ones datasketch makes, over a grid of thresholds and sizes (where its integration decides a
+    near tie, too)."""
+    import numpy as np
+    from datasketch import MinHash
+    from datasketch.lsh import _optimal_param
+
+    from newsfuse.copies import affine32_permutations, banding
+
+    for num_perm in (16, 64, 128, 256):
+        expected = MinHash(num_perm=num_perm, scheme="affine32").permutations
+        got = affine32_permutations(num_perm)
+        assert got.dtype == expected.dtype and got.shape == expected.shape and (got == expected).all()
+    for num_perm in (32, 64, 128, 256):
+        for threshold in np.round(np.arange(0.05, 1.0, 0.05), 2).tolist():
+            assert banding(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5), (threshold, num_perm)
+    detector = CopyDetector(CopyConfig())
+    assert (detector.bands, detector.band_rows) == _optimal_param(0.45, 128, 0.5, 0.5)
+
+
 def test_copy_buckets_find_what_datasketch_finds_on_the_corpus(mds_rows):
     """The hand-written LSH buckets return the candidates datasketch's MinHashLSH returns (the same
     banding), as long as no bucket holds more look-alikes than the cap."""

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
 
 from .config import CopyConfig
 from .model import Article, CopyGroup
@@ -177,6 +176,44 @@ class BandIndex:
         return 100 * self.recent_n + sum(k.nbytes + r.nbytes for k, r in self.runs)
 
 
+def affine32_permutations(num_perm: int, seed: int = 1) -> np.ndarray:
+    """datasketch's `affine32` permutations, `MinHash(num_perm, seed, scheme="affine32").permutations`
+    (a test holds them equal): odd multipliers and offsets drawn from a seeded RandomState, in
+    its order. Made here because importing datasketch imports all of it, scipy.integrate with it
+    (~1.8 s at a load of 7), at the start of every ingest, for two arrays and one banding."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
+
+
+def banding(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's `MinHashLSH(threshold, num_perm)` banding (b bands of r rows, weights 0.5/0.5):
+    the (b, r) with b * r <= num_perm, first in b then r order, of the least mean of the chance of
+    a false positive (the integral over [0, threshold] of 1 - (1 - s^r)^b) and of a false negative
+    (of (1 - s^r)^b over [threshold, 1]). The integrands are polynomials of degree b * r <=
+    num_perm, so Gauss-Legendre with num_perm / 2 + 1 nodes integrates them exactly (to rounding),
+    all pairs at once in numpy. datasketch integrates with scipy's `quad` (to ~1.5e-8), so when
+    the best two are nearer than that could tell apart its own computation decides (imported then
+    only; a test compares the two over a grid of thresholds and sizes)."""
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
+    x, w = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    bands, rows = pairs[:, :1], pairs[:, 1:]
+
+    def integral(lo: float, hi: float, false_positive: bool) -> np.ndarray:
+        s = (hi - lo) / 2 * x + (hi + lo) / 2
+        miss = (1 - s ** rows) ** bands  # the chance that no band of a pair at similarity s agrees
+        return ((1 - miss if false_positive else miss) @ w) * (hi - lo) / 2
+
+    error = 0.5 * integral(0.0, threshold, True) + 0.5 * integral(threshold, 1.0, False)
+    best = int(np.argmin(error))  # the first of equal least errors, as datasketch's strict `<` keeps
+    if np.sum(error <= error[best] + 1e-6) > 1:
+        from datasketch.lsh import _optimal_param
+
+        return _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(pairs[best, 0]), int(pairs[best, 1])
+
+
 class Signer:
     """MinHash signatures of texts: datasketch's `affine32` permutations (seeded, so every process
     makes the same ones) over syllable 3-gram hashes. Each syllable is hashed once per signer: its
@@ -184,7 +221,7 @@ class Signer:
 
     def __init__(self, config: CopyConfig | None = None):
         self.config = config or CopyConfig()
-        self.permutations = MinHash(num_perm=self.config.num_perm, scheme="affine32").permutations
+        self.permutations = affine32_permutations(self.config.num_perm)
         self._hash_of: dict[str, int] = {}
 
     def token_hashes(self, text: str) -> np.ndarray:
@@ -218,9 +255,8 @@ class CopyDetector:
 
     def __init__(self, config: CopyConfig | None = None):
         self.config = config or CopyConfig()
-        # datasketch chooses the banding (bands x rows per band) for the threshold; the buckets are ours.
-        lsh = MinHashLSH(threshold=self.config.threshold, num_perm=self.config.num_perm)
-        self.bands, self.band_rows = lsh.b, lsh.r
+        # datasketch's banding (bands x rows per band) for the threshold; the buckets are ours.
+        self.bands, self.band_rows = banding(self.config.threshold, self.config.num_perm)
         self.signer = Signer(self.config)
         self.index = BandIndex(self.config.max_bucket)
         self.signatures = _Rows(self.config.num_perm)  # of indexed articles (originals), by row
