@@ -212,6 +212,31 @@ def test_each_failed_page_is_named_with_its_reason_by_watch_and_sources_list(nf,
         assert "page_error" in table and "failed" in table and ("answer too large" in table or "redirect loop" in table)
 
 
+def test_a_given_interval_applies_to_schedules_already_stored_and_keeps_a_backoff(nf, mds_rows):
+    """`sources add` schedules the next read 900 s on; `watch --interval 1` a second later reads the
+    healthy source now, and leaves the failing one to its backoff."""
+    import time
+
+    row = mds_rows[130]
+    with Newsroom() as site:
+        site.routes["/a.html"] = Route(article_page(row["title"], row["text"], site_name="X", date=row["date"]).encode())
+        site.routes["/ok.rss"] = Route(rss("X", site.url("/"), [Item(site.url("/a.html"), row["title"], row["date"])]),
+                                       "application/rss+xml")
+        site.routes["/down.rss"] = Route(b"oops", "text/plain", status=500)
+        ok, _ = nf.add_source(site.url("/ok.rss"), "x.vn", read_now=True)
+        down, _ = nf.add_source(site.url("/down.rss"), "x.vn", read_now=True)
+        assert ok.next_fetch > time.time() + 800 and down.status == "error" and down.next_fetch > time.time() + 800
+        db = str(nf.config.db)
+        assert "Applies now" in CliRunner().invoke(app, ["watch", "--help"], env={"COLUMNS": "200"}).output
+        time.sleep(1.1)  # the last fetch (stored to the second) is now more than one interval ago
+        result = CliRunner().invoke(app, ["watch", "--once", "--interval", "1", "--db", db])
+        assert result.exit_code == 0 and "cycle 1" in result.output, result.output
+        assert "1 sources (1 not modified)" in result.output and "1 added" in result.output
+        assert len(site.requests_for("/ok.rss")) == 2 and len(site.requests_for("/down.rss")) == 1
+        assert nf.source(site.url("/ok.rss")).next_fetch < time.time() + 5  # the new interval, from now on
+        assert nf.source(site.url("/down.rss")).next_fetch == down.next_fetch  # its backoff is kept
+
+
 def test_429_with_retry_after_is_respected_for_feeds_and_pages(nf, mds_rows):
     with Newsroom() as site, Newsroom("127.0.0.2") as busy_site:
         row = mds_rows[60]

@@ -307,7 +307,9 @@ def sources_remove(keys: Annotated[list[str], typer.Argument(help="Source ids or
 def watch(db: DbOption = None,
           once: Annotated[bool, typer.Option("--once", help="One cycle, then exit.")] = False,
           interval: Annotated[Optional[float], typer.Option(help="Seconds between two fetches of one source "
-                                                            "(default 900).")] = None,
+                                                            "(default 900). Applies now: a source last fetched "
+                                                            "longer ago is fetched in this cycle; a failing "
+                                                            "source keeps its backoff.")] = None,
           user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="Say who you are to the outlets' "
                                                             "servers (add a contact).")] = None) -> None:
     """Follow every source: new and edited articles are fetched, extracted and join stories as they
@@ -326,6 +328,9 @@ def watch(db: DbOption = None,
     if not nf.sources():
         _fail("no sources followed yet: newsfuse sources add URL", 1)
     with nf.watcher(config) as watcher:
+        if interval is not None:  # else the schedules stored with the old interval would stand
+            watcher.reschedule()
+
         def stop(signum, frame) -> None:
             if watcher.stop.is_set():
                 raise KeyboardInterrupt

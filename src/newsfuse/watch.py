@@ -217,6 +217,23 @@ class Watcher:
             report.listed += new + changed
         store.update_followed_source(src.id, **fields)
 
+    def reschedule(self) -> int:
+        """This watcher's interval applies now, not only from each source's next fetch on: a source
+        read without error is next due at most one interval after its last fetch. A failing source
+        keeps its backoff and a paused one the wait its host asked for. Returns the sources moved."""
+        store, moved = self.nf.store, 0
+        for src in store.followed_sources():
+            if src.failures or src.status == "paused" or not src.last_fetch:
+                continue
+            try:  # written by `_record` as local time, to the second
+                last = time.mktime(time.strptime(src.last_fetch, "%Y-%m-%dT%H:%M:%S"))
+            except ValueError:
+                continue
+            if last + self.config.interval < src.next_fetch:
+                store.update_followed_source(src.id, next_fetch=last + self.config.interval)
+                moved += 1
+        return moved
+
     def probe(self, source: FollowedSource) -> FollowedSource:
         """Read a source once now (`sources add`): find its feed, list its items, record its health."""
         self._record(self._read(source), CycleReport())
