@@ -226,3 +226,5 @@ def test_load_into_a_store_then_live_ingest_and_rest(local_out, mds_rows, tmp_pa
         assert response.json() == briefs[story_id]  # the archive's brief, served as stored
     again = runner.invoke(app, ["archive", "load", str(local_out), "--db", str(db)])
     assert again.exit_code == 0 and "0 added" in again.output
+    # Loaded again, the archive changes no story (it once said every story was touched).
+    assert f"{len(stories)} already present" in again.output and "0 stories touched" in again.output

@@ -795,10 +795,12 @@ class Newsfuse:
                             report.rejected.append(f"{a.origin}: {result.detail}")
                     if progress:
                         progress(batch.num_rows)
+                added = set(report.added)
                 for batch in output.read_dataset(root, "stories", ["article_id", "story_id"]):
                     pairs = list(zip(batch["article_id"].to_pylist(), batch["story_id"].to_pylist()))
+                    # Touched: a new article's story, or one the archive moves (a load again is no change).
+                    report.stories.update((a, s) for a, s in pairs if a in added or self.store.story_of(a) != s)
                     self.store.assign_stories((a, s, 1.0) for a, s in pairs)
-                    report.stories.update(pairs)
                 for batch in output.read_dataset(root, "copies", ["copy_id", "original_id", "similarity"]):
                     self.store.set_copies(zip(*(batch[c].to_pylist() for c in batch.column_names)))
                 for batch in output.read_dataset(root, "briefs", ["story_id", "brief"]):
