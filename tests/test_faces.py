@@ -211,6 +211,26 @@ def test_tables_fit_the_terminal_and_wrap_instead_of_cutting(store):
     assert "…" not in table
 
 
+def test_a_listing_of_many_columns_on_a_narrow_terminal_is_one_block_a_row(store, capsys, monkeypatch):
+    """Bug: `sources list` at 80 columns wrapped a URL 5 characters a line (11 columns)."""
+    from newsfuse.cli import _emit
+
+    articles = [json.loads(line) for line in run("articles", "--db", store, "--json").output.splitlines()][:3]
+    columns = ["id", "url", "source", "published", "title", "author", "story", "language", "origin", "kind", "x"]
+    rows = [dict(a, kind="rss", x="") for a in articles]
+    monkeypatch.setenv("COLUMNS", "80")
+    _emit(rows, columns)
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for a in articles:
+        assert a["id"] in out.splitlines()  # each row's first column heads its block
+        assert f"title: {' '.join(a['title'].split())}" in " ".join(out.split())  # whole, wrapped at most
+    assert "  x:" not in out  # a column no row fills is left out
+    monkeypatch.setenv("COLUMNS", "200")
+    _emit(rows, columns)
+    assert out != capsys.readouterr().out  # a wide terminal gets the table
+
+
 def test_one_story_is_not_stories(tmp_path, seeds_dir):
     r = run("ingest", "-q", "--db", tmp_path / "n.db", seeds_dir)
     assert "1 story touched" in r.output and "1 stories" not in r.output

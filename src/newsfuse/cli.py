@@ -102,6 +102,9 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+_MIN_CELL = 10  # characters a column needs at least for a table to be readable
+
+
 def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False, *,
           marked: str | None = None) -> None:
     """Rows as JSON lines, CSV, or a table that fits the terminal and wraps long cells (rich).
@@ -127,9 +130,19 @@ def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: b
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
     # Columns no row fills are left out of the table; the last text column takes the room left.
     shown = [c for c in columns if any(_cell(r.get(c)) for r in rows)] or columns[:1]
+    console = Console(soft_wrap=False, highlight=False)
+    if console.width < _MIN_CELL * len(shown):
+        # Too many columns for the terminal (a source's 11 at 80 columns wrapped a URL 5 characters a
+        # line): each row as a block, its first column heading its other filled ones.
+        for r in rows:
+            console.print(Text(_cell(r.get(shown[0])), style="bold"))
+            for c in shown[1:]:
+                if value := _cell(r.get(c)):
+                    console.print(Text(f"  {c}: {value}"))
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
     short = {"id", "size", "published", "first_date", "last_date", "date", "type", "mentions", "articles",
              "sources", "status", "pending", "failed", "errors", "story", "kind", "last_fetch"}
     for c in shown:
@@ -143,7 +156,7 @@ def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: b
                     text.stylize("bold", start, end)
             cells.append(text)
         table.add_row(*cells)
-    Console(soft_wrap=False, highlight=False).print(table)
+    console.print(table)
 
 
 def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
