@@ -413,3 +413,53 @@ def test_cli_follows_an_outlet_and_ctrl_c_stops_between_articles_then_resumes(tm
         assert stored_first and all(pages.count(p) == 1 for p in stored_first)  # what was stored is not fetched again
         stored = CliRunner().invoke(app, ["articles", "--db", str(db), "--json", "--outlet", "baox.vn"])
         assert len(stored.output.splitlines()) == 8
+
+
+def test_a_page_edited_with_its_feed_item_unchanged_becomes_the_next_version_on_a_recheck(nf, mds_rows):
+    """An outlet changes a figure in a page and leaves its feed as it was (the feed answers 304): the
+    page of a recent item is looked at again on its own, with a conditional GET, after
+    `recheck_every`. An unchanged page answers 304 and makes no version; an item first seen
+    longer than `recheck_hours` ago is not asked for again."""
+    edited, kept, old = mds_rows[140], mds_rows[141], mds_rows[142]
+    config = replace(TEST, recheck_hours=48.0, recheck_every=60.0)
+    figure = "\n\nKhoảng 5.000 người đã tham gia buổi lễ."
+    with Newsroom() as site:
+        def page(r: dict, extra: str = "") -> Route:
+            return Route(article_page(r["title"], r["text"] + extra, site_name="X", date=r["date"]).encode())
+
+        def feed(rows: list[dict]) -> Route:
+            return Route(rss("X", site.url("/"), [Item(site.url(f"/{r['id']}.html"), r["title"], r["date"])
+                                                  for r in rows]), "application/rss+xml")
+
+        site.routes[f"/{edited['id']}.html"] = page(edited, figure)
+        site.routes[f"/{kept['id']}.html"] = page(kept)
+        site.routes[f"/{old['id']}.html"] = page(old)
+        site.routes["/rss.xml"] = feed([old])
+        nf.add_source(site.url("/rss.xml"), "x.vn")
+        clock = Clock()
+        with nf.watcher(config, clock=clock) as w:
+            assert w.cycle().added == 1
+            clock.now += 49 * 3600  # the first item is now older than recheck_hours
+            site.routes["/rss.xml"] = feed([edited, kept, old])
+            second = w.cycle()
+            assert second.added == 2 and second.rechecked == 0, second.line()
+            by_url = {a.url: a for a in nf.articles(limit=10)}
+            edited_id, kept_id = by_url[site.url(f"/{edited['id']}.html")].id, by_url[site.url(f"/{kept['id']}.html")].id
+            site.routes[f"/{edited['id']}.html"] = page(edited, figure.replace("5.000", "7.500"))
+
+            clock.now += config.recheck_every / 2  # not yet: each page at most once every recheck_every
+            assert w.cycle().rechecked == 0
+            clock.now += TEST.interval  # past recheck_every, and the feed is due: it answers 304
+            third = w.cycle()
+        assert third.not_modified == 1 and third.listed == 0, third.line()
+        assert third.rechecked == 2 and third.unchanged == 1 and third.pages == 1 and third.updated == 1, third.line()
+        assert "1 pages fetched (2 rechecked, 1 not modified)" in third.line() and "1 new versions" in third.line()
+        versions = nf.versions(edited_id)
+        assert [v.version for v in versions] == [1, 2]
+        assert "5.000 người" in versions[0].text and "7.500 người" in versions[1].text
+        assert [v.version for v in nf.versions(kept_id)] == [1]
+        kept_hits = site.requests_for(f"/{kept['id']}.html")
+        assert [h.status for h in kept_hits] == [200, 304] and kept_hits[-1].headers.get("If-None-Match")
+        assert site.requests_for(f"/{edited['id']}.html")[-1].headers.get("If-None-Match")
+        assert len(site.requests_for(f"/{old['id']}.html")) == 1  # older than recheck_hours: left alone
+    assert "--recheck-hours" in CliRunner().invoke(app, ["watch", "--help"], env={"COLUMNS": "200"}).output

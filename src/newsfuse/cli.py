@@ -324,7 +324,11 @@ def watch(db: DbOption = None,
                                                             "longer ago is fetched in this cycle; a failing "
                                                             "source keeps its backoff.")] = None,
           user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="Say who you are to the outlets' "
-                                                            "servers (add a contact).")] = None) -> None:
+                                                            "servers (add a contact).")] = None,
+          recheck_hours: Annotated[Optional[float], typer.Option(
+              help="Pages of items first seen within this many hours (default 48) are fetched again, "
+                   "conditionally, at most once an hour, so an edit that leaves the feed as it was "
+                   "becomes the article's next version; 0: never.")] = None) -> None:
     """Follow every source: new and edited articles are fetched, extracted and join stories as they
     arrive. One progress line per cycle; Ctrl-C stops between two articles and the next run resumes."""
     import signal
@@ -338,6 +342,10 @@ def watch(db: DbOption = None,
         config = replace(config, interval=interval)
     if user_agent:
         config = replace(config, user_agent=user_agent)
+    if recheck_hours is not None:
+        if recheck_hours < 0:
+            _fail("--recheck-hours must be 0 (never) or more")
+        config = replace(config, recheck_hours=recheck_hours)
     if not nf.sources():
         _fail("no sources followed yet: newsfuse sources add URL", 1)
     with nf.watcher(config) as watcher:

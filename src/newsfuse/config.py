@@ -139,6 +139,11 @@ class WatchConfig:
     # text on all 471 pages of the shared corpus rendered as article pages, at 0.64x the speed
     fallback_extractors: bool = False
     batch: int = 50  # articles stored per transaction
+    # An outlet edits a page and often leaves its feed item as it was: the pages of items first
+    # seen within `recheck_hours` are fetched again (conditional GET) at most every `recheck_every`
+    # seconds; 0 hours: never (docs/decisions.md, Watch: pages looked at again)
+    recheck_hours: float = 48.0
+    recheck_every: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)

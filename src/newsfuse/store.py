@@ -255,6 +255,12 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # writes merge into, and a commit of one POSTed article now and then rewrote most of the index
     # (0.3-3 s and ~400 MB of WAL at 100k; docs/decisions.md, Web). ~20 s once at 100k.
     lambda store: store.merge_search_index(),
+    # 17: an item's page is looked at again on its own while the item is recent (an outlet edits a
+    # page and leaves its feed item as it was): the validators its page answered with, for a
+    # conditional GET, and when it was last fetched (the watcher's clock, Unix time)
+    # (safe to run again, as the steps made of CREATE ... IF NOT EXISTS are: ALTER TABLE has no such clause)
+    lambda store: store._add_columns("followed_items", {"page_etag": "TEXT", "page_last_modified": "TEXT",
+                                                        "checked_at": "REAL"}),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -457,6 +463,13 @@ class Store:
             migrated = True
         if migrated:
             self._checkpoint()  # (a step may have written much: 16 the whole full-text index)
+
+    def _add_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Migration 17: the columns the table does not have yet."""
+        have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def _make_story_summary(self) -> None:
         """Migration 9 (also safe to run again: every statement is made to be): the summary table,
@@ -1503,17 +1516,20 @@ class Store:
             db.execute("UPDATE followed_sources SET articles = articles + ?, errors = errors + ? WHERE id = ?",
                        (articles, errors, source_id))
 
-    def list_items(self, source_id: int, items: Sequence[tuple[str, str | None, str, str]]) -> tuple[int, int]:
+    def list_items(self, source_id: int, items: Sequence[tuple[str, str | None, str, str]],
+                   seen_at: str | None = None) -> tuple[int, int]:
         """(key, url, fingerprint, entry JSON) of a feed's items: new ones and ones whose
-        fingerprint changed become pending. Returns (new, changed)."""
+        fingerprint changed become pending. `seen_at` (UTC, `%Y-%m-%dT%H:%M:%S`): when a new one
+        is first seen, by the caller's clock (now by default). Returns (new, changed)."""
         new = changed = 0
         with self.transaction() as db:
             for key, url, fingerprint, entry in items:
                 row = db.execute("SELECT fingerprint FROM followed_items WHERE source_id = ? AND item = ?",
                                  (source_id, key)).fetchone()
                 if row is None:
-                    db.execute("INSERT INTO followed_items(source_id, item, url, fingerprint, entry, state)"
-                               " VALUES (?,?,?,?,?,'pending')", (source_id, key, url, fingerprint, entry))
+                    db.execute("INSERT INTO followed_items(source_id, item, url, fingerprint, entry, state, seen_at)"
+                               " VALUES (?,?,?,?,?,'pending',coalesce(?, strftime('%Y-%m-%dT%H:%M:%S', 'now')))",
+                               (source_id, key, url, fingerprint, entry, seen_at))
                     new += 1
                 elif row[0] != fingerprint:
                     db.execute("UPDATE followed_items SET url = ?, fingerprint = ?, entry = ?, state = 'pending',"
@@ -1527,14 +1543,41 @@ class Store:
                                " ORDER BY seen_at, item", (source_id,)).fetchall()
 
     def finish_item(self, source_id: int, key: str, *, state: str, article_id: str | None = None,
-                    error: str | None = None, tried: bool = False) -> None:
-        """Mark an item done, failed, or still pending after one more try. A done item keeps no
-        copy of its feed entry (the article holds what it said)."""
+                    error: str | None = None, tried: bool = False, checked_at: float | None = None,
+                    page_etag: str | None = None, page_last_modified: str | None = None) -> None:
+        """Mark an item done, failed, or still pending after one more try. A done item keeps its
+        feed entry while it is recent: a look at its page again extracts it as the first fetch did
+        (`forget_entries` drops it after). `checked_at` and the validators: its page was fetched."""
         with self.transaction() as db:
             db.execute("UPDATE followed_items SET state = ?, article_id = coalesce(?, article_id), error = ?,"
-                       " tries = tries + ?, entry = CASE WHEN ? = 'done' THEN '{}' ELSE entry END"
+                       " tries = tries + ?, checked_at = coalesce(?, checked_at),"
+                       " page_etag = CASE WHEN ? IS NULL THEN page_etag ELSE ? END,"
+                       " page_last_modified = CASE WHEN ? IS NULL THEN page_last_modified ELSE ? END"
                        " WHERE source_id = ? AND item = ?",
-                       (state, article_id, error, int(tried), state, source_id, key))
+                       (state, article_id, error, int(tried), checked_at, checked_at, page_etag,
+                        checked_at, page_last_modified, source_id, key))
+
+    def recheck_items(self, source_id: int, *, seen_since: str, checked_before: float) -> list[sqlite3.Row]:
+        """Done items first seen at or after `seen_since` (UTC, as `seen_at`) whose page was last
+        fetched before `checked_before`, oldest look first. An item stored from its feed's text
+        (its page could not be had) has no `checked_at` and is not asked for again."""
+        return self.db.execute(
+            "SELECT * FROM followed_items WHERE source_id = ? AND state = 'done' AND url IS NOT NULL"
+            " AND article_id IS NOT NULL AND entry != '{}' AND seen_at >= ? AND checked_at < ?"
+            " ORDER BY checked_at, item", (source_id, seen_since, checked_before)).fetchall()
+
+    def checked_item(self, source_id: int, key: str, checked_at: float) -> None:
+        """An item's page was looked at again and gave nothing new (304, or an error)."""
+        with self.transaction() as db:
+            db.execute("UPDATE followed_items SET checked_at = ? WHERE source_id = ? AND item = ?",
+                       (checked_at, source_id, key))
+
+    def forget_entries(self, seen_before: str) -> None:
+        """Done items first seen before `seen_before` are no longer looked at again: their feed
+        entries go (the article holds what they said)."""
+        with self.transaction() as db:
+            db.execute("UPDATE followed_items SET entry = '{}' WHERE state = 'done' AND entry != '{}'"
+                       " AND seen_at < ?", (seen_before,))
 
     def item_article_id(self, source_id: int, key: str) -> str | None:
         row = self.db.execute("SELECT article_id FROM followed_items WHERE source_id = ? AND item = ?",

@@ -39,7 +39,9 @@ class CycleReport:
     not_modified: int = 0
     failed: int = 0  # sources that answered with an error (or made us wait)
     listed: int = 0  # items new or changed in the feeds
-    pages: int = 0  # pages fetched
+    pages: int = 0  # pages fetched (with a body: a recheck's 200 too)
+    rechecked: int = 0  # pages of recent done items looked at again (conditional GET), 304s included
+    unchanged: int = 0  # of those, the ones that answered 304 Not Modified
     added: int = 0
     updated: int = 0
     republished: int = 0
@@ -61,9 +63,10 @@ class CycleReport:
         versions = f", {self.updated} new versions" if self.updated else ""
         again = f", {self.republished} republications" if self.republished else ""
         left = f"; {self.pending} items left pending" if self.pending else ""
+        rechecks = f" ({self.rechecked} rechecked, {self.unchanged} not modified)" if self.rechecked else ""
         return (f"cycle {self.number} {time.strftime('%H:%M:%S')}: {self.sources} sources"
                 f" ({self.not_modified} not modified{problems}), {self.listed} new or changed items, "
-                f"{self.pages} pages fetched; {self.added} added{versions}{again}, {self.present} already present, "
+                f"{self.pages} pages fetched{rechecks}; {self.added} added{versions}{again}, {self.present} already present, "
                 f"{self.rejected} rejected; {len(self.stories)} stories touched; {self.seconds:.1f} s{left}"
                 + (" (stopped)" if self.stopped else ""))
 
@@ -77,6 +80,21 @@ class _Read:
     fetched: Answer | None = None
     feed_url: str | None = None
     error: FetchError | SourceError | None = None
+
+
+@dataclass(slots=True)
+class _Job:
+    """One page to fetch: a pending item's, or (`recheck`) a recent done item's looked at again
+    with the validators its page last answered with. After the fetch, the new ones."""
+
+    source: FollowedSource
+    item: FeedItem
+    article_id: str
+    tries: int = 0
+    recheck: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: float | None = None
 
 
 def article_id_for(url: str | None, source_url: str, key: str) -> str:
@@ -213,7 +231,8 @@ class Watcher:
             fields.update(kind=answer.kind, status="warning" if answer.notes else "ok",
                           error="; ".join(answer.notes) or None)
             new, changed = store.list_items(src.id, [(i.key, i.url, i.fingerprint, json.dumps(i.to_dict(), ensure_ascii=False))
-                                                     for i in answer.items])
+                                                     for i in answer.items],
+                                           seen_at=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)))
             report.listed += new + changed
         store.update_followed_source(src.id, **fields)
 
@@ -272,16 +291,20 @@ class Watcher:
             for row in store.pending_items(src.id):
                 item = FeedItem(**json.loads(row["entry"]))
                 article_id = row["article_id"] or article_id_for(item.url, src.url, item.key)
-                jobs.append((src, item, article_id, row["tries"]))
+                jobs.append(_Job(src, item, article_id, row["tries"]))
+        jobs += self._rechecks()  # after the new items: those come first
         if not jobs:
             return
         t0 = time.perf_counter()
-        batch: list[tuple[FollowedSource, FeedItem, Article, str | None]] = []
-        for src, item, article, site_name, error, tries in self._extracted(jobs, report):
+        batch: list[tuple[_Job, Article, str | None]] = []
+        for job, article, site_name, error in self._extracted(jobs, report):
             if article is not None:
-                batch.append((src, item, article, site_name))
+                batch.append((job, article, site_name))
             elif error is not None:
-                self._give_up_or_retry(src, item, error, tries, report)
+                if job.recheck:
+                    self._recheck_failed(job, error, report)
+                else:
+                    self._give_up_or_retry(job, error, report)
             if len(batch) >= self.config.batch:
                 self._store(batch, report)
                 batch = []
@@ -291,15 +314,48 @@ class Watcher:
             self._store(batch, report)
         report.timings["pages"] = time.perf_counter() - t0
 
-    def _extracted(self, jobs: list[tuple[FollowedSource, FeedItem, str, int]], report: CycleReport
-                   ) -> Iterator[tuple[FollowedSource, FeedItem, Article | None, str | None, FetchError | str | None, int]]:
-        """Fetch the pages in parallel and extract each as it arrives; yields in arrival order."""
-        def fetch(job: tuple[FollowedSource, FeedItem, str, int]) -> tuple[Answer | FetchError, float]:
-            if job[1].url is None:
+    def _rechecks(self) -> list[_Job]:
+        """The pages of items first seen within `recheck_hours`, fetched last `recheck_every`
+        seconds ago or more: an outlet's edit of a page that leaves its feed item as it was becomes
+        the article's next version too. Sources waiting on a Retry-After are left alone."""
+        if self.config.recheck_hours <= 0:
+            return []
+        store, now = self.nf.store, self.clock()
+        # `seen_at` is UTC, by this clock (`_record`)
+        since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - self.config.recheck_hours * 3600))
+        store.forget_entries(since)
+        jobs = []
+        for src in store.followed_sources():
+            if src.status == "paused" and src.next_fetch > now:
+                continue
+            for row in store.recheck_items(src.id, seen_since=since, checked_before=now - self.config.recheck_every):
+                jobs.append(_Job(src, FeedItem(**json.loads(row["entry"])), row["article_id"], recheck=True,
+                                 etag=row["page_etag"], last_modified=row["page_last_modified"]))
+        return jobs
+
+    def _recheck_failed(self, job: _Job, error: FetchError | str, report: CycleReport) -> None:
+        """A page looked at again that could not be had or read: the stored version stands, the item
+        stays done, and it is looked at again after `recheck_every`."""
+        if isinstance(error, FetchError) and (error.retry_after is not None or str(error) == "stopped"):
+            return  # its host asked to wait (paused in `_extracted`), or we stop: next time
+        self.nf.store.checked_item(job.source.id, job.item.key, self.clock())
+        report.problems.append(f"recheck failed: {job.item.url}: {error}")
+
+    def _extracted(self, jobs: list[_Job], report: CycleReport
+                   ) -> Iterator[tuple[_Job, Article | None, str | None, FetchError | str | None]]:
+        """Fetch the pages in parallel and extract each as it arrives; yields in arrival order. A
+        recheck's 304 yields nothing: the item is marked looked at, and that is all."""
+        def fetch(job: _Job) -> tuple[Answer | FetchError, float]:
+            if job.item.url is None:
                 return FetchError("the item has no link", permanent=True), 0.0
             started = time.perf_counter()
             try:
-                return self.fetcher.get(job[1].url, max_bytes=self.config.max_page_bytes), time.perf_counter() - started
+                if job.recheck:
+                    got = self.fetcher.get(job.item.url, max_bytes=self.config.max_page_bytes,
+                                           etag=job.etag, last_modified=job.last_modified)
+                else:
+                    got = self.fetcher.get(job.item.url, max_bytes=self.config.max_page_bytes)
+                return got, time.perf_counter() - started
             except FetchError as e:
                 return e, time.perf_counter() - started
 
@@ -307,8 +363,8 @@ class Watcher:
             report.timings[what] = report.timings.get(what, 0.0) + seconds
 
         with ThreadPoolExecutor(self.config.connections, thread_name_prefix="pages") as threads:
-            fetching: dict[Future, tuple] = {threads.submit(fetch, job): job for job in jobs}
-            extracting: dict[Future, tuple] = {}
+            fetching: dict[Future, _Job] = {threads.submit(fetch, job): job for job in jobs}
+            extracting: dict[Future, _Job] = {}
             while fetching or extracting:
                 if self.stop.is_set():
                     for f in fetching:
@@ -317,28 +373,38 @@ class Watcher:
                 done, _ = wait(list(fetching) + list(extracting), return_when=FIRST_COMPLETED)
                 for f in done:
                     if f in fetching:
-                        src, item, article_id, tries = job = fetching.pop(f)
+                        job = fetching.pop(f)
+                        src, item = job.source, job.item
                         got, seconds = f.result()
                         spent("fetch", seconds)
                         if isinstance(got, FetchError):
                             if got.retry_after is not None:
                                 self._pause(src, got, report)
-                            yield src, item, None, None, got, tries
+                            yield job, None, None, got
+                            continue
+                        report.rechecked += job.recheck
+                        if got.not_modified:  # only a recheck asks conditionally
+                            report.unchanged += 1
+                            self.nf.store.checked_item(src.id, item.key, self.clock())
                             continue
                         report.pages += 1
-                        args = (got.body, got.content_type, got.url, item, article_id, src.outlet or host_outlet(got.url),
-                                src.feed_url or src.url, self.config.fallback_extractors)
+                        # kept with the article's version, in its transaction: a page whose version
+                        # was not stored must not answer 304 next time
+                        job.etag, job.last_modified, job.fetched_at = got.etag, got.last_modified, self.clock()
+                        args = (got.body, got.content_type, got.url, item, job.article_id,
+                                src.outlet or host_outlet(got.url), src.feed_url or src.url,
+                                self.config.fallback_extractors)
                         if self._pool is not None:
                             extracting[self._pool.submit(_extract, *args)] = job
                         else:
                             article, site, error, seconds = _extract(*args)
                             spent("extract", seconds)
-                            yield src, item, article, site, error, tries
+                            yield job, article, site, error
                     else:
-                        src, item, article_id, tries = extracting.pop(f)
+                        job = extracting.pop(f)
                         article, site, error, seconds = f.result()
                         spent("extract", seconds)
-                        yield src, item, article, site, error, tries
+                        yield job, article, site, error
 
     def _pause(self, src: FollowedSource, e: FetchError, report: CycleReport) -> None:
         """The host asked to wait (429/503 with Retry-After): its pages wait with it, across restarts."""
@@ -350,11 +416,10 @@ class Watcher:
         self.nf.store.update_followed_source(src.id, status="paused", error=str(e),
                                              next_fetch=now + max(e.retry_after or 1.0, 1.0))
 
-    def _give_up_or_retry(self, src: FollowedSource, item: FeedItem, error: FetchError | str,
-                          tries: int, report: CycleReport) -> None:
+    def _give_up_or_retry(self, job: _Job, error: FetchError | str, report: CycleReport) -> None:
         """A page that could not be had: wait for the host (429/503), try again next cycle, or use
         the feed's own text; an item with neither is given up with its reason."""
-        store = self.nf.store
+        store, src, item, tries = self.nf.store, job.source, job.item, job.tries
         if isinstance(error, FetchError) and (error.retry_after is not None or str(error) == "stopped"):
             return  # stays pending, not counted as a try
         final = not isinstance(error, FetchError) or error.permanent or tries + 1 >= self.config.item_tries
@@ -374,7 +439,7 @@ class Watcher:
             report.problems.append(f"rejected: {reason}")
             return
         article.extra["page_error"] = str(error)  # stored from the feed's text: say why
-        self._store([(src, item, article, None)], report)
+        self._store([(job, article, None)], report)
 
     def _page_problem(self, src: FollowedSource, reason: str) -> None:
         """The source's error line names its last failed page, after what its feed itself said."""
@@ -384,26 +449,29 @@ class Watcher:
         store.update_followed_source(src.id, error=(f"{note} | " if note else "") + f"last page problem: {reason}")
         store.count_source(src.id, errors=1)
 
-    def _store(self, batch: list[tuple[FollowedSource, FeedItem, Article, str | None]], report: CycleReport) -> None:
+    def _store(self, batch: list[tuple[_Job, Article, str | None]], report: CycleReport) -> None:
         """One transaction through the public ingest path, then each item's state."""
         t0 = time.perf_counter()
         with self.nf.store.transaction():  # the articles and their items' states: all or nothing
             self._store_batch(batch, report)
         report.timings["store"] = report.timings.get("store", 0.0) + time.perf_counter() - t0
 
-    def _store_batch(self, batch: list[tuple[FollowedSource, FeedItem, Article, str | None]],
-                     report: CycleReport) -> None:
-        result = self.nf.add_many([a for _, _, a, _ in batch], origin="watch")
+    def _store_batch(self, batch: list[tuple[_Job, Article, str | None]], report: CycleReport) -> None:
+        """Through the same path whether the page came from a new or changed feed item or from a
+        recheck: a changed text is the article's next version (`Newsfuse.add_many`)."""
+        result = self.nf.add_many([a for _, a, _ in batch], origin="watch")
         updated = dict(result.updated)
         present = dict(result.present)
         rejected = {line.split(": ", 1)[0]: line for line in result.rejected}
         republished = {stored for stored, _ in result.republished}
         store = self.nf.store
-        for src, item, article, site_name in batch:
+        for job, article, site_name in batch:
+            src, item = job.source, job.item
+            fetched = dict(checked_at=job.fetched_at, page_etag=job.etag, page_last_modified=job.last_modified)
             if article.id in result.stories:
                 report.stories.add(result.stories[article.id])
             if article.id in updated or article.id in result.added:
-                store.finish_item(src.id, item.key, state="done", article_id=article.id)
+                store.finish_item(src.id, item.key, state="done", article_id=article.id, **fetched)
                 store.count_source(src.id, articles=int(article.id in result.added))
                 report.added += article.id in result.added
                 report.updated += article.id in updated
@@ -411,10 +479,15 @@ class Watcher:
                     self.nf.learn_site_name(site_name, article.source)
             elif article.origin in present:
                 stored = present[article.origin]
-                store.finish_item(src.id, item.key, state="done", article_id=stored)
+                store.finish_item(src.id, item.key, state="done", article_id=stored, **fetched)
                 # Its republication of a stored text is one of the source's articles too.
-                store.count_source(src.id, articles=int(stored in republished and stored != article.id))
+                store.count_source(src.id, articles=int(stored in republished and stored != article.id
+                                                        and not job.recheck))
                 report.present += 1
+            elif job.recheck:  # the stored version stands; looked at again after `recheck_every`
+                reason = rejected.get(article.origin, f"{article.origin}: not stored")
+                store.finish_item(src.id, item.key, state="done", **fetched)
+                report.problems.append(f"recheck rejected: {reason}")
             else:
                 reason = rejected.get(article.origin, f"{article.origin}: not stored")
                 store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)
