@@ -69,8 +69,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clusters-from", choices=("others", "all"), default="others",
                     help="the text of the clusters: the articles of the other folds' stories and of unlabelled "
                          "stories (others), or every article, held-out stories' too (all)")
+    ap.add_argument("--without-rule", action="append", default=[], metavar="NAME",
+                    help="take this rule out of entities.RUN_RULES for the run (the baseline of a new rule: run "
+                         "the bench with and without it at the same time)")
     args = ap.parse_args(argv)
     corpus.require_shared()
+    from newsfuse import entities
+
+    for name in args.without_rule:
+        rule = next((r for r in entities.RUN_RULES if r.__name__ == name), None)
+        if rule is None:
+            raise SystemExit(f"--without-rule {name}: no such rule in entities.RUN_RULES")
+        entities.RUN_RULES.remove(rule)
     started = time.perf_counter()
     overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
     algorithm, params = entity_labels.TRAINERS["crf"]
@@ -84,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# bench/entity_cv.py — {corpus.machine()}")
     print(f"# {len(stories)} stories of {len(entity_labels.SETS)} sets, {args.folds} folds by story "
           f"(random.Random({args.seed})); CRF {algorithm} {params}"
-          + (f"; word clusters from {args.clusters_from}" if args.clusters else ""))
+          + (f"; word clusters from {args.clusters_from}" if args.clusters else "")
+          + (f"; without the rules {', '.join(args.without_rule)}" if args.without_rule else ""))
     systems = ["rules alone", "learned tagger, CV"] + (["tagger + word clusters, CV"] if args.clusters else [])
     story_level: dict[str, dict] = {k: {} for k in systems}
     span_level: dict[str, dict] = {k: {} for k in systems}
@@ -137,6 +148,14 @@ def main(argv: list[str] | None = None) -> None:
     print("\n## all stories, story level\n" + head)
     for system, counts in story_level.items():
         print(eq._row(system, counts))
+    print("\n## per fold, story level\n" + head)
+    for fold in range(args.folds):
+        for system in systems:
+            counts: dict = {}
+            for k, c in by_story[system].items():
+                if fold_of[k] == fold:
+                    eq._add(counts, c)
+            print(eq._row(f"fold {fold + 1}: {system}", counts))
     print("\n## all stories, span level\n" + head)
     for system, counts in span_level.items():
         print(eq._row(system, counts))

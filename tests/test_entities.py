@@ -514,3 +514,23 @@ def test_readings_kept_by_the_process_or_a_store_give_what_a_fresh_reading_gives
     finally:
         tagger_module.tagged_sentence_entities = original
     assert len(calls) <= sum(len(a.sentences) for a in story) // 50
+
+
+def test_stock_tickers_after_their_cue_words_are_organisations(mds_rows):
+    # cluster_166, a market report: `mã BVH giảm 1,2%`, `Mã PVV đã chạm mức giá sàn`, `mã PV2 mã giảm
+    # sàn`; `mã HPG tiếp tục tăng 0,3% lên 36.100 đồng/CP sau thông tin HPG đòi ...`: the second `HPG`
+    # has no cue word, the story knows the code. The rules alone (the tagger would learn codes too).
+    articles = _cluster(mds_rows, "cluster_166")
+    found = by_name(find_entities(articles, tagger=False))
+    for code in ("BVH", "PVV", "PV2", "SHB", "KMR", "HPG"):
+        assert code in found and found[code].type == "ORG", code
+    text = " ".join(a.text for a in articles)
+    cued = sum(text.count(f"{cue} HPG") for cue in ("mã", "Mã", "cổ phiếu", "Cổ phiếu"))
+    assert len(found["HPG"].mentions) > cued
+    # `(Mã CK: VNM)` right after the company's name: `VNM` stays its short name, `CK` is the cue's.
+    found = find_entities(_cluster(mds_rows, "cluster_165"), tagger=False)
+    vinamilk = next(e for e in found if "VNM" in e.aliases)
+    assert vinamilk.name == "Công ty cổ phần Sữa Việt Nam"
+    assert not {"CK", "VNM"} & {e.name for e in found}
+    # `các cổ phiếu OTC như Lạc Việt`: over the counter, no company.
+    assert "OTC" not in {e.name for e in find_entities(_cluster(mds_rows, "cluster_163"), tagger=False)}

@@ -165,6 +165,10 @@ class Lexicon:
         self.sentence_openers = set(w("sentence_openers"))
         self.quantity_words = {fold(x) for x in w("quantity_words")}
         self.stock_code_words = {fold(x) for x in w("stock_code_words")}
+        # (folded words, longest first: `mã CK` before `mã`)
+        self.ticker_cues_set = {tuple(fold(x).split()) for x in w("ticker_cues")}
+        self.ticker_cue_lengths = sorted({len(x) for x in self.ticker_cues_set}, reverse=True)
+        self.not_tickers = set(w("not_tickers"))
         self.never_in_names = set(w("function_words")) | set(w("never_in_names"))
 
     def _rule_starts(self) -> None:
@@ -176,6 +180,7 @@ class Lexicon:
         pack, fold, w = self.pack, self.fold, self.pack.words
         abbreviations = pack.table("abbreviations")
         self.abbreviations = abbreviations
+        self.abbreviation_words = {x for k in abbreviations for x in k.replace(".", " ").split()}
         self.abbreviation_re = re.compile(r"(?<!\w)(" + "|".join(
             re.escape(k) for k in sorted(abbreviations, key=len, reverse=True)) + r")(?!\w)")
         self.word_re = pack.patterns("entity_words")[0].pattern
@@ -1057,6 +1062,39 @@ def cued(scan: Scan, run: Run) -> Run:
                    found=tuple(("LOC", p, None) for p in places))
 
 
+_TICKER = re.compile(r"[A-Z][A-Z0-9]{1,4}")
+
+
+def _ticker_cue_before(lx: Lexicon, folded: list[str], k: int) -> bool:
+    """A ticker's cue word ends right before word k (`mã`, `cổ phiếu`, `mã CK:`)."""
+    if k > 0 and folded[k - 1] == ":":
+        k -= 1
+    return any(k >= n and tuple(folded[k - n:k]) in lx.ticker_cues_set for n in lx.ticker_cue_lengths)
+
+
+def ticker(scan: Scan, run: Run) -> Step | None:
+    """`mã VNM`, `cổ phiếu HPG`, `Mã SHB được ...`, `(Mã CK: VNM)`: 2-5 capital letters (digits after
+    the first, `PV2`) right after a ticker's cue word are a listed company, an organisation; the
+    code is learned as a short name, so the story's other `VNM` are found by `known_alias` (not
+    one that is a place too, `mã HCM`: `TP. HCM` stays the city)."""
+    lx, words, folded, i = scan.lx, scan.words, scan.folded, run.start
+    # The cue is before the run (`mã VNM`) or opens it (`Mã SHB`, capitalised at a sentence's
+    # start), the longest cue first (`Mã CK: VNM`: `CK` is the cue's, not a code).
+    n = next((n for n in lx.ticker_cue_lengths if tuple(folded[i:i + n]) in lx.ticker_cues_set), 0)
+    if n:
+        k = i + n + (i + n < len(words) and words[i + n] == ":")
+    elif _ticker_cue_before(lx, folded, i):
+        k = i
+    else:
+        return None
+    if k >= len(words) or not _TICKER.fullmatch(code := words[k]) or code in lx.not_tickers:
+        return None
+    # (nor one the story already knows: `(Mã CK: VNM)` is the company's just named, which it keeps)
+    known_otherwise = _place(lx, [code]) or code in lx.abbreviation_words or lx.fold(code) in scan.aliases
+    aliases = () if known_otherwise else ((lx.fold(code), code),)
+    return Step(k + 1, (("ORG", code, None),), aliases=aliases)
+
+
 def street(scan: Scan, run: Run) -> Step | None:
     """`15A/28 Lê Thánh Tôn`: the street of an address."""
     if run.words and len(run.words) <= 4 and not run.words[0].isupper() and _after_house_number(scan.lx, scan.words, run.start):
@@ -1207,7 +1245,7 @@ def person(scan: Scan, run: Run) -> Step | None:
 
 # The order is the order of precedence: the first rule that returns a Step decides the run.
 RUN_RULES: list[RunRule] = [
-    not_a_name, lost_full_stop, lower_case_place_word, nationality, organisation_run, latin_company, event_name,
+    not_a_name, ticker, lost_full_stop, lower_case_place_word, nationality, organisation_run, latin_company, event_name,
     storm_name, cued, street, known_alias, gazetteer_place, place_after_cue, organisation_after_cue, surname_of_known_person,
     honorific_and_given_name, title_and_foreign_name, name_then_role, source_acronym, brand, arabic_group,
     name_with_country, names_run_together, person,

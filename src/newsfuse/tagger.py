@@ -10,7 +10,7 @@ roles, organisation heads, cue words), and what the rules found there and which 
 What the rules settle by construction stays with them, on top of the model (`RULES_ON_TOP`): a name
 after a title that only people hold or after an honorific (`Thượng tướng Lương Tam Quang`, `ông
 Tiến`, `Tổng thống Assad`), a name followed by its role (`X, chủ tịch của Y`), a place or an
-organisation after its cue word (`tỉnh Quảng Tây`, `hãng tin AFP`), numbered places and streets
+organisation after its cue word (`tỉnh Quảng Tây`, `hãng tin AFP`, a stock ticker `mã VNM`), numbered places and streets
 (`quận 9`, `15A/28 Lê Thánh Tôn`), a place written around a hyphen, a short name defined in
 brackets (`(VSH)`), and what is no name at all (photo credits, a sentence's opening word after a
 lost full stop, events). The model decides every other run: where an organisation's name ends
@@ -38,7 +38,7 @@ Span = tuple[int, int, str]  # words [start, end) of a sentence and the type
 RULES_ON_TOP = frozenset({
     "title_and_foreign_name", "honorific_and_given_name", "name_then_role", "place_after_cue",
     "organisation_after_cue", "numbered_place", "street", "hyphenated_place", "known_alias", "nationality",
-    "name_with_country",
+    "name_with_country", "ticker",
 })
 # Rules that read words as no name: the model finds none there either.
 NO_NAME_RULES = frozenset({"credit", "not_a_name", "event_name", "storm_name", "sentence_opener", "attribution"})
