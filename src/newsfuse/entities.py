@@ -1067,9 +1067,9 @@ _TICKER = re.compile(r"[A-Z][A-Z0-9]{1,4}")
 
 def _ticker_cue_before(lx: Lexicon, folded: list[str], k: int) -> bool:
     """A ticker's cue word ends right before word k (`mã`, `cổ phiếu`, `mã CK:`)."""
-    if k > 0 and folded[k - 1] == ":":
+    if 0 < k <= len(folded) and folded[k - 1] == ":":
         k -= 1
-    return any(k >= n and tuple(folded[k - n:k]) in lx.ticker_cues_set for n in lx.ticker_cue_lengths)
+    return k <= len(folded) and any(k >= n and tuple(folded[k - n:k]) in lx.ticker_cues_set for n in lx.ticker_cue_lengths)
 
 
 def ticker(scan: Scan, run: Run) -> Step | None:
@@ -1080,9 +1080,12 @@ def ticker(scan: Scan, run: Run) -> Step | None:
     lx, words, folded, i = scan.lx, scan.words, scan.folded, run.start
     # The cue is before the run (`mã VNM`) or opens it (`Mã SHB`, capitalised at a sentence's
     # start), the longest cue first (`Mã CK: VNM`: `CK` is the cue's, not a code).
+    # The run's first word may also end a cue begun before it (`mã CK VNM`: `CK` is no code).
     n = next((n for n in lx.ticker_cue_lengths if tuple(folded[i:i + n]) in lx.ticker_cues_set), 0)
     if n:
         k = i + n + (i + n < len(words) and words[i + n] == ":")
+    elif _ticker_cue_before(lx, folded, i + 1):
+        k = i + 1 + (i + 1 < len(words) and words[i + 1] == ":")
     elif _ticker_cue_before(lx, folded, i):
         k = i
     else:
