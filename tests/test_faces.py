@@ -276,6 +276,8 @@ def test_a_query_within_a_story_keeps_the_story(client, seeded):
     assert {a["id"] for a in rest["articles"]} == within and rest["total"] == len(within)
     with pytest.raises(newsfuse.NotFound, match="no story 'nosuch'"):
         seeded.articles(story="nosuch")
+    with pytest.raises(newsfuse.NotFound, match="no story 'nosuch'"):  # also for a query of no word
+        seeded.articles(story="nosuch", query='"')
     assert client.get("/api/articles", params={"story": "nosuch"}).status_code == 404
     assert client.get("/api/articles", params={"story": "nosuch", "q": "bão"}).status_code == 404
 

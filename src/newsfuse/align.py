@@ -86,25 +86,44 @@ def _quantities(text: str, not_units: frozenset[str]) -> dict[str, list[str]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class SideReading:
+    """What `say_the_same_besides` reads of one side's sentence: made once a sentence, since a
+    conflict of a big story compares every sentence of one side with every one of the other."""
+
+    text: str
+    value: str
+    quantities: dict[str, list[str]]
+    rest: set[str]
+
+
+def side_reading(sentence: str, value: str, not_units: frozenset[str]) -> SideReading:
+    return SideReading(sentence, value, _quantities(sentence, not_units), _rest(sentence, value))
+
+
 def say_the_same_besides(a: str, b: str, value_a: str, value_b: str, not_units: frozenset[str],
                          kind: str = "number") -> bool:
     """Whether two outlets' sentences say one thing but for a disputed value (`value_a` in `a`,
     `value_b` in `b`; kind number, name or date): only then is their difference a disagreement and
     not two facts that share a unit or a title (`2 sinh viên` and `6 sinh viên` counting different
-    students; two defenders of one club). Neither sentence writes the other's value; no other
-    figure of theirs is apart; and a second figure agrees or, the values left out, their
-    syllables are a near copy (`NEAR_COPY`)."""
-    if kind != "date" and (_writes(a, value_b, kind) or _writes(b, value_a, kind)):
+    students; two defenders of one club). See `readings_say_the_same`."""
+    return readings_say_the_same(side_reading(a, value_a, not_units), side_reading(b, value_b, not_units), kind)
+
+
+def readings_say_the_same(a: SideReading, b: SideReading, kind: str = "number") -> bool:
+    """Neither sentence writes the other's value; no other figure of theirs is apart; and a second
+    figure agrees or, the values left out, their syllables are a near copy (`NEAR_COPY`)."""
+    if kind != "date" and (_writes(a.text, b.value, kind) or _writes(b.text, a.value, kind)):
         return False
     agree = False
-    disputed = {fold(w) for w in value_a.split()[1:2]} if kind == "number" else set()
+    disputed = {fold(w) for w in a.value.split()[1:2]} if kind == "number" else set()
     if kind != "date":  # a day's number is written in several ways (`23/10`, `23 tháng 10`): not compared
-        qa, qb = _quantities(a, not_units), _quantities(b, not_units)
+        qa, qb = a.quantities, b.quantities
         for unit in (qa.keys() & qb.keys()) - disputed:
             if not any(_same_number(x, y) for x in qa[unit] for y in qb[unit]):
                 return False
             agree = True
-    return agree or _dice(_rest(a, value_a), _rest(b, value_b)) >= NEAR_COPY
+    return agree or _dice(a.rest, b.rest) >= NEAR_COPY
 
 
 def _writes(sentence: str, value: str, kind: str) -> bool:

@@ -603,8 +603,7 @@ class Newsfuse:
             story_of = clusterer.story_of
             self.store.assign_stories([(a, story_of[a], sim) for a, sim in moves.items()])
         if report is not None:
-            survivor = dict(merges)
-            story_of = clusterer.story_of
+            survivor, story_of = dict(merges), clusterer.story_of
             for article_id, story_id in report.stories.items():
                 while story_id in survivor:
                     story_id = survivor[story_id]
@@ -884,10 +883,10 @@ class Newsfuse:
                  offset: int = 0) -> list[Article]:
         """Stored articles, newest first; with `query`, best match first (see `search`). NotFound
         for a `story` that is not there (an empty list would read as a story with no such articles)."""
-        story = self._known_story(story)
         if query is not None and query.strip():
             return [h.article for h in self.search(query, outlet=outlet, since=since, until=until, story=story,
                                                    limit=limit, offset=offset).items]
+        story = self._known_story(story)
         since, until = check_dates(since, until)
         check_page(limit, offset)
         return self.store.list_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
@@ -895,9 +894,9 @@ class Newsfuse:
 
     def count_articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
                        until: str | None = None, story: str | None = None) -> int:
-        story = self._known_story(story)
         if query is not None and query.strip():
             return self.search(query, outlet=outlet, since=since, until=until, story=story, limit=1).total
+        story = self._known_story(story)
         since, until = check_dates(since, until)
         return self.store.count_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
                                          story=story)
@@ -929,6 +928,7 @@ class Newsfuse:
         node = search_stage.parse(query)
         since, until = check_dates(since, until)
         check_page(limit, offset)
+        story = self._known_story(story)
         if node is None:
             return Page([], 0, limit, offset)
         match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
@@ -938,7 +938,7 @@ class Newsfuse:
                 got = self._search_page(match, match_filter, limit, offset)
             found, total = got or self.store.search(match, source=self.outlet(outlet) if outlet else None,
                                                     since=since, until=until, limit=limit, offset=offset,
-                                                    match_filter=match_filter, story=self._known_story(story))
+                                                    match_filter=match_filter, story=story)
             hits = [Hit(a, search_stage.snippet([x.text for x in a.sentences], a.title, node), self.store.story_of(a.id))
                     for a in found]
         return Page(hits, total, limit, offset)

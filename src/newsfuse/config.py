@@ -100,7 +100,7 @@ class BriefConfig:
     tagger: bool = True  # entities by the learned tagger over the rules (False: the rules alone)
     # A conflict is told only where a sentence of each side says the same as the other but for the
     # disputed figure, name or day (align.say_the_same_besides); False: any difference within a fact
-    # (what the briefs did before, 0.08 precision on the labelled candidates; bench/conflict_quality.py).
+    # (what the briefs did before: 0.11 precision on the labelled candidates; bench/conflict_quality.py).
     conflicts_said_alike: bool = True
 
 

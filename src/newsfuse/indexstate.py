@@ -104,7 +104,7 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
         return False
     path = Path(path)
     c = clusterer
-    # A merged story's number keeps naming its survivor (`_numbered[gone] = keep`): the stories are
+    # A merged story's numbers name its survivor (`StoryClusterer._retire`): the stories are
     # saved once each, and the numbers as which story they name.
     stories = sorted(c.stories.values(), key=lambda s: s.number)
     sizes = np.fromiter((len(s.term_ids) for s in stories), dtype=np.int64, count=len(stories))
@@ -122,8 +122,7 @@ def save(path: str | Path, clusterer: StoryClusterer, copies: CopyDetector, seq:
         "plain": c._plain[:len(c.term_id)],
         "story_ids": _text([s.id for s in stories]),
         "story_numbers": np.fromiter((s.number for s in stories), dtype=np.int64, count=len(stories)),
-        "numbered": np.fromiter((c._live(n).number for n in range(len(c._numbered))), dtype=np.int64,
-                                count=len(c._numbered)),
+        "numbered": np.fromiter((s.number for s in c._numbered), dtype=np.int64, count=len(c._numbered)),
         "story_size": np.fromiter((s.size for s in stories), dtype=np.int64, count=len(stories)),
         "story_first": np.array([np.nan if s.first is None else s.first for s in stories], dtype=np.float64),
         "story_last": np.array([np.nan if s.last is None else s.last for s in stories], dtype=np.float64),

@@ -604,15 +604,6 @@ class StoryClusterer:
         # A merged story is found under its own numbers and the absorbed ones': once each.
         return list(dict.fromkeys(numbered[n].id for n, _ in votes.most_common(self.config.max_candidates)))
 
-    def _live(self, number: int) -> _Story:
-        """The story the index's story `number` names now (`_retire` keeps every number naming a
-        live story; the walk is for a state that was made otherwise)."""
-        numbered, stories = self._numbered, self.stories
-        story = numbered[number]
-        while stories.get(story.id) is not story:
-            story = numbered[story.number]
-        return story
-
     def _retire(self, gone: _Story, keep: _Story) -> None:
         """`gone` is no longer a story: every number of the index that named it (its own, and
         those of stories it absorbed) names `keep` now. A scan of the numbers (~2 ms at 36k
