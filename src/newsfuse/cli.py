@@ -215,7 +215,11 @@ def ingest(
             # the batches committed before it kept, and no store made for nothing.
             if os.environ.get("NEWSFUSE_TRACEBACK"):
                 raise
-            if made_now and not nf.count_articles():
+            try:
+                empty = made_now and not nf.count_articles()
+            except Exception:  # the store cannot be read either: leave it for a look, say the first fault
+                empty = False
+            if empty:
                 _remove_store(nf, path)
             _fail(f"ingest stopped by an internal error, {type(e).__name__}: {e} (what was stored before it is "
                   "kept; NEWSFUSE_TRACEBACK=1 shows where)", 3)
