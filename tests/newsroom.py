@@ -24,6 +24,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True  # answer If-None-Match with 304
+    last_modified: str | None = None  # send it, and answer an If-Modified-Since that names it with 304
     delay: float = 0.0
     stream: int = 0  # send this many bytes of filler, without Content-Length
 
@@ -71,6 +72,11 @@ class Newsroom:
                     return
                 body = route.body() if callable(route.body) else route.body
                 headers = dict(route.headers)
+                if route.last_modified and route.status == 200:
+                    headers["Last-Modified"] = route.last_modified
+                    # A server compares dates; the client echoes the header as it came, so equality is enough here.
+                    if self.headers.get("If-Modified-Since") == route.last_modified:
+                        return self._send(304, b"", route.content_type, headers)
                 if route.etag and route.status == 200:
                     import hashlib
 

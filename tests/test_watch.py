@@ -463,3 +463,40 @@ def test_a_page_edited_with_its_feed_item_unchanged_becomes_the_next_version_on_
         assert site.requests_for(f"/{edited['id']}.html")[-1].headers.get("If-None-Match")
         assert len(site.requests_for(f"/{old['id']}.html")) == 1  # older than recheck_hours: left alone
     assert "--recheck-hours" in CliRunner().invoke(app, ["watch", "--help"], env={"COLUMNS": "200"}).output
+
+
+def test_a_page_known_only_by_its_last_modified_is_asked_with_if_modified_since(nf, mds_rows):
+    """Many outlets' servers send Last-Modified and no ETag. The recheck of a recent page then asks with
+    If-Modified-Since: an unchanged page answers 304 and makes no version, a page edited with a new
+    Last-Modified becomes the next version."""
+    row = mds_rows[143]
+    config = replace(TEST, recheck_hours=48.0, recheck_every=60.0)
+    first_stamp, second_stamp = "Tue, 01 Dec 2026 08:00:00 GMT", "Tue, 01 Dec 2026 09:30:00 GMT"
+    with Newsroom() as site:
+        path = f"/{row['id']}.html"
+
+        def page(text: str, stamp: str) -> Route:
+            html_page = article_page(row["title"], text, site_name="X", date=row["date"]).encode()
+            return Route(html_page, etag=False, last_modified=stamp)
+
+        site.routes[path] = page(row["text"], first_stamp)
+        site.routes["/rss.xml"] = Route(rss("X", site.url("/"), [Item(site.url(path), row["title"], row["date"])]),
+                                        "application/rss+xml")
+        nf.add_source(site.url("/rss.xml"), "x.vn")
+        clock = Clock()
+        with nf.watcher(config, clock=clock) as w:
+            assert w.cycle().added == 1
+            clock.now += TEST.interval
+            unchanged = w.cycle()
+            assert unchanged.rechecked == 1 and unchanged.unchanged == 1 and unchanged.updated == 0, unchanged.line()
+            site.routes[path] = page(row["text"] + "\n\nKhoảng 7.500 người đã tham gia buổi lễ.", second_stamp)
+            clock.now += TEST.interval
+            edited = w.cycle()
+        assert edited.rechecked == 1 and edited.updated == 1, edited.line()
+    hits = site.requests_for(path)
+    assert [h.status for h in hits] == [200, 304, 200]
+    assert [h.headers.get("If-Modified-Since") for h in hits] == [None, first_stamp, first_stamp]
+    assert not any(h.headers.get("If-None-Match") for h in hits)
+    (article,) = nf.articles(limit=5)
+    versions = nf.versions(article.id)
+    assert [v.version for v in versions] == [1, 2] and "7.500 người" in versions[1].text
