@@ -492,10 +492,19 @@ def test_a_page_known_only_by_its_last_modified_is_asked_with_if_modified_since(
             site.routes[path] = page(row["text"] + "\n\nKhoảng 7.500 người đã tham gia buổi lễ.", second_stamp)
             clock.now += TEST.interval
             edited = w.cycle()
-        assert edited.rechecked == 1 and edited.updated == 1, edited.line()
+            assert edited.rechecked == 1 and edited.updated == 1, edited.line()
+            # The outlet takes the page down: said once, then not asked for again while the item is recent.
+            site.routes[path] = Route(b"not here", "text/plain", status=404)
+            clock.now += TEST.interval
+            gone = w.cycle()
+            assert [p for p in gone.problems if "page gone" in p] == [p for p in gone.problems if path in p] != []
+            for _ in range(3):
+                clock.now += TEST.interval
+                later = w.cycle()
+                assert later.rechecked == 0 and not [p for p in later.problems if path in p], later.line()
     hits = site.requests_for(path)
-    assert [h.status for h in hits] == [200, 304, 200]
-    assert [h.headers.get("If-Modified-Since") for h in hits] == [None, first_stamp, first_stamp]
+    assert [h.status for h in hits] == [200, 304, 200, 404]
+    assert [h.headers.get("If-Modified-Since") for h in hits] == [None, first_stamp, first_stamp, second_stamp]
     assert not any(h.headers.get("If-None-Match") for h in hits)
     (article,) = nf.articles(limit=5)
     versions = nf.versions(article.id)

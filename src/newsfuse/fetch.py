@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 
 class FetchError(Exception):
     """A one-line reason a URL could not be fetched. `retry_after`: the server asked to wait (429,
-    503); `permanent`: asking again will not help (404, 410, robots.txt)."""
+    503); `permanent`: asking again will not help (404, 410, robots.txt); `status`: the HTTP status
+    that said so, if one did."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False,
-                 robots: bool = False):
+                 robots: bool = False, status: int | None = None):
         super().__init__(message)
+        self.status = status
         self.retry_after = retry_after
         self.permanent = permanent or robots
         self.robots = robots
@@ -251,13 +253,12 @@ class Fetcher:
                 wait = min(wait, self.config.max_retry_after)
                 self.gate.pause(host_key(url), wait)
             error = FetchError(f"HTTP {status} {response.reason_phrase} from {host_key(url)}"
-                               + (f"; retry after {wait:.0f} s" if wait is not None else ""), retry_after=wait)
-            error.status = status  # type: ignore[attr-defined]
+                               + (f"; retry after {wait:.0f} s" if wait is not None else ""), retry_after=wait,
+                               status=status)
             raise error
         if status >= 400:
-            error = FetchError(f"HTTP {status} {response.reason_phrase} for {url}", permanent=status in (401, 403, 404, 410))
-            error.status = status  # type: ignore[attr-defined]
-            raise error
+            raise FetchError(f"HTTP {status} {response.reason_phrase} for {url}",
+                             permanent=status in (401, 403, 404, 410), status=status)
         length = response.headers.get("content-length")
         if length and length.isdigit() and int(length) > max_bytes:
             raise FetchError(f"answer too large ({int(length) / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB cap) from {url}")

@@ -1572,6 +1572,13 @@ class Store:
             db.execute("UPDATE followed_items SET checked_at = ? WHERE source_id = ? AND item = ?",
                        (checked_at, source_id, key))
 
+    def forget_item_entry(self, source_id: int, key: str, checked_at: float) -> None:
+        """One done item is no longer looked at again (its page is gone): its feed entry goes, as
+        `forget_entries` does for old ones."""
+        with self.transaction() as db:
+            db.execute("UPDATE followed_items SET entry = '{}', checked_at = ? WHERE source_id = ? AND item = ?"
+                       " AND state = 'done'", (checked_at, source_id, key))
+
     def forget_entries(self, seen_before: str) -> None:
         """Done items first seen before `seen_before` are no longer looked at again: their feed
         entries go (the article holds what they said)."""

@@ -335,9 +335,15 @@ class Watcher:
 
     def _recheck_failed(self, job: _Job, error: FetchError | str, report: CycleReport) -> None:
         """A page looked at again that could not be had or read: the stored version stands, the item
-        stays done, and it is looked at again after `recheck_every`."""
+        stays done, and it is looked at again after `recheck_every`; a page its outlet took down
+        (404, 410) is said once and not asked for again (else it is reported every hour for
+        `recheck_hours`)."""
         if isinstance(error, FetchError) and (error.retry_after is not None or str(error) == "stopped"):
             return  # its host asked to wait (paused in `_extracted`), or we stop: next time
+        if isinstance(error, FetchError) and error.status in (404, 410):
+            self.nf.store.forget_item_entry(job.source.id, job.item.key, self.clock())
+            report.problems.append(f"page gone: {job.item.url}: {error} (the stored versions stand; not asked again)")
+            return
         self.nf.store.checked_item(job.source.id, job.item.key, self.clock())
         report.problems.append(f"recheck failed: {job.item.url}: {error}")
 
