@@ -261,6 +261,12 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # (safe to run again, as the steps made of CREATE ... IF NOT EXISTS are: ALTER TABLE has no such clause)
     lambda store: store._add_columns("followed_items", {"page_etag": "TEXT", "page_last_modified": "TEXT",
                                                         "checked_at": "REAL"}),
+    # 18: a story of undated articles lost its entity words (NULL in a primary key of a WITHOUT ROWID
+    # table, dropped by INSERT OR IGNORE): such stories are indexed again
+    """
+    INSERT OR IGNORE INTO entities_stale(story_id)
+        SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM entity_words);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1611,8 +1617,10 @@ class Store:
             db.execute("DELETE FROM story_entities WHERE story_id = ?", (story_id,))
             if db.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is None:
                 return
-            last = db.execute("SELECT max(a.published) FROM story_members m JOIN articles a ON a.seq = m.article_seq"
-                              " WHERE m.story_id = ?", (story_id,)).fetchone()[0]
+            # '' for a story of undated articles: a primary-key column of a WITHOUT ROWID table refuses
+            # NULL, and INSERT OR IGNORE dropped every word of such a story without a word
+            last = db.execute("SELECT coalesce(max(a.published), '') FROM story_members m"
+                              " JOIN articles a ON a.seq = m.article_seq WHERE m.story_id = ?", (story_id,)).fetchone()[0]
             found: set[str] = set()
             for e in entities:
                 db.execute(
