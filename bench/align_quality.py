@@ -18,13 +18,18 @@ clusters, copies collapsed as briefs do) the share of facts with more sentences 
     python bench/align_quality.py
     python bench/align_quality.py --cv [--learned] [--recipes A,B]   # -> bench/results/align_cv.txt
     python bench/align_quality.py --halves   # -> bench/results/align_halves.txt
+    python bench/align_quality.py --cv --associations      # -> bench/results/align_associations_cv.txt
+    python bench/align_quality.py --halves --associations  # -> bench/results/align_associations_halves.txt
 
 `--cv`: leave one story out over the tuning label files (`TUNING_SETS`: align.jsonl,
 align_set_g.jsonl, align_set_h.jsonl, 27 stories): each story is scored with the threshold (with
 `--learned`, also the pair scorer's features and weights) chosen on the other 26, pooled, then per
 label set; the shipped configurations beside it. With `--learned`, one row per pair-model recipe
 (`RECIPES`). `--halves`: the same stories in two halves by labeller (A + g, B + h), chosen on one
-and scored on the other, both ways.
+and scored on the other, both ways. `--associations` (with either): the cosine aligner plus a term
+crediting words that stand for each other, learned without labels from the shared corpus
+(scripts/word_associations.py), each table built without the scored stories' clusters; beside the
+cosine aligner of the same run, with a control table whose words are permuted.
 """
 
 from __future__ import annotations
@@ -241,6 +246,220 @@ def fit_pair_model(stories: list["Story"], name: str, recipe: Recipe | None = No
     return replace(model, threshold=t), [PAIR_FEATURES[c] for c in chosen]
 
 
+# ------------------------------------------------- word associations learned without labels (--associations)
+
+ASSOC_WEIGHTS = (0.25, 0.5, 1.0, 2.0)  # fixed before the runs; 0 is the cosine aligner itself
+
+
+def _assoc_module():
+    sys.path.insert(0, str(corpus.ROOT / "scripts"))
+    import word_associations
+
+    return word_associations
+
+
+class AssocPairs:
+    """A story's full similarity matrices: the words' (as `sentence_graph`: cosine + anchor bonus) and
+    the association term `y_i A y_j` (y: unit TF-IDF rows of content syllables, the story's IDF; A: the
+    association table's Dice between two different syllables, made symmetric)."""
+
+    def __init__(self, story: Story, assoc: dict[str, dict[str, float]], stop: frozenset[str]):
+        from scipy import sparse
+
+        from newsfuse.align import _ANCHOR_BONUS, _anchor_matrix, _vectors
+
+        wa = _assoc_module()
+        texts = [it.sentence.text for it in story.items]
+        X = _vectors(texts)
+        anchors = _anchor_matrix(texts)
+        self.lex = (X @ X.T).toarray() + _ANCHOR_BONUS * np.minimum((anchors @ anchors.T).toarray(), 3)
+        self.X = X
+        vocab: dict[str, int] = {}
+        rows = [[vocab.setdefault(t, len(vocab)) for t in sorted(wa.content(x, stop))] for x in texts]
+        n, v = len(texts), max(len(vocab), 1)
+        df = np.bincount([c for r in rows for c in r], minlength=v)
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        Y = np.zeros((n, v))
+        for i, r in enumerate(rows):
+            Y[i, r] = idf[r]
+        norms = np.linalg.norm(Y, axis=1)
+        Y /= np.where(norms > 0, norms, 1.0)[:, None]
+        links: dict[tuple[int, int], float] = {}  # a pair listed either way or both counts once
+        for a, k in vocab.items():
+            for b, d in assoc.get(a, {}).items():
+                if b in vocab and b != a:
+                    key = (min(k, vocab[b]), max(k, vocab[b]))
+                    links[key] = max(links.get(key, 0.0), d)
+        ai = [k for a, b in links for k in (a, b)]
+        aj = [k for a, b in links for k in (b, a)]
+        ad = [d for d in links.values() for _ in (0, 1)]
+        A = sparse.csr_matrix((ad, (ai, aj)), shape=(v, v))
+        full = Y @ (A @ Y.T) if A.nnz else np.zeros((n, n))
+        # Only the words one sentence has and the other lacks are credited (what the table was learned
+        # from): a word both hold is already in the cosine, and its associates must not count again.
+        self.soft = np.zeros((n, n))
+        sets = [set(r) for r in rows]
+        for i, j in zip(*np.nonzero(np.triu(full, 1) > 0)):
+            di, dj = sets[i] - sets[j], sets[j] - sets[i]
+            if not di or not dj:
+                continue
+            sub = A[sorted(di)][:, sorted(dj)]
+            self.soft[i, j] = self.soft[j, i] = float(Y[i, sorted(di)] @ (sub @ Y[j, sorted(dj)]))
+        art: dict[str, int] = {}
+        self.art = np.array([art.setdefault(it.article.id, len(art)) for it in story.items])
+        self.I, self.J = np.triu_indices(n, 1)
+        self.cross = self.art[self.I] != self.art[self.J]
+
+
+def assoc_groups(p: AssocPairs, w: float, t: float, repeat: float) -> list[list[int]]:
+    """Average link as the aligner does, over `words + w x association term`: a cross-article pair
+    counts from half the threshold up, one article's pair only as a repeat of its words."""
+    I, J = p.I, p.J
+    s = p.lex[I, J] + w * p.soft[I, J]
+    keep = np.where(p.cross, s >= t / 2, p.lex[I, J] >= repeat)
+    return fact_groups(SentenceGraph(p.X, p.art, np.stack([I[keep], J[keep]], axis=1), s[keep], repeat), t)
+
+
+def assoc_table_counts(stories: list[Story], pairs: list[AssocPairs], weights) -> np.ndarray:
+    """(story, weight, threshold, tp/fp/fn) for every weight of `weights` and threshold of GRID."""
+    repeat = BriefConfig().align_repeat
+    return np.array([[[counts(s, scored_pairs(s, assoc_groups(p, w, t, repeat))) for t in GRID] for w in weights]
+                     for s, p in zip(stories, pairs)])
+
+
+# The table's variants, fixed in this order as each was tried (docs/decisions.md): the unit counted, the
+# pairs mined, and whether only words seldom written together in one sentence are kept (`substitutes`).
+ASSOC_VARIANTS = {
+    "syllables, cosine-mined pairs": dict(UNIT="syllable", ANCHORED=0, MAX_TOGETHER=None),
+    "words, cosine-mined pairs": dict(UNIT="word", ANCHORED=0, MAX_TOGETHER=None),
+    "words, cosine- and anchor-mined pairs, substitutes only": dict(UNIT="word", ANCHORED=2, MAX_TOGETHER=0.1),
+    # A control: the second table with its words relabelled at random (a permutation of its own words,
+    # so as many words, links and weights): what a table that knows nothing does to the figures.
+    "control: words, cosine-mined pairs, words permuted": dict(UNIT="word", ANCHORED=0, MAX_TOGETHER=None, permuted=True),
+}
+
+
+def _permuted(assoc: dict[str, dict[str, float]], seed: int = 0) -> dict[str, dict[str, float]]:
+    import random
+
+    words = sorted(set(assoc) | {y for ys in assoc.values() for y in ys})
+    other = words[:]
+    random.Random(seed).shuffle(other)
+    to = dict(zip(words, other))
+    return {to[x]: {to[y]: d for y, d in ys.items()} for x, ys in assoc.items()}
+
+
+def associations_report(mode: str) -> None:
+    """`--associations` with --cv or --halves: the aligner over words + w x the association term,
+    each story scored with a table built from the corpus WITHOUT that story's cluster (CV) or
+    without every cluster of the half scored (halves), beside the cosine aligner of the same run;
+    one block per table variant (`ASSOC_VARIANTS`)."""
+    from sklearn.metrics import average_precision_score
+
+    from newsfuse import lang
+    from newsfuse.align import _function_words
+
+    wa = _assoc_module()
+    stop = lang.for_language("vi").view("align_function_words", _function_words)
+    stories, sets = tuning_stories()
+    weights = (0.0,) + ASSOC_WEIGHTS
+    base = METHODS["newsfuse (average link, one sentence per article)"]
+    print(f"# bench/align_quality.py --{mode} --associations — {corpus.machine()}")
+    print(f"# association tables: scripts/word_associations.py (pseudo-parallel sentence pairs of the shared corpus, no "
+          f"labels; min {wa.MIN_CLUSTERS} clusters, Dice >= {wa.MIN_DICE}, top {wa.TOP} per word)")
+    print(f"# similarity = cosine + anchor bonus + w x association term, w in {weights} (0: the cosine aligner); "
+          f"thresholds over {GRID[0]}..{GRID[-1]}")
+    if mode == "cv":
+        print("# leave one story out over the 27 tuning stories; each story's similarities use a table built without "
+              "its own cluster; the threshold (and, nested, the weight) chosen on the other 26")
+    else:
+        print("# half 1: align.jsonl half A + set g; half 2: half B + set h; the table built without the scored half's "
+              "clusters, the weight and threshold chosen on the other half")
+    one, two = sets["A"] + sets["g"], sets["B"] + sets["h"]
+
+    def report(name: str, per: np.ndarray, extra: str = "") -> None:
+        print(f"  {name:<58} {fmt(prf(per.sum(axis=0)))}{extra}")
+        for k, v in sets.items():
+            print(f"    set {k:<3} ({len(v):>2} stories){'':<38} {fmt(prf(per[v].sum(axis=0)))}")
+
+    if mode == "cv":
+        per, chosen = loso_threshold(stories, base, GRID)
+        print()
+        report("newsfuse cosine aligner (as shipped code)", per, f"  t {min(chosen):.2f}..{max(chosen):.2f}")
+    else:
+        print()
+        for tune, test, tname, sname in ((one, two, "1", "2"), (two, one, "2", "1")):
+            tune_s, test_s = [stories[k] for k in tune], [stories[k] for k in test]
+            t = max(GRID, key=lambda t: (score(tune_s, base, t)[2], -t))
+            print(f"  newsfuse cosine aligner, chosen on {tname}: t={t:.2f} ({fmt(score(tune_s, base, t))})  ->  on {sname}: "
+                  f"{fmt(score(test_s, base, t))}")
+    for vname, settings in ASSOC_VARIANTS.items():
+        permute = settings.get("permuted", False)
+        for key, value in settings.items():
+            if key != "permuted":
+                setattr(wa, key, value)
+        counts_by_cluster = wa.cluster_counts()
+        summed = wa.totals(counts_by_cluster)
+
+        def make(leave_out=frozenset()):
+            t = wa.table(counts_by_cluster, leave_out, summed)
+            return _permuted(t) if permute else t
+
+        full = make()
+        print()
+        print(f"table: {vname} ({sum(len(v[2]) for v in counts_by_cluster.values())} pairs mined; on all clusters "
+              f"{len(full)} words with {sum(len(v) for v in full.values()) // 2}+ associations)")
+        if mode == "cv":
+            pairs = [AssocPairs(s, make({s.name}), stop) for s in stories]
+            lex = np.concatenate([p.lex[p.I, p.J][p.cross] for p in pairs])
+            soft = np.concatenate([p.soft[p.I, p.J][p.cross] for p in pairs])
+            gold = np.concatenate([[(int(i), int(j)) in s.gold_pairs for i, j in zip(p.I[p.cross], p.J[p.cross])]
+                                   for s, p in zip(stories, pairs)]).astype(bool)
+            low = lex < 0.2
+            print(f"  pair level, cross-article pairs: association term > 0 for {(soft > 0).mean():.1%} of all, "
+                  f"{(soft[gold] > 0).mean():.1%} of gold; among pairs of words' similarity < 0.2 "
+                  f"({int(gold[low].sum())} gold of {int(low.sum())}) the term's average precision "
+                  f"{average_precision_score(gold[low], soft[low]):.4f} (chance {gold[low].mean():.4f}); "
+                  "average precision of words + w x term, all pairs: "
+                  + ", ".join(f"w {w:g} {average_precision_score(gold, lex + w * soft):.3f}" for w in weights))
+            tab = assoc_table_counts(stories, pairs, weights)  # story, w, t, 3
+            total = tab.sum(axis=0)
+            for x, w in enumerate(weights[1:], start=1):
+                per = np.zeros((len(stories), 3), dtype=int)
+                ts = []
+                for k in range(len(stories)):
+                    rest = total[x] - tab[k, x]
+                    y = max(range(len(GRID)), key=lambda y: (prf(rest[y])[2], -y))
+                    per[k] = tab[k, x, y]
+                    ts.append(GRID[y])
+                report(f"words + {w:g} x associations", per, f"  t {min(ts):.2f}..{max(ts):.2f}")
+            per = np.zeros((len(stories), 3), dtype=int)
+            picks = []
+            for k in range(len(stories)):
+                rest = total - tab[k]
+                x, y = max(((x, y) for x in range(len(weights)) for y in range(len(GRID))),
+                           key=lambda xy: (prf(rest[xy])[2], -xy[0], -xy[1]))
+                per[k] = tab[k, x, y]
+                picks.append(weights[x])
+            report("nested: weight (0 included) and threshold chosen per fold", per,
+                   "  w " + ", ".join(f"{w:g} x{picks.count(w)}" for w in weights if picks.count(w)))
+            continue
+        for tune, test, tname, sname in ((one, two, "1", "2"), (two, one, "2", "1")):
+            assoc = make({stories[k].name for k in test})
+            tune_s, test_s = [stories[k] for k in tune], [stories[k] for k in test]
+            a = assoc_table_counts(tune_s, [AssocPairs(s, assoc, stop) for s in tune_s], weights).sum(axis=0)
+            b = assoc_table_counts(test_s, [AssocPairs(s, assoc, stop) for s in test_s], weights).sum(axis=0)
+            print(f"  chosen on {tname} -> scored on {sname} (table without half {sname}'s clusters: {len(assoc)} words)")
+            for x, w in enumerate(weights):
+                y = max(range(len(GRID)), key=lambda y: (prf(a[x, y])[2], -y))
+                print(f"    {'words + %g x associations' % w + (' (= cosine)' if w == 0 else ''):<42} t={GRID[y]:.2f} "
+                      f"({fmt(prf(a[x, y]))})  ->  {fmt(prf(b[x, y]))}")
+            x, y = max(((x, y) for x in range(len(weights)) for y in range(len(GRID))),
+                       key=lambda xy: (prf(a[xy])[2], -xy[0], -xy[1]))
+            print(f"    {'nested: weight and threshold chosen':<42} w={weights[x]:g} t={GRID[y]:.2f} ({fmt(prf(a[x, y]))})"
+                  f"  ->  {fmt(prf(b[x, y]))}")
+
+
 def old_groups(story: Story, t: float) -> list[list[int]]:
     """Best match of each sentence in each other article (>= t), connected groups (the old `align`)."""
     graph = sentence_graph(story.items, BriefConfig(align_threshold=t), anchor_bonus=0.08)  # its own bonus
@@ -333,10 +552,18 @@ def main() -> None:
     ap.add_argument("--halves", action="store_true",
                     help="the tuning stories in two halves by labeller (A + g, B + h): every method's threshold, "
                          "and each recipe's model, chosen on one half and scored on the other, both ways")
+    ap.add_argument("--associations", action="store_true",
+                    help="with --cv or --halves: the aligner with word associations learned without labels "
+                         "(scripts/word_associations.py), the table built without the scored stories' clusters")
     args = ap.parse_args()
     recipes = tuple(r.strip() for r in args.recipes.split(",") if r.strip())
     if unknown := [r for r in recipes if r not in RECIPES]:
         raise SystemExit(f"--recipes: no recipe {unknown[0]!r} (recipes: {', '.join(RECIPES)})")
+    if args.associations:
+        if not (args.cv or args.halves):
+            raise SystemExit("--associations: give --cv or --halves")
+        associations_report("cv" if args.cv else "halves")
+        return
     if args.cv:
         cross_validate(args.learned, recipes)
         return
