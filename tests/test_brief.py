@@ -212,6 +212,27 @@ def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(mds_rows):
     assert "class='conflicts'" in box and "47 đội, www.nhandan.org.vn" in box and "48 đội, cand.com.vn" in box
 
 
+def test_a_summary_sentence_of_a_disputed_fact_is_cited_from_its_own_side_and_names_the_dispute(mds_rows):
+    """The summary said `47 đội` citing both outlets, one of which says 48: a reader forwarding it
+    would misquote cand.com.vn."""
+    arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == ROBOTHON]
+    if not arts:
+        pytest.skip(f"{ROBOTHON} is not in the shared corpus")
+    by_id = {a.id: a for a in arts}
+    brief = make_brief(ROBOTHON, arts)
+    (conflict,) = [c for c in brief.conflicts if "đội" in c.text]
+    disputed = [s for s in brief.summary if s.fact_id == conflict.fact_id]
+    assert disputed, [s.text for s in brief.summary]
+    for s in disputed:
+        assert s.disputed == [conflict.text]
+        (side,) = [side for side in conflict.sides if side.value in s.text]
+        assert {by_id[c.article_id].source for c in s.citations} == set(side.outlets)
+    assert all(not s.disputed for s in brief.summary if s.fact_id != conflict.fact_id)
+    line = next(x for x in to_markdown(brief).split("## Where")[0].splitlines() if disputed[0].text in x)
+    assert line.endswith(f"*(disputed: {conflict.text})*")
+    assert f"(disputed: {conflict.text})" in to_html(brief).split("<h2>Summary</h2>")[1]
+
+
 def test_a_planted_copy_is_listed_with_its_original_and_repeats_not_confirms(seed_articles):
     from newsfuse.copies import find_copy_groups
 

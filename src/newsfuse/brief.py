@@ -31,8 +31,8 @@ from .timeline import date_conflicts, story_timeline
 # made again when it changes (2: conflicts spelled out, copies listed, selection by sentence scores;
 # 3: the learned sentence scorer and the budget filled by the best sum of its values; 4: the scorer
 # learns the sentences the references copy; 5: a conflict only where a sentence of each side says the
-# same but for it).
-BRIEF_FORMAT = 5
+# same but for it; 6: a summary sentence of a disputed fact cited from its side only, the dispute named).
+BRIEF_FORMAT = 6
 
 
 class BriefError(ValueError):
@@ -374,7 +374,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         conflicts = _shown_by_a_pair(conflicts, facts, not_units(kept[0].language))
     copy_notes = copies_of(articles, copies)
     _mark_repeats(facts, copy_notes)
-    summary = summarize(alignment, kept, config)
+    summary = _cite_own_side(summarize(alignment, kept, config), conflicts, {a.id: a for a in kept})
     dates = [a.published for a in articles if a.published]
     return Brief(
         story_id=story_id,
@@ -441,6 +441,26 @@ def spell_out_conflicts(facts: Sequence[Fact], kinds: dict[str, str], by_id: dic
             if all(side.citations for side in sides):
                 out.append(Conflict(f.id, kinds.get(text, "number"), text, sides))
     return out
+
+
+def _cite_own_side(summary: list[SummarySentence], conflicts: Sequence[Conflict],
+                   by_id: dict[str, Article]) -> list[SummarySentence]:
+    """A summary sentence of a disputed fact says one side's value (`47 đội`): it is cited from the
+    articles of that side, not from those that wrote the other value (the fact's citations hold
+    both), and names the disagreement. A sentence that writes neither value, or both, keeps them all."""
+    by_fact: dict[int, list[Conflict]] = {}
+    for c in conflicts:
+        by_fact.setdefault(c.fact_id, []).append(c)
+    for s in summary:
+        for c in by_fact.get(s.fact_id, ()):
+            s.disputed.append(c.text)
+            said = [side for side in c.sides if _says(s.text, side.value)]
+            if len(said) != 1:
+                continue
+            others = {cite.article_id for side in c.sides if side is not said[0] for cite in side.citations}
+            others -= {cite.article_id for cite in said[0].citations}
+            s.citations = [cite for cite in s.citations if cite.article_id not in others] or s.citations
+    return summary
 
 
 def _shown_by_a_pair(conflicts: list[Conflict], facts: Sequence[Fact], units_not: frozenset[str]) -> list[Conflict]:
@@ -524,7 +544,8 @@ def to_markdown(brief: Brief) -> str:
     lines += ["", "## Summary", ""]
     for s in brief.summary:
         refs = "".join(f"[{num[c.article_id]}]" for c in _unique_articles(s.citations))
-        lines.append(f"{s.text} {refs}")
+        disputed = f" *(disputed: {'; '.join(s.disputed)})*" if s.disputed else ""
+        lines.append(f"{s.text} {refs}{disputed}")
     if brief.conflicts:
         lines += ["", f"## Where the outlets disagree ({len(brief.conflicts)})", ""]
         for c in brief.conflicts:
@@ -670,7 +691,8 @@ def to_html(brief: Brief) -> str:
     for s in brief.summary:
         refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
                        "</a></sup>" for c in _unique_articles(s.citations))
-        parts.append(f"{e(s.text)}{refs} ")
+        disputed = f" <em class='disputed'>(disputed: {e('; '.join(s.disputed))})</em>" if s.disputed else ""
+        parts.append(f"{e(s.text)}{refs}{disputed} ")
     parts.append("</p>")
     if brief.facts:
         parts.append("<h2>What the sources say</h2><ul>")

@@ -232,6 +232,8 @@ class SummarySentence:
     text: str
     fact_id: int
     citations: list[Citation]
+    # The disagreements of its fact (`Conflict.text`): its value is one side's, cited from that side only.
+    disputed: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
