@@ -146,3 +146,13 @@ def test_a_near_copy_from_another_outlet_is_a_publication_of_the_original(nf, tm
     published = nf.publications("vne-9")
     assert {(p.article_id, p.kind) for p in published} == {(original.id, "original"), ("vne-9", "near")}
     assert all(p.of == original.id for p in published)
+    # An exact republication of the original, beside the near copy: the copy list says whose text it
+    # is (the original's), never the near copy's, whose text differs.
+    exact = {"id": "bm-7", "source": "baomoi.com", "date": "2023-06-29", "text": original.text, "title": original.title}
+    nf.ingest([write_jsonl(tmp_path / "exact.jsonl", [exact])])
+    from newsfuse.brief import copy_lines
+
+    brief = nf.brief(nf.store.story_of(original.id))
+    num = {a["id"]: i for i, a in enumerate(brief.articles, 1)}
+    lines = [line for line in copy_lines(brief, num) if "the same text as" in line]
+    assert len(lines) == 1 and lines[0].startswith(f"baomoi.com, 2023-06-29: the same text as [{num[original.id]}] "), lines

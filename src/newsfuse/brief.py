@@ -615,7 +615,7 @@ def copy_lines(brief: Brief, num: dict[str, int]) -> list[str]:
                    f"{', ' + c.original_published if c.original_published else ''} (similarity {c.similarity:.2f})")
     for a in brief.articles:
         for p in a.get("publications", ()):
-            if p["kind"] == "exact":
+            if p["kind"] == "exact" and p["article_id"] == a["id"]:  # a group's near copy has a text of its own
                 out.append(f"{p['outlet'] or '(outlet unknown)'}{', ' + p['published'] if p['published'] else ''}: "
                            f"the same text as [{num[a['id']]}] {a['outlet'] or '(outlet unknown)'}"
                            f"{', ' + a['date'] if a['date'] else ''}")
