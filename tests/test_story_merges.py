@@ -4,6 +4,7 @@ two events in one town, one article under two ids). Real text throughout: the se
 shared corpus."""
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -372,8 +373,10 @@ def test_a_stores_stories_and_aliases_follow_the_rechecks(nf, mds_subset):
     rows = mds_subset[:]
     random.Random(13).shuffle(rows)  # an order whose re-checks move articles and merge stories
     first, second = rows[: len(rows) * 2 // 3], rows[len(rows) * 2 // 3:]
+    # The stream of an empty store (not the batch a first load gets), with re-checks on.
+    nf.config = replace(nf.config, ingest=replace(nf.config.ingest, batch_stories=False))
     nf.warm()
-    nf._clusterer.recheck = Recheck()  # the stream of an empty store, with re-checks on
+    nf._clusterer.recheck = Recheck()
     merged: list[str] = []
     moved: list[str] = []
     real_merges, real_moves = nf._clusterer.take_merges, nf._clusterer.take_moves

@@ -54,6 +54,21 @@ EXAMPLES = Path(__file__).parent / "examples"
 MERGE_SEARCH_MIN_ADDED = 1000
 MERGE_SEARCH_SHARE = 10
 
+
+@dataclass(slots=True)
+class _Pending:
+    """A new article of an ingest whose stories are made as a batch (`Newsfuse._place_batch`):
+    what `stories.cluster` reads of it (id, date, terms by the clusterer's ids and their raw
+    weights; the whole article only when the batch asks the embedding model) and its store row
+    (None: stored by `Store.add_article`, found by id)."""
+
+    id: str
+    published: str | None
+    seq: int | None
+    ids: np.ndarray
+    raw: np.ndarray
+    article: Article | None = None
+
 # What the REST face needs from the stages, through this module (the faces call only `api`).
 loads_json = ingest_stage.loads_json
 IngestError = ingest_stage.IngestError
@@ -258,6 +273,9 @@ class Newsfuse:
         self._saved_seq: int | None = None  # the newest article of the saved indexes this process read or wrote
         self.indexes_from_saved = False  # whether `warm` read the saved indexes (else every stored text)
         self._term_ids: TermTables | None = None  # per ingest: the feature makers' term ids -> the clusterer's
+        # Per ingest into a store with no story (`IngestConfig.batch_stories`): its new articles,
+        # placed in stories together when the last is stored (`_place_batch`).
+        self._pending: list[_Pending] | None = None
         self._outlets: OutletNames | None = None
         self._outlet_of: dict[str | None, str | None] = {}  # name as given -> the outlet's one name
         self.memo: Memo | None = None  # a server's reads shared between its connections (`Memo`)
@@ -398,8 +416,23 @@ class Newsfuse:
 
     def _place(self, article: Article, report: IngestReport | None = None) -> str:
         """Assign a newly stored article to a story and record copies it makes; inside the
-        caller's transaction."""
+        caller's transaction. In an ingest whose stories are made as a batch, its story is made
+        with the others' at the end (`_place_batch`): "" until then."""
         clusterer, copies = self._state()
+        if self._pending is not None:
+            import numpy as np
+
+            from .stories import article_terms
+
+            terms = article_terms(article)
+            self._pending.append(self._pending_article(
+                article, None, clusterer.term_ids(list(terms)),
+                np.fromiter(terms.values(), dtype=np.float64, count=len(terms))))
+            found = copies.add(article.id, article.text, article.published)
+            if found:
+                original, sim = found[0]
+                self.store.set_copies([(article.id, original, sim)])
+            return ""
         assignment = clusterer.add(article)
         self.store.assign_stories([(article.id, assignment.story_id, assignment.similarity)])
         self._merge_stories(clusterer, report)
@@ -488,6 +521,10 @@ class Newsfuse:
             # ingest's one transaction to the WAL and read it back (bench/ingest_compare.py).
             with self.store.transaction(), self.store.page_cache(65536):
                 self._catch_up()
+                if self.config.ingest.batch_stories and not clusterer.story_of:
+                    # A store with no story yet (a first load): nothing stored has an id to keep,
+                    # so this ingest's stories are the batch's (`_place_batch`), whatever its order.
+                    self._pending = []
                 waited = time.perf_counter()
                 for batch in batches:
                     seconds["waiting for parsing"] = seconds.get("waiting for parsing", 0.0) + time.perf_counter() - waited
@@ -495,11 +532,15 @@ class Newsfuse:
                         seconds[step] = seconds.get(step, 0.0) + spent
                     self._store_batch(batch, report, progress, all_or_nothing)
                     waited = time.perf_counter()
+                if self._pending is not None:
+                    self._place_batch(report)
                 self._seen_seq = self.store.last_seq()  # what this batch stored is in the indexes
         except BaseException:
             # The store rolled back; the in-memory indexes may hold what it no longer has.
             self._clusterer = self._copies = None
             raise
+        finally:
+            self._pending = None
         if (not self.store.db.in_transaction and len(report.added) >= MERGE_SEARCH_MIN_ADDED
                 and len(report.added) * MERGE_SEARCH_SHARE >= self.store.count_articles()):
             # A bulk write's big full-text segments, merged with the rest now (~20 s at 100k),
@@ -560,16 +601,20 @@ class Newsfuse:
                                            [batch.sentence_spans(k).tolist() for k in positions])
         t1 = time.perf_counter()
         members = []
+        pending = self._pending
         for k, seq, a in zip(positions, seqs, articles):
             span = batch.term_range(k)
-            placed = clusterer.add_term_ids(a.id, term_ids[span], batch.weights[span], day_number(a.published))
-            members.append((seq, a.id, placed.similarity))
+            if pending is not None:  # placed with the ingest's other articles at its end
+                pending.append(self._pending_article(a, seq, term_ids[span], batch.weights[span]))
+            else:
+                placed = clusterer.add_term_ids(a.id, term_ids[span], batch.weights[span], day_number(a.published))
+                members.append((seq, a.id, placed.similarity))
             report.added.append(a.id)
             if progress:
                 progress(1)
         story_of = clusterer.story_of  # where each one is after the merges its successors made
+        report.stories.update((article_id, story_of[article_id]) for _, article_id, _ in members)
         members = [(seq, story_of[article_id], sim) for seq, article_id, sim in members]
-        report.stories.update((article_id, story_of[article_id]) for article_id in report.added[-len(members):])
         t2 = time.perf_counter()
         found = []
         signatures = batch.signatures[positions]
@@ -587,6 +632,38 @@ class Newsfuse:
         t4 = time.perf_counter()
         for step, spent in (("store", t1 - t0 + t4 - t3), ("stories", t2 - t1), ("copies", t3 - t2)):
             seconds[step] = seconds.get(step, 0.0) + spent
+
+    def _pending_article(self, article: Article, seq: int | None, ids: np.ndarray, raw: np.ndarray) -> _Pending:
+        # The text is kept only for the embedding model: a bulk load keeps no article but its terms.
+        return _Pending(article.id, article.published, seq, ids, raw,
+                        article if self.config.stories.embeddings else None)
+
+    def _place_batch(self, report: IngestReport) -> None:
+        """Place the ingest's new articles (`_pending`, in the order they were stored) as `newsfuse
+        cluster` places them (`stories.cluster`: one pass in date order with the batch's document
+        frequencies, then the refinement), then put them in the story index in the order they were
+        stored, each in its story, as `warm` puts a store's articles back (`restore`): the next
+        article is placed online against these stories, and the index is what a process reading
+        the store again would make."""
+        from .stories import cluster, day_number
+
+        pending, self._pending = self._pending, None
+        if not pending:
+            return
+        t = time.perf_counter()
+        clusterer = self._clusterer
+        assert clusterer is not None
+        placed = cluster([p.article or p for p in pending], self.config.stories,  # type: ignore[misc]
+                         terms={p.id: (p.ids, p.raw) for p in pending}, vocabulary=clusterer)
+        where = {x.article_id: x for x in placed}
+        for p in pending:
+            clusterer.restore_term_ids(p.id, p.ids, p.raw, day_number(p.published), where[p.id].story_id)
+        self.store.add_story_members([(p.seq, where[p.id].story_id, where[p.id].similarity)
+                                      for p in pending if p.seq is not None])
+        self.store.assign_stories([(p.id, where[p.id].story_id, where[p.id].similarity)
+                                   for p in pending if p.seq is None])
+        report.stories.update((p.id, where[p.id].story_id) for p in pending)
+        report.seconds["stories"] = report.seconds.get("stories", 0.0) + time.perf_counter() - t
 
     def _merge_stories(self, clusterer: StoryClusterer, report: IngestReport | None) -> None:
         """Store the merges the clusterer made (the older story keeps its id; the other's becomes

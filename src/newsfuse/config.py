@@ -26,6 +26,10 @@ class IngestConfig:
     max_article_bytes: int = 5 * 1024 * 1024
     encoding: str | None = None  # force a text encoding (e.g. "cp1258"); None = UTF-8/UTF-16 with BOM
     workers: int = 0  # processes that parse big JSONL files; 0 = one per core
+    # An ingest into a store that has no story yet (a first load) places its articles as `newsfuse
+    # cluster` does (the batch: one pass in date order, then the refinement), not one at a time as
+    # they come: the stories of a bulk load do not depend on its order (docs/decisions.md).
+    batch_stories: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -412,6 +412,22 @@ class StoryClusterer:
         self.n_docs += 1
         self._df[ids] += 1
 
+    def learn_many(self, documents: Sequence[np.ndarray]) -> None:
+        """`learn` for each of `documents` (distinct term ids each), counted at once."""
+        if documents:
+            counts = np.bincount(np.concatenate(documents), minlength=len(self._df))
+            self._grow(len(counts))
+            self._df[:len(counts)] += counts
+        self.n_docs += len(documents)
+
+    def share_vocabulary(self, other: StoryClusterer) -> None:
+        """Read terms by `other`'s ids (a batch over articles whose terms it interned): its
+        vocabulary is this clusterer's from now on, shared, not copied; this one must not add terms
+        (`learn_df` off, nothing interned), and the document frequencies stay this one's own."""
+        self.term_id = other.term_id
+        self._grow(len(other._df))
+        self._plain[:len(other._plain)] = other._plain
+
     def weigh(self, ids: np.ndarray, raw: np.ndarray) -> TermVector:
         """The unit TF-IDF vector of raw term weights: sublinear tf, smoothed idf (+1 keeps a
         two-article store from zeroing every shared term; chosen on the shared corpus with
@@ -566,7 +582,13 @@ class StoryClusterer:
         """`restore` for an article given as its raw terms and day number."""
         if article_id in self.story_of:
             return
-        ids = self.term_ids(terms)
+        self.restore_term_ids(article_id, self.term_ids(terms), raw, day, story_id)
+
+    def restore_term_ids(self, article_id: str, ids: np.ndarray, raw: np.ndarray, day: float | None,
+                         story_id: str) -> None:
+        """`restore_terms` with the terms given by their ids (see `term_ids`)."""
+        if article_id in self.story_of:
+            return
         if self.learn_df:
             self.learn(ids)
         vec = self.weigh(ids, raw)
@@ -931,7 +953,8 @@ def _sort_key(a: Article) -> tuple[str, str]:
 
 def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
             df: tuple[Counter, int] | None = None, embedder: Embedder | None = None,
-            terms: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None) -> list[Assignment]:
+            terms: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None,
+            vocabulary: StoryClusterer | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
@@ -941,22 +964,35 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     `embedder`), the refinement asks the sentence-embedding model about the articles whose
     decision is near the threshold (`embeddings.py`). `terms`, article id -> (distinct terms, raw
     weights) as `article_terms` gives them, are the articles' terms when the caller made them
-    already (an archive makes them once per article, in its parallel text stage)."""
+    already (an archive makes them once per article, in its parallel text stage). With
+    `vocabulary` (a clusterer), `terms` give the terms by their ids in its vocabulary (ingest's
+    clusterer, whose ids its parse workers' terms arrive as): the same stories, no string made
+    again; the document frequencies are then the batch's own."""
     config = config or StoryConfig()
     if config.embeddings and embedder is None:
         from .embeddings import Embedder
 
         embedder = Embedder()
-    if df is None and terms is not None:
-        df = Counter(t for a in articles for t in terms[a.id][0]), len(articles)
-    counts, n = df if df is not None else document_frequencies(articles)
-    clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
+    if vocabulary is not None:
+        if terms is None or df is not None:
+            raise ValueError("cluster: a vocabulary needs the articles' term ids and the batch's own frequencies")
+        clusterer = StoryClusterer(config, learn_df=False)
+        clusterer.share_vocabulary(vocabulary)
+        clusterer.learn_many([terms[a.id][0] for a in articles])
+    else:
+        if df is None and terms is not None:
+            df = Counter(t for a in articles for t in terms[a.id][0]), len(articles)
+        counts, n = df if df is not None else document_frequencies(articles)
+        clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
     ordered = sorted(articles, key=_sort_key)
     indptr, indices, data, days = [0], [], [], []
     assignments = []
     for a in ordered:
         if terms is None:
             vec = clusterer.vector(article_terms(a))
+        elif vocabulary is not None:
+            ids, raw = terms[a.id]
+            vec = clusterer.weigh(ids, raw)  # type: ignore[arg-type]  # ids of the shared vocabulary
         else:
             keys, raw = terms[a.id]
             vec = clusterer.weigh(clusterer.term_ids(keys), raw)
