@@ -115,3 +115,31 @@ def test_a_store_that_has_stories_places_an_ingest_one_article_at_a_time(tmp_pat
     assert out[0] == out[1]
     with newsfuse.open(config=_config(tmp_path / "True.db")) as nf:
         assert all(nf.resolve_story(s) == out[0][x] for x, s in _cluster_file(a).items())
+
+
+def test_a_first_load_with_repeats_versions_and_republications_is_the_batch_of_what_it_added(tmp_path, mds_rows,
+                                                                                            monkeypatch):
+    """Every branch of a chunk (repeats, a new version, another outlet's republication, rejections),
+    in worker processes and several chunks: the stories are the batch's over the articles it added."""
+    from newsfuse import ingest as ingest_stage
+
+    rows = list(mds_rows[:150])
+    rows += [dict(r) for r in mds_rows[:20]]
+    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[20:25]]
+    rows += [r | {"id": f"{r['id']}-vne", "source": "vnexpress.net"} for r in mds_rows[25:30]]
+    rows += [{"id": "short", "text": "Quá ngắn."}, {"title": "no text"}]
+    rows += list(mds_rows[150:220])
+    path = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    monkeypatch.setattr(ingest_stage, "_PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(ingest_stage, "_CHUNK_LINES", 37)
+    with newsfuse.open(config=replace(_config(tmp_path / "news.db", workers=2))) as nf:
+        report = nf.ingest([path])
+        stored = nf.store.story_assignments()
+    assert len(report.added) == 220 and len(report.updated) == 5 and len(report.republished) == 5
+    added = {r["id"] for r in mds_rows[:220]}
+    arts = [a for a in read_jsonl(path, IngestConfig()) if not isinstance(a, Rejection)]
+    first = {}
+    for a in arts:  # the first text of each id: what the batch placed (a new version keeps its story)
+        first.setdefault(a.id, a)
+    want = {x.article_id: x.story_id for x in cluster([first[i] for i in added])}
+    assert stored == want and report.stories == want

@@ -356,9 +356,10 @@ def test_a_chunked_parallel_ingest_stores_what_one_article_at_a_time_stores(tmp_
     path = write_jsonl(tmp_path / "mixed.jsonl", rows)
     monkeypatch.setattr(ingest_stage, "_PARALLEL_FROM_BYTES", 0)  # workers even for a small file
     monkeypatch.setattr(ingest_stage, "_CHUNK_LINES", 37)  # and several chunks for each
-    with newsfuse.open(config=Config(db=tmp_path / "batched.db", ingest=IngestConfig(workers=2))) as nf:
+    # Both place stories one article at a time (a first load is otherwise the batch's: tests/test_bulk_stories.py).
+    with newsfuse.open(config=Config(db=tmp_path / "batched.db", ingest=IngestConfig(workers=2, batch_stories=False))) as nf:
         batched = nf.ingest([path])
-    with newsfuse.open(tmp_path / "single.db") as nf:
+    with newsfuse.open(config=Config(db=tmp_path / "single.db", ingest=IngestConfig(batch_stories=False))) as nf:
         single = [nf.add_many([r], origin=f"{path}:{n}") for n, r in enumerate(rows, 1)]
     assert len(batched.added) == 220 and len(batched.updated) == 5 and len(batched.republished) == 5
     assert len(batched.rejected) == 2 and len(batched.present) == 25
