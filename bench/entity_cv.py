@@ -72,7 +72,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--without-rule", action="append", default=[], metavar="NAME",
                     help="take this rule out of entities.RUN_RULES for the run (the baseline of a new rule: run "
                          "the bench with and without it at the same time)")
+    ap.add_argument("--without-features", action="append", default=[], metavar="GROUP",
+                    help="train and tag without this attribute group of tagger.FEATURE_GROUPS (the baseline of a "
+                         "new group: run the bench with and without it at the same time)")
     args = ap.parse_args(argv)
+    from newsfuse.tagger import FEATURE_GROUPS
+
+    for name in args.without_features:
+        if name not in FEATURE_GROUPS:
+            raise SystemExit(f"--without-features {name}: no such group in tagger.FEATURE_GROUPS {FEATURE_GROUPS}")
+    groups = tuple(g for g in FEATURE_GROUPS if g not in args.without_features)
     corpus.require_shared()
     from newsfuse import entities
 
@@ -89,13 +98,14 @@ def main(argv: list[str] | None = None) -> None:
     order = list(range(len(stories)))
     random.Random(args.seed).shuffle(order)
     fold_of = {k: n % args.folds for n, k in enumerate(order)}
-    sentences = [entity_labels.story_sentences(st) for _, st, _, _ in stories]
+    sentences = [entity_labels.story_sentences(st, groups) for _, st, _, _ in stories]
     lx = eq.LEXICON()
     print(f"# bench/entity_cv.py — {corpus.machine()}")
     print(f"# {len(stories)} stories of {len(entity_labels.SETS)} sets, {args.folds} folds by story "
           f"(random.Random({args.seed})); CRF {algorithm} {params}"
           + (f"; word clusters from {args.clusters_from}" if args.clusters else "")
-          + (f"; without the rules {', '.join(args.without_rule)}" if args.without_rule else ""))
+          + (f"; without the rules {', '.join(args.without_rule)}" if args.without_rule else "")
+          + f"; attribute groups {list(groups)}")
     systems = ["rules alone", "learned tagger, CV"] + (["tagger + word clusters, CV"] if args.clusters else [])
     story_level: dict[str, dict] = {k: {} for k in systems}
     span_level: dict[str, dict] = {k: {} for k in systems}
@@ -108,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         for fold in range(args.folds):
             items = [(s.features, s.labels) for k, ss in enumerate(sentences) if fold_of[k] != fold for s in ss]
             model = entity_labels.train(items, Path(tmp) / f"{fold}.crfsuite", "crf", overrides)
-            tagger = EntityTagger(model)
+            tagger = EntityTagger(model, features=groups)
             taggers = [("learned tagger, CV", tagger, sentences)]
             if args.clusters:
                 import build_word_clusters as wc
@@ -122,11 +132,11 @@ def main(argv: list[str] | None = None) -> None:
                 with_clusters = [[_with_clusters(s, clusters, lx) for s in ss] for ss in sentences]
                 items = [(s.features, s.labels) for k, ss in enumerate(with_clusters) if fold_of[k] != fold for s in ss]
                 model_c = entity_labels.train(items, Path(tmp) / f"{fold}c.crfsuite", "crf", overrides)
-                taggers.append(("tagger + word clusters, CV", EntityTagger(model_c, clusters=clusters), with_clusters))
+                taggers.append(("tagger + word clusters, CV", EntityTagger(model_c, clusters=clusters, features=groups), with_clusters))
                 print(f"# fold {fold + 1}: {len(clusters.paths)} words clustered "
                       + (f"without its {len(held)} stories" if held else "from every article"), flush=True)
             for bar in bars:
-                barred = EntityTagger(model, {kind: bar for kind in eq.TYPES})
+                barred = EntityTagger(model, {kind: bar for kind in eq.TYPES}, features=groups)
                 counts: dict = {}
                 for k, (_, _, label, articles) in enumerate(stories):
                     if fold_of[k] == fold:

@@ -270,11 +270,14 @@ class TaggedSentence:
     blocked: list[tuple[int, int]]
 
 
-def story_sentences(story: LabelledStory) -> list[TaggedSentence]:
+def story_sentences(story: LabelledStory, groups=None) -> list[TaggedSentence]:
     """Every sentence of a story with the tagger's features and the gold labels, the rules' features
-    read as a story reads them: after a first pass that learns the story's people and short names."""
+    read as a story reads them: after a first pass that learns the story's people and short names.
+    `groups`: the tagger's attribute groups (`tagger.FEATURE_GROUPS` when None)."""
     from newsfuse.entities import _learn, sentence_entities
-    from newsfuse.tagger import rule_mentions, sentence_features
+    from newsfuse.tagger import FEATURE_GROUPS, rule_mentions, sentence_features
+
+    groups = FEATURE_GROUPS if groups is None else tuple(groups)
 
     lx = lexicon(lang.get("vi"))
     known = Known()
@@ -286,7 +289,7 @@ def story_sentences(story: LabelledStory) -> list[TaggedSentence]:
     for _, s in pairs:
         _, _, rules, blocked = rule_mentions(lx, s.text, known)
         words, folded = known.read[s.text]
-        out.append(TaggedSentence(words, sentence_features(lx, words, folded, rules), bio(len(words), s.gold),
+        out.append(TaggedSentence(words, sentence_features(lx, words, folded, rules, groups=groups), bio(len(words), s.gold),
                                   rules, blocked))
     return out
 

@@ -28,7 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .entities import Known, Lexicon, Mention, Readings, _as_written, _is_first_name, _match, _role_at, sentence_entities
+from .entities import (Known, Lexicon, Mention, Readings, _as_written, _is_first_name, _match, _role_at, _starts_other,
+                       sentence_entities)
 from .lang import LanguagePack
 
 Span = tuple[int, int, str]  # words [start, end) of a sentence and the type
@@ -243,12 +244,20 @@ class WordClusters:
         return out
 
 
+# Groups of attributes beyond the base ones that the recipe trains with now (a model's settings file
+# names those it was trained with: `entity_tagger.json`'s "features"; bench/entity_cv.py
+# --without-features measures a group against the recipe without it).
+FEATURE_GROUPS: tuple[str, ...] = ("boundary",)
+
+
 def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
-                      rules: Sequence[RuleMention], clusters: WordClusters | None = None) -> list[list[str]]:
+                      rules: Sequence[RuleMention], clusters: WordClusters | None = None,
+                      groups: Sequence[str] = FEATURE_GROUPS) -> list[list[str]]:
     """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
     What depends on a word alone or on a name's spelling, which recurs across sentences and
     stories, is kept per pack for the process. With `clusters`, each word's cluster attributes
-    follow (a model trained with them reads them)."""
+    follow (a model trained with them reads them); `groups`: the attribute groups beyond the base
+    ones (`FEATURE_GROUPS`; the model must have been trained with the same)."""
     store = _process_cache(lx, "_tagger_words")
     words = list(words)
     folded = list(folded)
@@ -344,9 +353,142 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
             if b.says or (b.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
                 add("says")
         out.append(feats)
+    if "boundary" in groups:
+        for feats, extra in zip(out, boundary_features(lx, words, folded, gazetteer)):
+            feats += extra
     if clusters is not None:
         for feats, extra in zip(out, clusters.features(folded)):
             feats += extra
+    return out
+
+
+def _case_class(w: str) -> str:
+    """A word's case as the boundary attributes read it: capitalised, lower-case, a number, a
+    dash, a comma, `và`-like joiners are lower-case words, other punctuation."""
+    c = w[:1]
+    if c.isupper():
+        return "X"
+    if c.isalpha():
+        return "x"
+    if c.isdigit():
+        return "d"
+    if w in ("-", "–", "—"):
+        return "-"
+    return "," if w == "," else "p"
+
+
+def _org_word_cover(lx: Lexicon, words: Sequence[str]) -> list[str]:
+    """B/I over the lower-case words of the pack's institution vocabulary (`org_words`: `chứng
+    khoán`, `quốc gia`, `di dân`), longest first: a lower-case run the model may carry a name over."""
+    n = len(words)
+    out = [""] * n
+    lengths = lx.org_word_lengths
+    i = 0
+    while i < n:
+        w = words[i]
+        hit = 0
+        if w[:1].islower():
+            for size in lengths:
+                if i + size <= n and tuple(x.lower() for x in words[i:i + size]) in lx.org_words \
+                        and all(x[:1].islower() for x in words[i:i + size]):
+                    hit = size
+                    break
+        if hit:
+            out[i] = "B"
+            for k in range(i + 1, i + hit):
+                out[k] = "I"
+            i += hit
+        else:
+            i += 1
+    return out
+
+
+def boundary_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], gazetteer: Sequence[str]) -> list[list[str]]:
+    """Attributes of where a name's extent ends (the "boundary" group): the case pattern of a
+    word and its neighbours (a lower-case word between capitalised ones, a dash between two
+    capitalised runs), the pack's institution vocabulary and lower-case organisation heads (`công
+    ty TNHH chứng khoán ACB`), what a dash or `và` stands between (two places `Việt Nam - Trung
+    Quốc`, another organisation, role or place after it), an organisation head right after a
+    capitalised word (`Bộ Chính trị Đảng Cộng sản`: a second name starts), the words a role
+    covers, and how far the last organisation head is. The model learns from the labels which of
+    them ends or carries a name; none of them decides by itself."""
+    words, folded = list(words), list(folded)
+    n = len(words)
+    case = [_case_class(w) for w in words]
+    ow = _org_word_cover(lx, words)
+    heads = lx.org_heads
+    head_at = [bool(_match(heads, words, i)) if words[i][:1].isupper() else False for i in range(n)]
+    in_role = [False] * n
+    i = 0
+    while i < n:
+        size = _role_at(lx, words, folded, i) if words[i][:1].isalpha() else 0
+        if size > 1:
+            for k in range(i + 1, i + size):
+                in_role[k] = True
+            i += size
+        else:
+            i += 1
+    # For a lower-case word: how many words back and ahead the nearest capitalised one stands
+    # within its clause (a lower-case word inside a name has one close on both sides).
+    prev_cap, next_cap = [99] * n, [99] * n
+    last = -1
+    for i in range(n):
+        if case[i] in ",p":
+            last = -1
+        prev_cap[i] = i - last if last >= 0 else 99
+        if case[i] == "X":
+            last = i
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if case[i] in ",p":
+            last = -1
+        next_cap[i] = last - i if last >= 0 else 99
+        if case[i] == "X":
+            last = i
+    out = []
+    since_head = 99
+    for i in range(n):
+        c = case[i]
+        left = case[i - 1] if i else "^"
+        left2 = case[i - 2] if i > 1 else "^"
+        right = case[i + 1] if i + 1 < n else "$"
+        right2 = case[i + 2] if i + 2 < n else "$"
+        feats = [f"cp={left}{c}{right}", f"cpl={left2}{left}{c}", f"cpr={c}{right}{right2}"]
+        lhead = c == "x" and bool(_match(heads, [words[i][:1].upper() + words[i][1:], *words[i + 1:i + 3]], 0))
+        if head_at[i] or lhead:
+            since_head = 0
+        elif c in ",p":
+            since_head = 99
+        else:
+            since_head += 1
+        feats.append(f"sh={min(since_head, 6)}" if since_head < 99 else "sh=-")
+        if ow[i]:
+            feats.append("ow=" + ow[i])
+            feats.append(f"ow|cp={ow[i]}|{left}{right}")
+        if i + 1 < n and ow[i + 1] == "B":
+            feats.append("ow1")
+        if c == "x":
+            feats.append(f"caps={min(prev_cap[i], 4) if prev_cap[i] < 99 else '-'}|{min(next_cap[i], 4) if next_cap[i] < 99 else '-'}")
+        if lhead:
+            feats.append("lhead")
+        if head_at[i] and i and case[i - 1] == "X":
+            feats.append("head|after_cap")
+        if head_at[i] and i and (gazetteer[i - 1][2:] if gazetteer[i - 1] else ""):
+            feats.append("head|after_place")
+        if in_role[i]:
+            feats.append("inrole")
+        if c == "-" or words[i] in lx.name_and:
+            kind = "dash" if c == "-" else "and"
+            gl = "gz" if i and gazetteer[i - 1] else left
+            gr = "gz" if i + 1 < n and gazetteer[i + 1].startswith("B-") else right
+            feats.append(f"{kind}={gl}|{gr}")
+            if i + 1 < n and lx.cap(words[i + 1]) and _starts_other(lx, words, i + 1):
+                feats.append(f"{kind}|other")
+        if i and (case[i - 1] == "-" or words[i - 1] in lx.name_and):
+            feats.append("after_join|" + c)
+        if i + 1 < n and (case[i + 1] == "-" or words[i + 1] in lx.name_and):
+            feats.append("before_join|" + c + ("|gz" if gazetteer[i] else ""))
+        out.append(feats)
     return out
 
 
@@ -399,9 +541,10 @@ class EntityTagger:
     """The CRF of one language pack, opened on first use (once per thread)."""
 
     def __init__(self, model: Path | str | None, min_confidence: Mapping[str, float] | None = None,
-                 clusters: WordClusters | None = None) -> None:
+                 clusters: WordClusters | None = None, features: Sequence[str] = FEATURE_GROUPS) -> None:
         self.model = Path(model) if model is not None else None
         self.clusters = clusters  # the word clusters the model was trained with, if any
+        self.features = tuple(features)  # the attribute groups it was trained with (`sentence_features`)
         # A span the model alone proposes (or reads against a rule) counts only when every word's
         # marginal probability of its label reaches its type's bar: the CRF's confident readings
         # correct the rules, its guesses do not (the bars are chosen by bench/entity_cv.py).
@@ -451,23 +594,27 @@ class EntityTagger:
                 if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
 
 
-def _shipped_settings(model: Path) -> tuple[dict[str, float], WordClusters | None]:
-    """The bars and word clusters shipped beside a model (`entity_tagger.json`: {"min_confidence":
-    {"PER": ...}, "clusters": a file beside the model, when it was trained with them})."""
+def _shipped_settings(model: Path) -> tuple[dict[str, float], WordClusters | None, tuple[str, ...]]:
+    """The bars, word clusters and attribute groups shipped beside a model (`entity_tagger.json`:
+    {"min_confidence": {"PER": ...}, "clusters": a file beside the model, when it was trained with
+    them, "features": the groups of `sentence_features` beyond the base ones; none when absent})."""
     import json
 
     path = model.with_suffix(".json")
     if not path.is_file():
-        return {}, None
+        return {}, None, ()
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
         bars = {str(k): float(v) for k, v in settings.get("min_confidence", {}).items()}
         clusters = settings.get("clusters")
         if clusters is not None and not isinstance(clusters, str):
             raise TypeError("clusters is no file name")
+        groups = settings.get("features", [])
+        if not isinstance(groups, list) or any(g not in FEATURE_GROUPS for g in groups):
+            raise TypeError(f"features {groups!r} are not groups of {FEATURE_GROUPS}")
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"{path}: not a tagger settings file ({e})") from None
-    return bars, WordClusters.load(model.parent / clusters) if clusters else None
+    return bars, WordClusters.load(model.parent / clusters) if clusters else None, tuple(groups)
 
 
 def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known: Known) -> tuple[list[Mention], Known]:
@@ -479,7 +626,8 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     key = ("spans", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
     spans = known.features.get(key)
     if spans is None:
-        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules, tagger.clusters))
+        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules, tagger.clusters,
+                                                                                   tagger.features))
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
@@ -546,5 +694,5 @@ def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = No
     return read
 
 
-__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
+__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "FEATURE_GROUPS", "boundary_features", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
            "combine", "decide", "model_spans", "learned_entities_reader", "TYPES", "Span"]
