@@ -133,3 +133,41 @@ def test_confidence_bars_keep_only_the_spans_the_model_is_sure_of(tmp_path):
     bad.with_suffix(".json").write_text("{\"min_confidence\": 3}", encoding="utf-8")
     with pytest.raises(ValueError, match="m.json: not a tagger settings file"):
         _shipped_settings(bad)
+    bad.with_suffix(".json").write_text("{\"features\": [\"clusters2\"]}", encoding="utf-8")
+    with pytest.raises(ValueError, match="m.json: not a tagger settings file .*clusters2"):
+        _shipped_settings(bad)
+
+
+def test_the_shipped_model_reads_the_attribute_groups_it_was_trained_with():
+    """The settings beside the model name its attribute groups; a model read with other attributes
+    than it learnt would tag from features it never saw."""
+    from newsfuse.entities import Known, lexicon
+    from newsfuse.tagger import FEATURE_GROUPS, rule_mentions, sentence_features
+
+    shipped = EntityTagger.of(lang.get("vi"))
+    assert shipped.features == FEATURE_GROUPS == ("boundary",)
+    lx = lexicon(lang.get("vi"))
+    text = "Hội đồng thành viên công ty TNHH chứng khoán ACB công bố quyết định."
+    known = Known()
+    _, _, rules, _ = rule_mentions(lx, text, known)
+    words, folded = known.read[text]
+    base = sentence_features(lx, words, folded, rules, groups=())
+    full = sentence_features(lx, words, folded, rules)
+    extra = [f[len(b):] for f, b in zip(full, base)]
+    assert all(f[:len(b)] == b for f, b in zip(full, base))  # the group only adds
+    at = {w: k for k, w in reversed(list(enumerate(words)))}  # a word's first place
+    assert "ow=B" in extra[at["chứng"]] and "ow=I" in extra[at["khoán"]] and "lhead" in extra[at["công"]]
+    assert "lhead" not in extra[words.index("bố") - 1]  # `công bố` heads nothing
+
+
+def test_a_lower_case_word_inside_an_organisations_name_keeps_the_name_whole():
+    """The boundary attributes (the case pattern around a word, how near the capitalised words and
+    the last organisation head stand): a sentence of the shared corpus (cluster_45, article
+    12301039), in none of the labelled sets. The model trained without them (main before it) cut the
+    name at `ô tô` and made `Việt Nam` a place of its own."""
+    text = ("Ngày 30/10, tại Hà Nội đã diễn ra cuộc họp giữa Bộ Giao thông Vận tải (GTVT) với Hiệp hội Vận tải "
+            "ô tô Việt Nam, Chi hội những nhà sản xuất thiết bị giám sát hành trình (GSHT), Bộ Thông tin và "
+            "Truyền thông cùng các doanh nghiệp viễn thông cung cấp dịch vụ 3G.")
+    found = _found(text)
+    assert ("ORG", "Hiệp hội Vận tải ô tô Việt Nam") in found
+    assert ("ORG", "Hiệp hội Vận tải") not in found and ("LOC", "Việt Nam") not in found
