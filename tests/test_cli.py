@@ -60,6 +60,28 @@ def test_ingest_exit_codes_and_listing_commands(tmp_path, seeds_dir, mds_rows):
     assert [json.loads(line)["id"] for line in by_entity] == [seeds_story["id"]]
 
 
+def test_stateless_cluster_places_each_id_once_as_a_store_would(tmp_path, mds_subset):
+    """An id used again for another text is rejected, naming the line that has it first (the output
+    listed the id twice, in two stories, and exited 0); a text under a second id is placed with the
+    first; rejections come in line order and the exit code says some lines were rejected."""
+    rows = [dict(r) for r in mds_subset[:12]]
+    rows.append(dict(rows[3], id=rows[1]["id"]))  # line 13: id of line 2, text of line 4
+    rows.append(dict(rows[5], id="again-5"))  # line 14: line 6's text under a new id
+    rows += [{"id": f"bad-{i}", "text": ""} for i in range(3)]  # lines 15-17
+    src = write_jsonl(tmp_path / "dup.jsonl", rows)
+    out = tmp_path / "stories.jsonl"
+    r = runner.invoke(app, ["cluster", str(src), "--out", str(out)])
+    assert r.exit_code == 1, r.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    ids = [line["id"] for line in lines]
+    assert sorted(ids) == sorted({row["id"] for row in rows[:12]} | {"again-5"})
+    story = {line["id"]: line["story"] for line in lines}
+    assert story["again-5"] == story[rows[5]["id"]]
+    rejected = [line for line in r.output.splitlines() if line.startswith("rejected:")]
+    assert rejected[0] == f"rejected: {src}:13: id {rows[1]['id']!r} is already used by another text ({src}:2)"
+    assert [line.split(":")[2] for line in rejected] == ["13", "15", "16", "17"]
+
+
 def test_stateless_cluster_and_summarize(tmp_path, mds_subset):
     src = write_jsonl(tmp_path / "in.jsonl", mds_subset[:30])
     out = tmp_path / "stories.jsonl"

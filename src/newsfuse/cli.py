@@ -595,19 +595,21 @@ def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False, as
     _emit(rows, ["date", "sources", "text"], as_json, as_csv)
 
 
-def _read_jsonl_articles(path: Path) -> list:
+def _read_jsonl_articles(path: Path) -> tuple[list, dict[str, str], int]:
+    """The file's articles, one per text and id as a store keeps them (`ingest.first_of_each`): the
+    articles, the ids that repeat another's text (-> its id), and how many lines were rejected."""
     from .config import IngestConfig
-    from .ingest import Rejection, read_jsonl
+    from .ingest import Rejection, first_of_each, origin_order, read_jsonl
 
     if not path.is_file():
         _fail(f"{path}: no such file")
-    good = []
+    good, bad = [], []
     for item in read_jsonl(path, IngestConfig()):
-        if isinstance(item, Rejection):
-            typer.echo(f"rejected: {item}", err=True)
-        else:
-            good.append(item)
-    return good
+        (bad if isinstance(item, Rejection) else good).append(item)
+    good, repeats, reused = first_of_each(good)
+    for item in sorted(bad + reused, key=lambda r: origin_order(r.origin)):
+        typer.echo(f"rejected: {item}", err=True)
+    return good, repeats, len(bad) + len(reused)
 
 
 @app.command()
@@ -625,15 +627,22 @@ def cluster(
     from .embeddings import EmbeddingsUnavailable
     from .stories import cluster as run
 
-    arts = _read_jsonl_articles(input)
+    arts, repeats, rejected = _read_jsonl_articles(input)
     try:
         assignments = run(arts, replace(Config().stories, embeddings=embeddings))
     except EmbeddingsUnavailable as e:
         _fail(f"--embeddings: {e}")
+    story_of = {a.article_id: a.story_id for a in assignments}
     with out.open("w", encoding="utf-8") as fh:
         for a in assignments:
             fh.write(json.dumps({"id": a.article_id, "story": a.story_id}, ensure_ascii=False) + "\n")
-    typer.echo(f"{len(assignments)} articles in {len({a.story_id for a in assignments})} stories -> {out}")
+        for copy_id, first in repeats.items():  # the same text under another id: the story of its first
+            fh.write(json.dumps({"id": copy_id, "story": story_of[first]}, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(assignments)} articles in {len(set(story_of.values()))} stories -> {out}"
+               + (f"; {len(repeats)} repeating another's text placed with it" if repeats else "")
+               + (f"; {rejected} lines rejected" if rejected else ""))
+    if rejected:
+        raise typer.Exit(1)  # as ingest: the output holds every line that could be read
 
 
 @app.command()
@@ -660,7 +669,7 @@ def summarize(
         except EmbeddingsUnavailable as e:
             _fail(f"--embeddings: {e}")
 
-    arts = _read_jsonl_articles(input)
+    arts, _, rejected = _read_jsonl_articles(input)
     groups: dict[str, list] = {}
     for a in arts:
         # Unknown JSONL fields (cluster_id, ...) are kept in `extra`; known ones are attributes.
@@ -679,7 +688,9 @@ def summarize(
             fh.write(json.dumps({group_by: key, "summary": [
                 {"text": s.text, "sources": sorted({c.article_id for c in s.citations})} for s in b.summary]},
                 ensure_ascii=False) + "\n")
-    typer.echo(f"{len(groups)} summaries -> {out}")
+    typer.echo(f"{len(groups)} summaries -> {out}" + (f"; {rejected} lines rejected" if rejected else ""))
+    if rejected:
+        raise typer.Exit(1)
 
 
 DEFAULT_LAG = 10.0  # seconds a list or search may lag other connections' writes (docs/decisions.md, Web)

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -296,6 +296,38 @@ def read_html(html: str, origin: str, url: str | None = None) -> Iterator[Articl
         published = None  # a page's guessed date is a hint, not data the user gave
     yield build_article(text, origin=origin, title=doc.title, source=doc.sitename or doc.hostname,
                         url=doc.url or url, published=published, author=doc.author)
+
+
+def origin_order(origin: str) -> tuple[str, int]:
+    """A sort key of `path:line` origins (and of lines that start with one): `path:12` after `path:2`."""
+    head, _, rest = origin.partition(": ")
+    path, _, line = head.rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else (head, 0)
+
+
+def first_of_each(articles: Sequence[Article]) -> tuple[list[Article], dict[str, str], list[Rejection]]:
+    """For a stateless run over a file (`newsfuse cluster`, `summarize`), the rule a store and an
+    archive apply: of articles with the same text the first stays and the others repeat it (id ->
+    the id they repeat); an id used again for another text is rejected, naming the line that has it."""
+    kept: list[Article] = []
+    repeats: dict[str, str] = {}
+    rejected: list[Rejection] = []
+    by_text: dict[str, str] = {}
+    by_id: dict[str, Article] = {}
+    for a in articles:
+        seen = by_id.get(a.id)
+        if seen is not None:
+            if seen.content_hash != a.content_hash:
+                rejected.append(Rejection(a.origin, f"id {a.id!r} is already used by another text ({seen.origin})"))
+            continue  # else the same line again
+        by_id[a.id] = a
+        first = by_text.get(a.content_hash)
+        if first is not None:
+            repeats[a.id] = first
+            continue
+        by_text[a.content_hash] = a.id
+        kept.append(a)
+    return kept, repeats, rejected
 
 
 _JSON_FIELDS = {"id", "source", "url", "date", "title", "lead", "text", "author", "published", "outlet"}

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from ..config import Config
+from ..ingest import origin_order
 from . import output, stages
 from .shards import RAW_SCHEMA, ShardError, list_shards, read_shard
 
@@ -151,7 +152,7 @@ def run(inputs: list[str], out: str, config: Config, engine, progress=None) -> A
         report.duplicates = sum(k is not None for k in kept)
         bad = [f"{o}: {r}" for o, r, k in zip(origins, reasons, kept) if k is None]
         report.n_rejected = len(bad)
-        report.rejected = sorted(bad)[:1000]
+        report.rejected = sorted(bad, key=origin_order)[:1000]
     with_briefs_failed = engine.collect(engine.map(stories, _failed_briefs))
     report.briefs_failed = 0 if with_briefs_failed is None else with_briefs_failed.num_rows
     _write_manifest(out, report, inputs, config)
