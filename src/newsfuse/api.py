@@ -444,9 +444,14 @@ class Newsfuse:
 
     # ------------------------------------------------------------ ingest
 
-    def ingest(self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None) -> IngestReport:
-        """Read files/folders and store their articles in one transaction: all or nothing."""
+    def ingest(self, paths: str | Path | Iterable[str | Path], *,
+               progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Read files/folders (one path, or several) and store their articles in one transaction:
+        all or nothing."""
         from .features import FeatureMaker
+
+        if isinstance(paths, (str, Path)):  # one path, not the characters of its name
+            paths = [paths]
 
         batches = ingest_stage.read_batches(paths, self.config.ingest, FeatureMaker(self.config.copies))
         return self._store_all(batches, progress)
@@ -768,10 +773,7 @@ class Newsfuse:
         `read_now` reads it at once (finds the feed of a page, lists its items); else the next
         `watch` cycle does. Returns the source and whether it is new. Raises ValueError for a
         URL that cannot be followed."""
-        url = url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{url!r}: not an http(s) URL of a feed, sitemap or page")
+        url = _source_url(url)
         source, new = self.store.add_followed_source(url, self.outlet(name) if name else None)
         if read_now:
             with self.watcher() as w:
@@ -780,7 +782,9 @@ class Newsfuse:
 
     def import_opml(self, path: str | Path, *, read_now: bool = False) -> list[tuple[FollowedSource, bool]]:
         """Follow every feed an OPML file lists (its outline's title is not taken as the outlet:
-        feeds readers title feeds by section, `Thời sự`, `Thế giới`)."""
+        feeds readers title feeds by section, `Thời sự`, `Thế giới`). All or nothing: a listed URL
+        that cannot be followed is a ValueError naming the file and every such URL, and none of
+        the file's feeds is added (docs/decisions.md, Faces)."""
         from .feeds import SourceError, read_opml
 
         try:
@@ -791,12 +795,20 @@ class Newsfuse:
             listed = read_opml(data)
         except SourceError as e:
             raise ValueError(f"{path}: {e}") from None
-        added = []
+        bad = []
         for url, _title in listed:
             try:
-                added.append(self.add_source(url, read_now=read_now))
+                _source_url(url)
             except ValueError as e:
-                raise ValueError(f"{path}: {e}") from None
+                bad.append(str(e))
+        if bad:
+            raise ValueError(f"{path}: nothing added, {_count(len(bad), 'outline')} of {len(listed)} cannot be "
+                             f"followed: {'; '.join(bad)}")
+        with self.store.transaction():
+            added = [self.add_source(url) for url, _title in listed]
+        if read_now:  # after the commit: reading a feed is a fetch, no transaction waits on it
+            with self.watcher() as w:
+                added = [(w.probe(src), new) for src, new in added]
         return added
 
     def sources(self) -> list[FollowedSource]:
@@ -999,9 +1011,12 @@ class Newsfuse:
         """Articles matching `query` (the language of `newsfuse.search`: words, "phrases", prefix*,
         AND, OR, NOT, brackets; tone marks and case aside, exact tones first), best first, each
         with a snippet of its best passage and the matches marked; with `story`, that story's
-        articles only. BadParameter on bad syntax."""
+        articles only. BadParameter on bad syntax, and on a query of no text (a search for nothing
+        is a mistake in every face: the CLI's exit code 2, REST's 422)."""
         from . import search as search_stage
 
+        if not isinstance(query, str) or not query.strip():
+            raise BadParameter("query: a query is needed (words, \"a phrase\", prefix*, AND, OR, NOT)")
         node = search_stage.parse(query)
         since, until = check_dates(since, until)
         check_page(limit, offset)
@@ -1357,6 +1372,15 @@ def _read_item(item: Article | dict[str, Any], origin: str) -> Article | ingest_
         return ingest_stage.Rejection(origin, str(e))
     except Exception as e:  # noqa: BLE001 - one item's failure is that item's rejection
         return ingest_stage.Rejection(origin, ingest_stage.unexpected(e))
+
+
+def _source_url(url: str) -> str:
+    """`url` stripped, or ValueError when it is no http(s) URL a source can be read from."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r}: not an http(s) URL of a feed, sitemap or page")
+    return url
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -183,6 +183,32 @@ def _remove_store(nf, path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def _holds_nothing(nf: api.Newsfuse) -> bool:
+    """Whether the store holds no article and follows no source; False when it cannot be read
+    (it is left for a look, and the command says its first fault)."""
+    try:
+        return not nf.count_articles() and not nf.sources()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@contextmanager
+def _new_store(db: Path | None):
+    """The store of a command that stores something (`ingest`, `sources add`, `sources import`,
+    `archive load`): made when it is not there, and taken away again when the command ends,
+    however it ends (an error, a rejection, Ctrl-C), with nothing in it: a store made for a typo
+    would stand where the next command looks, as if something were stored."""
+    path = db or default_db_path()
+    made_now = not path.exists()
+    nf = _open(db, create=True)
+    try:
+        yield nf
+    finally:
+        if made_now and _holds_nothing(nf):
+            _remove_store(nf, path)
+            typer.echo(f"{path}: not made, nothing was stored", err=True)
+
+
 WORDS_HELP = ("Summary budget in syllables, counted as the ROUGE scorer counts them: every run of letters or "
               "digits (`19/5` is two, `5.000` two); whole sentences only, the summary never exceeds it.")
 
@@ -202,33 +228,25 @@ def ingest(
 
     from .config import IngestConfig
 
-    path = db or default_db_path()
-    made_now = not path.exists()
-    nf = _open(db, create=True)
-    if encoding:
-        nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
-    if not follow:
+    with _new_store(db) as nf:
+        if encoding:
+            nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
+        if follow:
+            _follow(nf, paths, interval, quiet)
+            return
         try:
             report = _ingest(nf, paths, quiet)
         except Exception as e:
             # A fault of newsfuse's own, not of the input (each bad input is a rejection): one line,
-            # the batches committed before it kept, and no store made for nothing.
+            # the batches committed before it kept (and no store made for nothing: `_new_store`).
             if os.environ.get("NEWSFUSE_TRACEBACK"):
                 raise
-            try:
-                empty = made_now and not nf.count_articles()
-            except Exception:  # the store cannot be read either: leave it for a look, say the first fault
-                empty = False
-            if empty:
-                _remove_store(nf, path)
             _fail(f"ingest stopped by an internal error, {type(e).__name__}: {e} (what was stored before it is "
                   "kept; NEWSFUSE_TRACEBACK=1 shows where)", 3)
-        if made_now and not report.added and not report.present:
-            # Every input rejected (a typo in a path, the wrong files): a store made only now would
-            # hold nothing but stand where the next command looks, as if something were stored.
-            _remove_store(nf, path)
-            typer.echo(f"{path}: not made, nothing was stored", err=True)
-        raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _follow(nf: api.Newsfuse, paths: list[str], interval: float, quiet: bool) -> None:
     from .ingest import FolderFollower, expand
 
     # Files already settled are read now; younger ones (maybe still being written) wait until
@@ -269,19 +287,19 @@ def sources_add(urls: Annotated[list[str], typer.Argument(help="Feed, sitemap or
                 check: Annotated[bool, typer.Option("--check/--no-check", help="Read each source now: find the feed "
                                                     "of a page, list its items, show its health.")] = True) -> None:
     """Follow sources. Exit code 1 if one could not be added or read."""
-    nf = _open(db, create=True)
     ok = True
-    for url in urls:
-        try:
-            src, new = nf.add_source(url, name, read_now=check)
-        except ValueError as e:
-            typer.echo(f"error: {e}", err=True)
-            ok = False
-            continue
-        what = f"{src.kind or 'not read yet'}" + (f" {src.feed_url}" if src.feed_url and src.feed_url != src.url else "")
-        typer.echo(f"{'added' if new else 'already followed'} [{src.id}] {src.url}: {what}, {src.pending} items pending"
-                   + (f"; {src.status}: {src.error}" if src.error else ""))
-        ok = ok and src.status not in ("error", "robots", "paused")
+    with _new_store(db) as nf:
+        for url in urls:
+            try:
+                src, new = nf.add_source(url, name, read_now=check)
+            except ValueError as e:
+                typer.echo(f"error: {e}", err=True)
+                ok = False
+                continue
+            what = f"{src.kind or 'not read yet'}" + (f" {src.feed_url}" if src.feed_url and src.feed_url != src.url else "")
+            typer.echo(f"{'added' if new else 'already followed'} [{src.id}] {src.url}: {what}, {src.pending} items "
+                       "pending" + (f"; {src.status}: {src.error}" if src.error else ""))
+            ok = ok and src.status not in ("error", "robots", "paused")
     raise typer.Exit(0 if ok else 1)
 
 
@@ -290,11 +308,11 @@ def sources_import(opml: Annotated[Path, typer.Argument(help="An OPML file (a fe
                    db: DbOption = None,
                    check: Annotated[bool, typer.Option("--check/--no-check", help="Read each feed now.")] = False) -> None:
     """Follow every feed an OPML file lists."""
-    nf = _open(db, create=True)
-    try:
-        added = nf.import_opml(opml, read_now=check)
-    except ValueError as e:
-        _fail(str(e))
+    with _new_store(db) as nf:
+        try:
+            added = nf.import_opml(opml, read_now=check)
+        except ValueError as e:
+            _fail(str(e))
     typer.echo(f"{sum(new for _, new in added)} sources added, {sum(not new for _, new in added)} already followed"
                f" (from {opml})")
 
@@ -595,6 +613,46 @@ def timeline(story_id: str, db: DbOption = None, as_json: JsonOption = False, as
     _emit(rows, ["date", "sources", "text"], as_json, as_csv)
 
 
+def _check_out(out: Path) -> None:
+    """An --out FILE that cannot be written is one line naming it, said before any work is done."""
+    if out.is_dir():
+        _fail(f"--out {out}: a folder, not a file")
+    parent = out.parent
+    if not parent.is_dir():
+        _fail(f"--out {out}: no such folder {parent}" if not parent.exists() else f"--out {out}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        _fail(f"--out {out}: cannot write in {parent}")
+
+
+def _check_out_folder(out: str) -> None:
+    """An --out FOLDER on this machine that cannot be made or written in is one line naming it,
+    said before the run (an fsspec URL, `s3://...`, is its filesystem's to refuse)."""
+    if "://" in out:
+        return
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        _fail(f"--out {out}: a file, not a folder")
+    there = folder
+    while not there.exists():  # the folder is made by the run: its first existing parent must take it
+        there = there.parent
+    if not there.is_dir():
+        _fail(f"--out {out}: {there} is not a folder")
+    if not os.access(there, os.W_OK | os.X_OK):
+        _fail(f"--out {out}: cannot write in {there}")
+
+
+@contextmanager
+def _out_file(out: Path):
+    """`out` open for writing text (checked first: `_check_out`); a fault opening it is one line too."""
+    _check_out(out)
+    try:
+        fh = out.open("w", encoding="utf-8", newline="")
+    except OSError as e:
+        _fail(f"--out {out}: cannot write: {e.strerror or e}")
+    with fh:
+        yield fh
+
+
 def _read_jsonl_articles(path: Path) -> tuple[list, dict[str, str], int]:
     """The file's articles, one per text and id as a store keeps them (`ingest.first_of_each`): the
     articles, the ids that repeat another's text (-> its id), and how many lines were rejected."""
@@ -627,13 +685,14 @@ def cluster(
     from .embeddings import EmbeddingsUnavailable
     from .stories import cluster as run
 
+    _check_out(out)
     arts, repeats, rejected = _read_jsonl_articles(input)
     try:
         assignments = run(arts, replace(Config().stories, embeddings=embeddings))
     except EmbeddingsUnavailable as e:
         _fail(f"--embeddings: {e}")
     story_of = {a.article_id: a.story_id for a in assignments}
-    with out.open("w", encoding="utf-8") as fh:
+    with _out_file(out) as fh:
         for a in assignments:
             fh.write(json.dumps({"id": a.article_id, "story": a.story_id}, ensure_ascii=False) + "\n")
         for copy_id, first in repeats.items():  # the same text under another id: the story of its first
@@ -660,6 +719,7 @@ def summarize(
 
     from .brief import BriefError, make_brief
 
+    _check_out(out)
     embedder = None
     if embeddings:
         from .embeddings import Embedder, EmbeddingsUnavailable
@@ -679,7 +739,7 @@ def summarize(
             _fail(f"{a.origin}: no field {group_by!r}")
         groups.setdefault(str(key), []).append(a)
     config = replace(Config().brief, words=words, align_embeddings=embeddings)
-    with out.open("w", encoding="utf-8") as fh:
+    with _out_file(out) as fh:
         for key, members in groups.items():
             try:
                 b = make_brief(key, members, (), config, embedder=embedder)
@@ -830,6 +890,8 @@ def export(what: Annotated[str, typer.Argument(help="articles, stories or briefs
         _fail(f"--format: {format!r} is not one of jsonl, csv, parquet")
     if format == "parquet" and out is None:
         _fail("--format parquet needs --out FILE")
+    if out is not None:
+        _check_out(out)
     nf = _open(db)
     total = nf.count_articles() if what == "articles" else nf.count_stories()
     with tqdm(desc=f"export {what}", total=total, unit=f" {what}", file=sys.stderr,
@@ -856,7 +918,10 @@ def _write_rows(rows, format: str, out: Path | None) -> int:
             if writer is None:  # the columns' types from the first row: a count, lists of names, text
                 schema = pa.schema([(k, pa.int64() if isinstance(v, int) else pa.list_(pa.string())
                                      if isinstance(v, list) else pa.string()) for k, v in flat[0].items()])
-                writer = pq.ParquetWriter(str(out), schema)
+                try:
+                    writer = pq.ParquetWriter(str(out), schema)
+                except OSError as e:
+                    _fail(f"--out {out}: cannot write: {e.strerror or e}")
             writer.write_table(pa.Table.from_pylist(flat, schema=writer.schema))
             batch.clear()
 
@@ -871,26 +936,29 @@ def _write_rows(rows, format: str, out: Path | None) -> int:
             flush()
         writer.close()
         return n
-    fh = out.open("w", encoding="utf-8", newline="") if out is not None else sys.stdout
-    try:
-        if format == "jsonl":
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-                n += 1
-        else:
-            import csv
+    if out is not None:
+        with _out_file(out) as fh:
+            return _write_text_rows(rows, format, fh)
+    return _write_text_rows(rows, format, sys.stdout)
 
-            writer = None
-            for r in rows:
-                if writer is None:
-                    writer = csv.DictWriter(fh, list(r), lineterminator="\n")
-                    writer.writeheader()
-                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else
-                                 "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
-                n += 1
-    finally:
-        if out is not None:
-            fh.close()
+
+def _write_text_rows(rows, format: str, fh) -> int:
+    n = 0
+    if format == "jsonl":
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            n += 1
+    else:
+        import csv
+
+        writer = None
+        for r in rows:
+            if writer is None:
+                writer = csv.DictWriter(fh, list(r), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else
+                             "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
+            n += 1
     return n
 
 
@@ -917,6 +985,7 @@ def archive_run(
 
     from .archive import ArchiveError, run_archive
 
+    _check_out_folder(out)
     config = Config()
     if window_days:
         config = replace(config, archive=replace(config.archive, window_days=window_days))
@@ -929,6 +998,10 @@ def archive_run(
         report = run_archive(inputs, out, config, engine=engine, address=address, cpus=cpus, progress=progress)
     except ArchiveError as e:
         _fail(str(e))
+    except OSError as e:
+        if not str(e.filename or "").startswith(out.rstrip("/")) and not out.startswith(str(e.filename or "\0")):
+            raise
+        _fail(f"--out {out}: cannot write: {e.strerror or e}")  # (a folder `_check_out_folder` could not foresee)
     for line in report.rejected:
         typer.echo(f"rejected: {line}", err=True)
     if report.n_rejected > len(report.rejected):
@@ -943,11 +1016,11 @@ def archive_load(
     db: DbOption = None,
 ) -> None:
     """Load an archive run's articles, stories, copies and briefs into a store."""
-    nf = _open(db, create=True)
-    try:
-        report = nf.load_archive(folder)
-    except (FileNotFoundError, OSError) as e:
-        _fail(str(e))
+    with _new_store(db) as nf:
+        try:
+            report = nf.load_archive(folder)
+        except (FileNotFoundError, OSError) as e:
+            _fail(str(e))
     for line in report.rejected:
         typer.echo(f"rejected: {line}", err=True)
     typer.echo(report.summary())

@@ -178,6 +178,12 @@ def known_parameters(request: Request) -> None:
     if unknown:
         raise HTTPException(422, f"unknown parameter {unknown[0]!r} (this address takes "
                             f"{', '.join(sorted(known)) or 'none'})")
+    # A parameter given twice (`q=bão&q=x`, `limit=1&limit=5`) would be read as its last value,
+    # silently: no parameter of the API is a list, so it is an error naming it.
+    names = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in names if names.count(k) > 1})
+    if repeated:
+        raise HTTPException(422, f"{repeated[0]}: given {names.count(repeated[0])} times (give it once)")
 
 
 class _Served(FastAPI):
@@ -591,10 +597,8 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
         """Articles matching q, best first, each with its best passage (`snippet`) and the
         characters that match in it (`marks`: [start, end] offsets)."""
-        text = one_query(q, query)
-        if not text:
-            raise HTTPException(422, "q: a query is needed")
-        found = reader().search(text, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+        text = one_query(q, query)  # none or only spaces: the API's BadParameter, 422, as in every face
+        found = reader().search(text or "", outlet=outlet, since=since, until=until, limit=limit, offset=offset)
         rows = [{"id": h.article.id, "title": h.article.title, "source": h.article.source,
                  "published": h.article.published, "story": h.story, "snippet": h.snippet.text,
                  "marks": [list(m) for m in h.snippet.marks]} for h in found.items]
