@@ -509,3 +509,35 @@ def test_a_page_known_only_by_its_last_modified_is_asked_with_if_modified_since(
     (article,) = nf.articles(limit=5)
     versions = nf.versions(article.id)
     assert [v.version for v in versions] == [1, 2] and "7.500 người" in versions[1].text
+
+
+def test_a_page_that_answers_404_is_stored_from_its_feed_text_and_said_so(nf, mds_rows):
+    """A feed item whose page answers 404: its feed text stands in (it is an article), and that is
+    said on the cycle (`stored from the feed: URL: HTTP 404 ...`), kept as the source's `page_error`
+    and counted in `failed`. The 404 page's own body, however article-like, never becomes the text."""
+    import json
+
+    good = mds_rows[150]
+    summary = "Ủy ban nhân dân thành phố đã họp bàn kế hoạch chống ngập cho mùa mưa năm nay."
+    gone_text = "Trang này không tồn tại. Bài viết bạn tìm đã bị gỡ hoặc chuyển đi nơi khác, mời quay lại trang chủ."
+    with Newsroom() as site:
+        site.routes["/good.html"] = Route(article_page(good["title"], good["text"], site_name="X", date=good["date"]).encode())
+        site.routes["/missing.html"] = Route(article_page("Không tìm thấy", gone_text, site_name="X", date=None).encode(),
+                                             status=404)
+        site.routes["/rss.xml"] = Route(rss("X", site.url("/"), [
+            Item(site.url("/good.html"), good["title"], good["date"]),
+            Item(site.url("/missing.html"), "Missing page", good["date"], summary=summary)]), "application/rss+xml")
+        nf.add_source(site.url("/rss.xml"), "x.vn", read_now=True)
+        db = str(nf.config.db)
+        cycle = CliRunner().invoke(app, ["watch", "--once", "--db", db])
+        missing = site.url("/missing.html")
+        assert cycle.exit_code == 0 and "2 added (1 from the feed's text)" in cycle.output, cycle.output
+        assert f"stored from the feed: {missing}: HTTP 404 Not Found" in cycle.output, cycle.output
+        assert [h.status for h in site.requests_for("/missing.html")] == [404]
+        (row,) = [json.loads(line) for line in CliRunner().invoke(
+            app, ["sources", "list", "--db", db, "--json"]).output.splitlines()]
+        assert row["articles"] == 2 and row["failed"] == 1 and row["errors"] == 1 and row["pending"] == 0
+        assert row["page_error"].startswith(f"{missing}: HTTP 404") and "last page problem" in row["error"]
+    stored = {a.title: a for a in nf.articles(limit=10)}
+    assert stored["Missing page"].text == summary and stored["Missing page"].extra["page_error"].startswith("HTTP 404")
+    assert not any("không tồn tại" in a.text for a in stored.values())

@@ -308,8 +308,8 @@ class FollowedSource:
     articles: int = 0
     errors: int = 0
     pending: int = 0  # items listed but not yet fetched
-    failed: int = 0  # items given up (their pages could not be had nor their feed text used)
-    page_error: str | None = None  # the newest failed or retried item's reason, `URL: reason`
+    failed: int = 0  # items whose page could not be had: given up, or stored from their feed's text
+    page_error: str | None = None  # the newest failed, retried or feed-stored item's reason, `URL: reason`
     etag: str | None = None
     last_modified: str | None = None
 

@@ -1470,14 +1470,17 @@ class Store:
 
     # ------------------------------------------------------------ followed sources
 
-    # `failed`: items given up; `page_error`: the newest item's reason among those given up or
-    # failed once and waiting for another try (the source's own error is its feed's, and the next
-    # read of the feed writes it again: a page's reason kept only there was lost within a cycle)
+    # `failed`: items whose page could not be had: given up, or stored from their feed's text (done
+    # with an error); `page_error`: the newest item's reason among those and the ones failed once
+    # and waiting for another try (the source's own error is its feed's, and the next read of the
+    # feed writes it again: a page's reason kept only there was lost within a cycle). Only those
+    # items keep an error: a page had, or an item listed anew, clears it.
     _SOURCE_SQL = ("SELECT f.*, (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id"
                    " AND i.state = 'pending') AS pending,"
-                   " (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id AND i.state = 'failed') AS failed,"
+                   " (SELECT count(*) FROM followed_items i WHERE i.source_id = f.id AND (i.state = 'failed'"
+                   " OR (i.state = 'done' AND i.error IS NOT NULL))) AS failed,"
                    " (SELECT i.error FROM followed_items i WHERE i.source_id = f.id AND i.error IS NOT NULL"
-                   " AND i.state IN ('failed', 'pending') ORDER BY i.seen_at DESC, i.item DESC LIMIT 1) AS page_error"
+                   " ORDER BY i.seen_at DESC, i.item DESC LIMIT 1) AS page_error"
                    " FROM followed_sources f")
     _SOURCE_FIELDS = {"feed_url", "kind", "outlet", "etag", "last_modified", "last_fetch", "status", "error",
                       "next_fetch", "failures", "articles", "errors"}

@@ -43,14 +43,16 @@ class CycleReport:
     rechecked: int = 0  # pages of recent done items looked at again (conditional GET), 304s included
     unchanged: int = 0  # of those, the ones that answered 304 Not Modified
     added: int = 0
+    from_feed: int = 0  # of those added or updated, the ones stored from the feed's text (the page could not be had)
     updated: int = 0
     republished: int = 0
     present: int = 0
     rejected: int = 0
     pending: int = 0  # items left for the next cycle
     stories: set[str] = field(default_factory=set)
-    # one line per page given up (`rejected: URL: reason`) or failed and tried again next cycle
-    # (`will retry: URL: reason (try 1 of 3)`): the counts alone name nothing
+    # one line per page given up (`rejected: URL: reason`), failed and tried again next cycle
+    # (`will retry: URL: reason (try 1 of 3)`) or stood in for by its feed's text (`stored from the
+    # feed: URL: reason`): the counts alone name nothing
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stopped: bool = False
@@ -61,12 +63,13 @@ class CycleReport:
     def line(self) -> str:
         problems = f", {self.failed} with errors" if self.failed else ""
         versions = f", {self.updated} new versions" if self.updated else ""
+        fed = f" ({self.from_feed} from the feed's text)" if self.from_feed else ""
         again = f", {self.republished} republications" if self.republished else ""
         left = f"; {self.pending} items left pending" if self.pending else ""
         rechecks = f" ({self.rechecked} rechecked, {self.unchanged} not modified)" if self.rechecked else ""
         return (f"cycle {self.number} {time.strftime('%H:%M:%S')}: {self.sources} sources"
                 f" ({self.not_modified} not modified{problems}), {self.listed} new or changed items, "
-                f"{self.pages} pages fetched{rechecks}; {self.added} added{versions}{again}, {self.present} already present, "
+                f"{self.pages} pages fetched{rechecks}; {self.added} added{fed}{versions}{again}, {self.present} already present, "
                 f"{self.rejected} rejected; {len(self.stories)} stories touched; {self.seconds:.1f} s{left}"
                 + (" (stopped)" if self.stopped else ""))
 
@@ -95,6 +98,7 @@ class _Job:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: float | None = None
+    page_error: str | None = None  # `URL: reason` its page could not be had for: the article is the feed's text
 
 
 def article_id_for(url: str | None, source_url: str, key: str) -> str:
@@ -445,6 +449,8 @@ class Watcher:
             report.problems.append(f"rejected: {reason}")
             return
         article.extra["page_error"] = str(error)  # stored from the feed's text: say why
+        if item.url is not None:  # a linked page failed (an item without a link has only its feed text)
+            job.page_error = f"{item.url}: {error}"
         self._store([(job, article, None)], report)
 
     def _page_problem(self, src: FollowedSource, reason: str) -> None:
@@ -476,8 +482,14 @@ class Watcher:
             fetched = dict(checked_at=job.fetched_at, page_etag=job.etag, page_last_modified=job.last_modified)
             if article.id in result.stories:
                 report.stories.add(result.stories[article.id])
+            if job.page_error and (article.id in updated or article.id in result.added or article.origin in present):
+                # Stored all the same, but its page failed: said, and kept on the item (`page_error`)
+                # and counted among the source's failed pages, as a page given up is.
+                self._page_problem(src, job.page_error)
+                report.problems.append(f"stored from the feed: {job.page_error}")
+                report.from_feed += article.id in updated or article.id in result.added
             if article.id in updated or article.id in result.added:
-                store.finish_item(src.id, item.key, state="done", article_id=article.id, **fetched)
+                store.finish_item(src.id, item.key, state="done", article_id=article.id, error=job.page_error, **fetched)
                 store.count_source(src.id, articles=int(article.id in result.added))
                 report.added += article.id in result.added
                 report.updated += article.id in updated
@@ -485,7 +497,7 @@ class Watcher:
                     self.nf.learn_site_name(site_name, article.source)
             elif article.origin in present:
                 stored = present[article.origin]
-                store.finish_item(src.id, item.key, state="done", article_id=stored, **fetched)
+                store.finish_item(src.id, item.key, state="done", article_id=stored, error=job.page_error, **fetched)
                 # Its republication of a stored text is one of the source's articles too.
                 store.count_source(src.id, articles=int(stored in republished and stored != article.id
                                                         and not job.recheck))
