@@ -297,7 +297,11 @@ def test_every_bad_input_is_one_line_on_its_source_and_the_others_go_on(nf, mds_
             "/loop-a": Route(status=302, headers={"Location": "/loop-b"}, etag=False),
             "/loop-b": Route(status=302, headers={"Location": "/loop-a"}, etag=False),
             "/hang.rss": Route(rss("X", "/", []), delay=3.0),
-            "/undated.rss": Route(rss("X", site.url("/"), [Item(site.url("/good.html"), good["title"])]), "application/rss+xml"),
+            # its own page: one page two feeds list is one source's article (the other test below)
+            "/undated.html": Route(article_page(mds_rows[73]["title"], mds_rows[73]["text"], site_name="X",
+                                                date=mds_rows[73]["date"]).encode()),
+            "/undated.rss": Route(rss("X", site.url("/"), [Item(site.url("/undated.html"), mds_rows[73]["title"])]),
+                                  "application/rss+xml"),
             "/nolinks.rss": Route(rss("X", site.url("/"), [Item(None, f"Tin {i}") for i in range(3)]), "application/rss+xml"),
             "/many.rss": Route(rss("X", site.url("/"), [Item(site.url(f"/m{i}.html"), f"Tin {i}", "2023-06-27")
                                                         for i in range(10_000)]), "application/rss+xml"),
@@ -541,3 +545,63 @@ def test_a_page_that_answers_404_is_stored_from_its_feed_text_and_said_so(nf, md
     stored = {a.title: a for a in nf.articles(limit=10)}
     assert stored["Missing page"].text == summary and stored["Missing page"].extra["page_error"].startswith("HTTP 404")
     assert not any("không tồn tại" in a.text for a in stored.values())
+
+
+def test_one_feed_added_twice_is_one_source_and_a_page_in_two_feeds_is_fetched_once(nf, mds_rows):
+    """A home page (its feed found) and then that feed itself are one source: the second add says
+    `already followed [1] ... (its feed is ...)` and takes the name given. Added the other way
+    round, or both without reading them (`--no-check`), the younger is a duplicate the watch does
+    not read. A page two different feeds list is fetched once, one article: the counts say what
+    was stored."""
+    import json
+
+    rows = mds_rows[160:163]
+    with Newsroom() as site:
+        for r in rows:
+            site.routes[f"/{r['id']}.html"] = Route(article_page(r["title"], r["text"], site_name="X", date=r["date"]).encode())
+        site.routes["/"] = Route(b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.rss">'
+                                 b"</head><body></body></html>")
+        site.routes["/other/"] = Route(site.routes["/"].body)
+        items = [Item(site.url(f"/{r['id']}.html"), r["title"], r["date"]) for r in rows]
+        site.routes["/feed.rss"] = Route(rss("X", site.url("/"), items), "application/rss+xml")
+        site.routes["/section.rss"] = Route(rss("X", site.url("/"), items[1:]), "application/rss+xml")
+        db = str(nf.config.db)
+
+        def cli(*args: str) -> str:
+            result = CliRunner().invoke(app, [*args, "--db", db])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        assert cli("sources", "add", site.url("/")).startswith("added [1]")
+        again = cli("sources", "add", site.url("/feed.rss"), "--name", "Báo Thử")
+        assert again.startswith(f"already followed [1] {site.url('/')} (its feed is {site.url('/feed.rss')})"), again
+        assert "already followed [1]" in cli("sources", "add", site.url("/feed.rss"))
+        assert "already followed [1]" in cli("sources", "add", site.url("/other/"))  # names the same feed
+        cycle = cli("watch", "--once")
+        assert "3 added, 0 already present" in cycle, cycle
+        (row,) = [json.loads(line) for line in cli("sources", "list", "--json").splitlines()]
+        assert row["id"] == 1 and row["articles"] == 3 and row["outlet"] == nf.outlet("Báo Thử")
+        assert {a.source for a in nf.articles(limit=10)} == {nf.outlet("Báo Thử")} and len(nf.articles(limit=10)) == 3
+        assert all(len(site.requests_for(f"/{r['id']}.html")) == 1 for r in rows)
+
+        # The feed first, then the page naming it: the page is not kept.
+        nf.remove_source(1)
+        feed, _ = nf.add_source(site.url("/feed.rss"), read_now=True)
+        same, new = nf.add_source(site.url("/"), read_now=True)
+        assert not new and same.id == feed.id and [s.id for s in nf.sources()] == [feed.id]
+
+        # Added without reading them: the younger source is marked, its items left alone.
+        nf.add_source(site.url("/other/"))
+        section, new = nf.add_source(site.url("/section.rss"))
+        assert new
+        for r in rows:
+            site.routes[f"/{r['id']}.html"].body += b"<!-- -->"  # pages answer anew (no 304): fetched if asked
+        with nf.watcher(replace(TEST, recheck_hours=0)) as w:
+            report = w.cycle()
+        twin = {s.url: s for s in nf.sources()}[site.url("/other/")]
+        assert twin.status == "duplicate" and f"[{feed.id}]" in twin.error and twin.pending == 0
+        assert [p for p in report.problems if p.startswith(f"duplicate: [{twin.id}]")], report.problems
+        # /section.rss lists two of the feed's three pages, stored before under the page's first source.
+        hits = [len(site.requests_for(f"/{r['id']}.html")) for r in rows]
+        assert hits == [2, 2, 2] and report.pages == 3, (hits, report.line())
+        assert report.added == 0 and report.present == 3 + 2 and len(nf.articles(limit=10)) == 3, report.line()

@@ -774,11 +774,29 @@ class Newsfuse:
         `watch` cycle does. Returns the source and whether it is new. Raises ValueError for a
         URL that cannot be followed."""
         url = _source_url(url)
-        source, new = self.store.add_followed_source(url, self.outlet(name) if name else None)
+        outlet = self.outlet(name) if name else None
+        # A URL already followed, as a source or as the feed a source's page names, is that source
+        # (named anew when a name is given): one feed followed twice was read twice a cycle, its
+        # pages fetched twice and its articles split between two outlet names.
+        known = self.store.followed_source(url)
+        if known is not None:
+            return self._named(known, outlet), False
+        source, new = self.store.add_followed_source(url, outlet)
         if read_now:
             with self.watcher() as w:
                 source = w.probe(source)
+            if source.status == "duplicate":  # its page names a feed already followed (`Watcher._duplicate`)
+                twin = self.store.same_feed(source.id, source.feed_url or source.url)
+                if twin is not None:
+                    self.store.remove_followed_source(source.id)
+                    return self._named(twin, outlet), False
         return source, new
+
+    def _named(self, source: FollowedSource, outlet: str | None) -> FollowedSource:
+        if outlet is None or outlet == source.outlet:
+            return source
+        self.store.update_followed_source(source.id, outlet=outlet)
+        return self.store.followed_source(source.id) or source
 
     def import_opml(self, path: str | Path, *, read_now: bool = False) -> list[tuple[FollowedSource, bool]]:
         """Follow every feed an OPML file lists (its outline's title is not taken as the outlet:

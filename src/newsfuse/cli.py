@@ -297,8 +297,11 @@ def sources_add(urls: Annotated[list[str], typer.Argument(help="Feed, sitemap or
                 ok = False
                 continue
             what = f"{src.kind or 'not read yet'}" + (f" {src.feed_url}" if src.feed_url and src.feed_url != src.url else "")
-            typer.echo(f"{'added' if new else 'already followed'} [{src.id}] {src.url}: {what}, {src.pending} items "
-                       "pending" + (f"; {src.status}: {src.error}" if src.error else ""))
+            # The URL given may be the feed another source's page named: say which source follows it.
+            via = f" (its feed is {url.strip()})" if not new and url.strip() != src.url else ""
+            named = f"; outlet {src.outlet}" if name and not new else ""
+            typer.echo(f"{'added' if new else 'already followed'} [{src.id}] {src.url}{via}: {what}, {src.pending} items "
+                       "pending" + named + (f"; {src.status}: {src.error}" if src.error else ""))
             ok = ok and src.status not in ("error", "robots", "paused")
     raise typer.Exit(0 if ok else 1)
 

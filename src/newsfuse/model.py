@@ -301,7 +301,7 @@ class FollowedSource:
     outlet: str | None = None  # the name the user gave its articles' outlet, else the pages' hosts
     added_at: str = ""
     last_fetch: str | None = None
-    status: str = "new"  # new, ok, not modified, warning, error, paused, robots
+    status: str = "new"  # new, ok, not modified, warning, error, paused, robots, duplicate (of an older source's feed)
     error: str | None = None  # the last problem, one line
     next_fetch: float = 0.0  # Unix time
     failures: int = 0  # errors in a row

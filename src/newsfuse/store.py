@@ -1503,8 +1503,19 @@ class Store:
         return [self._followed(r) for r in rows]
 
     def followed_source(self, key: str | int) -> FollowedSource | None:
-        row = self.db.execute(self._SOURCE_SQL + " WHERE f.id = ? OR f.url = ? OR f.feed_url = ?",
-                              (key if isinstance(key, int) or str(key).isdigit() else -1, str(key), str(key))).fetchone()
+        """By id, URL, or the feed a source reads; a source's own id or URL first (`sources remove
+        URL` of a source whose URL is another's feed removes that source, not the other)."""
+        number = key if isinstance(key, int) or str(key).isdigit() else -1
+        row = self.db.execute(self._SOURCE_SQL + " WHERE f.id = ? OR f.url = ? OR f.feed_url = ?"
+                              " ORDER BY f.id = ? DESC, f.url = ? DESC, f.id LIMIT 1",
+                              (number, str(key), str(key), number, str(key))).fetchone()
+        return self._followed(row) if row else None
+
+    def same_feed(self, source_id: int, feed: str) -> FollowedSource | None:
+        """The first source added before `source_id` that is, or reads, the feed `feed` (its URL or
+        the feed found from its page): one feed followed twice is read once."""
+        row = self.db.execute(self._SOURCE_SQL + " WHERE f.id < ? AND (f.url = ? OR f.feed_url = ?) ORDER BY f.id LIMIT 1",
+                              (source_id, feed, feed)).fetchone()
         return self._followed(row) if row else None
 
     def remove_followed_source(self, source_id: int) -> None:

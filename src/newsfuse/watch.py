@@ -137,6 +137,7 @@ class Watcher:
         self.fetcher = Fetcher(self.config, stop=self.stop)
         self._pool = None
         self._cycles = 0
+        self._stored_now: dict[str, str] = {}  # article id of a page stored this cycle -> the id it is stored as
         workers = self.config.extract_workers or os.cpu_count() or 1
         if workers > 1:
             from .workers import process_pool
@@ -208,6 +209,8 @@ class Watcher:
         """Write what reading a source gave: its items, its health, when to read it next."""
         store, src, now = self.nf.store, read.source, self.clock()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
+        if read.error is None and self._duplicate(src, read.feed_url or src.url, stamp, now, report):
+            return
         if read.error is not None:
             e = read.error
             failures = src.failures + 1
@@ -240,6 +243,22 @@ class Watcher:
             report.listed += new + changed
         store.update_followed_source(src.id, **fields)
 
+    def _duplicate(self, src: FollowedSource, feed: str, stamp: str, now: float, report: CycleReport) -> bool:
+        """A source whose feed an older source is or reads (a page added after its own feed, or the
+        other way round) lists nothing: its items would be fetched and counted twice, and its
+        articles split between two outlet names. Said once; looked at again each interval, in case
+        the older one is removed."""
+        twin = self.nf.store.same_feed(src.id, feed)
+        if twin is None:
+            return False
+        if src.status != "duplicate":
+            report.problems.append(f"duplicate: [{src.id}] {src.url} reads the feed {feed} of [{twin.id}] {twin.url}:"
+                                   f" not read (newsfuse sources remove {src.id})")
+        self.nf.store.update_followed_source(
+            src.id, last_fetch=stamp, status="duplicate", feed_url=feed, failures=0, next_fetch=now + self.config.interval,
+            error=f"the same feed as source [{twin.id}] {twin.url} ({feed}): its items are that source's")
+        return True
+
     def reschedule(self) -> int:
         """This watcher's interval applies now, not only from each source's next fetch on: a source
         read without error is next due at most one interval after its last fetch. A failing source
@@ -271,6 +290,11 @@ class Watcher:
         self.nf.warm()
         due = self.nf.store.followed_sources(due_by=self.clock())
         report.sources = len(due)
+        known_twins = [s for s in due if s.status == "duplicate" and self.nf.store.same_feed(s.id, s.feed_url or s.url)]
+        for src in known_twins:  # not fetched again while the source it doubles is followed
+            self._record(_Read(src, feed_url=src.feed_url), report)
+        skip = {s.id for s in known_twins}
+        due = [s for s in due if s.id not in skip]
         if due:
             with ThreadPoolExecutor(min(self.config.connections, len(due)), thread_name_prefix="feeds") as pool:
                 for read in pool.map(self._read, due):
@@ -286,7 +310,8 @@ class Watcher:
     def _workable(self) -> list[FollowedSource]:
         """Sources whose pending pages may be fetched now: not waiting on a Retry-After."""
         now = self.clock()
-        return [s for s in self.nf.store.followed_sources() if s.pending and not (s.status == "paused" and s.next_fetch > now)]
+        return [s for s in self.nf.store.followed_sources() if s.pending and s.status != "duplicate"
+                and not (s.status == "paused" and s.next_fetch > now)]
 
     def _pages(self, report: CycleReport) -> None:
         store = self.nf.store
@@ -297,6 +322,17 @@ class Watcher:
                 article_id = row["article_id"] or article_id_for(item.url, src.url, item.key)
                 jobs.append(_Job(src, item, article_id, row["tries"]))
         jobs += self._rechecks()  # after the new items: those come first
+        # One page listed by two feeds (an outlet's home and section feeds) is one article: fetched
+        # once, for the first; the others' items follow what it gave (`_twins_done`).
+        leaders: dict[str, _Job] = {}
+        twins: list[_Job] = []
+        for job in jobs:
+            if job.article_id in leaders:
+                twins.append(job)
+            else:
+                leaders[job.article_id] = job
+        jobs = list(leaders.values())
+        self._stored_now = {}
         if not jobs:
             return
         t0 = time.perf_counter()
@@ -316,7 +352,22 @@ class Watcher:
                 break
         if batch:
             self._store(batch, report)
+        self._twins_done(twins, report)
         report.timings["pages"] = time.perf_counter() - t0
+
+    def _twins_done(self, twins: list[_Job], report: CycleReport) -> None:
+        """The items whose page another item of this cycle fetched: done with the article it stored
+        (already present, as the page fetched a second time would have said), else left pending
+        for the next cycle, no try counted."""
+        store, now = self.nf.store, self.clock()
+        with store.transaction():
+            for job in twins:
+                stored = self._stored_now.get(job.article_id)
+                if job.recheck:
+                    store.checked_item(job.source.id, job.item.key, now)
+                elif stored is not None:
+                    store.finish_item(job.source.id, job.item.key, state="done", article_id=stored)
+                    report.present += 1
 
     def _rechecks(self) -> list[_Job]:
         """The pages of items first seen within `recheck_hours`, fetched last `recheck_every`
@@ -330,7 +381,7 @@ class Watcher:
         store.forget_entries(since)
         jobs = []
         for src in store.followed_sources():
-            if src.status == "paused" and src.next_fetch > now:
+            if (src.status == "paused" and src.next_fetch > now) or src.status == "duplicate":
                 continue
             for row in store.recheck_items(src.id, seen_since=since, checked_before=now - self.config.recheck_every):
                 jobs.append(_Job(src, FeedItem(**json.loads(row["entry"])), row["article_id"], recheck=True,
@@ -489,6 +540,7 @@ class Watcher:
                 report.problems.append(f"stored from the feed: {job.page_error}")
                 report.from_feed += article.id in updated or article.id in result.added
             if article.id in updated or article.id in result.added:
+                self._stored_now[article.id] = article.id
                 store.finish_item(src.id, item.key, state="done", article_id=article.id, error=job.page_error, **fetched)
                 store.count_source(src.id, articles=int(article.id in result.added))
                 report.added += article.id in result.added
@@ -497,6 +549,7 @@ class Watcher:
                     self.nf.learn_site_name(site_name, article.source)
             elif article.origin in present:
                 stored = present[article.origin]
+                self._stored_now[article.id] = stored
                 store.finish_item(src.id, item.key, state="done", article_id=stored, error=job.page_error, **fetched)
                 # Its republication of a stored text is one of the source's articles too.
                 store.count_source(src.id, articles=int(stored in republished and stored != article.id
