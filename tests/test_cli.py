@@ -137,7 +137,7 @@ def test_follow_ingests_files_as_they_arrive(tmp_path, seed_texts):
     inbox.mkdir()
     (inbox / "004.txt").write_text(seed_texts["004"], encoding="utf-8")
     db = tmp_path / "follow.db"
-    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--follow", "--interval", "0.2",
+    proc = subprocess.Popen([sys.executable, "-m", "newsfuse.cli", "ingest", "-q", "--follow", "--interval", "0.2", "--settle", "0.4",
                              "--db", str(db), str(inbox)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     def stored() -> int:
         if not db.exists():
@@ -155,6 +155,16 @@ def test_follow_ingests_files_as_they_arrive(tmp_path, seed_texts):
         with Store(db) as store:
             assert store.count_articles() == 2
             assert store.count_stories() == 1  # the new report joined the story as it arrived
+
+        def versions() -> list[int]:
+            with Store(db) as store:
+                return [r[0] for r in store.db.execute("SELECT version FROM articles ORDER BY version")]
+
+        with (inbox / "000.txt").open("a", encoding="utf-8") as fh:  # a line appended: the next version
+            fh.write("\n\nBài được cập nhật thêm ý kiến của Bộ Tư pháp.\n")
+        while time.time() < deadline and versions() != [1, 2]:
+            time.sleep(0.2)
+        assert versions() == [1, 2]  # not a third article shown as a copy of the first
     finally:
         proc.terminate()
         proc.wait(10)

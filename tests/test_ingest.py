@@ -291,12 +291,23 @@ def test_two_processes_opening_a_new_store_at_once_both_get_it(tmp_path):
         assert errors == []
 
 
+class Ticks:
+    """A clock that moves `step` seconds at each reading: one look of a follower each `--interval`."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
 def test_a_folder_follower_takes_a_file_only_once_it_stops_changing(nf, tmp_path, seed_texts):
     from newsfuse.ingest import FolderFollower
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    follower = FolderFollower([inbox])
+    follower = FolderFollower([inbox], settle=2.0, clock=Ticks(2.0))
     text = seed_texts["000"]
     half = inbox / "000.txt"
     with half.open("w", encoding="utf-8") as fh:
@@ -316,6 +327,53 @@ def test_a_folder_follower_takes_a_file_only_once_it_stops_changing(nf, tmp_path
     assert stored.text.rstrip().endswith(text.strip().splitlines()[-2].strip()[-20:])  # the whole report
     half.write_text(text + "\n\nBài được cập nhật thêm chi tiết về cuộc gặp.", encoding="utf-8")  # rewritten
     assert follower.look() == [] and follower.look() == [half]
+
+
+def test_a_follower_waits_its_settle_time_and_longer_for_a_file_that_looks_cut_off(tmp_path, mds_rows):
+    """A JSONL written in two parts 4 s apart (`--interval 2`, `--settle 2`): its first part stops
+    inside a line, so the file waits past the settle time and is read whole, once. A quiet text
+    file waits `settle` seconds; a JSONL whose writer left off the final newline is read after
+    `unfinished_wait`."""
+    from newsfuse.ingest import FolderFollower
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    follower = FolderFollower([inbox], settle=2.0, unfinished_wait=30.0, clock=Ticks(2.0))
+    lines = [json.dumps({"id": f"s{i}", "text": r["text"]}, ensure_ascii=False) + "\n"
+             for i, r in enumerate(mds_rows[10:12])]
+    slow = inbox / "slow.jsonl"
+    slow.write_text(lines[0] + lines[1][:40], encoding="utf-8")
+    assert [follower.look() for _ in range(3)] == [[], [], []]  # 4 s unchanged, but cut inside line 2
+    slow.write_text(lines[0] + lines[1], encoding="utf-8")
+    assert follower.look() == [] and follower.look() == [slow] and follower.look() == []
+
+    patient = FolderFollower([inbox / "texts"], settle=5.0, clock=Ticks(2.0))
+    (inbox / "texts").mkdir()
+    (inbox / "texts" / "a.txt").write_text(mds_rows[12]["text"], encoding="utf-8")
+    assert [patient.look() for _ in range(4)] == [[], [], [], [inbox / "texts" / "a.txt"]]  # seen at 2 s, quiet 6 s at 8 s
+
+    bare = FolderFollower([tmp_path / "bare"], settle=2.0, unfinished_wait=30.0, clock=Ticks(2.0))
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "last.jsonl").write_text(lines[0].rstrip("\n"), encoding="utf-8")
+    looks = [bare.look() for _ in range(17)]
+    assert looks[:15] == [[]] * 15 and looks[15] == [tmp_path / "bare" / "last.jsonl"], looks  # 30 s quiet
+
+
+def test_with_ids_from_paths_a_rewritten_file_is_its_articles_next_version(nf, tmp_path, mds_rows):
+    """`ingest --follow` names a text file's article by its path: a line appended to the file
+    makes the article's next version, not a second article shown as a copy of the first."""
+    from dataclasses import replace
+
+    nf.config = replace(nf.config, ingest=replace(nf.config.ingest, path_ids=True))
+    one = tmp_path / "inbox" / "one.txt"
+    one.parent.mkdir()
+    one.write_text(mds_rows[20]["text"], encoding="utf-8")
+    first = nf.ingest([one])
+    one.write_text(mds_rows[20]["text"] + "\n\nBài được cập nhật thêm ý kiến của người dân.", encoding="utf-8")
+    second = nf.ingest([tmp_path / "inbox" / "." / "one.txt"])  # the same file by another spelling
+    assert len(first.added) == 1 and not second.added and second.updated == [(first.added[0], 2)], second.summary()
+    assert nf.count_articles() == 1 and [v.version for v in nf.versions(first.added[0])] == [1, 2]
+    assert nf.ingest([one]).present  # read again unchanged: present, no third version
 
 
 def everything_stored(db) -> dict[str, list[tuple]]:

@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -159,7 +159,8 @@ def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: b
     console.print(table)
 
 
-def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestReport:
+def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool,
+            growing: Callable[[Path], bool] | None = None) -> api.IngestReport:
     from tqdm import tqdm
 
     stored = nf.count_articles()
@@ -170,8 +171,14 @@ def _ingest(nf: api.Newsfuse, paths: list[Path], quiet: bool) -> api.IngestRepor
     with tqdm(desc="ingest", unit=" articles", disable=None if not quiet else True, file=sys.stderr) as bar:
         report = nf.ingest(paths, progress=bar.update)
     nf.save_indexes()  # the next process reads them instead of every stored text
+    # A file written to while it was read (`--follow`) is read again once it settles: what its
+    # unfinished part gave is no rejection of it.
+    again = [p for p in paths if growing is not None and growing(p)]
     for line in report.rejected:
-        typer.echo(f"rejected: {line}", err=True)
+        if not any(line.startswith(f"{p}:") for p in again):
+            typer.echo(f"rejected: {line}", err=True)
+    for p in again:
+        typer.echo(f"{p}: written to while it was read; read again once it stops changing", err=True)
     typer.echo(report.summary())
     return report
 
@@ -221,6 +228,9 @@ def ingest(
     follow: Annotated[bool, typer.Option("--follow", help="Keep watching the folders and ingest new files as "
                                          "they appear; each article joins a story as it arrives.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between looks with --follow.")] = 2.0,
+    settle: Annotated[float, typer.Option(help="With --follow, a file is read once its size and time have not "
+                                          "changed for this many seconds (one that looks cut off, e.g. a JSONL "
+                                          "line without its newline, waits 30 s).")] = 2.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Store articles; each joins a story as it comes in. Exit code 1 if anything was rejected."""
@@ -231,8 +241,9 @@ def ingest(
     with _new_store(db) as nf:
         if encoding:
             nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
-        if follow:
-            _follow(nf, paths, interval, quiet)
+        if follow:  # a file rewritten is its article's next version, not another article
+            nf.config = replace(nf.config, ingest=replace(nf.config.ingest, path_ids=True))
+            _follow(nf, paths, interval, settle, quiet)
             return
         try:
             report = _ingest(nf, paths, quiet)
@@ -246,18 +257,24 @@ def ingest(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _follow(nf: api.Newsfuse, paths: list[str], interval: float, quiet: bool) -> None:
-    from .ingest import FolderFollower, expand
+def _follow(nf: api.Newsfuse, paths: list[str], interval: float, settle: float, quiet: bool) -> None:
+    from .ingest import UNFINISHED_WAIT, FolderFollower, expand, looks_whole
 
     # Files already settled are read now; younger ones (maybe still being written) wait until
     # they stop changing (FolderFollower).
     found = list(expand(paths))
     for missing in (p for p in found if not isinstance(p, Path)):
         typer.echo(f"rejected: {missing}", err=True)
-    settled = [p for p in found if isinstance(p, Path) and time.time() - p.stat().st_mtime >= interval]
+    settled = []
+    for p in found:
+        if isinstance(p, Path):
+            st = p.stat()
+            quiet_for = time.time() - st.st_mtime
+            if quiet_for >= settle and (quiet_for >= UNFINISHED_WAIT or looks_whole(p, st.st_size)):
+                settled.append(p)
+    follower = FolderFollower(paths, taken=settled, settle=settle)
     if settled:
-        _ingest(nf, settled, quiet)
-    follower = FolderFollower(paths, taken=settled)
+        _ingest(nf, settled, quiet, growing=follower.changed_since_taken)
     follower.look()
     typer.echo(f"following {', '.join(map(str, paths))} (Ctrl-C to stop)", err=True)
     try:
@@ -265,7 +282,7 @@ def _follow(nf: api.Newsfuse, paths: list[str], interval: float, quiet: bool) ->
             time.sleep(interval)
             ready = follower.look()
             if ready:
-                _ingest(nf, ready, quiet=True)
+                _ingest(nf, ready, quiet=True, growing=follower.changed_since_taken)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
 

@@ -30,6 +30,9 @@ class IngestConfig:
     # cluster` does (the batch: one pass in date order, then the refinement), not one at a time as
     # they come: the stories of a bulk load do not depend on its order (docs/decisions.md).
     batch_stories: bool = True
+    # A file of one article (text, Markdown, HTML) is named by its path, not its text: the same file
+    # rewritten is that article's next version (`ingest --follow`; a one-off ingest names texts).
+    path_ids: bool = False
 
 
 @dataclass(frozen=True, slots=True)

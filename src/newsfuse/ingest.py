@@ -272,16 +272,23 @@ def _read_bytes(path: Path, config: IngestConfig, limit: int | None) -> bytes:
     return path.read_bytes()
 
 
+def path_id(path: Path) -> str:
+    """The id of a file's one article when ids come from paths (`IngestConfig.path_ids`): the
+    resolved path, so `inbox/a.txt` and `./inbox/a.txt` are one article."""
+    return hashlib.blake2b(f"file:{path.resolve()}".encode(), digest_size=8).hexdigest()
+
+
 def read_text_file(path: Path, config: IngestConfig) -> Iterator[Article]:
     data = _read_bytes(path, config, config.max_article_bytes)
     text = decode(data, str(path), config.encoding)
+    article_id = path_id(path) if config.path_ids else None
     if "<html" in text[:1000].lower():
-        yield from read_html(text, str(path))
+        yield from read_html(text, str(path), id=article_id)
         return
-    yield build_article(text, origin=str(path))
+    yield build_article(text, origin=str(path), id=article_id)
 
 
-def read_html(html: str, origin: str, url: str | None = None) -> Iterator[Article]:
+def read_html(html: str, origin: str, url: str | None = None, id: str | None = None) -> Iterator[Article]:  # noqa: A002
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
@@ -294,7 +301,7 @@ def read_html(html: str, origin: str, url: str | None = None) -> Iterator[Articl
         published = parse_date(doc.date)
     except IngestError:
         published = None  # a page's guessed date is a hint, not data the user gave
-    yield build_article(text, origin=origin, title=doc.title, source=doc.sitename or doc.hostname,
+    yield build_article(text, origin=origin, id=id, title=doc.title, source=doc.sitename or doc.hostname,
                         url=doc.url or url, published=published, author=doc.author)
 
 
@@ -630,7 +637,8 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             yield from read_feed(path, config)
         elif suffix in HTML_SUFFIXES:
             data = _read_bytes(path, config, config.max_article_bytes)
-            yield from read_html(decode(data, str(path), config.encoding), str(path))
+            yield from read_html(decode(data, str(path), config.encoding), str(path),
+                                 id=path_id(path) if config.path_ids else None)
         elif suffix in TEXT_SUFFIXES:
             yield from read_text_file(path, config)
         else:
@@ -689,33 +697,78 @@ def read(paths: Iterable[str | Path], config: IngestConfig | None = None) -> Ite
             yield from read_file(item, config)
 
 
+UNFINISHED_WAIT = 30.0  # seconds of quiet after which a file that looks cut off is read as it is
+
+
 class FolderFollower:
     """New and rewritten files under folders, each taken only once it is whole: when its size and
-    modification time are the same on two looks in a row (one `--interval` apart). A file renamed
-    into place is whole at once and is taken on the next look; a writer that pauses longer than the
-    interval in the middle of a file would be read half-way, and should write elsewhere and rename.
-    Hidden files and unknown suffixes (`.part`, `.tmp`, `.crdownload`) are never read."""
+    modification time have stayed the same for `settle` seconds, seen on two looks at least. A
+    file that looks unfinished (empty; JSONL or CSV without its last line's newline; JSON or XML
+    not closed) waits for `unfinished_wait` seconds of quiet instead: a writer pausing between two
+    parts longer than `settle` is not read half-way (then taken as it is: a JSONL whose writer
+    left off the final newline). A file renamed into place is whole at once. Hidden files and
+    unknown suffixes (`.part`, `.tmp`, `.crdownload`) are never read."""
 
-    def __init__(self, paths: Iterable[str | Path], taken: Iterable[Path] = ()):
+    def __init__(self, paths: Iterable[str | Path], taken: Iterable[Path] = (), *, settle: float = 2.0,
+                 unfinished_wait: float = UNFINISHED_WAIT, clock: Callable[[], float] = time.monotonic):
         self.paths = [Path(p) for p in paths]
+        self.settle = settle
+        self.unfinished_wait = max(unfinished_wait, settle)
+        self.clock = clock
         self._taken: dict[Path, tuple[int, int]] = {p: _stamp(p) for p in taken if p.exists()}
-        self._last: dict[Path, tuple[int, int]] = {}
+        self._seen: dict[Path, tuple[tuple[int, int], float]] = {}  # stamp, and since when it is so
 
     def look(self) -> list[Path]:
-        """Files that are new or changed since they were taken, and unchanged since the last look."""
-        now: dict[Path, tuple[int, int]] = {}
+        """Files that are new or changed since they were taken, and unchanged for long enough."""
+        t = self.clock()
+        seen: dict[Path, tuple[tuple[int, int], float]] = {}
+        ready = []
         for p in expand(self.paths):
-            if isinstance(p, Path):
-                try:
-                    now[p] = _stamp(p)
-                except OSError:  # gone between the listing and the look
-                    continue
-        ready = [p for p, stamp in now.items()
-                 if self._taken.get(p) != stamp and self._last.get(p) == stamp]
-        self._last = now
+            if not isinstance(p, Path):
+                continue
+            try:
+                stamp = _stamp(p)
+            except OSError:  # gone between the listing and the look
+                continue
+            before = self._seen.get(p)
+            same = before is not None and before[0] == stamp
+            seen[p] = (stamp, before[1] if same else t)
+            if not same or self._taken.get(p) == stamp:
+                continue
+            quiet = t - seen[p][1]
+            if quiet >= self.settle and (quiet >= self.unfinished_wait or looks_whole(p, stamp[0])):
+                ready.append(p)
+        self._seen = seen
         for p in ready:
-            self._taken[p] = now[p]
+            self._taken[p] = seen[p][0]
         return sorted(ready)
+
+    def changed_since_taken(self, path: Path) -> bool:
+        """The file was written to after it was taken (it is read again once it settles)."""
+        try:
+            return self._taken.get(path) != _stamp(path)
+        except OSError:
+            return False
+
+
+def looks_whole(path: Path, size: int) -> bool:
+    """False for a file that looks cut off where its writer has not finished: empty, a JSONL or
+    CSV/TSV whose last line has no newline, a JSON or XML document whose end is not closed."""
+    if size == 0:
+        return False
+    suffix = path.suffix.lower()
+    if suffix not in JSONL_SUFFIXES and suffix not in TABLE_SUFFIXES and suffix not in FEED_SUFFIXES | {".json"}:
+        return True  # a text or a page has no mark of its end
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, size - 64))
+            tail = fh.read()
+    except OSError:
+        return True  # the read says what is wrong
+    if suffix in JSONL_SUFFIXES or suffix in TABLE_SUFFIXES:
+        return tail.endswith(b"\n")
+    end = tail.rstrip()[-1:]
+    return end in (b"}", b"]") if suffix == ".json" else end == b">"
 
 
 def _stamp(path: Path) -> tuple[int, int]:
