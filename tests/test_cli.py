@@ -216,3 +216,23 @@ def test_an_ingest_that_stores_nothing_leaves_no_new_store(tmp_path, seeds_dir):
     r = run("ingest", "-q", "--db", db, empty)
     assert r.exit_code == 1 and db.exists()
     assert len(run("articles", "--db", db, "--json").output.splitlines()) == 2
+
+
+def test_a_file_written_to_while_read_gets_no_rejected_lines(tmp_path, capsys, mds_rows):
+    """`ingest --follow` reads a file again once it settles when it changed during the read: what its
+    unfinished part gave is not reported as rejected; an unchanged file's rejections are."""
+    from newsfuse import api
+    from newsfuse.cli import _ingest
+
+    growing, done = tmp_path / "growing.jsonl", tmp_path / "done.jsonl"
+    for path in (growing, done):
+        path.write_text(json.dumps({"id": path.stem, "text": mds_rows[30]["text"]}, ensure_ascii=False)
+                        + '\n{"id": "cut", "text": "Ha', encoding="utf-8")
+    nf = api.open(tmp_path / "g.db")
+    try:
+        _ingest(nf, [growing, done], quiet=True, growing=lambda p: p == growing)
+    finally:
+        nf.close()
+    err = capsys.readouterr().err
+    assert f"rejected: {done}:2: not JSON" in err and f"rejected: {growing}" not in err, err
+    assert f"{growing}: written to while it was read; read again once it stops changing" in err
