@@ -302,7 +302,8 @@ class Watcher:
         report.timings["feeds"] = time.perf_counter() - started
         if not self.stop.is_set():
             self._pages(report)
-        report.pending = sum(s.pending for s in self.nf.store.followed_sources())
+        # a duplicate's items are its older twin's to fetch (made before it was found one, or never)
+        report.pending = sum(s.pending for s in self.nf.store.followed_sources() if s.status != "duplicate")
         report.stopped = self.stop.is_set()
         report.seconds = time.perf_counter() - started
         return report
@@ -582,6 +583,6 @@ class Watcher:
                 break
             sources = self.nf.store.followed_sources()
             wake = min((s.next_fetch for s in sources), default=self.clock() + self.config.interval)
-            pending = any(s.pending and s.status != "paused" for s in sources)
+            pending = any(s.pending and s.status not in ("paused", "duplicate") for s in sources)
             self.stop.wait(1.0 if pending else max(1.0, min(wake - self.clock(), self.config.interval)))
         return reports
