@@ -360,6 +360,8 @@ class Watcher:
         """The items whose page another item of this cycle fetched: done with the article it stored
         (already present, as the page fetched a second time would have said), else left pending
         for the next cycle, no try counted."""
+        if not twins:
+            return
         store, now = self.nf.store, self.clock()
         with store.transaction():
             for job in twins:
