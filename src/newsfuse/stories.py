@@ -1015,6 +1015,9 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     return _refine(clusterer, X, assignments, days, ordered, embedder)
 
 
+_REFINE_CHUNK = 128  # articles whose candidates' centroids are gathered at once (memory: ~20 rows of C each)
+
+
 def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: list[float | None],
             ordered: Sequence[Article], embedder: Embedder | None = None) -> list[Assignment]:
     from scipy import sparse
@@ -1028,31 +1031,60 @@ def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: l
     C = (M.T @ X).tocsr()  # per story: the sum of its members' unit vectors
     sizes = np.bincount(own, minlength=len(story_ids))
     second = _SecondSignal(embedder, config, ordered, own) if embedder is not None else None
+    stories = [clusterer.stories[sid] for sid in story_ids]
+    firsts = np.array([np.nan if s.first is None else s.first for s in stories])
+    lasts = np.array([np.nan if s.last is None else s.last for s in stories])
+    indptr, indices, data = X.indptr, X.indices, X.data
+    ones = np.ones(X.shape[1], dtype=np.float32)
+    scratch = np.zeros(X.shape[1], dtype=np.float32)  # one article's weights, spread by term
     out = []
-    for i, a in enumerate(assignments):
-        row = X.getrow(i)
-        top = np.argsort(-row.data)[: config.top_terms]
-        vec = TermVector(row.indices[top], row.data[top].astype(np.float64))
-        cands = [row_of[sid] for sid in clusterer._candidates(vec, days[i]) if sid in row_of]
-        cands = np.unique(np.append(cands, own[i]))
-        sims = np.asarray((C[cands] @ row.T).todense()).ravel()
-        sizes_c = sizes[cands].astype(np.float64)
-        is_own = cands == own[i]
+    # A chunk of articles at a time: their candidates one by one (the index's look-up), then every
+    # candidate's similarity, mean and time limit at once.
+    for start in range(0, len(assignments), _REFINE_CHUNK):
+        end = min(start + _REFINE_CHUNK, len(assignments))
+        found = []
+        for i in range(start, end):
+            lo, hi = indptr[i], indptr[i + 1]
+            row = data[lo:hi]
+            top = np.argsort(-row)[: config.top_terms]
+            vec = TermVector(indices[lo:hi][top], row[top].astype(np.float64))
+            cands = [row_of[sid] for sid in clusterer._candidates(vec, days[i]) if sid in row_of]
+            found.append(np.unique(np.append(cands, own[i])).astype(np.int64))
+        counts = np.array([len(c) for c in found])
+        bounds = np.r_[0, np.cumsum(counts)]
+        rows = np.concatenate(found)
+        article = np.repeat(np.arange(start, end), counts)
+        # Each candidate's centroid times its article, summed as one sparse product an article
+        # (`C[cands] @ row.T`) sums it: the products in the centroid's stored order, added one by
+        # one in float32 (a CSR matrix times a vector of ones adds its rows so; an absent term adds
+        # +0.0), so every similarity is the same to the bit as when each article had its product.
+        A = C[rows]
+        at = A.indptr[bounds]
+        x = np.zeros(len(A.indices), dtype=np.float32)
+        for j, i in enumerate(range(start, end)):
+            lo, hi = indptr[i], indptr[i + 1]
+            scratch[indices[lo:hi]] = data[lo:hi]
+            x[at[j]:at[j + 1]] = scratch[A.indices[at[j]:at[j + 1]]]
+            scratch[indices[lo:hi]] = 0.0
+        sims = sparse.csr_matrix((A.data * x, A.indices, A.indptr), shape=A.shape) @ ones
+        is_own = rows == own[article]
         # Mean similarity to the *other* members (a unit vector's similarity to itself is 1).
-        denom = sizes_c - is_own
+        denom = sizes[rows].astype(np.float64) - is_own
         avg = np.where(denom > 0, (sims - is_own) / np.maximum(denom, 1), 0.0)
-        for k, c in enumerate(cands):
-            story = clusterer.stories[story_ids[c]]
-            if days[i] is not None and story.last is not None and not is_own[k]:
-                if max(story.first - days[i], days[i] - story.last, 0.0) > config.max_gap_days:
-                    avg[k] = 0.0
-        if second is not None:
-            avg = second.mend(i, cands, avg)
-        k = int(np.argmax(avg))
-        if avg[k] >= config.threshold:
-            out.append(Assignment(a.article_id, story_ids[cands[k]], float(avg[k]), False))
-        else:
-            out.append(Assignment(a.article_id, story_id_for(a.article_id + "/alone"), 0.0, True))
+        day = np.array([np.nan if d is None else d for d in days[start:end]])[article - start]
+        # No other story beyond `max_gap_days`; an undated article or story (NaN) compares False.
+        gap = np.maximum(np.maximum(firsts[rows] - day, day - lasts[rows]), 0.0)
+        avg[(gap > config.max_gap_days) & ~is_own] = 0.0
+        for j, i in enumerate(range(start, end)):
+            a = assignments[i]
+            cands, mean = rows[bounds[j]:bounds[j + 1]], avg[bounds[j]:bounds[j + 1]]
+            if second is not None:
+                mean = second.mend(i, cands, mean)
+            k = int(np.argmax(mean))
+            if mean[k] >= config.threshold:
+                out.append(Assignment(a.article_id, story_ids[cands[k]], float(mean[k]), False))
+            else:
+                out.append(Assignment(a.article_id, story_id_for(a.article_id + "/alone"), 0.0, True))
     return out
 
 
