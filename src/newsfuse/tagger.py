@@ -377,20 +377,33 @@ def _case_class(w: str) -> str:
     return "," if w == "," else "p"
 
 
+def _org_word_starts(lx: Lexicon) -> dict[str, tuple[int, ...]]:
+    """The first words of the pack's `org_words` -> their lengths in words, longest first."""
+    starts = lx.__dict__.get("_tagger_org_word_starts")
+    if starts is None:
+        by: dict[str, set[int]] = {}
+        for phrase in lx.org_words:
+            by.setdefault(phrase[0], set()).add(len(phrase))
+        starts = lx.__dict__["_tagger_org_word_starts"] = {k: tuple(sorted(v, reverse=True)) for k, v in by.items()}
+    return starts
+
+
 def _org_word_cover(lx: Lexicon, words: Sequence[str]) -> list[str]:
     """B/I over the lower-case words of the pack's institution vocabulary (`org_words`: `chứng
     khoán`, `quốc gia`, `di dân`), longest first: a lower-case run the model may carry a name over."""
     n = len(words)
     out = [""] * n
-    lengths = lx.org_word_lengths
+    starts = _org_word_starts(lx)
+    org_words = lx.org_words
     i = 0
     while i < n:
         w = words[i]
         hit = 0
-        if w[:1].islower():
+        lengths = starts.get(w.lower()) if w[:1].islower() else None
+        if lengths:
             for size in lengths:
-                if i + size <= n and tuple(x.lower() for x in words[i:i + size]) in lx.org_words \
-                        and all(x[:1].islower() for x in words[i:i + size]):
+                if i + size <= n and all(x[:1].islower() for x in words[i:i + size]) \
+                        and tuple(x.lower() for x in words[i:i + size]) in org_words:
                     hit = size
                     break
         if hit:
