@@ -406,7 +406,9 @@ def test_cli_follows_an_outlet_and_ctrl_c_stops_between_articles_then_resumes(tm
         import json
 
         (row,) = [json.loads(line) for line in listed.output.splitlines()]
-        assert 0 < row["articles"] < 8 and row["pending"] == 8 - row["articles"]
+        # Stopped before the last page; how many were stored by then is the machine's pace (on a loaded
+        # one the first store, a first load placed as a batch, may still be running: none).
+        assert row["articles"] < 8 and row["pending"] == 8 - row["articles"]
         again = subprocess.run([sys.executable, "-m", "newsfuse.cli", "watch", "--once", "--db", str(db)],
                                capture_output=True, text=True, timeout=120)
         assert again.returncode == 0 and "cycle 1" in again.stderr, again.stderr
