@@ -137,6 +137,34 @@ def test_sign_offs_as_outlets_write_them():
     assert [s.text for s in a.sentences][1:] == ["Gió nhẹ.", "Tranh cãi?", "Thực tế không phải vậy."]
 
 
+def test_a_line_of_the_report_without_its_final_period_is_no_sign_off(nf, tmp_path):
+    """A newcomer's file (issue 13): the last line `Tối 10/11, lực lượng cứu hộ đã có mặt` was read
+    as the sign-off `Tối 10` (the date's slash taken for a desk's, `Mạnh Hùng/Berlin`) and dropped;
+    so were `Ngày 10/11 tại Quảng Ninh` in the middle and `Sáng 5/11, tại Hà Nội` first (the title
+    fell to the next sentence). Lines with a date, a time word, a clause after a comma, a dateline
+    or lower-case words stay text, first, in the middle or last; sign-offs still sign."""
+    body = ("Hơn 5.000 hộ dân đã được sơ tán đến nơi an toàn trước khi bão đến. "
+            "Chính quyền đã huy động 200 cán bộ hỗ trợ.")
+    path = tmp_path / "p2.txt"
+    path.write_text(body + "\nTối 10/11, lực lượng cứu hộ đã có mặt\n", encoding="utf-8")
+    report = nf.ingest([path])
+    a = nf.article(report.added[0])
+    assert a.author is None and not a.extra.get("credits")
+    assert a.sentences[-1].text == "Tối 10/11, lực lượng cứu hộ đã có mặt"
+    for line in ["Tối 10/11, lực lượng cứu hộ đã có mặt", "Ngày 10/11 tại Quảng Ninh", "Sáng 5/11, tại Hà Nội",
+                 "Hà Nội, mưa lớn kéo dài", "Tối nay lực lượng cứu hộ", "HÀ NỘI - Lực lượng cứu hộ đã có mặt",
+                 "lực lượng cứu hộ đã có mặt", "Quảng Ninh, 10/11/2013"]:
+        for text in (body + "\n" + line, body + "\n" + line + "\nNgười dân đã trở về nhà.", line + "\n" + body):
+            a = build_article(text, origin="t")
+            assert line in [s.text for s in a.sentences] and a.author is None, (line, text)
+        if text.startswith("Sáng"):
+            assert a.title == line
+    for sign_off, author in [("Đỗ Tuấn Anh/VOV-Phnom Penh", "Đỗ Tuấn Anh"), ("Gia Tùng Theo Inquirer, Telegraph", "Gia Tùng"),
+                             ("Ngọc anh", "Ngọc anh"), ("Mạnh Hùng/Berlin", "Mạnh Hùng")]:
+        a = build_article(body + " " + sign_off, origin="t")
+        assert a.author == author and len(a.sentences) == 2, sign_off
+
+
 def test_budget_counts_as_the_scorer_does():
     from newsfuse.evaluation import syllables
     from newsfuse.text import budget_count
@@ -221,7 +249,8 @@ def test_credit_rules_answer_as_a_search_by_each_pattern_in_turn(mds_rows, seed_
         within = rules.within(text)
         narrowed += within.prompt_in is not rules.prompt_in
         for test, patterns in (("link_in", rules.links), ("prompt_in", rules.prompts),
-                               ("photo_in", rules.photos), ("source_in", rules.sources)):
+                               ("photo_in", rules.photos), ("source_in", rules.sources),
+                               ("not_name_in", rules.not_names)):
             expected = any(p.search(piece) for p in patterns)
             assert getattr(rules, test)(piece) == expected == getattr(within, test)(piece), (test, piece)
             hits += expected
@@ -240,7 +269,7 @@ def test_a_case_blind_match_of_what_a_pattern_needs_folds_to_it():
     letters = set()
     for code in ("vi", "en"):
         pack = lang.get(code)
-        for table in ("credit_link", "credit_prompt", "credit_photo", "credit_source"):
+        for table in ("credit_link", "credit_prompt", "credit_photo", "credit_source", "credit_not_name"):
             for rule in pack.patterns(table) if table in pack.names() else ():
                 for need in rule.fields.get("needs", ()):
                     assert need == need.casefold()

@@ -343,7 +343,7 @@ class CreditRules:
     def __init__(self, pack: LanguagePack) -> None:
         self.agencies = {pack.fold(a): a for a in _optional_words(pack, "agencies")}
         found = {name: AnyOf(pack.code, name, _optional_rules(pack, name))
-                 for name in ("credit_link", "credit_prompt", "credit_photo", "credit_source")}
+                 for name in ("credit_link", "credit_prompt", "credit_photo", "credit_source", "credit_not_name")}
         self.links = found["credit_link"].patterns
         self.prompts = found["credit_prompt"].patterns
         self.photos = found["credit_photo"].patterns
@@ -356,6 +356,8 @@ class CreditRules:
         self.prompt_in = found["credit_prompt"].any
         self.photo_in = found["credit_photo"].any
         self.source_in = found["credit_source"].any
+        self.not_names = found["credit_not_name"].patterns
+        self.not_name_in = found["credit_not_name"].any
         self._within: dict[tuple, CreditRules] = {}
         self.dangling = tuple(sorted((pack.fold(w) for w in _optional_words(pack, "dangling_openers")),
                                      key=len, reverse=True))
@@ -377,7 +379,7 @@ class CreditRules:
             view = copy.copy(self)
             for (name, a), keep in zip(self._any.items(), present):
                 setattr(view, {"credit_link": "link_in", "credit_prompt": "prompt_in", "credit_photo": "photo_in",
-                               "credit_source": "source_in"}[name], a.test(keep))
+                               "credit_source": "source_in", "credit_not_name": "not_name_in"}[name], a.test(keep))
             view._within = {}
             self._within[present] = view
         return view
@@ -473,7 +475,9 @@ def sign_off(rules: CreditRules, sentence: str, last: bool) -> CreditFound | Non
     """The author's name standing as a sentence (`NGUYỆT PHƯƠNG`, `T.Tuyền`, `Thu Hà (TTXVN)`,
     `Gia Tùng Theo Inquirer, Telegraph`): up to four name words once the tails are cut, and no
     sentence end but an initial's dot. At the end of an article a longer signature passes when
-    most of its words are names (`Thành Đạt Thể thao & Văn hóa`)."""
+    most of its words are names (`Thành Đạt Thể thao & Văn hóa`). What no name holds (the pack's
+    `credit_not_name`: a date, a time word and a number, a clause after a comma) keeps a line of
+    the report without its final period text (`Tối 10/11, lực lượng cứu hộ đã có mặt`)."""
     stripped = sentence.strip()
     if _ends_as_sentence(stripped):
         return None
@@ -481,7 +485,7 @@ def sign_off(rules: CreditRules, sentence: str, last: bool) -> CreditFound | Non
         stripped = stripped[1:-1].strip()
     core = _name_core(rules, stripped)
     words = core.split()
-    if not words or len(words) > 12:
+    if not words or len(words) > 12 or rules.not_name_in(core):
         return None
     names = [w for w in words if _NAME_WORD.fullmatch(w)]
     if len(words) <= 4 and len(names) == len(words) or last and _NAME_WORD.fullmatch(words[0]) and (
