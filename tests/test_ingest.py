@@ -498,3 +498,39 @@ def test_the_full_text_index_holds_the_same_terms_with_its_larger_in_memory_hash
         assert segments > 0
     assert len(vocab["ours"]) > 5_000
     assert vocab["ours"] == vocab["default"]
+
+
+def test_a_div_inside_a_paragraph_keeps_its_text_and_what_follows_it(nf, tmp_path, seed_texts):
+    """A newcomer's page (issue 13): `<p>... Quảng Ninh <div>với sức gió cấp 12.</div> Hơn 5.000 ...</p>`
+    was stored as `... Quảng Ninh\\nChính quyền tỉnh ...`: the HTML parser closes the `<p>` at the
+    `<div>`, and trafilatura dropped the div's text and the rest of the paragraph (`favor_recall`
+    keeps them only on a page of nothing else, and as lines apart). Both are kept, in one
+    paragraph; the same holds on an outlet's page, and a page without such a div reads as before."""
+    from newsfuse.ingest import divs_inside_paragraphs_inline
+
+    from newsroom import article_page
+
+    page = tmp_path / "nest.html"
+    page.write_text("<p>Chiều 10/11, bão số 5 đổ bộ vào Quảng Ninh <div>với sức gió cấp 12.</div> Hơn 5.000 hộ dân đã "
+                    "được sơ tán đến nơi an toàn.</p><p>Chính quyền tỉnh đã huy động hàng trăm cán bộ hỗ trợ.</p>\n",
+                    encoding="utf-8")
+    report = nf.ingest([page])
+    a = nf.article(report.added[0])
+    assert [s.text for s in a.sentences] == ["Chiều 10/11, bão số 5 đổ bộ vào Quảng Ninh với sức gió cấp 12.",
+                                             "Hơn 5.000 hộ dân đã được sơ tán đến nơi an toàn.",
+                                             "Chính quyền tỉnh đã huy động hàng trăm cán bộ hỗ trợ."]
+    body = seed_texts["000"].split("\n\n", 1)[1]
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    first = paragraphs[0]
+    cut = first.index(". ") + 2
+    plain = article_page("Lãnh đạo Công an Việt Nam - Trung Quốc", "\n".join(paragraphs), site_name="Tiền Phong",
+                         date="2023-06-27T08:00")
+    nested = plain.replace(first[cut:cut + 20], "<div>" + first[cut:cut + 20] + "</div>", 1)
+    assert nested != plain and divs_inside_paragraphs_inline(plain) == plain
+    (tmp_path / "outlet.html").write_text(nested, encoding="utf-8")
+    report = nf.ingest([tmp_path / "outlet.html"])
+    a = nf.article(report.added[0])
+    assert first in a.text.split("\n")
+    # A page whose paragraphs are never closed keeps its divs (its layout) as they are.
+    loose = "<body><p>Một đoạn mở đầu <div class='box'>Tin liên quan</div><div>Nội dung</div></body>"
+    assert divs_inside_paragraphs_inline(loose) == loose

@@ -24,11 +24,20 @@ def learnt(mds_rows) -> dict[str, str]:
 
 def test_words_of_one_kind_share_a_cluster_learnt_from_unlabelled_text(learnt):
     # No word list was given: surnames, forms of address, countries, administrative units and
-    # organisations' heads are found alike from their contexts alone, and apart from each other.
+    # organisations' heads are found alike from their contexts alone, and apart from each other:
+    # each kind's words lie in a subtree of the tree of clusters that holds no word of another kind
+    # (the tagger reads the tree's prefixes). Not one leaf each: which of 256 leaves a word falls in
+    # moves with any change of the text layer's sentences (4 titles more among 8,085 sentences
+    # put `bộ` and `sở`/`cục` in two leaves of one subtree; docs/decisions.md, 2026-12-06).
+    from os.path import commonprefix
+
     groups = [("nguyễn", "trần", "lê", "phạm"), ("ông", "bà"), ("mỹ", "nga"), ("tỉnh", "huyện"), ("bộ", "sở", "cục")]
     paths = [{learnt.get(w) for w in group} for group in groups]
-    assert all(len(p) == 1 and None not in p for p in paths), paths
-    assert len(set().union(*paths)) == len(groups)
+    assert all(None not in p for p in paths), paths
+    for i, own in enumerate(paths):
+        inside = min(len(commonprefix([a, b])) for a in own for b in own)
+        outside = max(len(commonprefix([a, b])) for j, other in enumerate(paths) if j != i for a in own for b in other)
+        assert inside > outside, (groups[i], paths)
     assert all(set(b) <= {"0", "1"} for b in learnt.values()) and len(set(learnt.values())) == 256
     assert not any(any(c.isdigit() for c in w) for w in learnt)  # numbers are left to the shape attributes
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urldefrag
 
-from .ingest import MIN_WORDS, IngestError, _html_to_text, build_article, parse_date
+from .ingest import MIN_WORDS, IngestError, _html_to_text, build_article, divs_inside_paragraphs_inline, parse_date
 from .model import Article
 from .text import tokens
 
@@ -318,7 +318,7 @@ def page_article(body: bytes, content_type: str, url: str, item: FeedItem, *, ar
     lacks comes from the feed's item (its title, author, date, full content or summary)."""
     import trafilatura
 
-    html = decode_page(body, content_type)
+    html = divs_inside_paragraphs_inline(decode_page(body, content_type))
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, fast=not fallbacks)
     text = doc.text if doc is not None and doc.text else ""
     title = (doc.title if doc is not None else None) or item.title
