@@ -182,13 +182,19 @@ def test_no_byline_credit_or_fragment_in_any_summary_of_the_shared_set(mds_rows,
 ROBOTHON = "cluster_138"  # three outlets; nhandan.org.vn counts 47 teams, cand.com.vn 48
 
 
-def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(mds_rows):
+@pytest.fixture()
+def robothon(mds_rows):
+    """The cluster's articles by id, its brief and the teams' conflict."""
     arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == ROBOTHON]
     if not arts:
         pytest.skip(f"{ROBOTHON} is not in the shared corpus")
-    by_id = {a.id: a for a in arts}
     brief = make_brief(ROBOTHON, arts)
     (conflict,) = [c for c in brief.conflicts if "đội" in c.text]
+    return {a.id: a for a in arts}, brief, conflict
+
+
+def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(robothon):
+    by_id, brief, conflict = robothon
     assert conflict.text == "47 đội (www.nhandan.org.vn) vs 48 đội (cand.com.vn)"
     values = {side.value: side for side in conflict.sides}
     assert set(values) == {"47 đội", "48 đội"}
@@ -212,15 +218,10 @@ def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(mds_rows):
     assert "class='conflicts'" in box and "47 đội, www.nhandan.org.vn" in box and "48 đội, cand.com.vn" in box
 
 
-def test_a_summary_sentence_of_a_disputed_fact_is_cited_from_its_own_side_and_names_the_dispute(mds_rows):
+def test_a_summary_sentence_of_a_disputed_fact_is_cited_from_its_own_side_and_names_the_dispute(robothon):
     """The summary said `47 đội` citing both outlets, one of which says 48: a reader forwarding it
     would misquote cand.com.vn."""
-    arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == ROBOTHON]
-    if not arts:
-        pytest.skip(f"{ROBOTHON} is not in the shared corpus")
-    by_id = {a.id: a for a in arts}
-    brief = make_brief(ROBOTHON, arts)
-    (conflict,) = [c for c in brief.conflicts if "đội" in c.text]
+    by_id, brief, conflict = robothon
     disputed = [s for s in brief.summary if s.fact_id == conflict.fact_id]
     assert disputed, [s.text for s in brief.summary]
     for s in disputed:
