@@ -441,6 +441,7 @@ def test_an_empty_search_is_the_same_error_in_every_face(store, client, seeded):
         got = client.get("/api/search", params={"q": text})
         assert got.status_code == 422 and got.json()["error"].startswith("query: a query is needed"), got.text
     assert client.get("/api/search").status_code == 422
+    assert client.get("/", params={"q": "   "}).status_code == 200  # the page's search box left blank filters nothing
     assert run("search", '"', "--db", store).exit_code == 0  # a query of punctuation only: no match, no mistake
 
 

@@ -650,7 +650,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
             with r.snapshot():
                 stories = r.stories(**filters, sort=sort or None, limit=per_page + 1, offset=(page_number - 1) * per_page)
                 total = r.count_stories(**filters)
-                if text and page_number == 1:
+                if text.strip() and page_number == 1:  # (a query of spaces is no query: no search)
                     hits = r.search(text, outlet=filters["outlet"], since=filters["since"], until=filters["until"],
                                     limit=5).items
         except api.BadParameter as e:
