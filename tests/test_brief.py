@@ -213,7 +213,7 @@ def test_the_47_or_48_teams_conflict_is_spelled_out_in_every_format(robothon):
     sides = data["conflicts"][0]["sides"]
     assert [(s["value"], s["outlets"]) for s in sides] == [("47 đội", ["www.nhandan.org.vn"]), ("48 đội", ["cand.com.vn"])]
     assert all(s["citations"][0]["end"] > s["citations"][0]["start"] for s in sides)
-    page = to_html(brief)
+    page = to_html(brief, "en")
     box = page.split("<h2>Summary</h2>")[0]
     assert "class='conflicts'" in box and "47 đội, www.nhandan.org.vn" in box and "48 đội, cand.com.vn" in box
 

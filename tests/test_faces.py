@@ -453,3 +453,112 @@ def test_rest_refuses_a_repeated_parameter_naming_it(client):
             assert got.status_code == 422 and got.json()["error"] == f"{name}: given 2 times (give it once)", \
                 (path, got.text)
     assert client.get("/api/stories?limit=1&q=x").status_code == 200
+
+
+def test_a_page_error_is_a_page_in_its_language_and_the_api_stays_json(client):
+    """`/stories/nosuch` answered `{"error": ...}` as JSON, `/?page=abc` a JSON 422."""
+    got = client.get("/stories/nosuch")
+    assert got.status_code == 404 and got.headers["content-type"].startswith("text/html"), got.text
+    assert '<html lang="vi">' in got.text and "Không có sự kiện “nosuch”." in got.text
+    got = client.get("/stories/nosuch?lang=en")
+    assert got.status_code == 404 and '<html lang="en">' in got.text and "No story “nosuch”." in got.text
+    client.cookies.clear()  # (the page keeps the language it was given in a cookie)
+    got = client.get("/?page=abc")
+    assert got.status_code == 422 and got.headers["content-type"].startswith("text/html")
+    assert "Tham số “page” không dùng được: “abc”." in got.text
+    got = client.get("/no/such/page?lang=en")
+    assert got.status_code == 404 and "There is no page at this address." in got.text
+    for path, status in (("/api/stories/nosuch", 404), ("/api/stories?limit=abc", 422), ("/api/nosuch", 404),
+                         ("/api/search?q=%22a", 422)):
+        got = client.get(path)
+        assert got.status_code == status and got.headers["content-type"] == "application/json" and got.json()["error"]
+
+
+def test_the_sources_page_and_the_html_brief_speak_the_pages_language(client, seeded, store):
+    """`/sources` headed `source kind Báo last fetch status Số bài pending errors next` in Vietnamese,
+    its kinds and statuses raw; the `since` error of the Vietnamese page was English; `brief --format
+    html` declared lang='vi' over English headings."""
+    import time
+
+    src, _ = seeded.add_source("https://example.org/rss")
+    seeded.store.update_followed_source(src.id, kind="feed", status="not modified", next_fetch=time.time() + 600)
+    vi = client.get("/sources").text
+    for words in ("Nguồn", "Loại", "Lần đọc gần nhất", "Trạng thái", "Đang chờ", "Lỗi", "Lần đọc tới",
+                  "nguồn tin RSS/Atom", "không đổi"):
+        assert f">{words}<" in vi, words
+    for english in ("source", "kind", "last fetch", "status", "pending", "errors", "next", "feed", "not modified"):
+        assert f">{english}<" not in vi, english
+    en = client.get("/sources?lang=en").text
+    assert ">Last fetch<" in en and ">RSS/Atom feed<" in en and ">not modified<" in en
+    client.cookies.clear()  # (the page keeps the language it was given in a cookie)
+    got = client.get("/?since=yesterday")
+    assert got.status_code == 422 and "Từ ngày: “yesterday” không phải một ngày" in got.text, got.text
+    assert "Không đọc được câu tìm" in client.get("/?q=%22a").text
+    assert "From: “yesterday” is not a date" in client.get("/?since=yesterday&lang=en").text
+    story = json.loads(run("stories", "--db", store, "--outlet", "TPO", "--json").output.splitlines()[0])["id"]
+    vi = run("brief", story, "--db", store, "--format", "html").output
+    assert "<html lang='vi'>" in vi and "<h2>Tóm tắt</h2>" in vi and "<h2>Các bài nguồn</h2>" in vi
+    assert "<h2>Summary</h2>" not in vi and "<h2>Sources</h2>" not in vi
+    en = run("brief", story, "--db", store, "--format", "html", "--lang", "en").output
+    assert "<html lang='en'>" in en and "<h2>Summary</h2>" in en and "<h2>Sources</h2>" in en
+    assert run("brief", story, "--db", store, "--format", "html", "--lang", "fr").exit_code == 2
+
+
+def test_demo_titles_are_whole_at_any_width(tmp_path):
+    """`demo` cut each title at 70 characters, mid-word, whatever the width."""
+    wide = run("demo", "--db", tmp_path / "a.db", env={"COLUMNS": "200"}).output
+    narrow = run("demo", "--db", tmp_path / "b.db", env={"COLUMNS": "60"}).output
+    import newsfuse
+
+    with newsfuse.open(tmp_path / "a.db") as nf:
+        titles = [a.title for a in nf.articles()]
+    assert any(len(t) > 70 for t in titles)
+    for out, width in ((wide, 200), (narrow, 60)):
+        table = out.split("stories:")[0].splitlines()[2:]  # below the path and the counts
+        assert table[0].split() == ["id", "outlet", "date", "author", "title"]
+        assert max(len(line) for line in table) <= width
+        column = " ".join(" ".join(line[table[0].index("title"):] for line in table[1:]).split())
+        for title in titles:
+            assert " ".join(title.split()) in column, (width, title)
+
+
+def test_next_fetch_is_one_representation_in_rest_cli_and_python(client, seeded):
+    """REST gave a new source `0.0`, `sources list --json` `"now"` or a local time."""
+    import time
+
+    seeded.add_source("https://example.org/new.rss")
+    later, _ = seeded.add_source("https://example.org/later.rss")
+    at = time.time() + 600
+    seeded.store.update_followed_source(later.id, next_fetch=at)
+    rest = {s["url"]: s["next_fetch"] for s in client.get("/api/sources").json()["sources"]}
+    cli = {json.loads(line)["url"]: json.loads(line)["next_fetch"]
+           for line in run("sources", "list", "--db", seeded.config.db, "--json").output.splitlines()}
+    python = {s.url: s.to_dict()["next_fetch"] for s in seeded.sources()}
+    assert rest == cli == python == {"https://example.org/new.rss": None,
+                                     "https://example.org/later.rss": time.strftime("%Y-%m-%dT%H:%M:%S",
+                                                                                    time.localtime(at))}
+
+
+def test_a_locked_store_is_one_line_and_an_exit_code_of_its_own(tmp_path, seeds_dir, monkeypatch):
+    """Another process holding the write lock made `ingest` say, after 30 s, `ingest stopped by an
+    internal error, OperationalError: database is locked`, exit code 3."""
+    import sqlite3
+
+    from newsfuse import store as store_module
+
+    db = tmp_path / "n.db"
+    assert run("sources", "add", "https://example.org/rss", "--db", db, "--no-check").exit_code == 0
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.5)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = run("ingest", "-q", "--db", db, seeds_dir)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.exit_code == 4, r.output
+    assert r.output.strip().splitlines()[-1] == (f"error: {db}: the store is locked by another process (tried for "
+                                                 "0.5 s); nothing was stored")
+    assert "internal error" not in r.output
+    assert run("ingest", "-q", "--db", db, seeds_dir).exit_code == 0  # the lock gone, the same ingest stores
+    assert len(run("articles", "--db", db, "--json").output.splitlines()) == 2

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import BadParameter, IngestReport, Newsfuse, NotFound, open
+    from .api import BadParameter, IngestReport, Newsfuse, NotFound, StoreError, StoreLocked, open
     from .config import Config
     from .model import Article, Brief, Citation, Entity, Fact, Sentence, Story
 
-__all__ = ["open", "Newsfuse", "IngestReport", "NotFound", "BadParameter", "Config", "Article", "Brief", "Citation", "Entity", "Fact",
+__all__ = ["open", "Newsfuse", "IngestReport", "NotFound", "BadParameter", "StoreError", "StoreLocked", "Config", "Article", "Brief", "Citation", "Entity", "Fact",
            "Sentence", "Story"]
 __version__ = "0.1.0"
 
 _WHERE = {"open": "api", "Newsfuse": "api", "IngestReport": "api", "NotFound": "api", "BadParameter": "api",
-          "Config": "config"}
+          "StoreError": "api", "StoreLocked": "api", "Config": "config"}
 
 
 def __getattr__(name: str) -> Any:

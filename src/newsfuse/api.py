@@ -29,7 +29,7 @@ from .lang import tokens
 from .model import (Article, ArticleVersion, BadParameter, Brief, CopyGroup, Entity, FollowedSource, Publication,
                     Story, TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
-from .store import Store, StoreError, StoreResult
+from .store import Store, StoreError, StoreLocked, StoreResult
 from .versions import VersionChange, changes
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 # The stages that need numpy, scipy and scikit-learn (stories, copies, briefs) are imported where
 # they are first used, so that `newsfuse --help` and reading a store start at once (bench/startup.py).
-__all__ = ["Newsfuse", "IngestReport", "BatchRejected", "BadParameter", "NotFound", "Page", "Hit", "StoreError",
+__all__ = ["Newsfuse", "IngestReport", "BatchRejected", "BadParameter", "NotFound", "Page", "Hit", "StoreError", "StoreLocked",
            "open", "EXAMPLES"]
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -125,19 +125,20 @@ def check_date(name: str, value: str | None) -> str | None:
         v = f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
     m = _ISO_PREFIX.fullmatch(v)
     if m is None:
-        raise BadParameter(f"{name}: {value!r} is not a date (2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023)")
+        raise BadParameter(f"{name}: {value!r} is not a date (2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023)",
+                           "not_a_date", name=name, value=value)
     year, month, day, hour, minute = (int(g) if g else None for g in m.groups())
     try:
         datetime(year, month or 1, day or 1, hour or 0, minute or 0)  # type: ignore[arg-type]
     except ValueError as e:
-        raise BadParameter(f"{name}: {value!r} is no such date ({e})") from None
+        raise BadParameter(f"{name}: {value!r} is no such date ({e})", "no_such_date", name=name, value=value) from None
     return v.replace(" ", "T")
 
 
 def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
     since, until = check_date("since", since), check_date("until", until)
     if since and until and since[:len(until)] > until:
-        raise BadParameter(f"since {since} is after until {until}")
+        raise BadParameter(f"since {since} is after until {until}", "since_after_until", since=since, until=until)
     return since, until
 
 
@@ -1080,7 +1081,7 @@ class Newsfuse:
         if where is None:
             return []
         if sort not in (None, "relevance", "latest"):
-            raise BadParameter(f"sort: {sort!r} is not one of relevance, latest")
+            raise BadParameter(f"sort: {sort!r} is not one of relevance, latest", "bad_sort", value=sort)
         by_rank = where["match"] is not None and sort != "latest"
         if by_rank and self.memo is not None and not (where["since"] or where["until"] or where["entity"]):
             page = self._ranked_page(where["match"], where["match_filter"], where["source"], limit, offset)

@@ -662,12 +662,16 @@ def _unique_articles(citations):
     return out
 
 
-def to_html(brief: Brief) -> str:
-    """One self-contained page (no external assets)."""
+def to_html(brief: Brief, lang: str = "vi") -> str:
+    """One self-contained page (no external assets), its headings in `lang` (the web page's words:
+    web/messages.toml; Vietnamese by default, as the web page)."""
+    from .web.display import translator
+
+    t = translator(lang)
     e = html.escape
     num = _source_numbers(brief)
     parts = [
-        "<!doctype html><html lang='vi'><head><meta charset='utf-8'>",
+        f"<!doctype html><html lang='{e(lang)}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{e(brief.title)}</title><style>body{{font-family:system-ui,'Noto Sans',sans-serif;max-width:50rem;"
         "margin:2rem auto;padding:0 1rem;line-height:1.55}.shared{border-left:4px solid #2a7}"
@@ -677,17 +681,17 @@ def to_html(brief: Brief) -> str:
         f"<h1>{e(brief.title)}</h1>",
     ]
     if brief.conflicts:
-        parts.append(f"<section class='conflicts'><h2>Where the outlets disagree ({len(brief.conflicts)})</h2><ul>")
+        parts.append(f"<section class='conflicts'><h2>{e(t('conflicts'))} ({len(brief.conflicts)})</h2><ul>")
         for c in brief.conflicts:
             parts.append(f"<li class='conflict'><b>{e(c.text)}</b><ul>")
             for side in c.sides:
                 for cite, sentence in _per_article(side):
-                    parts.append(f"<li>{e(side.value)}, {e(cite.outlet or '(outlet unknown)')} "
+                    parts.append(f"<li>{e(side.value)}, {e(cite.outlet or '(' + t('unknown_outlet') + ')')} "
                                  f"<sup><a href='#src{num[cite.article_id]}'>[{num[cite.article_id]}]</a></sup>: "
                                  f"“{e(sentence)}”</li>")
             parts.append("</ul></li>")
         parts.append("</ul></section>")
-    parts.append("<h2>Summary</h2><p>")
+    parts.append(f"<h2>{e(t('summary'))}</h2><p>")
     for s in brief.summary:
         refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
                        "</a></sup>" for c in _unique_articles(s.citations))
@@ -695,30 +699,30 @@ def to_html(brief: Brief) -> str:
         parts.append(f"{e(s.text)}{refs}{disputed} ")
     parts.append("</p>")
     if brief.facts:
-        parts.append("<h2>What the sources say</h2><ul>")
+        parts.append(f"<h2>{e(t('facts'))}</h2><ul>")
         for f in brief.facts:
             extra = f" <em>({e('; '.join(f.conflicts))})</em>" if f.conflicts else ""
-            extra += f" <small>repeated by {e(', '.join(f.repeated_by))}</small>" if f.repeated_by else ""
+            extra += f" <small>{e(t('repeated_by'))} {e(', '.join(f.repeated_by))}</small>" if f.repeated_by else ""
             parts.append(f"<li class='{f.kind}'>{e(f.text)}{extra} <small>{e(', '.join(f.outlets))}</small></li>")
         parts.append("</ul>")
     if brief.entities:
-        parts.append("<h2>Who and where</h2><ul>")
+        parts.append(f"<h2>{e(t('entities'))}</h2><ul>")
         for en in brief.entities:
             parts.append(f"<li><b>{e(en.name)}</b> ({en.type}) {e(', '.join(en.roles))}</li>")
         parts.append("</ul>")
     if brief.timeline:
-        parts.append("<h2>Timeline</h2><ul>")
+        parts.append(f"<h2>{e(t('timeline'))}</h2><ul>")
         for ev in brief.timeline:
             parts.append(f"<li><b>{e(ev.date)}</b> {e(ev.text)}</li>")
         parts.append("</ul>")
     if copies := copy_lines(brief, num):
-        parts.append("<h2>Copies</h2><ul>" + "".join(f"<li>{e(line)}</li>" for line in copies) + "</ul>")
-    parts.append("<h2>Sources</h2><ol>")
+        parts.append(f"<h2>{e(t('copies'))}</h2><ul>" + "".join(f"<li>{e(line)}</li>" for line in copies) + "</ul>")
+    parts.append(f"<h2>{e(t('article_sources'))}</h2><ol>")
     for a in brief.articles:
         href = link_url(a["url"])
-        link = f" <a href='{e(href)}' rel='noopener noreferrer'>link</a>" if href else ""
+        link = f" <a href='{e(href)}' rel='noopener noreferrer'>{e(t('link'))}</a>" if href else ""
         also = also_published_by(a)
-        also = f"<br><small>also published by {e(also)}</small>" if also else ""
+        also = f"<br><small>{e(t('also_published'))} {e(also)}</small>" if also else ""
         parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}"
                      f"{also}</li>")
     parts.append("</ol></body></html>")

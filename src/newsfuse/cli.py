@@ -75,6 +75,9 @@ def _open(db: Path | None, *, create: bool = False) -> api.Newsfuse:
         _fail(str(e))
 
 
+EXIT_LOCKED = 4  # the store was locked by another process for longer than the store waits (README)
+
+
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -238,6 +241,8 @@ def ingest(
 
     from .config import IngestConfig
 
+    from . import api
+
     with _new_store(db) as nf:
         if encoding:
             nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
@@ -245,8 +250,15 @@ def ingest(
             nf.config = replace(nf.config, ingest=replace(nf.config.ingest, path_ids=True))
             _follow(nf, paths, interval, settle, quiet)
             return
+        before = nf.count_articles()
         try:
             report = _ingest(nf, paths, quiet)
+        except api.StoreLocked as e:
+            # Not newsfuse's fault nor the input's: another process writes (an `ingest`, a `watch`, a
+            # backup holding a lock); nothing of the ingest's one transaction began.
+            _fail(f"{e}; " + ("nothing was stored" if nf.count_articles() == before else
+                              "the articles were stored, what follows them (the entity index) was not"),
+                  EXIT_LOCKED)
         except Exception as e:
             # A fault of newsfuse's own, not of the input (each bad input is a rejection): one line,
             # the batches committed before it kept (and no store made for nothing: `_new_store`).
@@ -292,8 +304,7 @@ app.add_typer(sources_app, name="sources")
 
 
 def _source_row(src) -> dict:
-    return src.to_dict() | {"next_fetch": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(src.next_fetch))
-                            if src.next_fetch else "now"}
+    return src.to_dict()  # next_fetch as REST gives it: a local time, or None (the next cycle)
 
 
 @sources_app.command("add")
@@ -587,13 +598,18 @@ def brief(
     db: DbOption = None,
     format: Annotated[str, typer.Option("--format", "-f", help="md, json or html")] = "md",
     words: Annotated[int, typer.Option(help=WORDS_HELP)] = 180,
+    lang: Annotated[str, typer.Option("--lang", help="The headings' language of --format html: vi or en "
+                                      "(the web page's words).")] = "vi",
 ) -> None:
     """The brief of a story: cited summary, shared / only-one / conflicting facts, entities, timeline."""
     from .brief import BriefError, to_html, to_markdown
+    from .web.display import LANGUAGES
 
     nf = _open(db)
     if format not in ("md", "json", "html"):
         _fail(f"--format: unknown format {format!r} (md, json, html)")
+    if lang not in LANGUAGES:
+        _fail(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
     if words < 1:
         _fail(f"--words: {words} must be 1 or more")
     try:
@@ -604,7 +620,7 @@ def brief(
     if format == "json":
         typer.echo(json.dumps(b.to_dict(), ensure_ascii=False, indent=1))
     elif format == "html":
-        typer.echo(to_html(b))
+        typer.echo(to_html(b, lang))
     else:
         typer.echo(to_markdown(b))
 
@@ -834,9 +850,9 @@ def demo(
     from .api import EXAMPLES
 
     report = _ingest(nf, sorted(EXAMPLES.glob("*.txt")), quiet=True)
-    for a in nf.articles(limit=10):
-        typer.echo(f"- {a.id}  outlet={a.source or '?'}  date={a.published or '?'}  author={a.author or '?'}"
-                   f"  {a.title[:70]}")
+    # The table of every listing: it fits the terminal and wraps a long title whole (it was cut at 70).
+    _emit([{"id": a.id, "outlet": a.source or "?", "date": a.published or "?", "author": a.author or "?",
+            "title": a.title} for a in nf.articles(limit=10)], ["id", "outlet", "date", "author", "title"])
     story_ids = {sid for sid in (nf.story_of(i) for i in report.added + [p[1] for p in report.present]) if sid}
     typer.echo(f"stories: {len(story_ids)}\n")
     for sid in sorted(story_ids):
@@ -1064,6 +1080,13 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         raise SystemExit(1) from None
+    except Exception as e:
+        from .store import StoreLocked
+
+        if not isinstance(e, StoreLocked):  # any command's write the lock held off (ingest says more)
+            raise
+        typer.echo(f"error: {e}; nothing was stored", err=True)
+        raise SystemExit(EXIT_LOCKED) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 
 

@@ -6,6 +6,7 @@ faces (CLI, Python API, REST) serialise them with `to_dict`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -21,7 +22,17 @@ def date_parts(published: str | None) -> tuple[int | None, int | None, int | Non
 
 class BadParameter(ValueError):
     """A filter or option a face was given that cannot be used (a date that is none, a limit below
-    one, a query that cannot be read); the message is one line naming it. CLI exit code 2, HTTP 422."""
+    one, a query that cannot be read); the message is one line naming it. CLI exit code 2, HTTP 422.
+    `key` and `values`, when given, name the same message in the web page's words (its
+    messages.toml), so a page in another language says it in that language."""
+
+    key: str | None = None
+
+    def __init__(self, message: str, key: str | None = None, **values: Any) -> None:
+        super().__init__(message)
+        if key is not None:
+            self.key = key
+        self.values = values
 
 
 @dataclass(slots=True)
@@ -314,9 +325,14 @@ class FollowedSource:
     last_modified: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """What every face shows of it (REST `/api/sources`, `sources list --json`): `next_fetch`
+        as `last_fetch` is written, a local time `2026-12-06T21:15:00`, or None when no fetch is
+        scheduled yet (the next watch cycle reads it)."""
         d = asdict(self)
         d.pop("etag")
         d.pop("last_modified")
+        d["next_fetch"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.next_fetch)) if self.next_fetch \
+            else None
         return d
 
 

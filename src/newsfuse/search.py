@@ -38,6 +38,8 @@ OPERATORS = ("AND", "OR", "NOT")
 class QueryError(BadParameter):
     """A query that cannot be read; the message is one line that names the query."""
 
+    key = "bad_query"  # a page says it in its own words, the message as its detail
+
 
 @dataclass(frozen=True, slots=True)
 class Term:

@@ -36,6 +36,15 @@ class StoreError(RuntimeError):
     pass
 
 
+# How long a write waits for another connection's write lock before it gives up (SQLite's busy handler).
+BUSY_SECONDS = 30.0
+
+
+class StoreLocked(StoreError):
+    """Another process held the store's write lock for longer than BUSY_SECONDS; this write did
+    not begin (nothing of it was stored). CLI exit code 4."""
+
+
 _FTS_HASH_BYTES = 16 << 20  # migration 15
 
 # A step is SQL, or a function of the store for what SQL cannot compute (the text layer's keys).
@@ -404,10 +413,11 @@ class Store:
             raise StoreError(f"{self.path}: no such database")
         try:
             uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
-            self.db = sqlite3.connect(uri, uri=readonly, isolation_level=None, check_same_thread=False, timeout=30)
+            self.db = sqlite3.connect(uri, uri=readonly, isolation_level=None, check_same_thread=False,
+                                      timeout=BUSY_SECONDS)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             if not readonly:
                 self._wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
@@ -585,7 +595,13 @@ class Store:
         if self.db.in_transaction:
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            raise StoreLocked(f"{self.path}: the store is locked by another process (tried for "
+                              f"{BUSY_SECONDS:g} s)") from None
         try:
             yield self.db
             self._write_search_rows()
@@ -1689,7 +1705,7 @@ class Store:
             return False
         finally:
             if not wait:
-                self.db.execute("PRAGMA busy_timeout = 30000")
+                self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
 
     def _readings(self, table: str, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
         out: dict[str, tuple[str, bytes]] = {}

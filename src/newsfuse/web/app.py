@@ -186,6 +186,26 @@ def known_parameters(request: Request) -> None:
         raise HTTPException(422, f"{repeated[0]}: given {names.count(repeated[0])} times (give it once)")
 
 
+def page_lang(request: Request) -> str:
+    """The reader's UI language: `?lang=`, else the cookie that keeps it, else Vietnamese."""
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
+    return lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+
+
+NOT_PAGES = ("/api/", "/api-docs/", "/static/", "/healthz", "/openapi.json")
+
+
+def is_page(request: Request) -> bool:
+    """Whether the address is one of the web pages (or would be one), which answer HTML, errors
+    too; the API, its docs' assets, static files and the health check answer JSON."""
+    path = request.url.path
+    return not (path.startswith(NOT_PAGES) or path == "/api")
+
+
+class PageError(HTTPException):
+    """An error of a page whose message is already in the page's language."""
+
+
 class _Served(FastAPI):
     """The app with `front` (answers.Front) before FastAPI's middleware and routing."""
 
@@ -319,18 +339,37 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
             local.nf.memo = memo
         return local.nf
 
+    # An error answers as its address does: JSON `{"error": ...}` for the API, an HTML page in the
+    # reader's language for a page (a person reading it in a browser), the same status for both.
+    def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+        t = display.translator(page_lang(request))
+        heading = t("error_404") if status == 404 else t("error_422") if status == 422 else t("error_other")
+        return page(request, "error.html", {"heading": heading, "message": message}, status_code=status)
+
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_page(request):
+            t = display.translator(page_lang(request))
+            message = exc.detail if isinstance(exc, PageError) else t("page_not_found") if exc.status_code == 404 \
+                else str(exc.detail)
+            return error_page(request, exc.status_code, message)
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
+        if is_page(request):
+            name = str(first.get("loc", ("", "?"))[-1])
+            value = first.get("input")
+            return error_page(request, 422, display.translator(page_lang(request))(
+                "bad_page_parameter", name=name, value="" if value is None else value))
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
 
     @app.exception_handler(api.BadParameter)
-    async def bad_parameter(request: Request, exc: api.BadParameter) -> JSONResponse:
+    async def bad_parameter(request: Request, exc: api.BadParameter) -> Response:
+        if is_page(request):
+            return error_page(request, 422, display.parameter_error(exc, page_lang(request)))
         return JSONResponse({"error": str(exc)}, status_code=422)
 
     def refuse(method: str, headers: Any) -> tuple[int, str] | None:
@@ -613,8 +652,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
     def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
         """A page in the reader's UI language (`?lang=` sets it and a cookie keeps it; Vietnamese
         by default), with its words, readable dates and links built for it."""
-        lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
-        lang = lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+        lang = page_lang(request)
 
         def lang_query(code: str) -> str:
             return urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", code)])
@@ -654,7 +692,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                     hits = r.search(text, outlet=filters["outlet"], since=filters["since"], until=filters["until"],
                                     limit=5).items
         except api.BadParameter as e:
-            error = str(e)
+            error = display.parameter_error(e, page_lang(request))
 
         def with_filters(**changes: Any) -> str:
             merged = {k: v for k, v in current.items() if v} | {"page": ""}
@@ -673,11 +711,14 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
 
     @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
     def sources_page(request: Request, lang: str | None = None):
-        import time
+        rows = [src.to_dict() for src in reader().sources()]
+        t = display.translator(page_lang(request))
 
-        rows = [src.to_dict() | {"next": time.strftime("%Y-%m-%d %H:%M", time.localtime(src.next_fetch))
-                                 if src.next_fetch else "now"} for src in reader().sources()]
-        return page(request, "sources.html", {"sources": rows})
+        def said(prefix: str, value: str | None) -> str:  # a kind or status in the page's words
+            key = f"{prefix}_{(value or '').replace(' ', '_')}"
+            return t(key) if value and key in display.messages()[page_lang(request)] else value or "—"
+
+        return page(request, "sources.html", {"sources": rows, "said": said})
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(request: Request, story_id: str, lang: str | None = None):
@@ -692,7 +733,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                     brief = r.brief_dict(story_id)
                     articles = r.story_articles(story_id)
         except KeyError:
-            raise HTTPException(404, f"no story {story_id!r}") from None
+            raise PageError(404, display.translator(page_lang(request))("no_story", id=story_id)) from None
         # Side by side in time order, oldest first; an undated article (shown at the story's date) last of its day.
         articles = sorted(articles, key=lambda a: (a.published or "", bool(a.extra.get("date_from_story")), a.id))
         kind_of: dict[tuple[str, int], str] = {}
@@ -706,8 +747,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         from ..brief import also_published_by
 
         also = {a["id"]: also_published_by(a) for a in brief["articles"]}
-        lang = request.query_params.get("lang") or request.cookies.get("lang") or display.LANGUAGES[0]
-        lang = lang if lang in display.LANGUAGES else display.LANGUAGES[0]
+        lang = page_lang(request)
         t = display.translator(lang)
         # Each copy says whose it is; its original says who else published it (outlet and time).
         copy_of: dict[str, list[str]] = {}

@@ -40,6 +40,18 @@ def translator(lang: str):
     return t
 
 
+def parameter_error(error: Exception, lang: str) -> str:
+    """A BadParameter in the page's language when the messages know its `key` (a parameter's name
+    that is a message key, `since`, is said as the form says it), else its own message."""
+    words = messages()[lang]
+    key = getattr(error, "key", None)
+    if key not in words:
+        return str(error)
+    values = {k: words.get(v, v) if k == "name" and isinstance(v, str) else v
+              for k, v in getattr(error, "values", {}).items()}
+    return words[key].format(**({"detail": str(error)} | values))
+
+
 def _parse(value: str) -> tuple[datetime, str] | None:
     """An ISO prefix as a moment and its precision (year, month, day, minute)."""
     v = value.strip()
