@@ -181,9 +181,9 @@ def test_outlet_and_date_filters_combine(server, page):
     page.locator(".story-row .dates a").first.click()
     page.wait_for_load_state()
     assert "since=" in page.url and page.locator(".story-row").count() >= 1
-    # A date that is none is said on the page, not a blank list.
+    # A date that is none is said on the page, not a blank list, in the page's language.
     page.goto(server + "/?since=yesterday")
-    assert "since: 'yesterday' is not a date" in page.locator(".error").inner_text()
+    assert "Từ ngày: “yesterday” không phải một ngày" in page.locator(".error").inner_text()
 
 
 def test_the_ui_speaks_one_language_at_a_time(server, page):
