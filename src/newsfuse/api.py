@@ -783,14 +783,18 @@ class Newsfuse:
         if known is not None:
             return self._named(known, outlet), False
         source, new = self.store.add_followed_source(url, outlet)
-        if read_now:
-            with self.watcher() as w:
-                source = w.probe(source)
-            if source.status == "duplicate":  # its page names a feed already followed (`Watcher._duplicate`)
-                twin = self.store.same_feed(source.id, source.feed_url or source.url)
-                if twin is not None:
-                    self.store.remove_followed_source(source.id)
-                    return self._named(twin, outlet), False
+        return self._read_new(source, outlet, new) if read_now else (source, new)
+
+    def _read_new(self, source: FollowedSource, outlet: str | None, new: bool) -> tuple[FollowedSource, bool]:
+        """A source just added, read once now; when its page names a feed already followed, that
+        source instead (and not new)."""
+        with self.watcher() as w:
+            source = w.probe(source)
+        if source.status == "duplicate":  # its page names a feed already followed (`Watcher._duplicate`)
+            twin = self.store.same_feed(source.id, source.feed_url or source.url)
+            if twin is not None:
+                self.store.remove_followed_source(source.id)
+                return self._named(twin, outlet), False
         return source, new
 
     def _named(self, source: FollowedSource, outlet: str | None) -> FollowedSource:
@@ -826,8 +830,7 @@ class Newsfuse:
         with self.store.transaction():
             added = [self.add_source(url) for url, _title in listed]
         if read_now:  # after the commit: reading a feed is a fetch, no transaction waits on it
-            with self.watcher() as w:
-                added = [(w.probe(src), new) for src, new in added]
+            added = [self._read_new(src, None, new) if new else (src, new) for src, new in added]
         return added
 
     def sources(self) -> list[FollowedSource]:
