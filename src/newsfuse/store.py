@@ -1699,6 +1699,10 @@ class Store:
             with self.transaction() as db:
                 write(db)
             return True
+        except StoreLocked:  # (the lock at BEGIN, said as StoreLocked by `transaction`)
+            if wait:
+                raise
+            return False
         except sqlite3.OperationalError as e:
             if wait or not ("locked" in str(e) or "busy" in str(e) or "readonly" in str(e)):
                 raise
