@@ -23,6 +23,7 @@ thread (CRFsuite's tagger keeps per-call state), never at import.
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,60 +116,74 @@ def _shape(w: str) -> str:
 
 # What a word gives the model whatever its sentence, and a run of words's gazetteer kind, kept per
 # language pack for the process (a word recurs across sentences, articles and stories): bounded
-# (about 1 kB a word), each cleared when full.
+# (about 1 kB a word), each cleared when full. The attributes are kept as UTF-8 bytes, the form
+# CRFsuite reads: python-crfsuite encodes every `str` attribute of every call anew, which was a
+# third of tagging a sentence (bench/results/tagger_speed.txt); `sentence_features` decodes them.
 _CACHE_SIZE = 40_000
 
 
 @dataclass(frozen=True, slots=True)
 class _Word:
-    plain: tuple[str, ...]  # its own attributes (`b`, `w=`, `s=`, ..., then foreign, surname, given)
-    first: tuple[str, ...]  # the same with `first` where it goes, when it opens a sentence or a quote
-    left2: str  # `w-2=...`, what it gives the word two after it
-    left1: str
-    right1: str
-    right2: str
-    shape_left: str  # `s-1=...`
-    shape_right: str
+    """A word's attributes that depend on the word alone, and those it gives its neighbours, each
+    group a tuple: for the tagger, only those its model knows (`EntityTagger.attributes`)."""
+
+    plain: tuple[bytes, ...]  # its own attributes (`b`, `w=`, `s=`, ..., then foreign, surname, given)
+    first: tuple[bytes, ...]  # the same with `first` where it goes, when it opens a sentence or a quote
+    to_after2: tuple[bytes, ...]  # `w-2=...`, what it gives the word two after it
+    to_next: tuple[bytes, ...]  # `w-1=...`, `s-1=...`, what it gives the word after it
+    to_prev: tuple[bytes, ...]  # `w1=...`, `s1=...`
+    to_before2: tuple[bytes, ...]  # `w2=...`
+    pair_left: bytes  # `w-1|w=<it>|`, which the word after it ends with its own folded form
+    pair_right: bytes  # `w|w+1=<it>|`, which it ends with the folded form of the word after it
+    own: bytes  # its folded form
+    pair_start: bytes  # `w-1|w=<s>|<it>`, when it opens the sentence
     cap: bool
     role_start: bool  # its folded form starts a role
     org_start: bool  # it starts an organisation's head
     opens: bool  # the word after it is `first`
-    cues: tuple[str, ...]  # what it says of the word after it (`cue=loc`, ...)
+    cues: tuple[bytes, ...]  # what it says of the word after it (`cue=loc`, ...)
     says: bool  # it is a verb of speaking (`says` for the word before it)
     says_start: bool  # it may start one of two words
 
 
-def _word_features(lx: Lexicon, w: str, f: str) -> _Word:
+def _word_features(lx: Lexicon, w: str, f: str, known: frozenset[bytes] | None = None) -> _Word:
     """A word's attributes that depend on the word alone, and what it gives its neighbours
-    (`w-1=...` and `s-1=...` by offset, the cue it is to the next word)."""
-    shape = _shape(w)
+    (`w-1=...` and `s-1=...` by offset, the cue it is to the next word); with `known`, only those
+    in it."""
+    shape = _shape(w).encode()
+    own = f.encode()
     after = []
     if w.isascii() and w.isalpha() and not lx.syllable.fullmatch(f):
-        after.append("foreign")
+        after.append(b"foreign")
     if w in lx.surnames:
-        after.append("surname")
+        after.append(b"surname")
     if _is_first_name(lx, w):
-        after.append("given")
-    before = ("b", "w=" + f, "s=" + shape, "p3=" + f[:3], "x3=" + f[-3:])
+        after.append(b"given")
+    before = (b"b", b"w=" + own, b"s=" + shape, b"p3=" + f[:3].encode(), b"x3=" + f[-3:].encode())
     cues = []
     if f in lx.location_cues:
-        cues.append("cue=loc")
+        cues.append(b"cue=loc")
     if w in lx.org_cues or f in lx.lower_org_cues:
-        cues.append("cue=org")
+        cues.append(b"cue=org")
     if f in lx.honorifics:
-        cues.append("cue=honorific")
+        cues.append(b"cue=honorific")
     if w in lx.nationality_cues or w in lx.language_cues:
-        cues.append("cue=people")
-    return _Word((*before, *after), (*before, "first", *after),
-                 f"w-2={f}", f"w-1={f}", f"w1={f}", f"w2={f}", f"s-1={shape}", f"s1={shape}",
-                 lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, tuple(cues), f in lx.says,
+        cues.append(b"cue=people")
+    keep = (lambda xs: tuple(xs)) if known is None else (lambda xs: tuple(x for x in xs if x in known))
+    return _Word(keep((*before, *after)), keep((*before, b"first", *after)),
+                 keep((b"w-2=" + own,)), keep((b"w-1=" + own, b"s-1=" + shape)), keep((b"w1=" + own, b"s1=" + shape)),
+                 keep((b"w2=" + own,)),
+                 b"w-1|w=" + own + b"|", b"w|w+1=" + own + b"|", own, b"w-1|w=<s>|" + own,
+                 lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, keep(cues), f in lx.says,
                  f in _says_starts(lx))
 
 
+# Word lists the tagger derives from the pack's once per process (not caches of what was read:
+# `Lexicon.clear_caches` keeps them, so a benchmark's first reading does not rebuild them per story).
 def _says_starts(lx: Lexicon) -> frozenset[str]:
-    starts = lx.__dict__.get("_tagger_says_starts")
+    starts = lx.__dict__.get("_derived_says_starts")
     if starts is None:
-        starts = lx.__dict__["_tagger_says_starts"] = frozenset(x.split()[0] for x in lx.says if " " in x)
+        starts = lx.__dict__["_derived_says_starts"] = frozenset(x.split()[0] for x in lx.says if " " in x)
     return starts
 
 
@@ -181,9 +196,9 @@ def _process_cache(lx: Lexicon, name: str) -> dict:
 
 def _place_starts(lx: Lexicon) -> frozenset[str]:
     """The first words of the gazetteers' keys: a run whose first word is none of them is no place."""
-    starts = lx.__dict__.get("_tagger_place_starts")
+    starts = lx.__dict__.get("_derived_place_starts")
     if starts is None:
-        starts = lx.__dict__["_tagger_place_starts"] = frozenset(
+        starts = lx.__dict__["_derived_place_starts"] = frozenset(
             k.split()[0] for table in (lx.places, lx.districts, lx.world_places) for k in table if k.split())
     return starts
 
@@ -253,29 +268,60 @@ FEATURE_GROUPS: tuple[str, ...] = ("boundary",)
 def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
                       rules: Sequence[RuleMention], clusters: WordClusters | None = None,
                       groups: Sequence[str] = FEATURE_GROUPS) -> list[list[str]]:
-    """CRFsuite's attributes for each word of a sentence (strings: the fastest form it takes).
-    What depends on a word alone or on a name's spelling, which recurs across sentences and
-    stories, is kept per pack for the process. With `clusters`, each word's cluster attributes
-    follow (a model trained with them reads them); `groups`: the attribute groups beyond the base
-    ones (`FEATURE_GROUPS`; the model must have been trained with the same)."""
-    store = _process_cache(lx, "_tagger_words")
-    words = list(words)
-    folded = list(folded)
+    """CRFsuite's attributes for each word of a sentence, as strings (`encoded_features`, decoded:
+    what training and the benches read; the tagger reads the bytes themselves)."""
+    return [[x.decode() for x in feats] for feats in encoded_features(lx, words, folded, rules, clusters, groups)]
+
+
+def _word_store(lx: Lexicon, known: frozenset[bytes] | None) -> dict:
+    """The words' attributes kept for the process: all of them (training, `sentence_features`), or
+    those of one model (`known`; a store made for another model's is emptied)."""
+    if known is None:
+        return _process_cache(lx, "_tagger_words")
+    store = _process_cache(lx, "_tagger_known_words")
+    if lx.__dict__.get("_tagger_known_for") is not known:
+        store.clear()
+        lx.__dict__["_tagger_known_for"] = known
+    return store
+
+
+def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
+                     rules: Sequence[RuleMention], clusters: WordClusters | None = None,
+                     groups: Sequence[str] = FEATURE_GROUPS, known: frozenset[bytes] | None = None) -> list[list[bytes]]:
+    """CRFsuite's attributes for each word of a sentence, UTF-8 encoded (the form the library
+    reads without converting); with `known`, only those in it (a model's, `EntityTagger.attributes`:
+    CRFsuite passes over the others, so the model reads the same). What depends on a word alone or
+    on a name's spelling, which recurs across sentences and stories, is kept per pack for the
+    process. With `clusters`, each word's cluster attributes follow (a model trained with them
+    reads them); `groups`: the attribute groups beyond the base ones (`FEATURE_GROUPS`; the model
+    must have been trained with the same)."""
+    store = _word_store(lx, known)
+    keep = (lambda *xs: xs) if known is None else (lambda *xs: tuple(x for x in xs if x in known))
     n = len(words)
-    rule_tag = [""] * n
-    rule_name = [""] * n
+    # The rules' tag of each word: its own attributes (`r=`, `rr=`, `rk=`) and those it gives its
+    # neighbours (`r-1=`, `r1=`); `O` where no rule found a name.
+    r_o, r_left_o, r_right_o = keep(b"r=O"), keep(b"r-1=O"), keep(b"r1=O")
+    here: list[tuple[bytes, ...]] = [r_o] * n
+    r_left = [r_left_o] * n
+    r_right = [r_right_o] * n
+    tagged = [False] * n
     for m in rules:
+        kind, name = m.kind.encode(), m.rule.encode()
         for k in range(m.start, m.end):
-            if not rule_tag[k]:
-                rule_tag[k] = ("B-" if k == m.start else "I-") + m.kind
-                rule_name[k] = m.rule
+            if not tagged[k]:
+                tagged[k] = True
+                tag = (b"B-" if k == m.start else b"I-") + kind
+                here[k] = keep(b"r=" + tag, b"rr=" + name, b"rk=" + kind + b"|" + name)
+                r_left[k] = keep(b"r-1=" + tag)
+                r_right[k] = keep(b"r1=" + tag)
     alone: list[_Word] = []
     for w, f in zip(words, folded):
         got = store.get((w, f))
         if got is None:
-            got = store[(w, f)] = _word_features(lx, w, f)
+            got = store[(w, f)] = _word_features(lx, w, f, known)
         alone.append(got)
-    gazetteer = [""] * n
+    gazetteer: list[bytes] = [b""] * n
+    places = [""] * n  # the same as strings, for `boundary_features`
     gz_store = _process_cache(lx, "_tagger_gazetteer")
     place_starts = _place_starts(lx)
     place_key = lx.place_key
@@ -291,75 +337,76 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
                 continue
             kind = _gazetteer_kind(lx, " ".join(words[i:i + size]), gz_store)
             if kind:
-                gazetteer[i] = "B-" + kind
+                places[i] = "B-" + kind
+                gazetteer[i] = places[i].encode()
                 for k in range(i + 1, i + size):
-                    gazetteer[k] = "I-" + kind
+                    places[k] = "I-" + kind
+                    gazetteer[k] = places[k].encode()
                 break
-    r_tags = [t or "O" for t in rule_tag]
     says = lx.says
     org_heads = lx.org_heads
+    start2, start1, end1, end2 = keep(b"w-2=<s>"), keep(b"w-1=<s>"), keep(b"w1=<s>"), keep(b"w2=<s>")
+    role, orghead, said = keep(b"role"), keep(b"orghead"), keep(b"says")
     out = []
     last = n - 1
+    prev2: _Word | None = None
+    prev: _Word | None = None
+    # (a tuple appended at a time: most words take the same dozen attributes in the same order)
     for i in range(n):
-        f = folded[i]
         a = alone[i]
-        feats = list(a.first if i == 0 or alone[i - 1].opens else a.plain)
-        add = feats.append
-        if a.role_start and _role_at(lx, words, folded, i):
-            add("role")
-        if a.org_start and _match(org_heads, words[i:i + 4], 0):
-            add("orghead")
-        if gazetteer[i]:
-            add("gz=" + gazetteer[i])
-        tag = rule_tag[i]
-        if tag:
-            name = rule_name[i]
-            add("r=" + tag)
-            add("rr=" + name)
-            add("rk=" + tag[2:] + "|" + name)
+        base = a.first if prev is None or prev.opens else a.plain
+        if a.role_start or a.org_start or gazetteer[i]:
+            feats = list(base)
+            if a.role_start and _role_at(lx, words, folded, i):
+                feats += role
+            if a.org_start and _match(org_heads, words[i:i + 4], 0):
+                feats += orghead
+            if gazetteer[i]:
+                feats += keep(b"gz=" + gazetteer[i])
+            feats += here[i]
         else:
-            add("r=O")
-        add(alone[i - 2].left2 if i >= 2 else "w-2=<s>")
-        if i:
-            b = alone[i - 1]
-            add(b.left1)
-            add(b.shape_left)
-            add("r-1=" + r_tags[i - 1])
+            feats = [*base, *here[i]]
+        if prev is not None:
+            pair = prev.pair_left + a.own
+            feats += (*(prev2.to_after2 if prev2 is not None else start2), *prev.to_next, *r_left[i - 1])
             if gazetteer[i - 1]:
-                add("gz-1=" + gazetteer[i - 1])
+                feats += keep(b"gz-1=" + gazetteer[i - 1])
         else:
-            add("w-1=<s>")
+            pair = a.pair_start
+            feats += (*start2, *start1)
+        if known is not None and pair not in known:
+            pair = None
         if i < last:
-            b = alone[i + 1]
-            add(b.right1)
-            add(b.shape_right)
-            add("r1=" + r_tags[i + 1])
+            nxt = alone[i + 1]
+            feats += (*nxt.to_prev, *r_right[i + 1])
             if gazetteer[i + 1]:
-                add("gz1=" + gazetteer[i + 1])
-            add(alone[i + 2].right2 if i + 1 < last else "w2=<s>")
+                feats += keep(b"gz1=" + gazetteer[i + 1])
+            feats += alone[i + 2].to_before2 if i + 1 < last else end2
+            if pair is not None:
+                feats.append(pair)
+            pair = a.pair_right + nxt.own
+            if known is None or pair in known:
+                feats.append(pair)
+            if prev is not None and prev.cues:
+                feats += prev.cues
+            if nxt.says or (nxt.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
+                feats += said
         else:
-            add("w1=<s>")
-            add("w2=<s>")
-        if i:
-            add(f"w-1|w={folded[i - 1]}|{f}")
-        else:
-            add(f"w-1|w=<s>|{f}")
-        if i < last:
-            add(f"w|w+1={f}|{folded[i + 1]}")
-        if i:
-            feats += alone[i - 1].cues
-        if i < last:
-            b = alone[i + 1]
-            if b.says or (b.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
-                add("says")
+            feats += (*end1, *end2)
+            if pair is not None:
+                feats.append(pair)
+            if prev is not None and prev.cues:
+                feats += prev.cues
         out.append(feats)
+        prev2, prev = prev, a
     if "boundary" in groups:
-        for feats, extra in zip(out, boundary_features(lx, words, folded, gazetteer)):
-            feats += extra
+        for feats, extra in zip(out, boundary_features(lx, words, folded, places)):
+            feats += keep(*(x.encode() for x in extra))
     if clusters is not None:
         for feats, extra in zip(out, clusters.features(folded)):
-            feats += extra
+            feats += keep(*(x.encode() for x in extra))
     return out
+
 
 
 def _case_class(w: str) -> str:
@@ -566,6 +613,7 @@ class EntityTagger:
         self._lock = threading.Lock()
         self._checked = False
         self._readings: dict[int, Readings] = {}
+        self._attributes: frozenset[bytes] | None | object = _UNREAD
 
     def readings(self, lx: Lexicon) -> Readings:
         """The sentences this model read over the rules of `lx`, kept (`entities.Readings`)."""
@@ -593,6 +641,17 @@ class EntityTagger:
             tagger.open(str(self.model))
         return tagger
 
+    def attributes(self) -> frozenset[bytes] | None:
+        """The attributes the model knows (`model_attributes`), read on first use; None when its
+        file cannot be read so (every attribute is then handed over)."""
+        found = self._attributes
+        if found is _UNREAD:
+            with self._lock:
+                if self._attributes is _UNREAD:
+                    self._attributes = model_attributes(self.model) if self.model is not None else None
+                found = self._attributes
+        return found
+
     def labels(self, features: list[list[str]]) -> list[str]:
         return self._tagger().tag(features) if features else []
 
@@ -605,6 +664,38 @@ class EntityTagger:
         tagger = self._tagger()  # this thread's, which holds the sequence `labels` just tagged
         return [(s, e, kind) for s, e, kind in spans
                 if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
+
+
+_UNREAD = object()
+_CRF_HEADER = struct.Struct("<4sI4s9I")  # CRFsuite's crf1d model: magic, size, type, version, counts, offsets
+_CQDB_HEADER = struct.Struct("<4s5I")  # its string dictionaries: id, size, flag, byte order, ids, their offsets
+_CQDB_BYTE_ORDER = 0x62445371
+
+
+def model_attributes(path: Path | str) -> frozenset[bytes] | None:
+    """The attribute names a CRFsuite model knows, read from its file: the attribute dictionary
+    (a CQDB chunk at the offset the model's header gives; its array of offsets by id leads to each
+    name). CRFsuite passes over an attribute it does not know when it reads a sentence (its
+    `Tagger::set` keeps those the dictionary gives an id), so a sentence handed only these tags
+    the same, with the same marginals; the others were built and converted for nothing (a fifth
+    of a sentence's attributes, most of its word pairs). None when the file is not laid out so
+    (every attribute is then handed over, as before)."""
+    try:
+        buf = Path(path).read_bytes()
+        magic, _, kind, _, _, _, n_attrs, _, _, at, _, _ = _CRF_HEADER.unpack_from(buf, 0)
+        chunk, _, _, order, n, ids_at = _CQDB_HEADER.unpack_from(buf, at)
+        if magic != b"lCRF" or kind != b"FOMC" or chunk != b"CQDB" or order != _CQDB_BYTE_ORDER or n != n_attrs:
+            return None
+        names = []
+        for k, offset in enumerate(struct.unpack_from(f"<{n}I", buf, at + ids_at)):
+            record, size = struct.unpack_from("<2I", buf, at + offset)
+            start = at + offset + 8
+            if record != k or size < 1 or buf[start + size - 1] != 0:
+                return None
+            names.append(buf[start:start + size - 1])
+    except (OSError, struct.error, IndexError):
+        return None
+    return frozenset(names)
 
 
 def _shipped_settings(model: Path) -> tuple[dict[str, float], WordClusters | None, tuple[str, ...]]:
@@ -639,8 +730,8 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     key = ("spans", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
     spans = known.features.get(key)
     if spans is None:
-        spans = known.features[key] = tagger.spans(lx, words, sentence_features(lx, words, folded, rules, tagger.clusters,
-                                                                                   tagger.features))
+        features = encoded_features(lx, words, folded, rules, tagger.clusters, tagger.features, tagger.attributes())
+        spans = known.features[key] = tagger.spans(lx, words, features)
     return combine(lx, text, words, found, rules, blocked, spans, learned)
 
 
@@ -707,5 +798,6 @@ def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = No
     return read
 
 
-__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "FEATURE_GROUPS", "boundary_features", "rule_mentions", "sentence_features", "spans_of", "tagged_sentence_entities",
+__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "FEATURE_GROUPS", "boundary_features", "rule_mentions", "sentence_features", "encoded_features", "model_attributes", "spans_of",
+           "tagged_sentence_entities",
            "combine", "decide", "model_spans", "learned_entities_reader", "TYPES", "Span"]
