@@ -171,39 +171,3 @@ def test_a_lower_case_word_inside_an_organisations_name_keeps_the_name_whole():
     found = _found(text)
     assert ("ORG", "Hiệp hội Vận tải ô tô Việt Nam") in found
     assert ("ORG", "Hiệp hội Vận tải") not in found and ("LOC", "Việt Nam") not in found
-
-
-def test_the_model_is_handed_only_the_attributes_it_knows_and_reads_the_same(tmp_path):
-    """`model_attributes` reads the model file's attribute dictionary (the names CRFsuite's own dump
-    lists); the tagger builds only those, in the order of all of them, and its labels and marginals
-    are those of every attribute handed over; a file laid out otherwise is read as knowing none
-    (every attribute is then handed over)."""
-    import pycrfsuite
-
-    from newsfuse.entities import Known, lexicon
-    from newsfuse.tagger import encoded_features, model_attributes, rule_mentions
-
-    pack = lang.get("vi")
-    shipped = EntityTagger.of(pack)
-    known = model_attributes(shipped.model)
-    dump = pycrfsuite.Tagger()
-    dump.open(str(shipped.model))
-    assert known == {a.encode() for a in dump.info().attributes} and shipped.attributes() is shipped.attributes()
-    lx = lexicon(pack)
-    text = ("Chiều 26/6, Thượng tướng Lương Tam Quang đã tiếp Thứ trưởng Bộ Công an Lào Thạch Hảo Dũng "
-            "tại Hà Nội; bà Mai Linh và ông Krit cùng dự (Ảnh: TTXVN). Theo Reuters, ông Obama nói.")
-    state = Known()
-    _, _, rules, _ = rule_mentions(lx, text, state)
-    words, folded = state.read[text]
-    every = encoded_features(lx, words, folded, rules)
-    kept = encoded_features(lx, words, folded, rules, known=known)
-    assert kept == [[x for x in feats if x in known] for feats in every]
-    assert sum(map(len, kept)) < sum(map(len, every))  # some are unknown to the model (word pairs)
-    plain = EntityTagger(shipped.model)
-    assert plain.labels(kept) == plain.labels(every)
-    tagger = plain._tagger()
-    marginals = [tagger.marginal(label, k) for k, label in enumerate(plain.labels(every))]
-    assert [tagger.marginal(label, k) for k, label in enumerate(plain.labels(kept))] == marginals
-    bad = tmp_path / "m.crfsuite"
-    bad.write_bytes(shipped.model.read_bytes()[:2000])
-    assert model_attributes(bad) is None and model_attributes(tmp_path / "none.crfsuite") is None

@@ -23,7 +23,6 @@ thread (CRFsuite's tagger keeps per-call state), never at import.
 
 from __future__ import annotations
 
-import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -125,7 +124,7 @@ _CACHE_SIZE = 40_000
 @dataclass(frozen=True, slots=True)
 class _Word:
     """A word's attributes that depend on the word alone, and those it gives its neighbours, each
-    group a tuple: for the tagger, only those its model knows (`EntityTagger.attributes`)."""
+    group a tuple."""
 
     plain: tuple[bytes, ...]  # its own attributes (`b`, `w=`, `s=`, ..., then foreign, surname, given)
     first: tuple[bytes, ...]  # the same with `first` where it goes, when it opens a sentence or a quote
@@ -146,10 +145,9 @@ class _Word:
     says_start: bool  # it may start one of two words
 
 
-def _word_features(lx: Lexicon, w: str, f: str, known: frozenset[bytes] | None = None) -> _Word:
+def _word_features(lx: Lexicon, w: str, f: str) -> _Word:
     """A word's attributes that depend on the word alone, and what it gives its neighbours
-    (`w-1=...` and `s-1=...` by offset, the cue it is to the next word); with `known`, only those
-    in it."""
+    (`w-1=...` and `s-1=...` by offset, the cue it is to the next word)."""
     shape = _shape(w).encode()
     own = f.encode()
     after = []
@@ -169,12 +167,10 @@ def _word_features(lx: Lexicon, w: str, f: str, known: frozenset[bytes] | None =
         cues.append(b"cue=honorific")
     if w in lx.nationality_cues or w in lx.language_cues:
         cues.append(b"cue=people")
-    keep = (lambda xs: tuple(xs)) if known is None else (lambda xs: tuple(x for x in xs if x in known))
-    return _Word(keep((*before, *after)), keep((*before, b"first", *after)),
-                 keep((b"w-2=" + own,)), keep((b"w-1=" + own, b"s-1=" + shape)), keep((b"w1=" + own, b"s1=" + shape)),
-                 keep((b"w2=" + own,)),
+    return _Word((*before, *after), (*before, b"first", *after),
+                 (b"w-2=" + own,), (b"w-1=" + own, b"s-1=" + shape), (b"w1=" + own, b"s1=" + shape), (b"w2=" + own,),
                  b"w-1|w=" + own + b"|", b"w|w+1=" + own + b"|", own, b"w-1|w=<s>|" + own,
-                 lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, keep(cues), f in lx.says,
+                 lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, tuple(cues), f in lx.says,
                  f in _says_starts(lx))
 
 
@@ -273,36 +269,20 @@ def sentence_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
     return [[x.decode() for x in feats] for feats in encoded_features(lx, words, folded, rules, clusters, groups)]
 
 
-def _word_store(lx: Lexicon, known: frozenset[bytes] | None, name: str = "words") -> dict:
-    """What is kept for the process of the words' attributes (`words`) or of the boundary group's
-    (`boundary`: attribute -> its bytes, or b"" when the model does not know it): for all of them
-    (training, `sentence_features`), or for one model's (`known`; a store made for another
-    model's is emptied)."""
-    if known is None:
-        return _process_cache(lx, f"_tagger_{name}")
-    store = _process_cache(lx, f"_tagger_known_{name}")
-    if lx.__dict__.get(f"_tagger_known_{name}_for") is not known:
-        store.clear()
-        lx.__dict__[f"_tagger_known_{name}_for"] = known
-    return store
-
-
 def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
                      rules: Sequence[RuleMention], clusters: WordClusters | None = None,
-                     groups: Sequence[str] = FEATURE_GROUPS, known: frozenset[bytes] | None = None) -> list[list[bytes]]:
+                     groups: Sequence[str] = FEATURE_GROUPS) -> list[list[bytes]]:
     """CRFsuite's attributes for each word of a sentence, UTF-8 encoded (the form the library
-    reads without converting); with `known`, only those in it (a model's, `EntityTagger.attributes`:
-    CRFsuite passes over the others, so the model reads the same). What depends on a word alone or
+    reads without converting). What depends on a word alone or
     on a name's spelling, which recurs across sentences and stories, is kept per pack for the
     process. With `clusters`, each word's cluster attributes follow (a model trained with them
     reads them); `groups`: the attribute groups beyond the base ones (`FEATURE_GROUPS`; the model
     must have been trained with the same)."""
-    store = _word_store(lx, known)
-    keep = (lambda *xs: xs) if known is None else (lambda *xs: tuple(x for x in xs if x in known))
+    store = _process_cache(lx, "_tagger_words")
     n = len(words)
     # The rules' tag of each word: its own attributes (`r=`, `rr=`, `rk=`) and those it gives its
     # neighbours (`r-1=`, `r1=`); `O` where no rule found a name.
-    r_o, r_left_o, r_right_o = keep(b"r=O"), keep(b"r-1=O"), keep(b"r1=O")
+    r_o, r_left_o, r_right_o = (b"r=O",), (b"r-1=O",), (b"r1=O",)
     here: list[tuple[bytes, ...]] = [r_o] * n
     r_left = [r_left_o] * n
     r_right = [r_right_o] * n
@@ -313,14 +293,14 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
             if not tagged[k]:
                 tagged[k] = True
                 tag = (b"B-" if k == m.start else b"I-") + kind
-                here[k] = keep(b"r=" + tag, b"rr=" + name, b"rk=" + kind + b"|" + name)
-                r_left[k] = keep(b"r-1=" + tag)
-                r_right[k] = keep(b"r1=" + tag)
+                here[k] = (b"r=" + tag, b"rr=" + name, b"rk=" + kind + b"|" + name)
+                r_left[k] = (b"r-1=" + tag,)
+                r_right[k] = (b"r1=" + tag,)
     alone: list[_Word] = []
     for w, f in zip(words, folded):
         got = store.get((w, f))
         if got is None:
-            got = store[(w, f)] = _word_features(lx, w, f, known)
+            got = store[(w, f)] = _word_features(lx, w, f)
         alone.append(got)
     gazetteer: list[bytes] = [b""] * n
     places = [""] * n  # the same as strings, for `boundary_features`
@@ -347,8 +327,8 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
                 break
     says = lx.says
     org_heads = lx.org_heads
-    start2, start1, end1, end2 = keep(b"w-2=<s>"), keep(b"w-1=<s>"), keep(b"w1=<s>"), keep(b"w2=<s>")
-    role, orghead, said = keep(b"role"), keep(b"orghead"), keep(b"says")
+    start2, start1, end1, end2 = (b"w-2=<s>",), (b"w-1=<s>",), (b"w1=<s>",), (b"w2=<s>",)
+    role, orghead, said = (b"role",), (b"orghead",), (b"says",)
     out = []
     last = n - 1
     prev2: _Word | None = None
@@ -364,7 +344,7 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
             if a.org_start and _match(org_heads, words[i:i + 4], 0):
                 feats += orghead
             if gazetteer[i]:
-                feats += keep(b"gz=" + gazetteer[i])
+                feats.append(b"gz=" + gazetteer[i])
             feats += here[i]
         else:
             feats = [*base, *here[i]]
@@ -372,52 +352,41 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
             pair = prev.pair_left + a.own
             feats += (*(prev2.to_after2 if prev2 is not None else start2), *prev.to_next, *r_left[i - 1])
             if gazetteer[i - 1]:
-                feats += keep(b"gz-1=" + gazetteer[i - 1])
+                feats.append(b"gz-1=" + gazetteer[i - 1])
         else:
             pair = a.pair_start
             feats += (*start2, *start1)
-        if known is not None and pair not in known:
-            pair = None
         if i < last:
             nxt = alone[i + 1]
             feats += (*nxt.to_prev, *r_right[i + 1])
             if gazetteer[i + 1]:
-                feats += keep(b"gz1=" + gazetteer[i + 1])
+                feats.append(b"gz1=" + gazetteer[i + 1])
             feats += alone[i + 2].to_before2 if i + 1 < last else end2
-            if pair is not None:
-                feats.append(pair)
-            pair = a.pair_right + nxt.own
-            if known is None or pair in known:
-                feats.append(pair)
+            feats += (pair, a.pair_right + nxt.own)
             if prev is not None and prev.cues:
                 feats += prev.cues
             if nxt.says or (nxt.says_start and i + 2 < n and f"{folded[i + 1]} {folded[i + 2]}" in says):
                 feats += said
         else:
-            feats += (*end1, *end2)
-            if pair is not None:
-                feats.append(pair)
+            feats += (*end1, *end2, pair)
             if prev is not None and prev.cues:
                 feats += prev.cues
         out.append(feats)
         prev2, prev = prev, a
     if "boundary" in groups:
         # (its attributes come from small alphabets of case classes, counts and flags: each is
-        # encoded, and looked up in the model's, once per process)
-        encoded = _word_store(lx, known, "boundary")
+        # encoded once per process)
+        encoded = _process_cache(lx, "_tagger_boundary")
         for feats, extra in zip(out, boundary_features(lx, words, folded, places)):
             for x in extra:
                 b = encoded.get(x)
                 if b is None:
-                    b = x.encode()
-                    b = encoded[x] = b if known is None or b in known else b""
-                if b:
-                    feats.append(b)
+                    b = encoded[x] = x.encode()
+                feats.append(b)
     if clusters is not None:
         for feats, extra in zip(out, clusters.features(folded)):
-            feats += keep(*(x.encode() for x in extra))
+            feats += (x.encode() for x in extra)
     return out
-
 
 
 def _case_class(w: str) -> str:
@@ -624,7 +593,6 @@ class EntityTagger:
         self._lock = threading.Lock()
         self._checked = False
         self._readings: dict[int, Readings] = {}
-        self._attributes: frozenset[bytes] | None | object = _UNREAD
 
     def readings(self, lx: Lexicon) -> Readings:
         """The sentences this model read over the rules of `lx`, kept (`entities.Readings`)."""
@@ -652,17 +620,6 @@ class EntityTagger:
             tagger.open(str(self.model))
         return tagger
 
-    def attributes(self) -> frozenset[bytes] | None:
-        """The attributes the model knows (`model_attributes`), read on first use; None when its
-        file cannot be read so (every attribute is then handed over)."""
-        found = self._attributes
-        if found is _UNREAD:
-            with self._lock:
-                if self._attributes is _UNREAD:
-                    self._attributes = model_attributes(self.model) if self.model is not None else None
-                found = self._attributes
-        return found
-
     def labels(self, features: list[list[str]]) -> list[str]:
         return self._tagger().tag(features) if features else []
 
@@ -675,38 +632,6 @@ class EntityTagger:
         tagger = self._tagger()  # this thread's, which holds the sequence `labels` just tagged
         return [(s, e, kind) for s, e, kind in spans
                 if min(tagger.marginal(labels[k], k) for k in range(s, e)) >= self.min_confidence.get(kind, 0.0)]
-
-
-_UNREAD = object()
-_CRF_HEADER = struct.Struct("<4sI4s9I")  # CRFsuite's crf1d model: magic, size, type, version, counts, offsets
-_CQDB_HEADER = struct.Struct("<4s5I")  # its string dictionaries: id, size, flag, byte order, ids, their offsets
-_CQDB_BYTE_ORDER = 0x62445371
-
-
-def model_attributes(path: Path | str) -> frozenset[bytes] | None:
-    """The attribute names a CRFsuite model knows, read from its file: the attribute dictionary
-    (a CQDB chunk at the offset the model's header gives; its array of offsets by id leads to each
-    name). CRFsuite passes over an attribute it does not know when it reads a sentence (its
-    `Tagger::set` keeps those the dictionary gives an id), so a sentence handed only these tags
-    the same, with the same marginals; the others were built and converted for nothing (a fifth
-    of a sentence's attributes, most of its word pairs). None when the file is not laid out so
-    (every attribute is then handed over, as before)."""
-    try:
-        buf = Path(path).read_bytes()
-        magic, _, kind, _, _, _, n_attrs, _, _, at, _, _ = _CRF_HEADER.unpack_from(buf, 0)
-        chunk, _, _, order, n, ids_at = _CQDB_HEADER.unpack_from(buf, at)
-        if magic != b"lCRF" or kind != b"FOMC" or chunk != b"CQDB" or order != _CQDB_BYTE_ORDER or n != n_attrs:
-            return None
-        names = []
-        for k, offset in enumerate(struct.unpack_from(f"<{n}I", buf, at + ids_at)):
-            record, size = struct.unpack_from("<2I", buf, at + offset)
-            start = at + offset + 8
-            if record != k or size < 1 or buf[start + size - 1] != 0:
-                return None
-            names.append(buf[start:start + size - 1])
-    except (OSError, struct.error, IndexError):
-        return None
-    return frozenset(names)
 
 
 def _shipped_settings(model: Path) -> tuple[dict[str, float], WordClusters | None, tuple[str, ...]]:
@@ -741,9 +666,6 @@ def tagged_sentence_entities(lx: Lexicon, tagger: EntityTagger, text: str, known
     key = ("spans", text, tuple((m.start, m.end, m.kind, m.rule) for m in rules))
     spans = known.features.get(key)
     if spans is None:
-        # (all the attributes: handing over only those the model knows, `EntityTagger.attributes`,
-        # reads the same but cost a first reading more than CRFsuite's conversion saved: measured
-        # 26.5 against 24.5 ms per article, docs/decisions.md)
         features = encoded_features(lx, words, folded, rules, tagger.clusters, tagger.features)
         spans = known.features[key] = tagger.spans(lx, words, features)
     return combine(lx, text, words, found, rules, blocked, spans, learned)
@@ -812,6 +734,6 @@ def learned_entities_reader(pack: LanguagePack, tagger: EntityTagger | None = No
     return read
 
 
-__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "FEATURE_GROUPS", "boundary_features", "rule_mentions", "sentence_features", "encoded_features", "model_attributes", "spans_of",
+__all__ = ["EntityTagger", "WordClusters", "RULES_ON_TOP", "FEATURE_GROUPS", "boundary_features", "rule_mentions", "sentence_features", "encoded_features", "spans_of",
            "tagged_sentence_entities",
            "combine", "decide", "model_spans", "learned_entities_reader", "TYPES", "Span"]
