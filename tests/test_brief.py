@@ -231,7 +231,8 @@ def test_a_summary_sentence_of_a_disputed_fact_is_cited_from_its_own_side_and_na
     assert all(not s.disputed for s in brief.summary if s.fact_id != conflict.fact_id)
     line = next(x for x in to_markdown(brief).split("## Where")[0].splitlines() if disputed[0].text in x)
     assert line.endswith(f"*(disputed: {conflict.text})*")
-    assert f"(disputed: {conflict.text})" in to_html(brief, "en").split("<h2>Summary</h2>")[1]
+    assert f"(outlets disagree: {conflict.text})" in to_html(brief, "en").split("<h2>Summary</h2>")[1]
+    assert f"(các báo nói khác nhau: {conflict.text})" in to_html(brief).split("</h2><p>", 1)[1]
 
 
 def test_a_planted_copy_is_listed_with_its_original_and_repeats_not_confirms(seed_articles):

@@ -237,3 +237,17 @@ def test_a_file_written_to_while_read_gets_no_rejected_lines(tmp_path, capsys, m
     err = capsys.readouterr().err
     assert f"rejected: {done}:2: not JSON" in err and f"rejected: {growing}" not in err, err
     assert f"{growing}: written to while it was read; read again once it stops changing" in err
+
+
+def test_summarize_keeps_a_group_whose_articles_another_group_also_holds(tmp_path, mds_subset):
+    """An evaluation file may put one wire text in two groups under two ids: each group gets its
+    summary (the file-wide one-text-per-id rule of `cluster` dropped the second group whole)."""
+    first = [r for r in mds_subset if r["cluster_id"] == mds_subset[0]["cluster_id"]]
+    again = [dict(r, id=f"{r['id']}-again", cluster_id="again") for r in first]
+    src = write_jsonl(tmp_path / "twice.jsonl", first + again)
+    out = tmp_path / "summaries.jsonl"
+    r = run("summarize", src, "--out", out)
+    assert r.exit_code == 0, r.output
+    got = {g["cluster_id"]: g for g in map(json.loads, out.read_text().splitlines())}
+    assert set(got) == {first[0]["cluster_id"], "again"}
+    assert all(s["sources"] and all(x.endswith("-again") for x in s["sources"]) for s in got["again"]["summary"])

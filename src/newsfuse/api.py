@@ -421,27 +421,18 @@ class Newsfuse:
         with the others' at the end (`_place_batch`): "" until then."""
         clusterer, copies = self._state()
         if self._pending is not None:
-            import numpy as np
-
-            from .stories import article_terms
-
-            terms = article_terms(article)
-            self._pending.append(self._pending_article(
-                article, None, clusterer.term_ids(list(terms)),
-                np.fromiter(terms.values(), dtype=np.float64, count=len(terms))))
-            found = copies.add(article.id, article.text, article.published)
-            if found:
-                original, sim = found[0]
-                self.store.set_copies([(article.id, original, sim)])
-            return ""
-        assignment = clusterer.add(article)
-        self.store.assign_stories([(article.id, assignment.story_id, assignment.similarity)])
-        self._merge_stories(clusterer, report)
+            self._pending.append(self._pending_article(article, None, *clusterer.article_term_ids(article)))
+            story_id = ""
+        else:
+            assignment = clusterer.add(article)
+            self.store.assign_stories([(article.id, assignment.story_id, assignment.similarity)])
+            self._merge_stories(clusterer, report)
+            story_id = assignment.story_id
         found = copies.add(article.id, article.text, article.published)
         if found:
             original, sim = found[0]
             self.store.set_copies([(article.id, original, sim)])
-        return assignment.story_id
+        return story_id
 
     # ------------------------------------------------------------ ingest
 

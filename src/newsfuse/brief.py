@@ -374,7 +374,7 @@ def make_brief(story_id: str, articles: Sequence[Article], copies: Sequence[Copy
         conflicts = _shown_by_a_pair(conflicts, facts, not_units(kept[0].language))
     copy_notes = copies_of(articles, copies)
     _mark_repeats(facts, copy_notes)
-    summary = _cite_own_side(summarize(alignment, kept, config), conflicts, {a.id: a for a in kept})
+    summary = _cite_own_side(summarize(alignment, kept, config), conflicts)
     dates = [a.published for a in articles if a.published]
     return Brief(
         story_id=story_id,
@@ -443,8 +443,7 @@ def spell_out_conflicts(facts: Sequence[Fact], kinds: dict[str, str], by_id: dic
     return out
 
 
-def _cite_own_side(summary: list[SummarySentence], conflicts: Sequence[Conflict],
-                   by_id: dict[str, Article]) -> list[SummarySentence]:
+def _cite_own_side(summary: list[SummarySentence], conflicts: Sequence[Conflict]) -> list[SummarySentence]:
     """A summary sentence of a disputed fact says one side's value (`47 đội`): it is cited from the
     articles of that side, not from those that wrote the other value (the fact's citations hold
     both), and names the disagreement. A sentence that writes neither value, or both, keeps them all."""
@@ -695,7 +694,7 @@ def to_html(brief: Brief, lang: str = "vi") -> str:
     for s in brief.summary:
         refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
                        "</a></sup>" for c in _unique_articles(s.citations))
-        disputed = f" <em class='disputed'>(disputed: {e('; '.join(s.disputed))})</em>" if s.disputed else ""
+        disputed = f" <em class='disputed'>({e(t('conflict'))}: {e('; '.join(s.disputed))})</em>" if s.disputed else ""
         parts.append(f"{e(s.text)}{refs}{disputed} ")
     parts.append("</p>")
     if brief.facts:

@@ -270,21 +270,14 @@ def ingest(
 
 
 def _follow(nf: api.Newsfuse, paths: list[str], interval: float, settle: float, quiet: bool) -> None:
-    from .ingest import UNFINISHED_WAIT, FolderFollower, expand, looks_whole
+    from .ingest import FolderFollower
 
     # Files already settled are read now; younger ones (maybe still being written) wait until
     # they stop changing (FolderFollower).
-    found = list(expand(paths))
-    for missing in (p for p in found if not isinstance(p, Path)):
-        typer.echo(f"rejected: {missing}", err=True)
-    settled = []
-    for p in found:
-        if isinstance(p, Path):
-            st = p.stat()
-            quiet_for = time.time() - st.st_mtime
-            if quiet_for >= settle and (quiet_for >= UNFINISHED_WAIT or looks_whole(p, st.st_size)):
-                settled.append(p)
-    follower = FolderFollower(paths, taken=settled, settle=settle)
+    follower = FolderFollower(paths, settle=settle)
+    settled, missing = follower.take_settled()
+    for rejection in missing:
+        typer.echo(f"rejected: {rejection}", err=True)
     if settled:
         _ingest(nf, settled, quiet, growing=follower.changed_since_taken)
     follower.look()
@@ -679,8 +672,8 @@ def _check_out_folder(out: str) -> None:
 
 @contextmanager
 def _out_file(out: Path):
-    """`out` open for writing text (checked first: `_check_out`); a fault opening it is one line too."""
-    _check_out(out)
+    """`out` open for writing text; its caller checked it before the work (`_check_out`), and a fault
+    opening it now is one line too."""
     try:
         fh = out.open("w", encoding="utf-8", newline="")
     except OSError as e:
@@ -689,8 +682,9 @@ def _out_file(out: Path):
         yield fh
 
 
-def _read_jsonl_articles(path: Path) -> tuple[list, dict[str, str], int]:
-    """The file's articles, one per text and id as a store keeps them (`ingest.first_of_each`): the
+def _read_jsonl_articles(path: Path, *, one_per_text: bool = True) -> tuple[list, dict[str, str], int]:
+    """The file's articles, one per text and id as a store keeps them (`ingest.first_of_each`; not
+    with `one_per_text` False: `summarize`'s groups may each hold the same wire text): the
     articles, the ids that repeat another's text (-> its id), and how many lines were rejected."""
     from .config import IngestConfig
     from .ingest import Rejection, first_of_each, origin_order, read_jsonl
@@ -700,7 +694,7 @@ def _read_jsonl_articles(path: Path) -> tuple[list, dict[str, str], int]:
     good, bad = [], []
     for item in read_jsonl(path, IngestConfig()):
         (bad if isinstance(item, Rejection) else good).append(item)
-    good, repeats, reused = first_of_each(good)
+    good, repeats, reused = first_of_each(good) if one_per_text else (good, {}, [])
     for item in sorted(bad + reused, key=lambda r: origin_order(r.origin)):
         typer.echo(f"rejected: {item}", err=True)
     return good, repeats, len(bad) + len(reused)
@@ -740,6 +734,18 @@ def cluster(
         raise typer.Exit(1)  # as ingest: the output holds every line that could be read
 
 
+def _on_path(filename: object, out: str) -> bool:
+    """Whether an OSError's file is `out`, inside it, or a folder on the way to it (`data` is not on
+    the way to `data_out`)."""
+    from pathlib import PurePath
+
+    if not filename:
+        return False
+    a, b = PurePath(str(filename)).parts, PurePath(out).parts
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
 @app.command()
 def summarize(
     input: Annotated[Path, typer.Argument(help="articles.jsonl")],
@@ -765,7 +771,7 @@ def summarize(
         except EmbeddingsUnavailable as e:
             _fail(f"--embeddings: {e}")
 
-    arts, _, rejected = _read_jsonl_articles(input)
+    arts, _, rejected = _read_jsonl_articles(input, one_per_text=False)
     groups: dict[str, list] = {}
     for a in arts:
         # Unknown JSONL fields (cluster_id, ...) are kept in `extra`; known ones are attributes.
@@ -1035,7 +1041,7 @@ def archive_run(
     except ArchiveError as e:
         _fail(str(e))
     except OSError as e:
-        if not str(e.filename or "").startswith(out.rstrip("/")) and not out.startswith(str(e.filename or "\0")):
+        if not _on_path(e.filename, out):
             raise
         _fail(f"--out {out}: cannot write: {e.strerror or e}")  # (a folder `_check_out_folder` could not foresee)
     for line in report.rejected:
@@ -1085,7 +1091,8 @@ def main() -> None:
 
         if not isinstance(e, StoreLocked):  # any command's write the lock held off (ingest says more)
             raise
-        typer.echo(f"error: {e}; nothing was stored", err=True)
+        # (a `watch` or `ingest --follow` may have stored cycles or files before: those stay)
+        typer.echo(f"error: {e}; the command stopped, its write not made", err=True)
         raise SystemExit(EXIT_LOCKED) from None
     raise SystemExit(code if isinstance(code, int) else 0)
 

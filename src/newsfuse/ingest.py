@@ -344,6 +344,11 @@ def origin_order(origin: str) -> tuple[str, int]:
     return (path, int(line)) if path and line.isdigit() else (head, 0)
 
 
+def id_reused(article_id: str) -> str:
+    """Why a record is refused whose id another text has (the store makes it a version instead)."""
+    return f"id {article_id!r} is already used by another text"
+
+
 def first_of_each(articles: Sequence[Article]) -> tuple[list[Article], dict[str, str], list[Rejection]]:
     """For a stateless run over a file (`newsfuse cluster`, `summarize`), the rule a store and an
     archive apply: of articles with the same text the first stays and the others repeat it (id ->
@@ -357,7 +362,7 @@ def first_of_each(articles: Sequence[Article]) -> tuple[list[Article], dict[str,
         seen = by_id.get(a.id)
         if seen is not None:
             if seen.content_hash != a.content_hash:
-                rejected.append(Rejection(a.origin, f"id {a.id!r} is already used by another text ({seen.origin})"))
+                rejected.append(Rejection(a.origin, f"{id_reused(a.id)} ({seen.origin})"))
             continue  # else the same line again
         by_id[a.id] = a
         first = by_text.get(a.content_hash)
@@ -741,13 +746,13 @@ class FolderFollower:
     left off the final newline). A file renamed into place is whole at once. Hidden files and
     unknown suffixes (`.part`, `.tmp`, `.crdownload`) are never read."""
 
-    def __init__(self, paths: Iterable[str | Path], taken: Iterable[Path] = (), *, settle: float = 2.0,
+    def __init__(self, paths: Iterable[str | Path], *, settle: float = 2.0,
                  unfinished_wait: float = UNFINISHED_WAIT, clock: Callable[[], float] = time.monotonic):
         self.paths = [Path(p) for p in paths]
         self.settle = settle
         self.unfinished_wait = max(unfinished_wait, settle)
         self.clock = clock
-        self._taken: dict[Path, tuple[int, int]] = {p: _stamp(p) for p in taken if p.exists()}
+        self._taken: dict[Path, tuple[int, int]] = {}  # what was read of each file (`take_settled`, `look`)
         self._seen: dict[Path, tuple[tuple[int, int], float]] = {}  # stamp, and since when it is so
 
     def look(self) -> list[Path]:
@@ -767,13 +772,33 @@ class FolderFollower:
             seen[p] = (stamp, before[1] if same else t)
             if not same or self._taken.get(p) == stamp:
                 continue
-            quiet = t - seen[p][1]
-            if quiet >= self.settle and (quiet >= self.unfinished_wait or looks_whole(p, stamp[0])):
+            if self._ready(p, stamp[0], t - seen[p][1]):
                 ready.append(p)
         self._seen = seen
         for p in ready:
             self._taken[p] = seen[p][0]
         return sorted(ready)
+
+    def take_settled(self, now: float | None = None) -> tuple[list[Path], list[Rejection]]:
+        """At start: the files already quiet for long enough by their modification time (`now`:
+        the wall clock), taken at once; the others wait for `look`. And the names that are no file."""
+        now = time.time() if now is None else now
+        settled, missing = [], []
+        for p in expand(self.paths):
+            if not isinstance(p, Path):
+                missing.append(p)
+                continue
+            try:
+                st = p.stat()
+            except OSError:  # gone between the listing and the look
+                continue
+            if self._ready(p, st.st_size, now - st.st_mtime):
+                settled.append(p)
+                self._taken[p] = (st.st_size, st.st_mtime_ns)
+        return settled, missing
+
+    def _ready(self, path: Path, size: int, quiet: float) -> bool:
+        return quiet >= self.settle and (quiet >= self.unfinished_wait or looks_whole(path, size))
 
     def changed_since_taken(self, path: Path) -> bool:
         """The file was written to after it was taken (it is read again once it settles)."""
@@ -797,6 +822,7 @@ def looks_whole(path: Path, size: int) -> bool:
             tail = fh.read()
     except OSError:
         return True  # the read says what is wrong
+    tail = tail.rstrip(b"\x00")  # UTF-16 (read with its BOM) ends in a zero byte
     if suffix in JSONL_SUFFIXES or suffix in TABLE_SUFFIXES:
         return tail.endswith(b"\n")
     end = tail.rstrip()[-1:]

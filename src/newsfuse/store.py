@@ -274,7 +274,8 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # table, dropped by INSERT OR IGNORE): such stories are indexed again
     """
     INSERT OR IGNORE INTO entities_stale(story_id)
-        SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM entity_words);
+        SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq
+        GROUP BY m.story_id HAVING max(a.published) IS NULL;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -572,10 +572,12 @@ class StoryClusterer:
         """Put back an article whose story is already known (rebuilding state from a store)."""
         if article.id in self.story_of:
             return
+        self.restore_term_ids(article.id, *self.article_term_ids(article), day_number(article.published), story_id)
+
+    def article_term_ids(self, article: Article) -> tuple[np.ndarray, np.ndarray]:
+        """An article's terms by this clusterer's ids, and their raw weights."""
         terms = article_terms(article)
-        keys = list(terms)
-        self.restore_terms(article.id, keys, np.fromiter(terms.values(), dtype=np.float64, count=len(keys)),
-                           day_number(article.published), story_id)
+        return self.term_ids(list(terms)), np.fromiter(terms.values(), dtype=np.float64, count=len(terms))
 
     def restore_terms(self, article_id: str, terms: Sequence[str], raw: np.ndarray, day: float | None,
                       story_id: str) -> None:

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from ..config import Config
-from ..ingest import origin_order
+from ..ingest import id_reused, origin_order
 from . import output, stages
 from .shards import RAW_SCHEMA, ShardError, list_shards, read_shard
 
@@ -85,7 +85,7 @@ def run(inputs: list[str], out: str, config: Config, engine, progress=None) -> A
     partitions = _partitions(config, engine, n_rows)
     deduped = engine.group(parsed, "hash_key", stages.keep_first, partitions, column="hash_key", reason=None)
     checked = engine.materialize(engine.group(deduped, "id_key", stages.keep_first, partitions, column="id_key",
-                                              reason=_id_reused))
+                                              reason=id_reused))
     articles = engine.materialize(engine.map(checked, stages.only_articles))
     rejected = engine.materialize(engine.map(checked, stages.only_rejected))
     report.articles = engine.count(articles)
@@ -158,10 +158,6 @@ def run(inputs: list[str], out: str, config: Config, engine, progress=None) -> A
     _write_manifest(out, report, inputs, config)
     clock.lap("write")
     return report
-
-
-def _id_reused(article_id: str) -> str:
-    return f"id {article_id!r} is already used by another text"
 
 
 def _select(t, columns: list[str]):
