@@ -64,6 +64,19 @@ def outlets(seed_texts, mds_rows):
         yield tp, other, cluster
 
 
+def test_opml_import_checked_reads_every_feed_once_and_a_page_naming_a_listed_feed_is_that_feed(nf, tmp_path, outlets):
+    tp, other, _cluster = outlets
+    listing = tmp_path / "feeds.opml"
+    listing.write_bytes(opml([(tp.url("/rss/home.rss"), "Thời sự"), (other.url("/feed.atom"), "Công Lý"),
+                              (other.url("/"), "Công Lý, trang chủ")]))
+    added = nf.import_opml(listing, read_now=True)
+    (tp_feed, new_tp), (atom_feed, new_atom), (page, new_page) = added
+    assert new_tp and new_atom and not new_page and page.id == atom_feed.id
+    assert [s.id for s in nf.sources()] == [tp_feed.id, atom_feed.id]
+    assert tp_feed.kind == atom_feed.kind == "feed" and tp_feed.pending == 4 and atom_feed.pending == 2, (tp_feed, atom_feed)
+    assert len(tp.requests_for("/rss/home.rss")) == 1 and len(other.requests_for("/")) == 1
+
+
 def test_opml_import_full_cycle_conditional_second_cycle_and_an_edit(nf, tmp_path, outlets, seed_texts):
     tp, other, cluster = outlets
     listing = tmp_path / "feeds.opml"

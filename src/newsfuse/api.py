@@ -774,19 +774,28 @@ class Newsfuse:
         if known is not None:
             return self._named(known, outlet), False
         source, new = self.store.add_followed_source(url, outlet)
-        return self._read_new(source, outlet, new) if read_now else (source, new)
+        return self._read_new([(source, new)], outlet)[0] if read_now else (source, new)
 
-    def _read_new(self, source: FollowedSource, outlet: str | None, new: bool) -> tuple[FollowedSource, bool]:
-        """A source just added, read once now; when its page names a feed already followed, that
-        source instead (and not new)."""
-        with self.watcher() as w:
-            source = w.probe(source)
-        if source.status == "duplicate":  # its page names a feed already followed (`Watcher._duplicate`)
-            twin = self.store.same_feed(source.id, source.feed_url or source.url)
-            if twin is not None:
-                self.store.remove_followed_source(source.id)
-                return self._named(twin, outlet), False
-        return source, new
+    def _read_new(self, added: list[tuple[FollowedSource, bool]],
+                  outlet: str | None = None) -> list[tuple[FollowedSource, bool]]:
+        """Sources just added, the new ones read once now by one watcher; a source whose page
+        names a feed already followed becomes that source (and not new)."""
+        fresh = [src for src, new in added if new]
+        # Reading a feed extracts no page: a watcher without extraction processes (one made per
+        # feed of an OPML forked a pool per feed).
+        with self.watcher(replace(self.config.watch, extract_workers=1)) as w:
+            read = {src.id: src for src in w.probe(fresh)}
+        out = []
+        for src, new in added:
+            src = read.get(src.id, src)
+            if new and src.status == "duplicate":  # its page names a feed already followed (`Watcher._duplicate`)
+                twin = self.store.same_feed(src.id, src.feed_url or src.url)
+                if twin is not None:
+                    self.store.remove_followed_source(src.id)
+                    out.append((self._named(twin, outlet), False))
+                    continue
+            out.append((src, new))
+        return out
 
     def _named(self, source: FollowedSource, outlet: str | None) -> FollowedSource:
         if outlet is None or outlet == source.outlet:
@@ -821,7 +830,7 @@ class Newsfuse:
         with self.store.transaction():
             added = [self.add_source(url) for url, _title in listed]
         if read_now:  # after the commit: reading a feed is a fetch, no transaction waits on it
-            added = [self._read_new(src, None, new) if new else (src, new) for src, new in added]
+            added = self._read_new(added)
         return added
 
     def sources(self) -> list[FollowedSource]:

@@ -276,10 +276,17 @@ class Watcher:
                 moved += 1
         return moved
 
-    def probe(self, source: FollowedSource) -> FollowedSource:
-        """Read a source once now (`sources add`): find its feed, list its items, record its health."""
-        self._record(self._read(source), CycleReport())
-        return self.nf.store.followed_source(source.id) or source
+    def probe(self, sources: list[FollowedSource]) -> list[FollowedSource]:
+        """Read sources once now (`sources add`, `sources import --check`): find each one's feed,
+        list its items, record its health; the feeds fetched side by side as a cycle fetches them,
+        recorded in the order given."""
+        if not sources:
+            return []
+        report = CycleReport()
+        with ThreadPoolExecutor(min(self.config.connections, len(sources)), thread_name_prefix="feeds") as pool:
+            for read in pool.map(self._read, sources):
+                self._record(read, report)
+        return [self.nf.store.followed_source(s.id) or s for s in sources]
 
     # ------------------------------------------------------------ a cycle
 
