@@ -468,6 +468,10 @@ def test_a_page_error_is_a_page_in_its_language_and_the_api_stays_json(client):
     assert "Tham số “page” không dùng được: “abc”." in got.text
     got = client.get("/no/such/page?lang=en")
     assert got.status_code == 404 and "There is no page at this address." in got.text
+    client.cookies.clear()
+    got = client.post("/")  # FastAPI's own 405 said in the page's language, not `Method Not Allowed`
+    assert got.status_code == 405 and got.headers["content-type"].startswith("text/html"), got.text
+    assert "Trang này chỉ để đọc (không nhận POST)." in got.text and "Method Not Allowed" not in got.text
     for path, status in (("/api/stories/nosuch", 404), ("/api/stories?limit=abc", 422), ("/api/nosuch", 404),
                          ("/api/search?q=%22a", 422)):
         got = client.get(path)

@@ -350,8 +350,10 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_page(request):
             t = display.translator(page_lang(request))
+            # FastAPI's own answers (an unknown address, a POST to a page) in the page's language;
+            # newsfuse's own page errors are written in it already.
             message = exc.detail if isinstance(exc, PageError) else t("page_not_found") if exc.status_code == 404 \
-                else str(exc.detail)
+                else t("page_read_only", method=request.method) if exc.status_code == 405 else str(exc.detail)
             return error_page(request, exc.status_code, message)
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
