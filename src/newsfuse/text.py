@@ -15,7 +15,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -155,7 +155,8 @@ def budget_count(text: str) -> int:
 # End punctuation, then closing quotes/brackets, then space, then what can open a sentence.
 _BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
 _NAME = r"[" + CAPITALS + r"0-9][^\s.()]*"
-_CREDIT_NAME = r"[" + CAPITALS + r"0-9][^\s.():]*"
+# A word of a credit's name: a dot inside it is the name's (`N.T.Phúc`, `H.C`, `RT.com`), not its end.
+_CREDIT_NAME = r"[" + CAPITALS + r"0-9](?:[^\s.():]|\.(?=[^\s.():]))*"
 
 
 class SentenceRules:
@@ -169,10 +170,15 @@ class SentenceRules:
         self.paragraph_credit = re.compile(r"\(?" + credit + r"(?P<credit>[^.:()\n]{1,40}?)\)?\.?$")
         # A bare credit runs over up to six capitalised words; `credit_name_length` says how many
         # of them are the name and which open the next sentence (`Ảnh: Đức Anh Tăng trưởng ...`).
+        # Or a credit in brackets without its colon before the sentence goes on (`... tự sát (Ảnh AP)
+        # Sokolov ...`, `(Nguồn DPA) Tổ chức ...`, `(Ảnh minh họa) Ngoài ra ...`).
+        bracket = sorted(_optional_words(pack, "credit_bracket_words"), key=len, reverse=True)
         self.inline_credit = re.compile(
             r"[-–(]?\s*\(?" + credit
-            + r"(?:(?P<dotted>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,3})\)?\."
-            + r"|(?P<bare>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,5})\)?(?=\s+\S))"
+            + r"(?:(?P<dotted>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,3})\)?\.(?!\S)"
+            + r"|(?P<bare>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,5})\)?(?=\s+\S|\s*$))"
+            + ((r"|\((?:" + "|".join(map(re.escape, bracket)) + r")(?:\s*:\s*|\s+|(?=\)))"
+                r"(?P<bracketed>[^()\n]{0,40}?)\s*\)(?=\s+[\"“‘«]?[" + CAPITALS + r"0-9])") if bracket else "")
         )
         self.name_stops = frozenset(_optional_words(pack, "credit_name_stops"))
         after = _optional_words(pack, "credit_after_name")
@@ -364,6 +370,8 @@ class CreditRules:
         self.dangling_pattern = re.compile("(?:" + "|".join(map(re.escape, self.dangling)) + r")(?![^\W_])")
         self.dangling_reach = 2 * max(map(len, self.dangling), default=0) + 8
         self.fold = pack.fold
+        self.fronts = [(rule.pattern, rule.fields.get("reads_name") is True) for rule in _optional_rules(pack, "credit_front")]
+        self.name_stops = frozenset(_optional_words(pack, "credit_name_stops"))
 
     def within(self, text: str) -> CreditRules:
         """These rules for the sentences of one `text`: without the patterns that say what a match
@@ -419,6 +427,49 @@ def photo_credit(rules: CreditRules, sentence: str, last: bool) -> CreditFound |
     """`Tin, ảnh: Gia Bách`, `Ảnh minh họa.`, `(Nguồn: giaoducthoidai.vn).` standing as a sentence."""
     if len(sentence) <= 80 and rules.photo_in(sentence):
         return CreditFound("photo", agency=rules.agency_in(sentence))
+    return None
+
+
+_OPENS_SENTENCE = re.compile(r"[\"“‘«]?[" + CAPITALS + r"0-9]")
+_FRONT_NAME_WORD = re.compile(r"[" + CAPITALS + r"0-9]\S*|\S*[./]\S+")  # `VGP/Từ`, `scmp.com`
+
+
+def front_credit(rules: CreditRules, sentence: str) -> tuple[int, CreditFound] | None:
+    """A photo or source credit glued before the sentence (`(Nguồn: techradar.com) Tạp chí ...` is
+    read when the sentence is split; here `Nguồn: scmp.com Ông ...`, `Ảnh minh họa Khối lượng ...`,
+    `Ảnh VGP/Từ Lương Phát biểu ...`): where the sentence starts after it, and the credit. The
+    pack's `credit_front` patterns open it; one that `reads_name` goes on with a name, read as an
+    inline credit's is (`credit_name_length`), and taken only where it cannot be the sentence's own
+    words: a desk's slash or a domain's dot, capitals, an agency, or a word that opens a sentence
+    after it (`Ảnh Hồ Chí Minh được in ...` stays). What follows must open a sentence."""
+    for pattern, reads_name in rules.fronts:
+        m = pattern.match(sentence)
+        if m is None:
+            continue
+        cut, name = m.end(), None
+        if reads_name:
+            words = [(w.start(), w.end()) for w in re.finditer(r"\S+", sentence[:m.end() + 200])
+                     if w.start() >= m.end()][:7]
+            run = 0
+            while run < len(words) and _FRONT_NAME_WORD.fullmatch(sentence[slice(*words[run])]):
+                run += 1
+            if run < 2 and not (run == 1 and len(words) > 1):
+                continue
+            texts = [sentence[a:b] for a, b in words[:run]]
+            k = credit_name_length(texts, sentence[slice(*words[run])] if run < len(words) else None, rules.name_stops)
+            if k >= len(words):
+                continue
+            name = sentence[words[0][0]:words[k - 1][1]].rstrip(")")
+            after = sentence[slice(*words[k])]
+            if not (after in rules.name_stops or any(c in name for c in "./") or name.isupper()
+                    or rules.fold(name) in rules.agencies):
+                continue
+            cut = words[k - 1][1]
+        rest = sentence[cut:].lstrip()
+        if not rest or not _OPENS_SENTENCE.match(rest):
+            continue
+        return len(sentence) - len(rest), CreditFound("photo", author=None if name is None or rules.fold(name) in
+                                                      rules.agencies else name, agency=rules.agency_in(sentence[:cut]))
     return None
 
 
@@ -584,8 +635,7 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
     rules = pack.view("sentences", SentenceRules)
     spans: list[tuple[int, int]] = []
     captions: list[Caption] = []
-    for para in re.finditer(r"[^\n]+", text):
-        p_start, p_end = para.span()
+    for p_start, p_end in _paragraphs(text):
         body = text[p_start:p_end]
         whole = rules.paragraph_credit.search(body)
         if whole and len(body) < 400:
@@ -597,7 +647,9 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
             if c_start < cursor:
                 continue
             credit = c.group("dotted")
-            if credit is None:
+            if (bracketed := c.groupdict().get("bracketed")) is not None:
+                credit = bracketed.strip() or None  # `(Ảnh minh họa)` names no one
+            elif credit is None:
                 bare_start = p_start + c.start("bare")
                 words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[bare_start:p_start + c.end("bare")])]
                 after = re.match(r"\s*\)?\s*(\S+)", text[bare_start + words[-1][1]:p_end])
@@ -607,6 +659,8 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
                 if c_end < p_end and text[c_end] == ")":
                     c_end += 1
                 credit = text[bare_start:bare_start + words[k - 1][1]]
+                if (glued := _glued_at(credit)) is not None:  # `N.KhánhÔng Hoàng ...`
+                    credit, c_end = credit[:glued], bare_start + glued
                 if rules.after_name and (m := rules.after_name.match(text, c_end, p_end)):
                     c_end = m.end()
             # The caption is the piece between the last sentence end before the credit and the credit.
@@ -618,6 +672,47 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
         spans.extend(_sentence_spans(rules, text, cursor, p_end))
     sentences, credits = _credits_apart(pack, text, spans)
     return Split(sentences, captions, credits)
+
+
+# A rule drawn in characters (`-----`, `_____`, `=====`, `*****`) parts what is before it from what
+# is after (`QUỐC LINH ------------------ * Tin bài liên quan:`): a line break that lost its line.
+_RULE_LINE = re.compile(r"-{4,}|_{4,}|={4,}|\*{4,}")
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """The spans of the lines of `text`, a line cut where a rule is drawn in it."""
+    for para in re.finditer(r"[^\n]+", text):
+        start, end = para.span()
+        line = para.group(0)
+        if "----" not in line and "____" not in line and "====" not in line and "****" not in line:
+            yield start, end
+            continue
+        for m in _RULE_LINE.finditer(text, start, end):
+            yield from _trimmed(text, start, m.start())
+            start = m.end()
+        yield from _trimmed(text, start, end)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+_LOWER_THEN_CAPITAL = re.compile(r"(?<=[^\W\d_])(?<![" + CAPITALS + r"])(?=[" + CAPITALS + r"])")
+
+
+def _glued_at(name: str) -> int | None:
+    """Where the next sentence starts inside a credit's name whose space was lost (`N.KhánhÔng`:
+    a lower-case letter, then a capital, after an initial's dot or a space of the name; `VnExpress`
+    and `McCain` are names), or None."""
+    m = _LOWER_THEN_CAPITAL.search(name)
+    if m is None or "." not in name[:m.start()] and " " not in name[:m.start()]:
+        return None
+    return m.start()
 
 
 def _credits_apart(pack: LanguagePack, text: str, spans: list[tuple[int, int]]
@@ -634,6 +729,11 @@ def _credits_apart(pack: LanguagePack, text: str, spans: list[tuple[int, int]]
     for s, e in reversed(spans):
         if cut := _link_before(rules, text[s:e]):
             credits.append(Credit(s, s + cut, text[s:s + cut].rstrip(), "link"))
+            s += cut
+        if rules.fronts and (front := front_credit(rules, text[s:e])):
+            cut, found = front
+            piece = text[s:s + cut].rstrip()
+            credits.append(Credit(s, s + len(piece), piece, found.kind, found.author, found.agency))
             s += cut
         piece = text[s:e]
         found = credit_of(rules, piece, last)
