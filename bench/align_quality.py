@@ -68,6 +68,57 @@ HALF_A = ("seeds", "cluster_155", "cluster_34", "cluster_35", "cluster_114", "cl
 GRID = [round(0.10 + 0.02 * k, 2) for k in range(31)]  # 0.10 .. 0.70
 
 
+def label_sentences(label: dict, articles: list) -> list[list[tuple[str, int]]]:
+    """Each labelled fact's sentences as (article id, sentence index) under today's text layer: the
+    one resolver of the labels (this bench, scripts/train_align.py through `load`, tests/test_align.py).
+
+    A label is (article id, index, prefix), the index and text as the splitter read them when it was
+    written. Where the sentence at that index still begins with the prefix, it is that sentence.
+    Where the splitter moved (a credit cut off a sentence's front, issue 13, leaves a caption and a
+    sentence more before it), the article's sentence that begins with the prefix; failing that, one
+    whose opening the prefix holds after a credit glued before it. None where the text layer reads
+    it as a caption or credit now: no sentence to place.
+
+    The same words can open several sentences of an article (a forecast's `Gió Đông Bắc cấp 2 - 3.`
+    four times). Splitting changes never reorder an article's sentences, so the labels of one article
+    keep the order of their indices: an ambiguous label (placed after the unambiguous, in index order)
+    takes a sentence after every placed label of a lower index and before every one of a higher
+    index. Among those, the one where the nearest placed label of its article (by index) says the
+    indices moved to: a change moves every sentence after it by the same count, so a neighbour's
+    shift is this label's best estimate (0 where none is placed: the nearest to its own index). An
+    exact tie left (two sentences as near, nothing between them to order them) takes the earlier: a
+    rule fixed in advance, so the same labels always give the same gold groups. A label that no
+    sentence fits in that order is an error naming it: the labels need a look."""
+    by_id = {a.id: a for a in articles}
+    keys = [(aid, idx, prefix) for fact in label["facts"] for aid, idx, prefix in fact["sentences"]]
+    candidates: dict[tuple, list[int]] = {}
+    for aid, idx, prefix in set(keys):
+        sents = by_id[aid].sentences
+        if idx < len(sents) and sents[idx].text.startswith(prefix):
+            found = [idx]
+        else:
+            found = [s.index for s in sents if s.text.startswith(prefix)]
+        if not found:  # a credit glued before it is no longer part of the sentence (issue 13)
+            found = [s.index for s in sents if len(s.text) >= 15 and s.text[:15] in prefix
+                     and s.text.startswith(prefix[prefix.index(s.text[:15]):])]
+        candidates[(aid, idx, prefix)] = found
+    placed: dict[tuple, int | None] = {k: (c[0] if len(c) == 1 else None) for k, c in candidates.items()}
+    for key in sorted((k for k, c in candidates.items() if len(c) > 1), key=lambda k: (k[0], k[1], k[2])):
+        aid, idx, prefix = key
+        others = [(k[1], at) for k, at in placed.items() if k[0] == aid and at is not None and k != key]
+        low = max((at for i, at in others if i < idx), default=-1)
+        high = min((at for i, at in others if i > idx), default=len(by_id[aid].sentences))
+        fits = [k for k in candidates[key] if low < k < high]
+        if not fits:
+            raise SystemExit(f"{label['story']}: label {aid}#{idx} {prefix!r} matches {len(candidates[key])} "
+                             f"sentences, none in its labels' order")
+        near = min(others, key=lambda o: (abs(o[0] - idx), o[0]), default=(idx, idx))
+        shift = near[1] - near[0]
+        placed[key] = min(fits, key=lambda k: (abs(k - idx - shift), abs(k - idx), k))
+    return [[(aid, placed[(aid, idx, prefix)]) for aid, idx, prefix in fact["sentences"]
+             if placed[(aid, idx, prefix)] is not None] for fact in label["facts"]]
+
+
 class Story:
     """One labelled story: its articles, their sentences in alignment order, the gold groups."""
 
@@ -76,29 +127,9 @@ class Story:
         self.articles = articles
         self.items = [AlignedSentence(s, a) for a in articles for s in a.sentences]
         position = {(it.article.id, it.sentence.index): k for k, it in enumerate(self.items)}
-        self.gold: list[list[int]] = []
-        for fact in label["facts"]:
-            group = [k for k in (self._find(position, aid, idx, prefix) for aid, idx, prefix in fact["sentences"])
-                     if k is not None]
-            self.gold.append(group)
+        self.gold: list[list[int]] = [[position[x] for x in group] for group in label_sentences(label, articles)]
         self.gold_pairs = pairs_of(self.gold)
         self.repeats = sum(f["repeat"] for f in label["facts"])
-
-    def _find(self, position, aid, idx, prefix) -> int | None:
-        k = position.get((aid, idx))
-        if k is not None and self.items[k].sentence.text.startswith(prefix):
-            return k
-        # The splitter moved: the sentence of that article that begins with the label's prefix.
-        found = [k for k, it in enumerate(self.items) if it.article.id == aid and it.sentence.text.startswith(prefix)]
-        if not found:  # a credit glued before it is no longer part of the sentence (issue 13)
-            found = [k for k, it in enumerate(self.items) if it.article.id == aid and len(it.sentence.text) >= 15
-                     and it.sentence.text[:15] in prefix
-                     and it.sentence.text.startswith(prefix[prefix.index(it.sentence.text[:15]):])]
-        if not found:  # the text layer reads it as a caption or credit now: no sentence to place
-            return None
-        if len(found) != 1:
-            raise SystemExit(f"{self.name}: label {aid}#{idx} {prefix!r} matches {len(found)} sentences")
-        return found[0]
 
 
 def pairs_of(groups) -> set[tuple[int, int]]:

@@ -4,7 +4,9 @@ articles, on the hand labels of every tuning set (`align_quality.TUNING_SETS`: t
 two halves, align_set_g.jsonl, align_set_h.jsonl; 27 stories), with the recipe
 `align_quality.SHIPPED_RECIPE` (which features, C, forward selection or not; chosen among a few by
 `bench/align_quality.py --cv --learned`), join threshold chosen on the same labels
-(`align_quality.fit_pair_model`). Deterministic: the same labels give the same file.
+(`align_quality.fit_pair_model`). The labels are placed on today's sentences by the benches' one
+resolver (`align_quality.label_sentences`, through `tuning_stories`): what the model learns is what
+bench/align_quality.py scores. Deterministic: the same labels give the same file.
 
     python scripts/train_align.py [--out PATH]
 

@@ -3,6 +3,7 @@ per article (two only for a marked repeat), labelled same-fact pairs come out as
 unrelated sentences stay alone, and a big story's indexed alignment gives the exhaustive one's facts."""
 
 import json
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from newsfuse.align import align
 from newsfuse.config import BriefConfig
 from newsfuse.ingest import article_from_json, build_article
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from align_quality import label_sentences  # noqa: E402
 
 LABELS = Path(__file__).parent / "data" / "align.jsonl"
 
@@ -30,21 +34,6 @@ def labelled(seeds_dir, mds_rows):
             arts = [article_from_json(r, r["id"]) for r in by_cluster[label["story"]]]
         out.append((label, arts))
     return out
-
-
-def locate(arts, article_id, index, prefix):
-    """The labelled sentence: by its index, or, where the splitter has moved since the labels
-    were written, the sentence of that article that begins with the label's prefix."""
-    art = next(a for a in arts if a.id == article_id)
-    if index < len(art.sentences) and art.sentences[index].text.startswith(prefix):
-        return (article_id, index)
-    found = [s.index for s in art.sentences if s.text.startswith(prefix)]
-    if not found:  # a credit glued before the sentence (`Ảnh: …`) is no longer part of it
-        found = [s.index for s in art.sentences
-                 if len(s.text) >= 15 and s.text[:15] in prefix and s.text.startswith(prefix[prefix.index(s.text[:15]):])]
-    # None: the text layer now reads it as a caption or credit, no sentence (issue 13)
-    assert len(found) <= 1, (article_id, index, prefix)
-    return (article_id, found[0]) if found else None
 
 
 def fact_members(alignment):
@@ -80,7 +69,7 @@ def test_labelled_pairs_are_one_fact(labelled, scorer):
     for label, arts in labelled:
         alignment = align(arts, BriefConfig(align_scorer=scorer))
         fact = {(it.article.id, it.sentence.index): it.fact for it in alignment.sentences}
-        groups = [[x for x in (locate(arts, *s) for s in g["sentences"]) if x is not None] for g in label["facts"]]
+        groups = label_sentences(label, arts)  # the benches' and the trainer's resolver
         gold = {frozenset((x, y)) for g in groups for k, x in enumerate(g) for y in g[k + 1:]}
         pred = set()
         for members in fact_members(alignment).values():
