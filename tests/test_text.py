@@ -332,6 +332,7 @@ def test_credits_glued_to_sentences_of_the_shared_corpus_become_credits(mds_rows
             ("12309263", "Ông Mạnh Kiến Trụ đã đưa ra", "Nguồn: scmp.com", "scmp.com", None),
             ("12362564", "Khối lượng đặt thầu", "Ảnh minh họa", None, None),
             ("12382482", "Hãng hàng không VJA", "Ảnh tư liệu", None, None),
+            ("12236526", "(eFinance Online) - Cục Thống kê", "Ảnh minh họa.", None, None),  # its dateline after it
             ("12234192", "Phát biểu trong sự xúc động", "Ảnh VGP/Từ Lương", "VGP/Từ Lương", None),
             ("12236148", "Kết thúc phiên giao dịch 22/10", "Nguồn Dân Việt/Bloomberg", "Dân Việt/Bloomberg", "Bloomberg")]:
         a, sents, credits = read(id_)

@@ -431,6 +431,10 @@ def photo_credit(rules: CreditRules, sentence: str, last: bool) -> CreditFound |
 
 
 _OPENS_SENTENCE = re.compile(r"[\"“‘«]?[" + CAPITALS + r"0-9]")
+# An outlet's code in brackets and a dash before the report (`(eFinance Online) - Cục ...`): the
+# dateline its text opens with when a photo's label stands before it (`Ảnh minh họa. (eFinance
+# Online) - ...`), so the dateline is no longer at the top where ingest takes it off.
+_BRACKETED_CODE = re.compile(r"\([^()\n]{2,30}\)\s*[-–—]\s+")
 _FRONT_NAME_WORD = re.compile(r"[" + CAPITALS + r"0-9]\S*|\S*[./]\S+")  # `VGP/Từ`, `scmp.com`
 
 
@@ -441,7 +445,8 @@ def front_credit(rules: CreditRules, sentence: str) -> tuple[int, CreditFound] |
     pack's `credit_front` patterns open it; one that `reads_name` goes on with a name, read as an
     inline credit's is (`credit_name_length`), and taken only where it cannot be the sentence's own
     words: a desk's slash or a domain's dot, capitals, an agency, or a word that opens a sentence
-    after it (`Ảnh Hồ Chí Minh được in ...` stays). What follows must open a sentence."""
+    after it (`Ảnh Hồ Chí Minh được in ...` stays). What follows must open a sentence, after an
+    outlet's bracketed code if one stands there (`Ảnh minh họa. (eFinance Online) - Cục ...`)."""
     for pattern, reads_name in rules.fronts:
         m = pattern.match(sentence)
         if m is None:
@@ -466,7 +471,8 @@ def front_credit(rules: CreditRules, sentence: str) -> tuple[int, CreditFound] |
                 continue
             cut = words[k - 1][1]
         rest = sentence[cut:].lstrip()
-        if not rest or not _OPENS_SENTENCE.match(rest):
+        code = _BRACKETED_CODE.match(rest)
+        if not rest or not _OPENS_SENTENCE.match(rest[code.end():] if code else rest):
             continue
         return len(sentence) - len(rest), CreditFound("photo", author=None if name is None or rules.fold(name) in
                                                       rules.agencies else name, agency=rules.agency_in(sentence[:cut]))
