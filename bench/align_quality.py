@@ -20,6 +20,7 @@ clusters, copies collapsed as briefs do) the share of facts with more sentences 
     python bench/align_quality.py --halves   # -> bench/results/align_halves.txt
     python bench/align_quality.py --cv --associations      # -> bench/results/align_associations_cv.txt
     python bench/align_quality.py --halves --associations  # -> bench/results/align_associations_halves.txt
+    python bench/align_quality.py --against-model OLD.json  # the shipped pair model beside another, same run
 
 `--cv`: leave one story out over the tuning label files (`TUNING_SETS`: align.jsonl,
 align_set_g.jsonl, align_set_h.jsonl, 27 stories): each story is scored with the threshold (with
@@ -586,6 +587,9 @@ def main() -> None:
     ap.add_argument("--associations", action="store_true",
                     help="with --cv or --halves: the aligner with word associations learned without labels "
                          "(scripts/word_associations.py), the table built without the scored stories' clusters")
+    ap.add_argument("--against-model", type=Path, metavar="PAIRS_JSON",
+                    help="the shipped pair model beside another file of it (a retrained one, or main's), same run: "
+                         "the tuning stories (what both were trained on) and sets i and j (neither trained on them)")
     args = ap.parse_args()
     recipes = tuple(r.strip() for r in args.recipes.split(",") if r.strip())
     if unknown := [r for r in recipes if r not in RECIPES]:
@@ -594,6 +598,9 @@ def main() -> None:
         if not (args.cv or args.halves):
             raise SystemExit("--associations: give --cv or --halves")
         associations_report("cv" if args.cv else "halves")
+        return
+    if args.against_model:
+        against_model(args.against_model)
         return
     if args.cv:
         cross_validate(args.learned, recipes)
@@ -652,6 +659,33 @@ def main() -> None:
         print(f"  {s.name:<12} {len(s.articles):>8} {max(len(g) for g in s.gold):>5} {old:>5} {new:>5} {learned:>7}")
     print()
     print_corpus_sizes(default)
+
+
+SET_I = corpus.ROOT / "tests" / "data" / "align_set_i.jsonl"
+SET_J = corpus.ROOT / "tests" / "data" / "align_set_j.jsonl"
+
+
+def against_model(other: Path) -> None:
+    """The shipped pair model and `other` at their own thresholds, in one run over the labels as
+    placed today: on the tuning stories both were trained on (development figures: they tell what
+    a retraining changed, not how either generalises) and on sets i and j, which neither was trained
+    on (scored at their first contact; since then nothing was chosen on them)."""
+    models = [("shipped", pair_model()), (str(other), pair_model(other))]
+    tuning, sets = tuning_stories()
+    held = {"i": load(SET_I), "j": load(SET_J)}
+    default = BriefConfig().align_threshold
+    print(f"# bench/align_quality.py --against-model {other} — {corpus.machine()}")
+    print(f"# tuning: {len(tuning)} stories, {sum(len(s.gold_pairs) for s in tuning)} gold pairs (trained on: "
+          f"development); sets i and j: {sum(len(v) for v in held.values())} stories (trained on by neither)")
+    rows = [(f"newsfuse cosine (configured, t {default:.2f})", METHODS["newsfuse (average link, one sentence per article)"],
+             default)]
+    rows += [(f"learned {name} (t {m.threshold:.2f})", learned_method(m), m.threshold) for name, m in models]
+    for name, method, t in rows:
+        per = " | ".join(f"{k} {fmt(score([tuning[x] for x in v], method, t))}" for k, v in sets.items())
+        print(f"  {name}")
+        print(f"    tuning all {fmt(score(tuning, method, t))} | {per}")
+        print("    " + " | ".join(f"set {k} {fmt(score(v, method, t))}" for k, v in held.items())
+              + f" | i+j {fmt(score(held['i'] + held['j'], method, t))}")
 
 
 def first_contact(labels: Path) -> None:

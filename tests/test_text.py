@@ -332,12 +332,13 @@ def test_credits_glued_to_sentences_of_the_shared_corpus_become_credits(mds_rows
             ("12309263", "Ông Mạnh Kiến Trụ đã đưa ra", "Nguồn: scmp.com", "scmp.com", None),
             ("12362564", "Khối lượng đặt thầu", "Ảnh minh họa", None, None),
             ("12382482", "Hãng hàng không VJA", "Ảnh tư liệu", None, None),
-            ("12236526", "(eFinance Online) - Cục Thống kê", "Ảnh minh họa.", None, None),  # its dateline after it
+            ("12236526", "Cục Thống kê Hà Nội vừa", "Ảnh minh họa.", None, None),  # the outlet's dateline after it
             ("12234192", "Phát biểu trong sự xúc động", "Ảnh VGP/Từ Lương", "VGP/Từ Lương", None),
             ("12236148", "Kết thúc phiên giao dịch 22/10", "Nguồn Dân Việt/Bloomberg", "Dân Việt/Bloomberg", "Bloomberg")]:
         a, sents, credits = read(id_)
         assert any(s.startswith(opening) for s in sents), id_
         assert (piece, "photo", author, agency) in credits, (id_, credits)
+    assert ("(eFinance Online) -", "agency", None, "eFinance Online") in read("12236526")[2]
     for id_, opening, name in [("12242710", "Theo một số người dân", "N.T.Phúc"), ("12313026", "Theo đó, ông Khuất", "H.C"),
                                ("12236880", "Sự việc xảy ra lúc 19 giờ", "RT.com"),
                                ("12291182", "Ông Hoàng Công Thái, cục trưởng", "N.Khánh")]:

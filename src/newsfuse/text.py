@@ -432,8 +432,8 @@ def photo_credit(rules: CreditRules, sentence: str, last: bool) -> CreditFound |
 
 _OPENS_SENTENCE = re.compile(r"[\"“‘«]?[" + CAPITALS + r"0-9]")
 # An outlet's code in brackets and a dash before the report (`(eFinance Online) - Cục ...`): the
-# dateline its text opens with when a photo's label stands before it (`Ảnh minh họa. (eFinance
-# Online) - ...`), so the dateline is no longer at the top where ingest takes it off.
+# dateline its text opens with, when a photo's label stands before it (`Ảnh minh họa. (eFinance
+# Online) - ...`) and so the dateline is not at the top, where ingest takes datelines off.
 _BRACKETED_CODE = re.compile(r"\([^()\n]{2,30}\)\s*[-–—]\s+")
 _FRONT_NAME_WORD = re.compile(r"[" + CAPITALS + r"0-9]\S*|\S*[./]\S+")  # `VGP/Từ`, `scmp.com`
 
@@ -741,6 +741,13 @@ def _credits_apart(pack: LanguagePack, text: str, spans: list[tuple[int, int]]
             piece = text[s:s + cut].rstrip()
             credits.append(Credit(s, s + len(piece), piece, found.kind, found.author, found.agency))
             s += cut
+            if code := _BRACKETED_CODE.match(text, s, e):
+                # The outlet's dateline the photo's label stood before: its code names the
+                # outlet as `(Vietnam+)` alone does, an agency tag; the report starts after it.
+                piece = text[s:code.end()].rstrip()
+                name = piece[1:piece.rindex(")")].strip()
+                credits.append(Credit(s, s + len(piece), piece, "agency", None, rules.agency_in(name) or name))
+                s = code.end()
         piece = text[s:e]
         found = credit_of(rules, piece, last)
         if found is None and (cut := _link_inside(rules, piece)) is not None:
