@@ -55,6 +55,141 @@ _FIRST_VOWEL_TONE = {pair: first + plain for pair, (first, plain) in (
     (o + mark, TONE_PAIRS_SECOND_TO_FIRST[mark]) for o, marks in (("o", "àáảãạèéẻẽẹ"), ("u", "ỳýỷỹỵ")) for mark in marks)}
 
 
+def _first_vowel_tone(m: re.Match[str]) -> str:
+    return _FIRST_VOWEL_TONE[m.group(0)]
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_LETTERS = r"[^\W\d_]"
+
+
+class TonePlacement:
+    """Moves a misplaced tone mark to the vowel of its syllable that carries it (`vơí` -> `với`,
+    `hôị` -> `hội`, `ngươì` -> `người`, `gỉai` -> `giải`), in lower-cased NFC text: only the mark
+    moves (letters and their vowel marks stay as written, the length too). A syllable is an
+    initial, a nucleus and a final of the Vietnamese pack's `tones.toml`; a word that is no such
+    syllable, or has no mark or two, is left as written.
+
+    Our own rule, not a library's (measured on the shared corpus, docs/decisions.md): vi-textmatch
+    only unifies open `oa`/`oe`/`uy`; underthesea's `token_normalize` is a table of 2,904 words
+    that also respells (`qui` -> `quy`, `vuợt` -> `vượt`), and kept to its tone-only changes it
+    fixes 273 of the 353 misplaced marks (not `Hiệp hôị`, `buôỉ`, `giơí`, `bơỉ`).
+
+    `finder` finds, in one pass of the regular-expression engine, every place where a mark can
+    sit wrong (a marked vowel next to `ơ â ê ô ư ă` it should be on, the second of two vowels at
+    a word's end, the first of two before a letter, the `i` of `gi` or the `u` of `qu`) and next
+    to nothing a correct syllable has; only those words are parsed, so text without a misplaced
+    mark costs that one pass (bench/fold_speed.py), no cache needed."""
+
+    def __init__(self, initials: tuple[str, ...], finals: tuple[str, ...], open_nuclei: tuple[str, ...],
+                 closed_nuclei: tuple[str, ...]) -> None:
+        def parts(nucleus: str) -> tuple[str, int]:  # (the nucleus unmarked, where its mark is)
+            split = [self.split.get(c, (c, "")) for c in nucleus]
+            marked = [i for i, (_, mark) in enumerate(split) if mark]
+            if len(marked) != 1:
+                raise ValueError(f"tones.toml: nucleus {nucleus!r} carries {len(marked)} tone marks, not one")
+            return "".join(b for b, _ in split), marked[0]
+
+        vowels = sorted({unicodedata.normalize("NFC", "".join(
+            c for c in unicodedata.normalize("NFD", ch) if c not in _TONE_MARKS))
+            for n in (*open_nuclei, *closed_nuclei) for ch in n})
+        self.split: dict[str, tuple[str, str]] = {}  # a vowel with a tone mark -> (the vowel, the mark)
+        self.toned: dict[tuple[str, str], str] = {}
+        for v in vowels:
+            for mark in _TONE_MARKS:
+                c = unicodedata.normalize("NFC", v + mark)
+                self.split[c], self.toned[v, mark] = (v, mark), c
+        self.open = dict(map(parts, open_nuclei))
+        self.closed = dict(map(parts, closed_nuclei))
+        plain = [v for v in vowels if len(unicodedata.normalize("NFD", v)) == 1]  # a e i o u y
+        marked = [v for v in vowels if v not in plain]  # ă â ê ô ơ ư
+        # `gi`, `qu`: an initial that ends in a vowel letter, which never carries the mark.
+        self.glides = tuple(i for i in initials if i[-1] in vowels)
+        by_length = "|".join(map(re.escape, sorted(initials, key=len, reverse=True)))
+        self.syllable = re.compile(f"({by_length})?([{''.join(vowels)}]+)({'|'.join(sorted(finals, key=len, reverse=True))})?")
+        toned = {v: "".join(self.toned[v, m] for m in _TONE_MARKS) for v in vowels}
+        tp, tv = "".join(toned[v] for v in plain), "".join(toned.values())
+        p, d = "".join(plain), "".join(marked)
+        # Every way starts at the vowel with the tone mark (one character class, which the engine
+        # skips to in C), and most such vowels fail at once: neither neighbour is a vowel. Ways
+        # starting elsewhere, in one alternation, made folding 2.5 times as slow.
+        not_glide = "".join(f"(?<!{re.escape(g)}[{tp}])" for g in self.glides)
+        v = "".join(vowels)
+        before = "|".join([  # a vowel follows the mark's
+            f"(?=[{p}]{{0,2}}[{d}])",  # tíêng, ngừơi
+            f"(?<=[{tp}])(?=[{p}]{_LETTERS})",  # tòan, ngòai
+            *(f"(?<={re.escape(g[:-1])}[{toned[g[-1]]}])" for g in self.glides),  # gía, qúa
+        ])
+        after = "|".join([  # a vowel comes before it
+            *(f"(?<=[{d}]{f'[{p}]' * k}[{tp}])" for k in range(3)),  # vơí, ngươì, điêù, giưã
+            # the second of two at a word's end (cuả, ngoaì; not quả, giá), which also finds every
+            # `hoà`, `thuỷ` that `_SECOND_VOWEL_TONE` keys
+            f"(?<=[{p}][{tp}]){not_glide}(?!{_LETTERS})",
+        ])
+        self.finder = re.compile(f"[{tv}](?:(?=[{v}])(?:{before})|(?<=[{v}].)(?:{after}))")
+        self._letter, self._word_end = re.compile(_LETTERS), re.compile(f"{_LETTERS}*")
+
+    def __call__(self, text: str) -> str:
+        """`text` (lower case) in the matching key's tone placement: every open `oa`, `oe`, `uy`
+        with the mark on its first vowel (`_SECOND_VOWEL_TONE`: `hoà` -> `hòa`, in any word, as
+        vi-textmatch keys it) and every misplaced mark moved. One pass of `finder`: the words it
+        finds are the only ones read again."""
+        found = self.finder.search(text)
+        if found is None:
+            return text
+        out: list[str] = []
+        done = 0
+        style = _SECOND_VOWEL_TONE.sub
+        while found is not None:
+            start = found.start()
+            while start > done and self._letter.match(text, start - 1):
+                start -= 1
+            end = self._word_end.match(text, found.start()).end()
+            out.append(text[done:start])
+            out.append(self.word(style(_first_vowel_tone, text[start:end])))
+            done = end
+            found = self.finder.search(text, end)
+        out.append(text[done:])
+        return "".join(out)
+
+    def word(self, word: str) -> str:
+        """A lower-case word with its tone mark where its syllable carries it (as written when it is
+        no syllable, or has no mark or two)."""
+        split = self.split
+        marks = [i for i, c in enumerate(word) if c in split]
+        if len(marks) != 1:
+            return word
+        at = marks[0]
+        base, mark = split[word[at]]
+        bases = word[:at] + base + word[at + 1:]
+        m = self.syllable.fullmatch(bases)
+        if m is None:
+            return word
+        initial, nucleus, final = m.group(1) or "", m.group(2), m.group(3)
+        table = self.closed if final else self.open
+        place = table.get(nucleus)
+        if place is not None:
+            place += len(initial)
+        elif initial in self.glides and (place := table.get(initial[-1] + nucleus)) is not None:
+            place += len(initial) - 1  # `gi` + `n` is `g` + `in` (`gìn`)
+        if place is None or place == at:
+            return word
+        return bases[:place] + self.toned[bases[place], mark] + bases[place + 1:]
+
+
+@functools.cache
+def tone_placement() -> TonePlacement:
+    """The tone placement of the Vietnamese pack's data, built on first use (the one rule, made
+    once per process like a compiled pattern: it holds no cache of what it folded)."""
+    from pathlib import Path
+
+    from .lang.loader import read
+
+    lists, _, _ = read(Path(__file__).parent / "lang" / "vi" / "tones.toml", str)
+    return TonePlacement(*(lists[n].words for n in ("syllable_initials", "syllable_finals", "open_nuclei",
+                                                     "closed_nuclei")))
+
+
 def fold(text: str) -> str:
     """Matching key of a stored text: same length, one tone placement, lower case, plain quotes."""
     text = _SECOND_VOWEL_TONE.sub(lambda m: _FIRST_VOWEL_TONE[m.group(0)], text.lower())
