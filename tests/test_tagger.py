@@ -171,3 +171,28 @@ def test_a_lower_case_word_inside_an_organisations_name_keeps_the_name_whole():
     found = _found(text)
     assert ("ORG", "Hiệp hội Vận tải ô tô Việt Nam") in found
     assert ("ORG", "Hiệp hội Vận tải") not in found and ("LOC", "Việt Nam") not in found
+
+
+def test_boundary_attributes_look_up_only_where_a_word_may_start_one():
+    """The boundary group reads roles, lower-case organisation heads and institution phrases only
+    at words that may start one (`_Word`), and its distances from small tables: what it gives is
+    what looking at every word gave (main before the change, this sentence read by both)."""
+    from newsfuse.entities import Known, lexicon
+    from newsfuse.tagger import boundary_features, rule_mentions
+
+    lx = lexicon(lang.get("vi"))
+    text = "Phó Chủ tịch Ủy ban nhân dân tỉnh Nguyễn Văn An và các cán bộ " + "làm " * 100 + "việc Hà Nội."
+    known = Known()
+    _, _, rules, _ = rule_mentions(lx, text, known)
+    words, folded = known.read[text]
+    places = ["B-place" if w == "Hà" else "I-place" if w == "Nội" else "" for w in words]
+    got = boundary_features(lx, words, folded, places)
+    assert got[1] == ["cp=XXx", "cpl=^XX", "cpr=XxX", "sh=-", "inrole"]  # `Chủ tịch`, inside the role `Phó Chủ tịch`
+    assert got[2] == ["cp=XxX", "cpl=XXx", "cpr=xXx", "sh=-", "caps=1|1", "inrole"]
+    assert got[4] == ["cp=Xxx", "cpl=xXx", "cpr=xxx", "sh=0", "ow1", "caps=1|4", "lhead"]  # `ban` as `Ban`
+    assert got[5][3:] == ["sh=1", "ow=B", "ow|cp=B|xx", "caps=2|3"] and got[6][4] == "ow=I"  # `nhân dân`
+    assert got[11] == ["cp=Xxx", "cpl=XXx", "cpr=xxx", "sh=6", "caps=1|-", "and=X|x"]  # `và`, then `,`-free words
+    assert got[12][-1] == "after_join|x" and got[10][-1] == "before_join|X"
+    late = len(words) - 5  # the last `làm`: 99 or more words from `An`, which counts as none
+    assert got[late] == ["cp=xxx", "cpl=xxx", "cpr=xxX", "sh=-", "caps=-|2"]
+    assert got[len(words) - 4][-1] == "caps=-|1" and "head|after_place" not in sum(got, [])

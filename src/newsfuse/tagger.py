@@ -121,10 +121,10 @@ def _shape(w: str) -> str:
 _CACHE_SIZE = 40_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: a frozen dataclass's __init__ cost a third of making one; none is changed)
 class _Word:
     """A word's attributes that depend on the word alone, and those it gives its neighbours, each
-    group a tuple."""
+    group a tuple; and what the boundary group reads of the word alone (`_add_boundary`)."""
 
     plain: tuple[bytes, ...]  # its own attributes (`b`, `w=`, `s=`, ..., then foreign, surname, given)
     first: tuple[bytes, ...]  # the same with `first` where it goes, when it opens a sentence or a quote
@@ -143,6 +143,11 @@ class _Word:
     cues: tuple[bytes, ...]  # what it says of the word after it (`cue=loc`, ...)
     says: bool  # it is a verb of speaking (`says` for the word before it)
     says_start: bool  # it may start one of two words
+    case: str  # `_case_class`
+    role_first: bool  # a role (`_role_at`) may start on it: its folded form starts a role, or it a lower-case one
+    lower_head: bool  # lower-case, and capitalised it starts an organisation's head (`công ty` as `Công ty`)
+    org_word_lengths: tuple[int, ...]  # the lengths of the institution phrases it may start (`_org_word_starts`)
+    joins: bool  # a dash or a `và` between names
 
 
 def _word_features(lx: Lexicon, w: str, f: str) -> _Word:
@@ -167,11 +172,28 @@ def _word_features(lx: Lexicon, w: str, f: str) -> _Word:
         cues.append(b"cue=honorific")
     if w in lx.nationality_cues or w in lx.language_cues:
         cues.append(b"cue=people")
+    case = _case_class(w)
     return _Word((*before, *after), (*before, b"first", *after),
                  (b"w-2=" + own,), (b"w-1=" + own, b"s-1=" + shape), (b"w1=" + own, b"s1=" + shape), (b"w2=" + own,),
                  b"w-1|w=" + own + b"|", b"w|w+1=" + own + b"|", own, b"w-1|w=<s>|" + own,
                  lx.cap(w), f in lx.roles, w in lx.org_heads, w in _OPENS, tuple(cues), f in lx.says,
-                 f in _says_starts(lx))
+                 f in _says_starts(lx),
+                 case, w[:1].isalpha() and (f in lx.roles or w in lx.lower_roles),
+                 case == "x" and w[:1].upper() + w[1:] in lx.org_heads,
+                 _org_word_starts(lx).get(w.lower(), ()) if w[:1].islower() else (),
+                 case == "-" or w in lx.name_and)
+
+
+def _words_alone(lx: Lexicon, words: Sequence[str], folded: Sequence[str]) -> list[_Word]:
+    """Each word's `_Word`, kept per pack for the process."""
+    store = _process_cache(lx, "_tagger_words")
+    alone: list[_Word] = []
+    for w, f in zip(words, folded):
+        got = store.get((w, f))
+        if got is None:
+            got = store[(w, f)] = _word_features(lx, w, f)
+        alone.append(got)
+    return alone
 
 
 # Word lists the tagger derives from the pack's once per process (not caches of what was read:
@@ -278,7 +300,6 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
     process. With `clusters`, each word's cluster attributes follow (a model trained with them
     reads them); `groups`: the attribute groups beyond the base ones (`FEATURE_GROUPS`; the model
     must have been trained with the same)."""
-    store = _process_cache(lx, "_tagger_words")
     n = len(words)
     # The rules' tag of each word: its own attributes (`r=`, `rr=`, `rk=`) and those it gives its
     # neighbours (`r-1=`, `r1=`); `O` where no rule found a name.
@@ -296,12 +317,7 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
                 here[k] = (b"r=" + tag, b"rr=" + name, b"rk=" + kind + b"|" + name)
                 r_left[k] = (b"r-1=" + tag,)
                 r_right[k] = (b"r1=" + tag,)
-    alone: list[_Word] = []
-    for w, f in zip(words, folded):
-        got = store.get((w, f))
-        if got is None:
-            got = store[(w, f)] = _word_features(lx, w, f)
-        alone.append(got)
+    alone = _words_alone(lx, words, folded)
     gazetteer: list[bytes] = [b""] * n
     places = [""] * n  # the same as strings, for `boundary_features`
     gz_store = _process_cache(lx, "_tagger_gazetteer")
@@ -374,15 +390,7 @@ def encoded_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str],
         out.append(feats)
         prev2, prev = prev, a
     if "boundary" in groups:
-        # (its attributes come from small alphabets of case classes, counts and flags: each is
-        # encoded once per process)
-        encoded = _process_cache(lx, "_tagger_boundary")
-        for feats, extra in zip(out, boundary_features(lx, words, folded, places)):
-            for x in extra:
-                b = encoded.get(x)
-                if b is None:
-                    b = encoded[x] = x.encode()
-                feats.append(b)
+        _add_boundary(lx, words, folded, places, alone, out)
     if clusters is not None:
         for feats, extra in zip(out, clusters.features(folded)):
             feats += (x.encode() for x in extra)
@@ -415,31 +423,25 @@ def _org_word_starts(lx: Lexicon) -> dict[str, tuple[int, ...]]:
     return starts
 
 
-def _org_word_cover(lx: Lexicon, words: Sequence[str]) -> list[str]:
+def _org_word_cover(lx: Lexicon, words: Sequence[str], alone: Sequence[_Word]) -> list[str]:
     """B/I over the lower-case words of the pack's institution vocabulary (`org_words`: `chứng
-    khoán`, `quốc gia`, `di dân`), longest first: a lower-case run the model may carry a name over."""
+    khoán`, `quốc gia`, `di dân`), longest first: a lower-case run the model may carry a name over.
+    Only a word that starts a phrase of it (`_Word.org_word_lengths`) is looked at."""
     n = len(words)
     out = [""] * n
-    starts = _org_word_starts(lx)
     org_words = lx.org_words
-    i = 0
-    while i < n:
-        w = words[i]
-        hit = 0
-        lengths = starts.get(w.lower()) if w[:1].islower() else None
-        if lengths:
-            for size in lengths:
-                if i + size <= n and all(x[:1].islower() for x in words[i:i + size]) \
-                        and tuple(x.lower() for x in words[i:i + size]) in org_words:
-                    hit = size
-                    break
-        if hit:
-            out[i] = "B"
-            for k in range(i + 1, i + hit):
-                out[k] = "I"
-            i += hit
-        else:
-            i += 1
+    after = 0  # the first word not covered yet
+    for i in [k for k, a in enumerate(alone) if a.org_word_lengths]:
+        if i < after:
+            continue
+        for size in alone[i].org_word_lengths:
+            if i + size <= n and all(x[:1].islower() for x in words[i:i + size]) \
+                    and tuple(x.lower() for x in words[i:i + size]) in org_words:
+                out[i] = "B"
+                for k in range(i + 1, i + size):
+                    out[k] = "I"
+                after = i + size
+                break
     return out
 
 
@@ -451,85 +453,118 @@ def boundary_features(lx: Lexicon, words: Sequence[str], folded: Sequence[str], 
     Quốc`, another organisation, role or place after it), an organisation head right after a
     capitalised word (`Bộ Chính trị Đảng Cộng sản`: a second name starts), the words a role
     covers, and how far the last organisation head is. The model learns from the labels which of
-    them ends or carries a name; none of them decides by itself."""
-    words, folded = list(words), list(folded)
+    them ends or carries a name; none of them decides by itself. As strings (`_add_boundary`,
+    which the tagger reads, decoded)."""
+    out: list[list[bytes]] = [[] for _ in words]
+    _add_boundary(lx, list(words), list(folded), gazetteer, _words_alone(lx, words, folded), out)
+    return [[x.decode() for x in feats] for feats in out]
+
+
+_SINCE_HEAD = tuple(f"sh={k}".encode() for k in range(7))
+# `caps=<back>|<ahead>`: the nearest capitalised word's distance, 1-4 (4 for more), `-` for none (5 here)
+_CAPS = tuple(f"caps={p if p < 5 else '-'}|{q if q < 5 else '-'}".encode() for p in range(6) for q in range(6))
+
+
+def _add_boundary(lx: Lexicon, words: Sequence[str], folded: Sequence[str], gazetteer: Sequence[str],
+                  alone: Sequence[_Word], out: list[list[bytes]]) -> None:
+    """`boundary_features` of each word appended to its attributes in `out`, UTF-8 encoded. What
+    depends on the word alone comes from its `_Word` (its case class; whether a role, a lower-case
+    organisation head or an institution phrase may start on it): the look-ups run only where one
+    may. Its attributes come from small alphabets of case classes, counts and flags: each is
+    encoded once per process, the three case patterns of a window of five words at once."""
     n = len(words)
-    case = [_case_class(w) for w in words]
-    ow = _org_word_cover(lx, words)
+    case = [a.case for a in alone]
+    cases = "^^" + "".join(case) + "$$"  # word i's window of five case classes is cases[i:i + 5]
+    ow = _org_word_cover(lx, words, alone)
     heads = lx.org_heads
-    head_at = [bool(_match(heads, words, i)) if words[i][:1].isupper() else False for i in range(n)]
+    head_at = [a.org_start and a.case == "X" and bool(_match(heads, words, i)) for i, a in enumerate(alone)]
     in_role = [False] * n
-    i = 0
-    while i < n:
-        size = _role_at(lx, words, folded, i) if words[i][:1].isalpha() else 0
+    after = 0  # the first word no role covers yet
+    for i in [k for k, a in enumerate(alone) if a.role_first]:
+        if i < after:
+            continue
+        size = _role_at(lx, words, folded, i)
         if size > 1:
             for k in range(i + 1, i + size):
                 in_role[k] = True
-            i += size
-        else:
-            i += 1
+            after = i + size
     # For a lower-case word: how many words back and ahead the nearest capitalised one stands
     # within its clause (a lower-case word inside a name has one close on both sides).
-    prev_cap, next_cap = [99] * n, [99] * n
+    # (as `_CAPS` reads them: up to 4, or 5 for none; one 99 or more words away is none too)
+    prev_cap, next_cap = [5] * n, [5] * n
     last = -1
     for i in range(n):
         if case[i] in ",p":
             last = -1
-        prev_cap[i] = i - last if last >= 0 else 99
+        if last >= 0:
+            d = i - last
+            prev_cap[i] = d if d < 4 else 4 if d < 99 else 5
         if case[i] == "X":
             last = i
     last = -1
     for i in range(n - 1, -1, -1):
         if case[i] in ",p":
             last = -1
-        next_cap[i] = last - i if last >= 0 else 99
+        if last >= 0:
+            d = last - i
+            next_cap[i] = d if d < 4 else 4 if d < 99 else 5
         if case[i] == "X":
             last = i
-    out = []
+    encoded = _process_cache(lx, "_tagger_boundary")
+    windows = _process_cache(lx, "_tagger_boundary_windows")
+
+    def enc(x: str) -> bytes:
+        b = encoded.get(x)
+        if b is None:
+            b = encoded[x] = x.encode()
+        return b
+
+    sh6, sh_none = _SINCE_HEAD[6], b"sh=-"
     since_head = 99
     for i in range(n):
-        c = case[i]
-        left = case[i - 1] if i else "^"
-        left2 = case[i - 2] if i > 1 else "^"
-        right = case[i + 1] if i + 1 < n else "$"
-        right2 = case[i + 2] if i + 2 < n else "$"
-        feats = [f"cp={left}{c}{right}", f"cpl={left2}{left}{c}", f"cpr={c}{right}{right2}"]
-        lhead = c == "x" and bool(_match(heads, [words[i][:1].upper() + words[i][1:], *words[i + 1:i + 3]], 0))
+        a = alone[i]
+        c = a.case
+        feats = out[i]
+        window = cases[i:i + 5]  # left2, left, c, right, right2
+        got = windows.get(window)
+        if got is None:
+            got = windows[window] = (f"cp={window[1:4]}".encode(), f"cpl={window[:3]}".encode(),
+                                     f"cpr={window[2:]}".encode())
+        feats += got
+        lhead = a.lower_head and bool(_match(heads, [words[i][:1].upper() + words[i][1:], *words[i + 1:i + 3]], 0))
         if head_at[i] or lhead:
             since_head = 0
         elif c in ",p":
             since_head = 99
         else:
             since_head += 1
-        feats.append(f"sh={min(since_head, 6)}" if since_head < 99 else "sh=-")
+        feats.append(_SINCE_HEAD[since_head] if since_head < 6 else sh6 if since_head < 99 else sh_none)
         if ow[i]:
-            feats.append("ow=" + ow[i])
-            feats.append(f"ow|cp={ow[i]}|{left}{right}")
+            feats.append(enc("ow=" + ow[i]))
+            feats.append(enc(f"ow|cp={ow[i]}|{window[1]}{window[3]}"))
         if i + 1 < n and ow[i + 1] == "B":
-            feats.append("ow1")
+            feats.append(b"ow1")
         if c == "x":
-            feats.append(f"caps={min(prev_cap[i], 4) if prev_cap[i] < 99 else '-'}|{min(next_cap[i], 4) if next_cap[i] < 99 else '-'}")
+            feats.append(_CAPS[prev_cap[i] * 6 + next_cap[i]])
         if lhead:
-            feats.append("lhead")
+            feats.append(b"lhead")
         if head_at[i] and i and case[i - 1] == "X":
-            feats.append("head|after_cap")
+            feats.append(b"head|after_cap")
         if head_at[i] and i and (gazetteer[i - 1][2:] if gazetteer[i - 1] else ""):
-            feats.append("head|after_place")
+            feats.append(b"head|after_place")
         if in_role[i]:
-            feats.append("inrole")
-        if c == "-" or words[i] in lx.name_and:
+            feats.append(b"inrole")
+        if a.joins:
             kind = "dash" if c == "-" else "and"
-            gl = "gz" if i and gazetteer[i - 1] else left
-            gr = "gz" if i + 1 < n and gazetteer[i + 1].startswith("B-") else right
-            feats.append(f"{kind}={gl}|{gr}")
+            gl = "gz" if i and gazetteer[i - 1] else window[1]
+            gr = "gz" if i + 1 < n and gazetteer[i + 1].startswith("B-") else window[3]
+            feats.append(enc(f"{kind}={gl}|{gr}"))
             if i + 1 < n and lx.cap(words[i + 1]) and _starts_other(lx, words, i + 1):
-                feats.append(f"{kind}|other")
-        if i and (case[i - 1] == "-" or words[i - 1] in lx.name_and):
-            feats.append("after_join|" + c)
-        if i + 1 < n and (case[i + 1] == "-" or words[i + 1] in lx.name_and):
-            feats.append("before_join|" + c + ("|gz" if gazetteer[i] else ""))
-        out.append(feats)
-    return out
+                feats.append(enc(f"{kind}|other"))
+        if i and alone[i - 1].joins:
+            feats.append(enc("after_join|" + c))
+        if i + 1 < n and alone[i + 1].joins:
+            feats.append(enc("before_join|" + c + ("|gz" if gazetteer[i] else "")))
 
 
 def spans_of(labels: Sequence[str]) -> list[Span]:
