@@ -30,6 +30,29 @@ def test_clean_normalises_whitespace_but_keeps_quotes_for_display():
     assert fold("“a”") == '"a"'
 
 
+def test_clean_spaces_as_every_run_made_one_space(mds_rows, seed_texts):
+    """`clean` leaves a lone plain space alone and replaces only the other runs: the same text as
+    replacing every run of white space in a line by one space (its first definition), on the
+    shared corpus, the seeds and made cases (runs that start, end or are only a lone space)."""
+    import re
+    import unicodedata
+
+    every_run = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+    def reference(text: str) -> str:
+        text = re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", text).replace("\r\n", "\n").replace("\r", "\n")
+        lines = [every_run.sub(" ", line).strip() for line in text.split("\n")]
+        return unicodedata.normalize("NFC", re.sub(r"\n\s*\n+", "\n\n", "\n".join(lines)).strip())
+
+    made = ["a b", "a  b", "a \u00a0b", "a\u00a0 b", "a\tb", "a \t \u3000 b", " a ", "\u2009a\u2009", "a \n b",
+            "a\u200b b", "a \u200bb", "a\u200b\u200bb", "  ", " ", "", "a\u202f\u205f b  c\t\td \u00a0"]
+    texts = [r["text"] for r in mds_rows] + list(seed_texts.values()) + made
+    changed = [t for t in texts if clean(t) != t]
+    assert changed, "no text here has white space to clean: the test would not test the runs"
+    for text in texts:
+        assert clean(text) == reference(text), text[:80]
+
+
 def test_sentence_split_survives_dates_abbreviations_decimals_and_quotes():
     text = ("Tối 26/6, đoàn đến TP.HCM và TP. Hà Nội từ ngày 25-27/6 với 5.000 người, v.v. và nhiều hoạt động. "
             "Ông nói: “Chúng tôi sẽ hợp tác.” Sau đó hai bên ký kết… Buổi lễ kết thúc lúc 3,5 giờ chiều.")
