@@ -4,7 +4,8 @@ every sentence of the 471 articles as ingest makes them (`article_from_json`), c
 - `front`: a photo or source credit opening the sentence (`(Nguồn: Reuters) Thủ tướng ...`,
   `Nguồn: scmp.com Ông ...`, `Ảnh minh họa Khối lượng ...`, `Ảnh minh họa. (eFinance Online) - Cục ...`,
   `Ảnh VGP/Từ Lương Phát biểu ...`);
-- `inline`: a bracketed credit inside it, a caption glued to the report (`... tự sát (Ảnh AP) Sokolov ...`);
+- `inline`: a bracketed credit inside it, a caption glued to the report (`... tự sát (Ảnh AP) Sokolov ...`),
+  or one without its colon after a dash (`... "mãn nhãn" - Ảnh Theverge`, `- Ảnh do người dân cung cấp Sau ...`);
 - `cut name`: a sentence that opens inside a credit's name, cut at its dot (`Ảnh: N.` + `T.Phúc Theo ...`);
 - `rule/links`: a rule line or the related-articles header (`QUỐC LINH ------- * Tin bài liên quan:`);
 - `colon credit`: `Ảnh:`/`Nguồn:` anywhere else in it.
@@ -34,7 +35,8 @@ KINDS = [
                          r"|^(?:Nguồn|Nguồn ảnh|Ảnh|Photo)\s*:\s*\S"
                          r"|^\(?Ảnh (?:minh họa|minh hoạ|tư liệu|internet|chụp màn hình)\)?\.?\s+(?:\(|" + CAP + ")"
                          r"|^(?:Ảnh|Nguồn)\s+" + CAP + r"\S*/")),
-    ("inline", re.compile(r"\((?:Nguồn|Ảnh)\b[^()]{0,60}\)\s+" + CAP)),
+    ("inline", re.compile(r"\((?:Nguồn|Ảnh)\b[^()]{0,60}\)\s+" + CAP
+                          + r"|\s[-–]\s*Ảnh\s+(?:do\s|minh họa|minh hoạ|tư liệu|" + CAP + ")")),
     ("rule/links", re.compile(r"-{4,}|_{4,}|={4,}|Tin bài liên quan|Tin liên quan\s*:")),
     ("colon credit", re.compile(r"(?:^|\s|\()(?:Ảnh|Nguồn)\s*:")),
 ]

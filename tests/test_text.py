@@ -367,6 +367,20 @@ def test_credits_glued_to_sentences_of_the_shared_corpus_become_credits(mds_rows
                                ("12291182", "Ông Hoàng Công Thái, cục trưởng", "N.Khánh")]:
         a, sents, _ = read(id_)
         assert any(s.startswith(opening) for s in sents) and name in [c.credit for c in a.captions], id_
+    # A photo credit without its colon after a dash closes a caption glued to the report.
+    for id_, caption, credit, opening in [
+            ("11867632", 'Cả Sony và Samsung đều mang đến cho người dùng bữa tiệc công nghệ "mãn nhãn" - Ảnh Theverge',
+             "Theverge", None),
+            ("12243152", "Những hạt mưa còn đọng lại - Ảnh do người dân cung cấp", None, "Sau cơn mưa lớn khoảng 10 phút")]:
+        a, sents, _ = read(id_)
+        assert (caption, credit) in [(c.text, c.credit) for c in a.captions], id_
+        assert not any(" - Ảnh " in s for s in sents) and (opening is None or any(s.startswith(opening) for s in sents)), id_
+    # Without a colon, only where a link, a sentence opener or the line's end follows it.
+    for text in ["Tờ tiền mới in chân dung - Ảnh Hồ Chí Minh được in trên tờ tiền mệnh giá 500.000 đồng.",
+                 "Bão số 10 - Ảnh hưởng lớn đến miền Trung.",
+                 "Hai mẫu máy mới - Ảnh Theverge Sony cho biết máy đẹp."]:
+        assert [s.text for s in build_article("Giá rau tăng gấp đôi so với tuần trước. " + text, origin="t").sentences][1:] \
+            == [text], text
     # Sentences that open with these words are left alone.
     for text in ["Ảnh dự thi là ảnh màu hoặc đen trắng, bằng file có độ phân giải 300 Dpi.",
                  "Ảnh Di sản Việt Nam là cuộc thi được tổ chức hằng năm.",

@@ -314,12 +314,20 @@ class SentenceRules:
         # Or a credit in brackets without its colon before the sentence goes on (`... tự sát (Ảnh AP)
         # Sokolov ...`, `(Nguồn DPA) Tổ chức ...`, `(Ảnh minh họa) Ngoài ra ...`).
         bracket = sorted(_optional_words(pack, "credit_bracket_words"), key=len, reverse=True)
+        # Or, after a dash closing a caption, a credit word without its colon and a name in
+        # capitals or a phrase of provenance, where the report or a link goes on or the line ends
+        # (`... "mãn nhãn" - Ảnh Theverge >> ...`, `... còn đọng lại - Ảnh do người dân cung cấp Sau ...`).
+        dash = sorted(_optional_words(pack, "credit_dash_words"), key=len, reverse=True)
+        phrases = sorted(_optional_words(pack, "credit_dash_phrases"), key=len, reverse=True)
         self.inline_credit = re.compile(
             r"[-–(]?\s*\(?" + credit
             + r"(?:(?P<dotted>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,3})\)?\.(?!\S)"
             + r"|(?P<bare>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME + r"){0,5})\)?(?=\s+\S|\s*$))"
             + ((r"|\((?:" + "|".join(map(re.escape, bracket)) + r")(?:\s*:\s*|\s+|(?=\)))"
                 r"(?P<bracketed>[^()\n]{0,40}?)\s*\)(?=\s+[\"“‘«]?[" + CAPITALS + r"0-9])") if bracket else "")
+            + ((r"|(?<=\S)\s+[-–]\s*(?:" + "|".join(map(re.escape, dash)) + r")\s+(?:(?P<phrase>"
+                + "|".join(map(re.escape, phrases)) + r")|(?P<dashed>" + _CREDIT_NAME + r"(?:\s+" + _CREDIT_NAME
+                + r"){0,3}))(?=\s+(?:>>|[\"“‘«]?[" + CAPITALS + r"0-9])|\s*$)") if dash and phrases else "")
         )
         self.name_stops = frozenset(_optional_words(pack, "credit_name_stops"))
         after = _optional_words(pack, "credit_after_name")
@@ -794,14 +802,25 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
             if c_start < cursor:
                 continue
             credit = c.group("dotted")
-            if (bracketed := c.groupdict().get("bracketed")) is not None:
+            groups = c.groupdict()
+            if (bracketed := groups.get("bracketed")) is not None:
                 credit = bracketed.strip() or None  # `(Ảnh minh họa)` names no one
+            elif groups.get("phrase") is not None:
+                credit = None  # `- Ảnh do người dân cung cấp` names no one either
             elif credit is None:
-                bare_start = p_start + c.start("bare")
-                words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[bare_start:p_start + c.end("bare")])]
+                name = "bare" if c.group("bare") is not None else "dashed"
+                bare_start = p_start + c.start(name)
+                words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[bare_start:p_start + c.end(name)])]
                 after = re.match(r"\s*\)?\s*(\S+)", text[bare_start + words[-1][1]:p_end])
                 k = credit_name_length([text[bare_start + a:bare_start + b] for a, b in words],
                                        after.group(1) if after else None, rules.name_stops)
+                if name == "dashed":
+                    # No colon says it is a credit: only where the line ends, a link follows or a
+                    # word that opens a sentence does (`- Ảnh Hồ Chí Minh được in ...` stays text).
+                    nxt = text[bare_start + words[k][0]:bare_start + words[k][1]] if k < len(words) else \
+                        (after.group(1) if after else None)
+                    if not (nxt is None or nxt.startswith(">>") or nxt in rules.name_stops):
+                        continue
                 c_end = bare_start + words[k - 1][1]
                 if c_end < p_end and text[c_end] == ")":
                     c_end += 1
