@@ -83,6 +83,16 @@ def test_stateless_cluster_places_each_id_once_as_a_store_would(tmp_path, mds_su
     assert [line.split(":")[2] for line in rejected] == ["13", "15", "16", "17"]
 
 
+def test_stateless_commands_reject_an_empty_file_in_one_line(tmp_path):
+    """`cluster` and `summarize` of an empty or blank file ended in a traceback (`IngestError`)."""
+    for name, body in (("empty.jsonl", ""), ("blank.jsonl", "\n \n")):
+        (tmp_path / name).write_text(body)
+        for command in ("cluster", "summarize"):
+            r = run(command, tmp_path / name, "--out", tmp_path / "out.jsonl")
+            assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+            assert r.output.strip() == f"error: {tmp_path / name}: empty file", r.output
+
+
 def test_stateless_cluster_and_summarize(tmp_path, mds_subset):
     src = write_jsonl(tmp_path / "in.jsonl", mds_subset[:30])
     out = tmp_path / "stories.jsonl"

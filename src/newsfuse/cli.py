@@ -687,13 +687,16 @@ def _read_jsonl_articles(path: Path, *, one_per_text: bool = True) -> tuple[list
     with `one_per_text` False: `summarize`'s groups may each hold the same wire text): the
     articles, the ids that repeat another's text (-> its id), and how many lines were rejected."""
     from .config import IngestConfig
-    from .ingest import Rejection, first_of_each, origin_order, read_jsonl
+    from .ingest import IngestError, Rejection, first_of_each, origin_order, read_jsonl
 
     if not path.is_file():
         _fail(f"{path}: no such file")
     good, bad = [], []
-    for item in read_jsonl(path, IngestConfig()):
-        (bad if isinstance(item, Rejection) else good).append(item)
+    try:
+        for item in read_jsonl(path, IngestConfig()):
+            (bad if isinstance(item, Rejection) else good).append(item)
+    except IngestError as e:  # the whole file (empty, not UTF-8, ...): as ingest says it, nothing to group
+        _fail(f"{path}: {e}")
     good, repeats, reused = first_of_each(good) if one_per_text else (good, {}, [])
     for item in sorted(bad + reused, key=lambda r: origin_order(r.origin)):
         typer.echo(f"rejected: {item}", err=True)
