@@ -51,5 +51,16 @@ def test_versions_and_republications_over_rest_and_on_the_story_page(nf, tmp_pat
     story = nf.store.story_of(original.id)
     assert "baomoi.com" in client.get("/api/stories").json()["stories"][0]["also_published_by"]
     page = client.get(f"/stories/{story}", params={"lang": "en"}).text
-    assert "Also published by: baomoi.com 2023-07-02T08:00" in page
-    assert "Cũng đăng bởi: baomoi.com" in client.get(f"/stories/{story}", params={"lang": "vi"}).text
+    # In the page's words and dates, each outlet once (the line mixed English and ISO dates into the
+    # Vietnamese page and named a near copy's outlet twice).
+    assert "Also published by: baomoi.com 2/7/2023 08:00; this outlet had it first" in page
+    vi = client.get(f"/stories/{story}", params={"lang": "vi"}).text
+    assert "Cũng đăng bởi: baomoi.com 2/7/2023 08:00; báo này đăng trước tiên" in vi
+    assert "this outlet" not in vi and "2023-07-02T08:00</" not in vi and vi.count("baomoi.com 2/7/2023") == 1
+    near = original.text.rsplit("\n\n", 1)[0] + "\n\nThanh Niên đưa tin thêm về cuộc gặp này."
+    nf.ingest([write_jsonl(tmp_path / "n.jsonl", [
+        {"id": "tn-1", "source": "thanhnien.vn", "date": "2023-07-03T09:00", "text": near}])])
+    vi = client.get(f"/stories/{nf.store.story_of(original.id)}", params={"lang": "vi"}).text
+    original_line, copy_line = [x for x in vi.splitlines() if "Cũng đăng bởi:" in x]
+    assert original_line.count("thanhnien.vn") == 1 and "thanhnien.vn 3/7/2023 09:00" in original_line, original_line
+    assert "tienphong.vn 6/2023 (đăng trước tiên)" in copy_line, copy_line

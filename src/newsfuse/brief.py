@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -621,17 +621,25 @@ def copy_lines(brief: Brief, num: dict[str, int]) -> list[str]:
     return out
 
 
-def also_published_by(article: dict) -> str:
+def republishers(article: dict) -> list[dict]:
+    """The publications of this article's text by other outlets (exact or near copies)."""
+    return [p for p in article.get("publications", ()) if p["article_id"] != article["id"] or p["kind"] == "exact"]
+
+
+def also_published_by(article: dict, t: Callable[..., str] | None = None,
+                      when: Callable[[str | None], str] | None = None) -> str:
     """`vietnamplus.vn 2023-05-31T07:00 (first), baomoi.com 2023-07-01T09:30`: the other outlets
-    that published this article's text (exact or near copies), with times, and who had it first."""
-    others = [p for p in article.get("publications", ()) if p["article_id"] != article["id"] or p["kind"] == "exact"]
+    that published this article's text (exact or near copies), with times, and who had it first.
+    `t` and `when` are a page's words and dates (`web.display`); without them, the Markdown's."""
+    others = republishers(article)
     if not others:
         return ""
     first = article.get("first")
-    shown = [f"{p['outlet'] or '?'}{' ' + p['published'] if p['published'] else ''}"
-             f"{' (first)' if p['outlet'] == first else ''}" for p in others]
+    first_mark = t("first_mark") if t else "first"
+    shown = [" ".join(x for x in (p["outlet"] or "?", (when or str)(p["published"]) if p["published"] else "",
+                                  f"({first_mark})" if p["outlet"] == first else "") if x) for p in others]
     own_first = first == article["outlet"]
-    return ", ".join(shown) + ("; this outlet had it first" if own_first else "")
+    return ", ".join(shown) + (f"; {t('had_it_first') if t else 'this outlet had it first'}" if own_first else "")
 
 
 def link_url(url: str | None) -> str | None:
@@ -664,7 +672,7 @@ def _unique_articles(citations):
 def to_html(brief: Brief, lang: str = "vi") -> str:
     """One self-contained page (no external assets), its headings in `lang` (the web page's words:
     web/messages.toml; Vietnamese by default, as the web page)."""
-    from .web.display import translator
+    from .web.display import translator, when as display_when
 
     t = translator(lang)
     e = html.escape
@@ -720,8 +728,8 @@ def to_html(brief: Brief, lang: str = "vi") -> str:
     for a in brief.articles:
         href = link_url(a["url"])
         link = f" <a href='{e(href)}' rel='noopener noreferrer'>{e(t('link'))}</a>" if href else ""
-        also = also_published_by(a)
-        also = f"<br><small>{e(t('also_published'))} {e(also)}</small>" if also else ""
+        also = also_published_by(a, t, lambda v: display_when(v, lang))
+        also = f"<br><small>{e(t('also_published'))}: {e(also)}</small>" if also else ""
         parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}"
                      f"{also}</li>")
     parts.append("</ol></body></html>")

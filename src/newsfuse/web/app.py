@@ -746,17 +746,20 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                 fact_of[(c["article_id"], c["sentence_index"])] = f["id"]
         numbers = {a["id"]: k for k, a in enumerate(brief["articles"], 1)}
         sentences = {a.id: {s.index: s.text for s in a.sentences} for a in articles}
-        from ..brief import also_published_by
+        from ..brief import also_published_by, republishers
 
-        also = {a["id"]: also_published_by(a) for a in brief["articles"]}
         lang = page_lang(request)
         t = display.translator(lang)
+        also = {a["id"]: also_published_by(a, t, lambda v: display.when(v, lang)) for a in brief["articles"]}
+        already = {a["id"]: {p["article_id"] for p in republishers(a)} for a in brief["articles"]}
         # Each copy says whose it is; its original says who else published it (outlet and time).
         copy_of: dict[str, list[str]] = {}
         for c in brief.get("copies", []):
             copy_of.setdefault(c["article_id"], []).append(t(
                 "copy_line", n=numbers.get(c["original_id"], "?"), outlet=c["original_outlet"] or t("unknown_outlet"),
                 date=display.when(c["original_published"], lang)))
+            if c["article_id"] in already.get(c["original_id"], ()):  # its publication is listed already
+                continue
             line = f"{c['outlet'] or t('unknown_outlet')} {display.when(c['published'], lang)}".strip()
             also[c["original_id"]] = ", ".join(x for x in (also.get(c["original_id"]), line) if x)
         other = display.translator(lang)("unknown_outlet")
