@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import json
+import pytest
 
 from typer.testing import CliRunner
 
@@ -54,6 +54,24 @@ def test_a_users_alias_folds_stored_articles_into_the_outlet(nf, tmp_path, mds_r
     assert tp["articles"] == 2 and "Báo giấy TP" in tp["aliases"]
     r = CliRunner().invoke(app, ["outlets", "--db", str(nf.config.db)])
     assert r.exit_code == 0 and "tienphong.vn" in r.output and "Báo giấy TP" in r.output
+
+
+def test_an_alias_that_names_another_outlet_is_refused_unless_reassigned(nf, tmp_path, mds_rows):
+    """`outlets alias TTO tienphong.vn` took Tuổi Trẻ's dateline code silently: `--outlet TTO` then
+    answered with Tiền Phong's articles."""
+    nf.ingest([write_jsonl(tmp_path / "a.jsonl", [mds_rows[0] | {"source": "tuoitre.vn"},
+                                                  mds_rows[1] | {"source": "tienphong.vn"}])])
+    for alias, message in (("TTO", "'TTO' already names 'tuoitre.vn'"),
+                           ("tuoitre.vn", "'tuoitre.vn' is an outlet with articles of its own")):
+        r = CliRunner().invoke(app, ["outlets", "alias", alias, "tienphong.vn", "--db", str(nf.config.db)])
+        assert r.exit_code == 2 and message in r.output and "--reassign" in r.output, r.output
+        with pytest.raises(ValueError, match="--reassign"):
+            nf.add_outlet_alias(alias, "TPO")
+    assert [a.id for a in nf.articles(outlet="TTO")] == [mds_rows[0]["id"]]  # nothing moved
+    r = CliRunner().invoke(app, ["outlets", "alias", "TTO", "tienphong.vn", "--reassign", "--db", str(nf.config.db)])
+    assert r.exit_code == 0 and "'TTO' is now 'tienphong.vn'" in r.output, r.output
+    r = CliRunner().invoke(app, ["outlets", "alias", "X", "nosuch.vn", "--db", str(nf.config.db)])
+    assert r.exit_code == 0 and "no article of 'nosuch.vn' is stored yet" in r.output, r.output
 
 
 def test_a_store_made_before_the_outlet_table_is_folded_on_the_next_ingest(db, tmp_path, mds_rows):

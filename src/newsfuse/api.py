@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 import time
+import unicodedata
 import re
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -723,12 +724,23 @@ class Newsfuse:
         renames = {n: c for n in self.store.outlet_names() if (c := names.canonical(n)) and c != n}
         return self.store.rename_outlets(renames) if renames else 0
 
-    def add_outlet_alias(self, alias: str, outlet: str, origin: str = "user") -> int:
+    def add_outlet_alias(self, alias: str, outlet: str, origin: str = "user", *, reassign: bool = False) -> int:
         """Make `alias` another name of `outlet` (itself resolved first: `TPO` names tienphong.vn);
-        stored articles under the alias move to the outlet. Returns how many names were folded."""
+        stored articles under the alias move to the outlet. Returns how many names were folded.
+        A name that already names another outlet (`TTO` is tuoitre.vn's code, `tuoitre.vn` has
+        articles) is a ValueError unless `reassign`: taking it silently moved that outlet's
+        articles and made `--outlet TTO` answer with the other paper."""
         if not alias.strip() or not outlet.strip():
             raise ValueError("an alias and an outlet are both needed")
         target = self.outlet(outlet) or outlet.strip()
+        current = self.outlet(alias)
+        # Known: the names table maps it elsewhere, or it is a host with articles of its own (a raw
+        # name stored as written, `Báo giấy TP`, is what an alias is for: it folds without asking).
+        known = current != " ".join(unicodedata.normalize("NFC", alias).split()) or (
+            host_outlet(alias) is not None and any(name == current for name, _n in self.store.sources()))
+        if current and current != target and known and not reassign:
+            held = "is an outlet with articles of its own" if current == alias.strip() else f"already names {current!r}"
+            raise ValueError(f"{alias.strip()!r} {held}; give --reassign to make it a name of {target!r}")
         key = alias_key(alias)
         if host_outlet(alias) is not None:
             key = alias_key(host_outlet(alias) or alias)

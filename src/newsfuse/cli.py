@@ -465,14 +465,19 @@ def outlets(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False
 @outlets_app.command("alias")
 def outlets_alias(alias: Annotated[str, typer.Argument(help="Another name of the outlet (a code, a site name, a host).")],
                   outlet: Annotated[str, typer.Argument(help="The outlet (its host, e.g. tienphong.vn, or any name of it).")],
+                  reassign: Annotated[bool, typer.Option(
+                      "--reassign", help="ALIAS already names another outlet: take it from that outlet "
+                      "(its articles stored under ALIAS move too).")] = False,
                   db: DbOption = None) -> None:
     """Make ALIAS one more name of OUTLET; stored articles under ALIAS move to OUTLET."""
     nf = _open(db)
     try:
-        folded = nf.add_outlet_alias(alias, outlet)
+        folded = nf.add_outlet_alias(alias, outlet, reassign=reassign)
     except ValueError as e:
         _fail(str(e))
-    typer.echo(f"{alias!r} is now {nf.outlet(outlet)!r}" + (f" ({folded} stored name(s) folded into it)" if folded else ""))
+    target = nf.outlet(outlet)
+    empty = "" if any(o["outlet"] == target for o in nf.outlets()) else f"; no article of {target!r} is stored yet"
+    typer.echo(f"{alias!r} is now {target!r}" + (f" ({folded} stored name(s) folded into it)" if folded else "") + empty)
 
 
 @app.command()
