@@ -353,3 +353,17 @@ def test_markdown_leaves_out_a_kind_of_fact_the_story_has_none_of(seed_articles)
     md = to_markdown(alone)
     assert "Reported by one outlet only" in md and "Shared by several outlets" not in md
     assert "Shared by several outlets" in to_markdown(brief)
+
+
+def test_markdown_cites_every_article_of_a_fact_only_one_outlet_reports(mds_rows):
+    """A fact one outlet reported in two of its articles cited only the first in the Markdown's
+    "Reported by one outlet only" list (the JSON and the summary cited both)."""
+    arts = [article_from_json(r, r["id"]) for r in mds_rows if r["cluster_id"] == "cluster_9"]
+    brief = make_brief("cluster_9", arts)
+    num = {a["id"]: k for k, a in enumerate(brief.articles, 1)}
+    twice = [f for f in brief.facts if f.kind == "only-one" and len({c.article_id for c in f.citations}) > 1]
+    assert twice, [(f.kind, [c.article_id for c in f.citations]) for f in brief.facts]
+    md = to_markdown(brief).splitlines()
+    for f in twice:
+        (line,) = [x for x in md if x.endswith(f.text) and x.startswith("- [")]
+        assert all(f"[{num[c.article_id]}]" in line for c in f.citations), line

@@ -569,7 +569,8 @@ def to_markdown(brief: Brief) -> str:
         if by_kind["only-one"]:
             lines += ["", f"**Reported by one outlet only** ({len(by_kind['only-one'])})"]
         for f in by_kind["only-one"]:
-            lines.append(f"- [{num[f.citations[0].article_id]}] {f.text}")
+            # One outlet, maybe several of its articles (an update, a second edition): each cited.
+            lines.append(f"- {''.join(f'[{num[c.article_id]}]' for c in _unique_articles(f.citations))} {f.text}")
     if brief.entities:
         lines += ["", "## Who and where", ""]
         for e in brief.entities:
