@@ -442,7 +442,16 @@ def test_an_empty_search_is_the_same_error_in_every_face(store, client, seeded):
         assert got.status_code == 422 and got.json()["error"].startswith("query: a query is needed"), got.text
     assert client.get("/api/search").status_code == 422
     assert client.get("/", params={"q": "   "}).status_code == 200  # the page's search box left blank filters nothing
-    assert run("search", '"', "--db", store).exit_code == 0  # a query of punctuation only: no match, no mistake
+    # Text with no word in it (a lone quote, punctuation) is a search for nothing too: it matched
+    # nothing with exit 0 / 200 while `"hòa bình` without its closing quote was an error.
+    for text in ('"', "!!!"):
+        for command in (("search", text), ("stories", "--query", text)):
+            r = run(*command, "--db", store)
+            assert r.exit_code == 2 and f"error: query: {text!r} holds no word to look for" in r.output, r.output
+        for path in ("/api/search", "/api/stories"):
+            got = client.get(path, params={"q": text})
+            assert got.status_code == 422 and "holds no word" in got.json()["error"], got.text
+        assert client.get("/", params={"q": text}).status_code == 422
 
 
 def test_rest_refuses_a_repeated_parameter_naming_it(client):

@@ -146,6 +146,12 @@ def check_dates(since: str | None, until: str | None) -> tuple[str | None, str |
 _SQLITE_MAX = 2**63 - 1
 
 
+def _no_word(query: str) -> BadParameter:
+    """A query with text but no word in it (`"`, `!!!`): a mistake, as an empty one is (it matched
+    nothing, exit 0 / 200, while `"hòa bình` without its closing quote was an error)."""
+    return BadParameter(f"query: {query!r} holds no word to look for")
+
+
 def check_page(limit: int, offset: int, max_limit: int | None = None) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise BadParameter(f"limit: {limit!r} must be a whole number of at least 1")
@@ -1056,7 +1062,7 @@ class Newsfuse:
         check_page(limit, offset)
         story = self._known_story(story)
         if node is None:
-            return Page([], 0, limit, offset)
+            raise _no_word(query)
         match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
         with self.snapshot():
             got = None
@@ -1093,8 +1099,6 @@ class Newsfuse:
         `entity`, an article from `outlet`, dates overlapping [since, until]."""
         check_page(limit, offset)
         where = self._story_filters(query, entity, outlet, since, until)
-        if where is None:
-            return []
         if sort not in (None, "relevance", "latest"):
             raise BadParameter(f"sort: {sort!r} is not one of relevance, latest", "bad_sort", value=sort)
         by_rank = where["match"] is not None and sort != "latest"
@@ -1124,8 +1128,6 @@ class Newsfuse:
     def count_stories(self, *, query: str | None = None, entity: str | None = None, outlet: str | None = None,
                       since: str | None = None, until: str | None = None) -> int:
         where = self._story_filters(query, entity, outlet, since, until)
-        if where is None:
-            return 0
         if where["match"] is not None and self.memo is not None and not (where["since"] or where["until"]
                                                                           or where["entity"]):
             counted = where["match_filter"]
@@ -1170,16 +1172,16 @@ class Newsfuse:
             return value
 
     def _story_filters(self, query: str | None, entity: str | None, outlet: str | None, since: str | None,
-                       until: str | None) -> dict[str, Any] | None:
-        """The store's filters for these, every one checked; None when nothing can match."""
+                       until: str | None) -> dict[str, Any]:
+        """The store's filters for these, every one checked (BadParameter otherwise)."""
         from . import search as search_stage
 
         since, until = check_dates(since, until)
         match = match_filter = None
         if query is not None and query.strip():
             node = search_stage.parse(query)
-            if node is None:
-                return None  # a query of punctuation only (`"`) matches nothing; it is no missing filter
+            if node is None:  # punctuation only (`"`): a search for nothing, as `search` says
+                raise _no_word(query)
             match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
         if entity and entity.strip():
             self.index_entities()  # what changed since the last ingest (a deferred index, an old store)
