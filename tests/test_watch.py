@@ -175,6 +175,7 @@ def test_robots_txt_is_read_once_for_many_pages_of_one_host_fetched_at_once(nf, 
         with nf.watcher(replace(TEST, per_host_connections=8)) as w:  # the feed is not due: pages only
             report = w.cycle()
         assert report.sources == 0 and report.pages == 8 and report.added == 8, report.line()
+        assert ": no feed due, 0 new or changed items, 8 pages fetched; 8 added" in report.line(), report.line()
         assert len(site.requests_for("/robots.txt")) == 2  # one for `sources add`, one for the watch's 8 pages
 
 
@@ -244,7 +245,7 @@ def test_a_given_interval_applies_to_schedules_already_stored_and_keeps_a_backof
         time.sleep(1.1)  # the last fetch (stored to the second) is now more than one interval ago
         result = CliRunner().invoke(app, ["watch", "--once", "--interval", "1", "--db", db])
         assert result.exit_code == 0 and "cycle 1" in result.output, result.output
-        assert "1 sources (1 not modified)" in result.output and "1 added" in result.output
+        assert "1 feed due (1 not modified)" in result.output and "1 added" in result.output
         assert len(site.requests_for("/ok.rss")) == 2 and len(site.requests_for("/down.rss")) == 1
         assert nf.source(site.url("/ok.rss")).next_fetch < time.time() + 5  # the new interval, from now on
         assert nf.source(site.url("/down.rss")).next_fetch == down.next_fetch  # its backoff is kept

@@ -67,8 +67,11 @@ class CycleReport:
         again = f", {self.republished} republications" if self.republished else ""
         left = f"; {self.pending} items left pending" if self.pending else ""
         rechecks = f" ({self.rechecked} rechecked, {self.unchanged} not modified)" if self.rechecked else ""
-        return (f"cycle {self.number} {time.strftime('%H:%M:%S')}: {self.sources} sources"
-                f" ({self.not_modified} not modified{problems}), {self.listed} new or changed items, "
+        # "feeds due": a source read by `sources add` is not due again before its interval, while
+        # its listed items are fetched now ("0 sources ... 4 added" read as a contradiction).
+        due = (f"{self.sources} feed{'s' * (self.sources != 1)} due ({self.not_modified} not modified{problems})"
+               if self.sources else "no feed due")
+        return (f"cycle {self.number} {time.strftime('%H:%M:%S')}: {due}, {self.listed} new or changed items, "
                 f"{self.pages} pages fetched{rechecks}; {self.added} added{fed}{versions}{again}, {self.present} already present, "
                 f"{self.rejected} rejected; {len(self.stories)} stories touched; {self.seconds:.1f} s{left}"
                 + (" (stopped)" if self.stopped else ""))
