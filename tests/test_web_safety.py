@@ -123,10 +123,12 @@ def test_the_token_is_bytes_and_its_scheme_any_case(seeded, seed_texts):
     assert ok.status_code == 201
 
 
-def test_a_query_of_punctuation_matches_no_story(client):
+def test_a_query_of_punctuation_is_refused_not_dropped(client):
+    """`q="` once dropped the filter (every story); it is a query of no word: refused (422)."""
     assert client.get("/api/stories").json()["stories"]
-    assert client.get("/api/stories", params={"q": '"'}).json()["stories"] == []
-    assert client.get("/", params={"q": '"'}).status_code == 200
+    got = client.get("/api/stories", params={"q": '"'})
+    assert got.status_code == 422 and "holds no word" in got.json()["error"], got.text
+    assert client.get("/", params={"q": '"'}).status_code == 422
 
 
 def test_outlet_names_with_commas_stay_whole(client, seeded, seed_texts):
