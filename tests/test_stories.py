@@ -244,7 +244,8 @@ def test_one_scan_of_the_head_finds_the_names_the_two_expressions_find(mds_rows,
     texts = [t for r in mds_rows for t in (r["text"][:4000], r["title"], r.get("lead") or "")]
     texts += list(seed_texts.values())
     texts += ["Ông A. Bờ Cờ", '\n"Hà Nội" và “Tp. Hồ Chí Minh”', "x.\n(Hà Nội) Lê Văn  Tám2 Bốn",
-              ". Hà Nội Mới", "“Ab Cd", "A B", "Ab. Cd Ef Gh", ".\n“Ab Cd”", "Hà Nội: Lê Lợi; “Trần Phú”"]
+              ". Hà Nội Mới", "“Ab Cd", "A B", "Ab. Cd Ef Gh", ".\n“Ab Cd”", "Hà Nội: Lê Lợi; “Trần Phú”",
+              "abCd Ef", "x9Hà Nội", "_Ab Cd", "aB C", "Ab", "xÂu Lạc", "1A B", "a-Hà Nội"]  # a word character before a capital
     for t in texts:
         assert _head_names(t) == (_name_words(t), name_runs(t)), t[:80]
 

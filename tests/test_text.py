@@ -487,3 +487,24 @@ def test_tone_placement_keeps_spelling_names_and_what_is_no_syllable():
         "hiệp hội, \"với\" người-ta 12 vậy. giá quá của toàn"
     # and the tone placement of open `oa`, `oe`, `uy` that `fold` keys (in any word, as before)
     assert place("hoà thuỷ khoẻ chloé quỳ") == "hòa thủy khỏe chlóe quỳ"
+
+
+def test_sentence_boundaries_as_first_written(mds_rows, seed_texts):
+    """`_BOUNDARY` opens with one character class (so the engine skips to the next end mark): the
+    same matches as its first definition, `(?:[.!?]+|…)` first, on the shared corpus, the seeds and
+    made cases (runs of marks, an ellipsis next to periods, closing quotes), over whole texts and
+    over the ranges `_sentence_spans` passes."""
+    import re
+
+    from newsfuse.text import _BOUNDARY, CAPITALS
+
+    first = re.compile(r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
+    made = ["Xong… Rồi", "Xong…. Rồi", "Xong.… Rồi", "Xong... Rồi", "Sao?! Vì", "Nói.” Ông", "Nói…” Ông",
+            "(xem…) Sau", "Hết.. …Nữa", "…. Đầu", "Cuối. ..", "Ba!!!”) 9 người", "a.…. B", "a…… B", "a?…! B"]
+    texts = [r["text"] for r in mds_rows] + list(seed_texts.values()) + made
+    assert sum(len(first.findall(t)) for t in texts) > 1000
+    for text in texts:
+        assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in first.finditer(text)], text[:80]
+        for start, end in ((3, len(text) - 3), (len(text) // 3, 2 * len(text) // 3)):
+            assert [m.span() for m in _BOUNDARY.finditer(text, start, end)] == \
+                [m.span() for m in first.finditer(text, start, end)], text[:80]

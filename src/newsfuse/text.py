@@ -294,7 +294,10 @@ def budget_count(text: str) -> int:
 # adds (abbreviations, the words of a photo credit) comes from its pack.
 
 # End punctuation, then closing quotes/brackets, then space, then what can open a sentence.
-_BOUNDARY = re.compile(r"(?:[.!?]+|…)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
+# The punctuation, `(?:[.!?]+|…)`, is written to open with one character class (a run of [.!?], or
+# one `…`: the lookbehinds say which the first was) so that the regex engine skips to the next end
+# mark instead of trying a match at every character: 3x faster, the same matches (a test).
+_BOUNDARY = re.compile(r"[.!?…](?:(?<=…)|(?<=[.!?])[.!?]*)[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[" + CAPITALS + r"0-9])")
 _NAME = r"[" + CAPITALS + r"0-9][^\s.()]*"
 # A word of a credit's name: a dot inside it is the name's (`N.T.Phúc`, `H.C`, `RT.com`), not its end.
 _CREDIT_NAME = r"[" + CAPITALS + r"0-9](?:[^\s.():]|\.(?=[^\s.():]))*"
@@ -792,8 +795,10 @@ def split(text: str, pack: LanguagePack | None = None) -> Split:
     captions: list[Caption] = []
     for p_start, p_end in _paragraphs(text):
         body = text[p_start:p_end]
-        whole = rules.paragraph_credit.search(body)
-        if whole and len(body) < 400:
+        # Only a short paragraph is a caption, so a long one is not searched for its credit (the
+        # pattern opens with optional parts: a search tries it at every character of the paragraph).
+        whole = rules.paragraph_credit.search(body) if len(body) < 400 else None
+        if whole:
             captions.append(Caption(p_start, p_end, body, whole.group("credit").strip()))
             continue
         cursor = p_start
