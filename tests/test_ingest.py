@@ -184,14 +184,18 @@ def test_bad_inputs_each_get_a_clear_error_and_the_rest_goes_in(nf, db, tmp_path
     assert f"{bad / 'mixed.jsonl'}:5: 'title' must be text, got list" in reasons
     assert f"{huge}: file too large" in reasons
     assert all("\n" not in r for r in report.rejected)
-    # What was good went in: the UTF-16 file and the first JSONL line; a known id with a new text
-    # is that article's second version, and the first is kept.
-    assert mds_rows[20]["id"] in report.added
-    assert report.updated == [(mds_rows[20]["id"], 2)]
+    # The id of line 1 used again in the same input for another text is a reused id, not a version.
+    assert f"{bad / 'mixed.jsonl'}:6: id '{mds_rows[20]['id']}' is already used by another text " \
+           f"({bad / 'mixed.jsonl'}:1)" in reasons
+    # What was good went in: the UTF-16 file and the first JSONL line; the new text of a stored id,
+    # in a later input, is that article's second version, and the first is kept.
+    assert mds_rows[20]["id"] in report.added and not report.updated
+    assert len(report.added) == 2
+    later = nf.ingest([write_jsonl(tmp_path / "later.jsonl", rows[4:])])
+    assert later.updated == [(mds_rows[20]["id"], 2)]
     assert [v.text[:20] for v in nf.versions(mds_rows[20]["id"])] == [
         mds_rows[20]["text"][:20], "Một bài khác hẳn dùn"]
     assert any(nf.article(i).source == "tuoitre.vn" for i in report.added)  # TTO is Tuổi Trẻ's code
-    assert len(report.added) == 2
     after = [tuple(r) for r in stored_state(db)]
     assert after[: len(before)] == before
 
@@ -407,7 +411,8 @@ def test_a_chunked_parallel_ingest_stores_what_one_article_at_a_time_stores(tmp_
 
     rows = list(mds_rows[:150])
     rows += [dict(r) for r in mds_rows[:20]]  # the same again
-    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[20:25]]  # new versions
+    earlier = write_jsonl(tmp_path / "earlier.jsonl", mds_rows[220:225])  # stored before, by another input
+    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[220:225]]  # new versions
     rows += [r | {"id": f"{r['id']}-vne", "source": "vnexpress.net"} for r in mds_rows[25:30]]  # republished
     rows += [{"id": "short", "text": "Quá ngắn."}, {"title": "no text"}]
     rows += list(mds_rows[150:220])
@@ -416,8 +421,10 @@ def test_a_chunked_parallel_ingest_stores_what_one_article_at_a_time_stores(tmp_
     monkeypatch.setattr(ingest_stage, "_CHUNK_LINES", 37)  # and several chunks for each
     # Both place stories one article at a time (a first load is otherwise the batch's: tests/test_bulk_stories.py).
     with newsfuse.open(config=Config(db=tmp_path / "batched.db", ingest=IngestConfig(workers=2, batch_stories=False))) as nf:
+        nf.ingest([earlier])
         batched = nf.ingest([path])
     with newsfuse.open(config=Config(db=tmp_path / "single.db", ingest=IngestConfig(batch_stories=False))) as nf:
+        nf.ingest([earlier])
         single = [nf.add_many([r], origin=f"{path}:{n}") for n, r in enumerate(rows, 1)]
     assert len(batched.added) == 220 and len(batched.updated) == 5 and len(batched.republished) == 5
     assert len(batched.rejected) == 2 and len(batched.present) == 25

@@ -530,11 +530,12 @@ class Newsfuse:
                     # so this ingest's stories are the batch's (`_place_batch`), whatever its order.
                     self._pending = []
                 waited = time.perf_counter()
+                used: dict[str, tuple[str, str]] = {}  # id -> (content hash, origin) of its first use in this input
                 for batch in batches:
                     seconds["waiting for parsing"] = seconds.get("waiting for parsing", 0.0) + time.perf_counter() - waited
                     for step, spent in batch.seconds.items():
                         seconds[step] = seconds.get(step, 0.0) + spent
-                    self._store_batch(batch, report, progress, all_or_nothing)
+                    self._store_batch(batch, report, progress, all_or_nothing, used)
                     waited = time.perf_counter()
                 if self._pending is not None:
                     self._place_batch(report)
@@ -557,10 +558,14 @@ class Newsfuse:
         return report
 
     def _store_batch(self, batch: ArticleBatch, report: IngestReport, progress: Callable[[int], None] | None,
-                     all_or_nothing: bool) -> None:
+                     all_or_nothing: bool, used: dict[str, tuple[str, str]]) -> None:
         """One chunk: new articles in one batched write, then placed in stories and copy groups
         in order; an article whose id or text the store (or the chunk) already has goes the
-        one-by-one way (versions, republications), after everything before it is written."""
+        one-by-one way (versions, republications), after everything before it is written. An id
+        used again in the same input (`used`, over the input's chunks) for another text is
+        rejected, as `ingest.first_of_each` rejects it: whatever its first use became (an article,
+        a version, a republication of another id's text), one input gives one text an id; a new
+        version comes from a later input."""
         t = time.perf_counter()
         articles = list(batch.articles())
         for _, a in articles:
@@ -570,6 +575,10 @@ class Newsfuse:
         term_ids = self._term_ids(batch)  # once per batch: it takes in the batch's new terms
         new: list[int] = []
         for k, item in enumerate(batch.items):
+            if not isinstance(item, ingest_stage.Rejection):
+                first = used.setdefault(item.id, (item.content_hash, item.origin))
+                if first[0] != item.content_hash:
+                    item = ingest_stage.Rejection(item.origin, f"{ingest_stage.id_reused(item.id)} ({first[1]})")
             if isinstance(item, ingest_stage.Rejection):
                 if all_or_nothing:
                     raise BatchRejected(str(item), "read")

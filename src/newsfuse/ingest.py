@@ -27,13 +27,14 @@ from .model import Article, Sentence
 from .lang import tokens
 from .text import clean, detect_language, split
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 MIN_WORDS = 5  # fewer words than this is a fragment (a caption, a broken page), not a report
-KNOWN_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | set(TABLE_SUFFIXES) | {".json"}
+KNOWN_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | set(TABLE_SUFFIXES) | {".json"}
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -231,15 +232,41 @@ def build_article(
 # ---------------------------------------------------------------- bytes to text
 
 
+def _not_utf8_bytes(data: bytes, limit: int = 3) -> tuple[int, int, list[int]]:
+    """How `data` fails to be UTF-8: its well-formed non-ASCII UTF-8 characters, its bytes that are
+    no part of one, and the offsets of the first `limit` of those."""
+    text = data.decode("utf-8", "surrogateescape")  # each stray byte becomes one of U+DC80..U+DCFF
+    bad = len(_ESCAPED_BYTE.findall(text))
+    valid = len(_NON_ASCII.findall(text)) - bad
+    offsets: list[int] = []
+    start = 0
+    while len(offsets) < limit:
+        try:
+            data[start:].decode("utf-8")
+            break
+        except UnicodeDecodeError as e:
+            offsets.append(start + e.start)
+            start += e.end
+    return valid, bad, offsets
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+# chardet's confidence below which its name is not offered: on a right guess it gives 0.15 for two
+# lines of French in cp1252 and 0.3-0.5 for the corpus's articles in cp1258; on UTF-8 with two
+# stray Latin-1 bytes it named hp-roman8, iso8859-16, cp852 (ibm866 in issue) at 0.0-0.04.
+GUESS_CONFIDENCE = 0.1
+
+
 def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
-    """UTF-8 (with or without BOM) or UTF-16/32 with a BOM; anything else is named in the error."""
+    """Bytes to text, the same for every `encoding` on text whose encoding the bytes show: a BOM
+    (UTF-8, UTF-16, UTF-32) is its encoding, and bytes that are UTF-8 with non-ASCII characters
+    are UTF-8; `encoding` reads the rest (pure ASCII, legacy text). Text that is UTF-8 but for a
+    few bytes is refused whatever `encoding` says (no one encoding reads it), naming the bytes; a
+    legacy text without `encoding` is refused naming the encoding chardet sees, when it is sure
+    enough. See docs/decisions.md, Encodings."""
     if not data.strip():
         raise IngestError("empty file")
-    if encoding:
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as e:
-            raise IngestError(f"cannot decode as {encoding}: {e}") from None
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                      (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
@@ -248,18 +275,52 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
             except UnicodeDecodeError as e:
                 raise IngestError(f"broken {enc} text: {e.reason} at byte {e.start}") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        # chardet, not charset-normalizer: charset-normalizer named cp1250 or cp1257 for French
-        # and German text in cp1252 (its advice stored `ŕ Paris`); chardet weighs letter sequences
-        # of each language and names cp1252, cp1250, cp1258 rightly on the same files.
-        import chardet
+        first = e.start
+    else:
+        # ASCII reads the same in every encoding a news file is in, but for UTF-16 without a BOM
+        # (its zero bytes are ASCII too), which the user's --encoding then names.
+        if not encoding or not data.isascii():
+            return text
+        first = -1
+    if first >= 0:
+        valid, bad, offsets = _not_utf8_bytes(data)
+        if valid > bad:
+            # A legacy encoding would read the bytes that are not UTF-8 and garble every UTF-8
+            # letter around them (`GiÃ¡ vÃ ng`).
+            many = "s" if bad > 1 else ""
+            at = ", ".join(f"0x{data[o]:02X} at {_byte_place(data, o)}" for o in offsets)
+            raise IngestError(f"UTF-8 but for {bad} byte{many} ({at}{', ...' if bad > len(offsets) else ''}): "
+                              f"no one encoding reads it, --encoding would garble its UTF-8 letters; "
+                              f"mend or remove {'those bytes' if bad > 1 else 'that byte'}") from None
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as e:
+            raise IngestError(f"cannot decode as {encoding}: {e}") from None
+    # chardet, not charset-normalizer: charset-normalizer named cp1250 or cp1257 for French
+    # and German text in cp1252 (its advice stored `ŕ Paris`); chardet weighs letter sequences
+    # of each language and names cp1252, cp1250, cp1258 rightly on the same files.
+    import chardet
 
-        guess = chardet.detect(data[:200_000])
-        name = (guess.get("encoding") or "").lower()
-        if not name or b"\x00" in data[:4096] and not name.startswith("utf-16"):
-            raise IngestError(f"binary data, not text (byte {e.start} is not UTF-8)") from None
-        raise IngestError(f"not UTF-8 (looks like {name}); re-run with --encoding {name}") from None
+    guess = chardet.detect(data[:200_000])
+    name = (guess.get("encoding") or "").lower()
+    if not name or b"\x00" in data[:4096] and not name.startswith("utf-16"):
+        raise IngestError(f"binary data, not text (byte {first} is not UTF-8)")
+    if (guess.get("confidence") or 0.0) < GUESS_CONFIDENCE:
+        raise IngestError(f"not UTF-8 (0x{data[first]:02X} at {_byte_place(data, first)}) and its encoding cannot "
+                          "be told from its bytes; re-run with --encoding ENCODING (cp1258 for Vietnamese from "
+                          "Windows, cp1252 for Western Europe)")
+    raise IngestError(f"not UTF-8 (looks like {name}); re-run with --encoding {name}")
+
+
+def _byte_place(data: bytes, offset: int) -> str:
+    """`byte 1234`, and its line in a text of several lines (`byte 1234, line 7`)."""
+    if b"\n" not in data.rstrip(b"\r\n"):
+        return f"byte {offset}"
+    line = data.count(b"\n", 0, offset) + 1
+    return f"byte {offset}, line {line}"
 
 
 # ---------------------------------------------------------------- formats
@@ -285,7 +346,61 @@ def read_text_file(path: Path, config: IngestConfig) -> Iterator[Article]:
     if "<html" in text[:1000].lower():
         yield from read_html(text, str(path), id=article_id)
         return
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        title, text = markdown_text(text)
+        yield build_article(text, origin=str(path), id=article_id, title=title)
+        return
     yield build_article(text, origin=str(path), id=article_id)
+
+
+def markdown_text(source: str) -> tuple[str | None, str]:
+    """The title (the first heading's text) and the plain text of a Markdown document, as
+    markdown-it (CommonMark, with tables) reads it: each block (paragraph, list item, quote, later
+    heading, table row, code block) a paragraph; emphasis, code and link markup gone, a link's text
+    kept and its address dropped, as trafilatura keeps a page's; images (their alt text describes a
+    picture, it is no sentence of the report) and HTML tags dropped, the text between tags kept."""
+    from markdown_it import MarkdownIt
+
+    tokens_ = MarkdownIt("commonmark").enable("table").parse(source)
+    title: str | None = None
+    paragraphs: list[str] = []
+    row: list[str] | None = None
+    in_heading = False
+    for tok in tokens_:
+        if tok.type == "heading_open":
+            in_heading = True
+        elif tok.type == "heading_close":
+            in_heading = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "tr_close" and row is not None:
+            paragraphs.append(" | ".join(cell for cell in row if cell))
+            row = None
+        elif tok.type == "inline":
+            words = _markdown_inline(tok.children or [])
+            if row is not None:
+                row.append(words)
+            elif in_heading and title is None:
+                title = words or None
+            elif words:
+                paragraphs.append(words)
+        elif tok.type in ("fence", "code_block") and tok.content.strip():
+            paragraphs.append(tok.content.strip())
+        elif tok.type == "html_block" and (words := _html_to_text(tok.content).strip()):
+            paragraphs.append(words)
+    return title, "\n\n".join(p for p in paragraphs if p.strip())
+
+
+def _markdown_inline(children: list[Any]) -> str:
+    out = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "softbreak":  # a line break inside a paragraph is a space (CommonMark)
+            out.append(" ")
+        elif child.type == "hardbreak":
+            out.append("\n")
+    return "".join(out).strip()
 
 
 # A paragraph closed by its own `</p>` after a `<div>` it holds, with nothing but inline markup and
@@ -676,7 +791,7 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             data = _read_bytes(path, config, config.max_article_bytes)
             yield from read_html(decode(data, str(path), config.encoding), str(path),
                                  id=path_id(path) if config.path_ids else None)
-        elif suffix in TEXT_SUFFIXES:
+        elif suffix in TEXT_SUFFIXES or suffix in MARKDOWN_SUFFIXES:
             yield from read_text_file(path, config)
         else:
             raise IngestError(f"not a format newsfuse reads ({suffix}; it reads "

@@ -1,0 +1,149 @@
+"""What a newcomer following the README found at ingest's edges (encodings, ids used twice in one
+input, Markdown, folders, dates): each on the real corpus and seeds, through the command a user runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import newsfuse
+from newsfuse.cli import app
+from newsfuse.ingest import build_article
+
+from conftest import SEED_000, write_jsonl
+from test_ingest import to_cp1258
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def current_texts(db: Path) -> dict[str, tuple[str, int]]:
+    """id -> (current text, number of versions) of every stored article."""
+    with newsfuse.open(db) as nf:
+        return {a["id"]: (nf.article(a["id"]).text, len(nf.versions(a["id"])))
+                for a in map(json.loads, run("articles", "--db", db, "--json").output.splitlines())}
+
+
+# ------------------------------------------------------------------ encodings
+
+
+def test_encoding_for_one_legacy_line_leaves_the_utf8_lines_as_they_are(tmp_path, mds_rows):
+    db = tmp_path / "n.db"
+    g1, g2, g3 = (mds_rows[k] | {"id": f"g{k + 1}"} for k in range(3))
+    assert run("ingest", "-q", "--db", db, write_jsonl(tmp_path / "stored.jsonl", [g1, g2])).exit_code == 0
+    mixed = tmp_path / "mixenc.jsonl"
+    mixed.write_bytes(b"".join((json.dumps(r, ensure_ascii=False) + "\n").encode() for r in (g1, g2))
+                      + to_cp1258(json.dumps(g3, ensure_ascii=False)) + b"\n")
+    r = run("ingest", "-q", "--db", db, mixed)
+    assert r.exit_code == 1 and "0 added, 2 already present, 1 rejected" in r.output
+    assert f"rejected: {mixed}:3: not UTF-8 (looks like cp1258); re-run with --encoding cp1258" in r.output
+    r = run("ingest", "-q", "--db", db, "--encoding", "cp1258", mixed)  # as the advice says
+    assert r.exit_code == 0 and "1 added, 2 already present, 0 rejected" in r.output, r.output
+    stored = current_texts(db)
+    assert stored["g2"] == (mds_rows[1]["text"], 1)  # no garbled second version (`GiÃ¡ vÃ ng`)
+    assert stored["g3"][0] == build_article(g3["text"], origin="x").text
+    word = mds_rows[1]["title"].split()[0]
+    assert "g2" in run("search", mds_rows[1]["title"], "--db", db, "--json").output, word
+
+
+def test_a_wrong_encoding_on_stored_utf8_files_makes_no_version(tmp_path, mds_rows):
+    db = tmp_path / "n.db"
+    rows = write_jsonl(tmp_path / "thirty.jsonl", mds_rows[:30])
+    assert run("ingest", "-q", "--db", db, rows, SEED_000).exit_code == 0
+    before = current_texts(db)
+    r = run("ingest", "-q", "--db", db, "--encoding", "latin-1", rows, SEED_000)
+    assert r.exit_code == 0 and "0 added, 31 already present, 0 rejected" in r.output, r.output
+    assert current_texts(db) == before
+
+
+def test_stray_bytes_in_a_utf8_line_are_named_and_no_encoding_reads_them(tmp_path, mds_rows):
+    db = tmp_path / "n.db"
+    line = json.dumps(mds_rows[5] | {"id": "stray"}, ensure_ascii=False).encode()
+    i, j = line.index(b" ", 300), line.index(b" ", 700)
+    path = tmp_path / "stray.jsonl"
+    path.write_bytes(json.dumps(mds_rows[4], ensure_ascii=False).encode() + b"\n"
+                     + line[:i] + b" \xe9" + line[i:j] + b" \xe0" + line[j:] + b"\n")
+    expected = (f"rejected: {path}:2: UTF-8 but for 2 bytes (0xE9 at byte {i + 1}, 0xE0 at byte {j + 3}): no one "
+                "encoding reads it, --encoding would garble its UTF-8 letters; mend or remove those bytes")
+    for given in ([], ["--encoding", "ibm866"], ["--encoding", "latin-1"]):
+        r = run("ingest", "-q", "--db", db, *given, path)
+        assert r.exit_code == 1 and expected in r.output, r.output
+        assert "looks like" not in r.output
+    assert list(current_texts(db)) == [mds_rows[4]["id"]]  # nothing in `ky`, nothing garbled
+    # a whole text file the same, its line named
+    text = SEED_000.read_bytes()
+    k = text.index(b"\n", 500) + 1
+    bad = tmp_path / "000.txt"
+    bad.write_bytes(text[:k] + b"\xe9" + text[k:])
+    r = run("ingest", "-q", "--db", db, "--encoding", "cp1252", bad)
+    line_no = text[:k].count(b"\n") + 1
+    assert f"{bad}: UTF-8 but for 1 byte (0xE9 at byte {k}, line {line_no}): " in r.output and r.exit_code == 1
+
+
+def test_an_unsure_guess_is_not_offered_and_a_sure_one_is(nf, tmp_path, seed_texts):
+    # A Vietnamese font encoding no codec reads (TCVN3, VNI put letters on bytes of their own):
+    # made here from the seed's cp1258 bytes, each byte above 0x7F moved by a fixed amount.
+    # chardet names ISO-8859-9 and cp861 for these at a confidence of 0.06.
+    legacy = to_cp1258(seed_texts["000"])
+    for shift in (0x11, 0x31):
+        path = tmp_path / f"font{shift}.txt"
+        path.write_bytes(bytes((b - 0x80 + shift) % 0x80 + 0x80 if b >= 0x80 else b for b in legacy))
+        [reason] = nf.ingest([path]).rejected
+        first = next(k for k, b in enumerate(legacy) if b >= 0x80)
+        assert reason.startswith(f"{path}: not UTF-8 (0x") and f"at byte {first}, line 1) and its encoding cannot be " \
+            "told from its bytes; re-run with --encoding ENCODING" in reason, reason
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(legacy)
+    assert nf.ingest([path]).rejected == [f"{path}: not UTF-8 (looks like cp1258); re-run with --encoding cp1258"]
+
+
+# ------------------------------------------------------------------ ids
+
+
+def test_an_id_used_twice_in_one_input_is_rejected_whatever_its_first_use_became(tmp_path, mds_rows, monkeypatch):
+    from newsfuse import ingest as ingest_stage
+
+    monkeypatch.setattr(ingest_stage, "_CHUNK_LINES", 1)  # the two uses in two chunks
+    db = tmp_path / "n.db"
+    original = mds_rows[0]
+    assert original["source"] == "tuoitre.vn"
+    assert run("ingest", "-q", "--db", db, write_jsonl(tmp_path / "orig.jsonl", [original])).exit_code == 0
+    path = write_jsonl(tmp_path / "dup.jsonl", [original | {"id": "dup1", "source": "vnexpress.net"}, mds_rows[1],
+                                                 mds_rows[40] | {"id": "dup1"}])
+    r = run("ingest", "-q", "--db", db, path)
+    assert r.exit_code == 1, r.output
+    assert f"rejected: {path}:3: id 'dup1' is already used by another text ({path}:1)" in r.output
+    assert "1 added, 1 already present (1 republished by another outlet), 1 rejected" in r.output
+    assert run("show", "dup1", "--db", db).exit_code != 0  # dup1 is the original's republication, no article
+    with newsfuse.open(db) as nf:
+        assert not any(mds_rows[40]["text"][:40] in nf.article(i).text for i in current_texts(db))
+        # and the same through the API: the second use, after a first stored as an article
+        report = nf.add_many([mds_rows[2] | {"id": "twice"}, mds_rows[3] | {"id": "twice"}])
+        assert report.added == ["twice"] and report.rejected == [
+            "api[1]: id 'twice' is already used by another text (api[0])"]
+        assert nf.article("twice").text == mds_rows[2]["text"] and len(nf.versions("twice")) == 1
+
+
+# ------------------------------------------------------------------ Markdown
+
+
+def test_markdown_gives_its_heading_as_title_and_plain_paragraphs(nf, tmp_path, seed_texts):
+    title, first, *rest = [p for p in seed_texts["000"].split("\n") if p.strip()]
+    words = first.split()
+    linked = " ".join(words[:3]) + f" **{words[3]}** [{' '.join(words[4:7])}](http://x.vn/a) _{words[7]}_ " + \
+        " ".join(words[8:])
+    path = tmp_path / "a.md"
+    path.write_text(f"# {title}\n\n![Ảnh minh họa](a.jpg)\n\n{linked}\n\n" + "\n\n".join(rest) + "\n",
+                    encoding="utf-8")
+    [stored] = nf.ingest([path]).added
+    a = nf.article(stored)
+    assert a.title == title and a.sentences[0].text.startswith(" ".join(words[:8]))
+    # the text is the seed's body, as plain text gives it (its last line the author's name)
+    assert a.text == build_article("\n\n".join([first, *rest]), origin="x").text and a.author == "Hoàng Thùy"
+    for markup in ("**", "](", "http://x.vn", "_", "#", "Ảnh minh họa"):
+        assert markup not in a.text
