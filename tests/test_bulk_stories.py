@@ -119,13 +119,14 @@ def test_a_store_that_has_stories_places_an_ingest_one_article_at_a_time(tmp_pat
 
 def test_a_first_load_with_repeats_versions_and_republications_is_the_batch_of_what_it_added(tmp_path, mds_rows,
                                                                                             monkeypatch):
-    """Every branch of a chunk (repeats, a new version, another outlet's republication, rejections),
-    in worker processes and several chunks: the stories are the batch's over the articles it added."""
+    """Every branch of a chunk (repeats, an id used again for another text, another outlet's
+    republication, rejections), in worker processes and several chunks: the stories are the
+    batch's over the articles it added."""
     from newsfuse import ingest as ingest_stage
 
     rows = list(mds_rows[:150])
     rows += [dict(r) for r in mds_rows[:20]]
-    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[20:25]]
+    rows += [r | {"text": r["text"] + " Cập nhật lúc 10 giờ."} for r in mds_rows[20:25]]  # ids reused: rejected
     rows += [r | {"id": f"{r['id']}-vne", "source": "vnexpress.net"} for r in mds_rows[25:30]]
     rows += [{"id": "short", "text": "Quá ngắn."}, {"title": "no text"}]
     rows += list(mds_rows[150:220])
@@ -135,11 +136,12 @@ def test_a_first_load_with_repeats_versions_and_republications_is_the_batch_of_w
     with newsfuse.open(config=replace(_config(tmp_path / "news.db", workers=2))) as nf:
         report = nf.ingest([path])
         stored = nf.store.story_assignments()
-    assert len(report.added) == 220 and len(report.updated) == 5 and len(report.republished) == 5
+    assert len(report.added) == 220 and not report.updated and len(report.republished) == 5
+    assert len(report.rejected) == 7 and sum("is already used by another text" in r for r in report.rejected) == 5
     added = {r["id"] for r in mds_rows[:220]}
     arts = [a for a in read_jsonl(path, IngestConfig()) if not isinstance(a, Rejection)]
     first = {}
-    for a in arts:  # the first text of each id: what the batch placed (a new version keeps its story)
+    for a in arts:  # the first text of each id: what the batch placed
         first.setdefault(a.id, a)
     want = {x.article_id: x.story_id for x in cluster([first[i] for i in added])}
     assert stored == want and report.stories == want
