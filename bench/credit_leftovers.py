@@ -8,7 +8,10 @@ every sentence of the 471 articles as ingest makes them (`article_from_json`), c
   or one without its colon after a dash (`... "mãn nhãn" - Ảnh Theverge`, `- Ảnh do người dân cung cấp Sau ...`);
 - `cut name`: a sentence that opens inside a credit's name, cut at its dot (`Ảnh: N.` + `T.Phúc Theo ...`);
 - `rule/links`: a rule line or the related-articles header (`QUỐC LINH ------- * Tin bài liên quan:`);
-- `colon credit`: `Ảnh:`/`Nguồn:` anywhere else in it.
+- `colon credit`: `Ảnh:`/`Nguồn:` anywhere else in it;
+- `dateline`: the article's first sentence, after a caption or credit, opening with an outlet's code
+  and a dash (`... (Ảnh: Thu Trang) NDĐT- Sự kiện ...`): ingest cuts a dateline only at the top
+  (`GS - TS Võ Tòng Xuân ...` later in a text is a title, not counted).
 
 Each sentence is counted once (the first kind that matches); the examples are printed.
 
@@ -40,6 +43,7 @@ KINDS = [
     ("rule/links", re.compile(r"-{4,}|_{4,}|={4,}|Tin bài liên quan|Tin liên quan\s*:")),
     ("colon credit", re.compile(r"(?:^|\s|\()(?:Ảnh|Nguồn)\s*:")),
 ]
+DATELINE = re.compile(r"^(?:" + CAP + r"[" + CAPITALS + r".]{1,14}|\([^()\n]{2,30}\))\s*[-–—]\s")
 # The sentence opens inside a credit: the text before it on its line ends in `Ảnh: N.` (no space since).
 CUT_BEFORE = re.compile(r"(?:Ảnh|Nguồn)\s*:\s*\S*\.$")
 
@@ -49,6 +53,9 @@ def leftovers(article) -> list[tuple[str, str]]:
     for s in article.sentences:
         line_start = article.text.rfind("\n", 0, s.start) + 1
         before = article.text[max(line_start, s.start - 40):s.start]
+        if s is article.sentences[0] and article.text[:s.start].strip() and DATELINE.match(s.text):
+            out.append(("dateline", s.text))
+            continue
         if CUT_BEFORE.search(before):
             out.append(("cut name", s.text))
             continue
@@ -75,7 +82,7 @@ def main() -> None:
             examples.append((r["id"], kind, text))
     total = sum(counts.values())
     print(f"{len(rows)} articles, {sentences} sentences; {total} hold a credit or caption leftover:")
-    for kind in ("front", "inline", "cut name", "rule/links", "colon credit"):
+    for kind in ("front", "inline", "cut name", "rule/links", "colon credit", "dateline"):
         print(f"  {kind:<13} {counts.get(kind, 0):>4}")
     for id_, kind, text in examples[:args.examples]:
         print(f"  {id_} {kind:<13} {text[:110]}")

@@ -362,6 +362,23 @@ def test_credits_glued_to_sentences_of_the_shared_corpus_become_credits(mds_rows
         assert any(s.startswith(opening) for s in sents), id_
         assert (piece, "photo", author, agency) in credits, (id_, credits)
     assert ("(eFinance Online) -", "agency", None, "eFinance Online") in read("12236526")[2]
+    # The outlet's dateline after a leading caption: ingest takes datelines off only at the top;
+    # the first sentence after the caption opened with `NDĐT- ` and was a summary sentence.
+    a, sents, credits = read("12327401")
+    assert a.captions[0].credit == "Thu Trang" and sents[0].startswith('Sự kiện "Nick Vujicic đến Việt Nam"')
+    assert ("NDĐT-", "agency", None, "NDĐT") in credits
+    assert not any(s.startswith("NDĐT") for s in sents)
+    # Only the first sentence after leading captions or credits: a title with a dash stays text
+    # (`GS - TS Võ Tòng Xuân ...`), as does the code at the top, which ingest cuts as the dateline.
+    made = build_article("TTO - Giá rau tăng gấp đôi so với tuần trước ở chợ đầu mối.", origin="t")
+    assert made.sentences[0].text.startswith("Giá rau") and "credits" not in made.extra
+    made = build_article("Cây cầu mới (Ảnh: Minh Anh) (Dân trí) - Cầu được khánh thành hôm qua sau hai năm xây.",
+                         origin="t")
+    assert [s.text for s in made.sentences] == ["Cầu được khánh thành hôm qua sau hai năm xây."]
+    assert made.extra["credits"][0][2:] == ["agency", None, "Dân trí"]
+    assert [s.text for s in build_article("Giá rau tăng gấp đôi so với tuần trước. GS - TS Võ Tòng Xuân làm Hiệu "
+                                          "trưởng trường mới.", origin="t").sentences][1:] \
+        == ["GS - TS Võ Tòng Xuân làm Hiệu trưởng trường mới."]
     for id_, opening, name in [("12242710", "Theo một số người dân", "N.T.Phúc"), ("12313026", "Theo đó, ông Khuất", "H.C"),
                                ("12236880", "Sự việc xảy ra lúc 19 giờ", "RT.com"),
                                ("12291182", "Ông Hoàng Công Thái, cục trưởng", "N.Khánh")]:

@@ -929,8 +929,35 @@ def _credits_apart(pack: LanguagePack, text: str, spans: list[tuple[int, int]]
             continue
         credits.append(Credit(s, e, piece, found.kind, found.author, found.agency))
     keep.reverse()
+    if keep and text[:keep[0][0]].strip() and (found_code := dateline_after_front(pack, text, *keep[0])):
+        cut, code = found_code
+        s, e = keep[0]
+        piece = text[s:s + cut].rstrip()
+        credits.append(Credit(s, s + len(piece), piece, "agency", None, code and (rules.agency_in(code) or code)))
+        keep[0] = (s + cut, e)
     credits.sort(key=lambda c: c.start)
     return keep, credits
+
+
+def dateline_after_front(pack: LanguagePack, text: str, start: int, end: int) -> tuple[int, str | None] | None:
+    """The outlet's dateline opening the text's first sentence when only captions or credits stand
+    before it (`... Việt Nam (Ảnh: Thu Trang) NDĐT- Sự kiện ...`, 12327401): ingest takes a dateline
+    off only at the text's top, where it was not. The pack's own `dateline` patterns, as ingest reads
+    them (a date, a code or a place matched); where the report starts in the sentence and the
+    outlet's code (brackets off), or None."""
+    from .lang.loader import PackError
+
+    try:
+        rules = pack.patterns("dateline")
+    except PackError:  # a pack without datelines
+        return None
+    sentence = text[start:end]
+    for rule in rules:
+        m = rule.pattern.match(sentence)
+        groups = m.groupdict() if m else {}
+        if m and m.end() < len(sentence) and (groups.get("date") or groups.get("code") or groups.get("place")):
+            return m.end(), groups["code"].strip("()").strip() if groups.get("code") else None
+    return None
 
 
 _INNER_LINK = re.compile(r"\s(?:>>|»)\s")
