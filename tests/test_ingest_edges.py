@@ -147,3 +147,105 @@ def test_markdown_gives_its_heading_as_title_and_plain_paragraphs(nf, tmp_path, 
     assert a.text == build_article("\n\n".join([first, *rest]), origin="x").text and a.author == "Hoàng Thùy"
     for markup in ("**", "](", "http://x.vn", "_", "#", "Ảnh minh họa"):
         assert markup not in a.text
+
+
+# ------------------------------------------------------------------ folders
+
+
+def test_a_folder_names_what_it_skipped_and_still_stores_the_rest(tmp_path, seed_texts):
+    db = tmp_path / "n.db"
+    mixed = tmp_path / "mixed"
+    (mixed / ".git").mkdir(parents=True)
+    (mixed / ".git" / "description").write_text(seed_texts["004"], encoding="utf-8")  # no suffix: text, but hidden
+    (mixed / "a.txt").write_text(seed_texts["000"], encoding="utf-8")
+    (mixed / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (mixed / "d.pdf").write_bytes(b"%PDF-1.4\n")
+    (mixed / ".hidden.txt").write_text(seed_texts["004"], encoding="utf-8")
+    r = run("ingest", "-q", "--db", db, mixed)
+    assert r.exit_code == 0, r.output
+    assert (f"1 added, 0 already present, 0 rejected; 1 story touched; skipped 3 files and 1 folder: "
+            f"{mixed / '.git'} (hidden folder), {mixed / '.hidden.txt'} (hidden), {mixed / 'c.png'}, "
+            f"{mixed / 'd.pdf'} (not a format newsfuse reads)") in r.output
+    # named one by one they are read or rejected, each saying why
+    r = run("ingest", "-q", "--db", db, mixed / "c.png", mixed / ".hidden.txt")
+    assert f"rejected: {mixed / 'c.png'}: not a format newsfuse reads (.png;" in r.output
+    assert "1 added" in r.output and r.exit_code == 1
+    # a folder of nothing newsfuse reads gave nothing: said, exit code 1, no store made
+    only = tmp_path / "pictures"
+    only.mkdir()
+    (only / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    r = run("ingest", "-q", "--db", tmp_path / "other.db", only)
+    assert r.exit_code == 1 and f"skipped 1 file: {only / 'c.png'} (not a format newsfuse reads)" in r.output
+    assert not (tmp_path / "other.db").exists()
+    assert "hidden files and folders" in " ".join(run("ingest", "--help").output.split())
+
+
+def test_many_skipped_files_are_counted_and_a_few_named(nf, tmp_path, seed_texts):
+    tmp_path = tmp_path / "inbox"
+    tmp_path.mkdir()
+    (tmp_path / "a.txt").write_text(seed_texts["000"], encoding="utf-8")
+    for k in range(12):
+        (tmp_path / f"img{k:02d}.jpg").write_bytes(b"\xff\xd8\xff")
+    report = nf.ingest([tmp_path])
+    assert len(report.added) == 1 and len(report.skipped) == 12
+    assert report.summary().endswith(f"skipped 12 files: {tmp_path / 'img00.jpg'}, {tmp_path / 'img01.jpg'}, "
+                                     f"{tmp_path / 'img02.jpg'}, {tmp_path / 'img03.jpg'}, {tmp_path / 'img04.jpg'} "
+                                     "and 7 more (not a format newsfuse reads)")
+
+
+# ------------------------------------------------------------------ dates, cluster, summarize, JSON
+
+
+def test_a_date_far_after_the_ingests_day_is_refused(tmp_path, mds_rows):
+    from datetime import date
+
+    from newsfuse.config import Config, IngestConfig
+
+    # The corpus runs from October to November 2013; an ingest whose day is 2013-10-31 takes the
+    # reports of up to 2 days later, and refuses the rest, naming each line.
+    path = write_jsonl(tmp_path / "corpus.jsonl", mds_rows + [mds_rows[0] | {"id": "far", "date": "9999-12-31T23:59"}])
+    with newsfuse.open(config=Config(db=tmp_path / "n.db", ingest=IngestConfig(today=date(2013, 10, 31)))) as nf:
+        report = nf.ingest([path])
+    late = [n for n, r in enumerate(mds_rows, 1) if r["date"][:10] > "2013-11-02"]
+    assert 0 < len(late) < len(mds_rows) - 100
+    assert report.rejected == [f"{path}:{n}: date {mds_rows[n - 1]['date']!r} is more than 2 days after the ingest's "
+                               "day (2013-10-31)" for n in late] + [
+        f"{path}:{len(mds_rows) + 1}: date '9999-12-31T23:59' is more than 2 days after the ingest's day (2013-10-31)"]
+    assert not any(r["id"] in report.added for r in mds_rows if r["date"][:10] > "2013-11-02")
+    assert len(report.added) + len(report.present) == len(mds_rows) - len(late)
+    # by the wall clock, the corpus goes in and the year 9999 does not
+    with newsfuse.open(tmp_path / "wall.db") as nf:
+        report = nf.ingest([path])
+    assert len(report.rejected) == 1 and report.rejected[0].startswith(f"{path}:{len(mds_rows) + 1}: date '9999-12-31T23:59'")
+
+
+def test_cluster_of_a_folder_says_it_is_a_folder(tmp_path):
+    r = run("cluster", tmp_path, "--out", tmp_path / "out.jsonl")
+    assert r.exit_code == 2 and f"{tmp_path}: a folder, not a JSONL file" in r.output
+    assert "no such file" not in r.output
+
+
+def test_summarize_with_a_budget_below_every_sentence_gives_empty_summaries_and_goes_on(tmp_path, mds_rows):
+    rows = [r for r in mds_rows if r["cluster_id"] in ("cluster_1", "cluster_2")]
+    out = tmp_path / "s.jsonl"
+    r = run("summarize", write_jsonl(tmp_path / "in.jsonl", rows), "--words", 12, "--out", out)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert r.exit_code == 0, r.output
+    assert [line["cluster_id"] for line in lines] == ["cluster_1", "cluster_2"]
+    # cluster_1's sentences are all longer than 12 syllables; cluster_2 has one of 7
+    assert lines[0] == {"cluster_id": "cluster_1", "summary": [],
+                        "note": "a budget of 12 syllables is smaller than the shortest sentence (20 syllables)"}
+    assert lines[1]["summary"] and "note" not in lines[1]
+    assert "group cluster_1: empty summary: a budget of 12 syllables" in r.output
+    assert "2 summaries -> " in r.output and "(1 empty: no sentence fits in 12 syllables)" in r.output
+    r = run("summarize", tmp_path / "in.jsonl", "--words", 40, "--out", out)
+    assert r.exit_code == 0 and all(json.loads(line)["summary"] for line in out.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_json_error_says_at_once(nf, tmp_path):
+    path = tmp_path / "cut.jsonl"  # a control character in a string, then a last line cut short
+    path.write_text('{"id": "b", "text": "Một\x01bài"}\n{"id": "a", "text": "Một bài báo bị cắt giữa chừng',
+                    encoding="utf-8")
+    reasons = nf.ingest([path]).rejected
+    assert reasons == [f"{path}:1: not JSON (Invalid control character at character 25)",
+                       f"{path}:2: not JSON (Unterminated string starting at character 21)"], reasons

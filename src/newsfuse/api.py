@@ -19,7 +19,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -186,6 +186,7 @@ class IngestReport:
     stories: dict[str, str] = field(default_factory=dict)  # article id -> story id
     updated: list[tuple[str, int]] = field(default_factory=list)  # (article id, its new version)
     republished: list[tuple[str, str]] = field(default_factory=list)  # (stored id, the outlet that republished it)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) of what folders held that was not read
     seconds: dict[str, float] = field(default_factory=dict)  # where the time went, by step (all processes)
 
     @property
@@ -195,8 +196,10 @@ class IngestReport:
     def summary(self) -> str:
         again = f" ({len(self.republished)} republished by another outlet)" if self.republished else ""
         edits = f"{_count(len(self.updated), 'new version')}, " if self.updated else ""
+        skipped = f"; {ingest_stage.skipped_line(self.skipped)}" if self.skipped else ""
         return (f"{len(self.added)} added, {edits}{len(self.present)} already present{again}, "
-                f"{len(self.rejected)} rejected; {_count(len(set(self.stories.values())), 'story', 'stories')} touched")
+                f"{len(self.rejected)} rejected; {_count(len(set(self.stories.values())), 'story', 'stories')} touched"
+                f"{skipped}")
 
 
 class Memo:
@@ -452,8 +455,11 @@ class Newsfuse:
         if isinstance(paths, (str, Path)):  # one path, not the characters of its name
             paths = [paths]
 
-        batches = ingest_stage.read_batches(paths, self.config.ingest, FeatureMaker(self.config.copies))
-        return self._store_all(batches, progress)
+        skipped: list[tuple[str, str]] = []
+        batches = ingest_stage.read_batches(paths, self.config.ingest, FeatureMaker(self.config.copies), skipped)
+        report = self._store_all(batches, progress)
+        report.skipped = skipped
+        return report
 
     def add(self, article: Article | dict[str, Any]) -> str:
         """Store one article (a record or a JSON-like dict) and return its story id."""
@@ -531,11 +537,12 @@ class Newsfuse:
                     self._pending = []
                 waited = time.perf_counter()
                 used: dict[str, tuple[str, str]] = {}  # id -> (content hash, origin) of its first use in this input
+                today = self.config.ingest.today or datetime.now(timezone.utc).date()
                 for batch in batches:
                     seconds["waiting for parsing"] = seconds.get("waiting for parsing", 0.0) + time.perf_counter() - waited
                     for step, spent in batch.seconds.items():
                         seconds[step] = seconds.get(step, 0.0) + spent
-                    self._store_batch(batch, report, progress, all_or_nothing, used)
+                    self._store_batch(batch, report, progress, all_or_nothing, used, today)
                     waited = time.perf_counter()
                 if self._pending is not None:
                     self._place_batch(report)
@@ -558,14 +565,15 @@ class Newsfuse:
         return report
 
     def _store_batch(self, batch: ArticleBatch, report: IngestReport, progress: Callable[[int], None] | None,
-                     all_or_nothing: bool, used: dict[str, tuple[str, str]]) -> None:
+                     all_or_nothing: bool, used: dict[str, tuple[str, str]], today: date) -> None:
         """One chunk: new articles in one batched write, then placed in stories and copy groups
         in order; an article whose id or text the store (or the chunk) already has goes the
         one-by-one way (versions, republications), after everything before it is written. An id
         used again in the same input (`used`, over the input's chunks) for another text is
         rejected, as `ingest.first_of_each` rejects it: whatever its first use became (an article,
         a version, a republication of another id's text), one input gives one text an id; a new
-        version comes from a later input."""
+        version comes from a later input. An article dated more than `IngestConfig.future_days`
+        after `today` is rejected (`ingest.too_late`)."""
         t = time.perf_counter()
         articles = list(batch.articles())
         for _, a in articles:
@@ -574,11 +582,16 @@ class Newsfuse:
         assert self._term_ids is not None
         term_ids = self._term_ids(batch)  # once per batch: it takes in the batch's new terms
         new: list[int] = []
+        future_days = self.config.ingest.future_days
         for k, item in enumerate(batch.items):
             if not isinstance(item, ingest_stage.Rejection):
-                first = used.setdefault(item.id, (item.content_hash, item.origin))
-                if first[0] != item.content_hash:
-                    item = ingest_stage.Rejection(item.origin, f"{ingest_stage.id_reused(item.id)} ({first[1]})")
+                late = item.published and ingest_stage.too_late(item.published, today, future_days)
+                if late:
+                    item = ingest_stage.Rejection(item.origin, late)
+                else:
+                    first = used.setdefault(item.id, (item.content_hash, item.origin))
+                    if first[0] != item.content_hash:
+                        item = ingest_stage.Rejection(item.origin, f"{ingest_stage.id_reused(item.id)} ({first[1]})")
             if isinstance(item, ingest_stage.Rejection):
                 if all_or_nothing:
                     raise BatchRejected(str(item), "read")

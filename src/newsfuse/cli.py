@@ -225,7 +225,9 @@ WORDS_HELP = ("Summary budget in syllables, counted as the ROUGE scorer counts t
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or folders: .txt, .md, .jsonl, .json, .csv/.tsv (a header "
-                                               "row with the JSONL fields), .html, .rss/.atom/.xml")],
+                                               "row with the JSONL fields), .html, .rss/.atom/.xml. In a folder, "
+                                               "hidden files and folders (.name) and other formats are skipped, "
+                                               "and named in the report line.")],
     db: DbOption = None,
     encoding: Annotated[Optional[str], typer.Option(help="Read text files in this encoding (e.g. cp1258).")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep watching the folders and ingest new files as "
@@ -236,7 +238,8 @@ def ingest(
                                           "line without its newline, waits 30 s).")] = 2.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Store articles; each joins a story as it comes in. Exit code 1 if anything was rejected."""
+    """Store articles; each joins a story as it comes in. Exit code 1 if anything was rejected, or
+    the folders held nothing newsfuse reads."""
     from dataclasses import replace
 
     from .config import IngestConfig
@@ -266,7 +269,9 @@ def ingest(
                 raise
             _fail(f"ingest stopped by an internal error, {type(e).__name__}: {e} (what was stored before it is "
                   "kept; NEWSFUSE_TRACEBACK=1 shows where)", 3)
-    raise typer.Exit(0 if report.ok else 1)
+    # A folder that held nothing newsfuse reads is an input that gave nothing, as a file it cannot read.
+    read_nothing = report.skipped and not (report.added or report.present or report.updated)
+    raise typer.Exit(0 if report.ok and not read_nothing else 1)
 
 
 def _follow(nf: api.Newsfuse, paths: list[str], interval: float, settle: float, quiet: bool) -> None:
@@ -694,6 +699,8 @@ def _read_jsonl_articles(path: Path, *, one_per_text: bool = True) -> tuple[list
     from .config import IngestConfig
     from .ingest import IngestError, Rejection, first_of_each, origin_order, read_jsonl
 
+    if path.is_dir():  # one file: a folder's files would need an order and a format each (`ingest` reads folders)
+        _fail(f"{path}: a folder, not a JSONL file (`cat {path}/*.jsonl > all.jsonl` makes one)")
     if not path.is_file():
         _fail(f"{path}: no such file")
     good, bad = [], []
@@ -789,16 +796,23 @@ def summarize(
             _fail(f"{a.origin}: no field {group_by!r}")
         groups.setdefault(str(key), []).append(a)
     config = replace(Config().brief, words=words, align_embeddings=embeddings)
+    empty = 0
     with _out_file(out) as fh:
         for key, members in groups.items():
             try:
                 b = make_brief(key, members, (), config, embedder=embedder)
+                line = {group_by: key, "summary": [
+                    {"text": s.text, "sources": sorted({c.article_id for c in s.citations})} for s in b.summary]}
             except BriefError as e:
-                _fail(f"group {key}: {e}")
-            fh.write(json.dumps({group_by: key, "summary": [
-                {"text": s.text, "sources": sorted({c.article_id for c in s.citations})} for s in b.summary]},
-                ensure_ascii=False) + "\n")
-    typer.echo(f"{len(groups)} summaries -> {out}" + (f"; {rejected} lines rejected" if rejected else ""))
+                # A budget smaller than each sentence of this group: its summary is empty, said on its
+                # line and here, and the other groups are still summarized (docs/decisions.md).
+                line = {group_by: key, "summary": [], "note": str(e)}
+                typer.echo(f"group {key}: empty summary: {e}", err=True)
+                empty += 1
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(groups)} summaries -> {out}" + (f" ({empty} empty: no sentence fits in {words} syllables)"
+                                                      if empty else "")
+               + (f"; {rejected} lines rejected" if rejected else ""))
     if rejected:
         raise typer.Exit(1)
 

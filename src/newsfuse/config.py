@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,10 @@ class IngestConfig:
     # A file of one article (text, Markdown, HTML) is named by its path, not its text: the same file
     # rewritten is that article's next version (`ingest --follow`; a one-off ingest names texts).
     path_ids: bool = False
+    # An article dated more than `future_days` after the ingest's day is refused (`9999-12-31` sat at
+    # the top of `stories` for good); the margin takes time zones and a print edition's next-day date.
+    future_days: int = 2
+    today: date | None = None  # the ingest's day; None = the wall clock's (UTC). Tests set it.
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date as date_, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,19 @@ def parse_date(value: Any) -> str | None:
         except (TypeError, ValueError, IndexError, OverflowError):
             raise IngestError(f"date {s!r} cannot be read as a date") from None
     return _iso(dt, with_time=len(s) > 10)
+
+
+def too_late(published: str, today: date_, days: int) -> str | None:
+    """Why `published` (an ISO prefix, as `parse_date` gives) cannot be a report's date, when its
+    earliest day (`2027` is 2027-01-01) is more than `days` after `today`; else None."""
+    try:
+        y, m, d = (int(x) for x in (published[:10].split("-") + ["1", "1"])[:3])
+        first = date_(y, m, d)
+    except ValueError:
+        return None
+    if (first - today).days <= days:
+        return None
+    return f"date {published!r} is more than {days} days after the ingest's day ({today.isoformat()})"
 
 
 def _iso(dt: datetime, with_time: bool) -> str:
@@ -558,7 +571,9 @@ def loads_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_not_json_constant)
     except json.JSONDecodeError as e:
-        raise IngestError(f"not JSON ({e.msg} {_where(text, e)})") from None
+        # json's own messages end some of theirs with "at" (`Unterminated string starting at`,
+        # `Invalid control character ... at`): the place follows once (`at character 35`).
+        raise IngestError(f"not JSON ({e.msg.removesuffix(' at')} {_where(text, e)})") from None
     except RecursionError:
         raise IngestError("JSON nested too deeply") from None
     except IngestError:
@@ -820,8 +835,58 @@ def _special(path: Path) -> Rejection | None:
     return None
 
 
-def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
-    """Files named, and files under folders named (recursively, sorted, known suffixes only)."""
+NOT_READ = "not a format newsfuse reads"
+HIDDEN = "hidden"
+HIDDEN_FOLDER = "hidden folder"
+
+
+def _folder_files(folder: Path, skipped: list[tuple[str, str]] | None) -> list[Path | Rejection]:
+    """The files under `folder` of the formats newsfuse reads, sorted by path; hidden files and
+    folders (`.name`: `.git`, `.DS_Store`, an editor's `.a.txt.swp`, a download's `.part`) are not
+    entered nor read, and files of other formats are not read: each is added to `skipped` as (path,
+    why). A subfolder that cannot be listed is a rejection."""
+    found: list[Path] = []
+    passed: list[tuple[Path, str]] = []
+    problems: list[Rejection] = []
+
+    def unreadable(e: OSError) -> None:
+        problems.append(Rejection(str(e.filename or folder), f"cannot read the folder: {e.strerror or e}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        here = Path(root)
+        passed.extend((here / d, HIDDEN_FOLDER) for d in dirs if d.startswith("."))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            f = here / name
+            if name.startswith("."):
+                passed.append((f, HIDDEN))
+            elif f.suffix.lower() not in KNOWN_SUFFIXES:
+                passed.append((f, NOT_READ))
+            else:
+                found.append(f)
+    if skipped is not None:
+        skipped.extend((str(f), why) for f, why in sorted(passed))
+    return [*sorted(found), *problems]
+
+
+def skipped_line(skipped: Sequence[tuple[str, str]], names: int = 5) -> str:
+    """`skipped 3 files: in/c.png, in/d.pdf (not a format newsfuse reads), in/.a.txt (hidden)`: the
+    count and the names by reason, at most `names` of each."""
+    folders = sum(why == HIDDEN_FOLDER for _, why in skipped)
+    files = len(skipped) - folders
+    count = " and ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((files, "file"), (folders, "folder")) if n)
+    by_why: dict[str, list[str]] = {}
+    for path, why in skipped:
+        by_why.setdefault(why, []).append(path)
+    parts = [", ".join(shown[:names]) + (f" and {len(shown) - names} more" if len(shown) > names else "") + f" ({why})"
+             for why, shown in by_why.items()]
+    return f"skipped {count}: {', '.join(parts)}"
+
+
+def expand(paths: Iterable[str | Path], skipped: list[tuple[str, str]] | None = None) -> Iterator[Path | Rejection]:
+    """Files named, and files under folders named (recursively, sorted, the formats newsfuse reads
+    only; what a folder holds that is not read goes to `skipped`, see `_folder_files`). A file named
+    itself is read whatever its name (a hidden one too), or rejected naming why."""
     for given in paths:
         if isinstance(given, str) and _URL.match(given):
             yield Rejection(given, "a web address, not a file: `newsfuse sources add URL` follows a site or a "
@@ -829,10 +894,11 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
             continue
         p = Path(given)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.suffix.lower() not in KNOWN_SUFFIXES or f.name.startswith(".") or f.is_dir():
-                    continue
-                yield f if f.is_file() else (_special(f) or Rejection(str(f), "no such file"))
+            for f in _folder_files(p, skipped):
+                if isinstance(f, Rejection):
+                    yield f
+                elif not f.is_dir():  # a link to a folder is not followed (no loops)
+                    yield f if f.is_file() else (_special(f) or Rejection(str(f), "no such file"))
         elif p.is_file():
             yield p
         else:
@@ -949,10 +1015,12 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def read_batches(paths: Iterable[str | Path], config: IngestConfig, finish: Finish) -> Iterator[Any]:
+def read_batches(paths: Iterable[str | Path], config: IngestConfig, finish: Finish,
+                 skipped: list[tuple[str, str]] | None = None) -> Iterator[Any]:
     """Everything under `paths`, in order, in chunks of at most 512 items, each passed through
     `finish` (see `Finish`): in the parsing processes for big JSONL files, so that per-article
-    work runs where the cores are, and here for everything else."""
+    work runs where the cores are, and here for everything else. What folders hold that is not
+    read goes to `skipped` (`expand`)."""
     pending: list[Article | Rejection] = []
     parse_seconds = 0.0
 
@@ -962,7 +1030,7 @@ def read_batches(paths: Iterable[str | Path], config: IngestConfig, finish: Fini
         pending, parse_seconds = [], 0.0
         return out
 
-    for item in expand(paths):
+    for item in expand(paths, skipped):
         if isinstance(item, Rejection):
             pending.append(item)
             continue
