@@ -198,3 +198,33 @@ def test_a_story_of_undated_articles_is_found_by_its_entities_also_in_a_store_in
     db.close()
     with newsfuse.open(tmp_path / "u.db") as nf:
         assert [s.id for s in nf.stories(entity=names[0])] == [story.id]
+
+
+def test_a_place_is_found_under_each_of_its_spellings_also_in_a_store_indexed_before(mds_rows, tmp_path):
+    """`--entity TP.HCM` found 34 stories, `"Thành phố Hồ Chí Minh"` 3: the index kept each
+    spelling apart. A name is also found by its expansion (the pack's abbreviations: `TP.HCM`,
+    `TP. Hồ Chí Minh` and `Thành phố Hồ Chí Minh` share it); a store indexed before is indexed again."""
+    def names(nf, story):
+        return {n for e in nf.store.story_entities(story.id) for n in [e["name"], *e["aliases"]]}
+
+    spellings = ("TP.HCM", "Thành phố Hồ Chí Minh", "TP. Hồ Chí Minh", "thanh pho ho chi minh")
+    with newsfuse.open(tmp_path / "p.db") as nf:
+        nf.ingest([write_jsonl(tmp_path / "c.jsonl", _clusters(mds_rows, "cluster_67", "cluster_75", "cluster_109",
+                                                               "cluster_146", "cluster_13"))])
+        stories = nf.stories(limit=50)
+        long = {s.id for s in stories if "Thành phố Hồ Chí Minh" in names(nf, s)}
+        short = {s.id for s in stories if "TP.HCM" in names(nf, s) and "Thành phố Hồ Chí Minh" not in names(nf, s)}
+        assert long and short, [sorted(names(nf, s)) for s in stories]
+        for asked in spellings:
+            found = {s.id for s in nf.stories(entity=asked)}
+            assert long | short <= found, asked
+            assert nf.count_stories(entity=asked) == len(found)
+            assert found == {s.id for s in nf.stories(entity=asked, since="2013")}, asked  # the filtered path too
+    # As a store indexed before: each name under its own words only, nothing stale.
+    db = sqlite3.connect(tmp_path / "p.db")
+    db.executescript("DELETE FROM entity_words WHERE words = 'thanh pho ho chi minh'; DELETE FROM entities_stale;")
+    db.execute("PRAGMA user_version = 18")  # the schema before migration 19
+    db.commit()
+    db.close()
+    with newsfuse.open(tmp_path / "p.db") as nf:
+        assert short <= {s.id for s in nf.stories(entity="Thành phố Hồ Chí Minh")}

@@ -1209,7 +1209,8 @@ class Newsfuse:
             self.index_entities()  # what changed since the last ingest (a deferred index, an old store)
         return {"source": self.outlet(outlet) if outlet else None, "since": since, "until": until, "match": match,
                 "match_filter": match_filter,
-                "entity": entity if entity and entity.strip() else None}
+                # the name as asked and as the index also keeps it (`TP.HCM` finds `Thành phố Hồ Chí Minh`)
+                "entity": (entity, self._entity_key("vi")(entity)) if entity and entity.strip() else None}
 
     def index_entities(self, progress: Callable[[int], None] | None = None, stories: Iterable[str] | None = None,
                        limit: int | None = None) -> int:
@@ -1229,11 +1230,22 @@ class Newsfuse:
         done = 0
         for story_id in story_ids:
             articles = self.story_articles(story_id) if self.store.story_article_ids(story_id) else []
-            self.store.write_story_entities(story_id, self._find_entities(articles, keep=True) if articles else [])
+            self.store.write_story_entities(story_id, self._find_entities(articles, keep=True) if articles else [],
+                                            found_by=self._entity_key(articles[0].language if articles else "vi"))
             done += 1
             if progress is not None:
                 progress(1)
         return done
+
+    @staticmethod
+    def _entity_key(language: str) -> Callable[[str], str]:
+        """What two spellings of a name share in `language` (its pack's abbreviations expanded:
+        `TP.HCM`, `TP. Hồ Chí Minh` and `Thành phố Hồ Chí Minh` are one key)."""
+        from . import lang
+        from .entities import entity_key, lexicon
+
+        lx = lexicon(lang.for_language(language))
+        return lambda name: entity_key(name, lx)
 
     def _find_entities(self, articles: Sequence[Article], keep: bool = False) -> list[Entity]:
         """The story's entities, read over what the store kept of its articles' readings

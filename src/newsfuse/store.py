@@ -277,6 +277,10 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
         SELECT m.story_id FROM story_members m JOIN articles a ON a.seq = m.article_seq
         GROUP BY m.story_id HAVING max(a.published) IS NULL;
     """,
+    # 19: a name is found by its expansion too (`TP.HCM` as `Thành phố Hồ Chí Minh`, `Bộ CA` as `Bộ
+    # Công an`: `Store.write_story_entities(found_by=...)`): every story is indexed again (from the
+    # readings kept of its articles)
+    "INSERT OR IGNORE INTO entities_stale(story_id) SELECT id FROM stories;",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1265,7 +1269,8 @@ class Store:
 
     @staticmethod
     def _story_filter(source: str | None, since: str | None, until: str | None, match: str | None,
-                      story_ids: Sequence[str] | None, entity: str | None = None) -> tuple[str, list[Any]]:
+                      story_ids: Sequence[str] | None,
+                      entity: str | Sequence[str] | None = None) -> tuple[str, list[Any]]:
         """The conditions (` AND ...`, on the summary `ss`) of a story list, and their arguments;
         each filter keeps whole stories. The cheap ones come first (SQLite tests them in the order
         written): dates and outlets are columns of the summary row, an entity is one key of its
@@ -1284,10 +1289,11 @@ class Store:
                            " WHERE value = ?)")
             args += [source, source]
         if entity is not None:
-            words = " ".join(entity_words(entity))
+            keys = entity_keys(entity)
             # A run of a name's words, tone-free, is one key of the entity index (`name_parts`).
-            clauses.append("ss.story_id IN (SELECT story_id FROM entity_words WHERE words = ?)" if words else "0")
-            args.extend([words] if words else [])
+            clauses.append(f"ss.story_id IN (SELECT story_id FROM entity_words WHERE words IN ({','.join('?' * len(keys))}))"
+                           if keys else "0")
+            args.extend(keys)
         if match is not None:
             clauses.append("ss.story_id IN (SELECT m3.story_id FROM story_members m3 WHERE m3.article_seq IN"
                            " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?))")
@@ -1295,21 +1301,25 @@ class Store:
         return "".join(f" AND {c}" for c in clauses), args
 
     def list_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
-                     match: str | None = None, story_ids: Sequence[str] | None = None, entity: str | None = None,
+                     match: str | None = None, story_ids: Sequence[str] | None = None,
+                     entity: str | Sequence[str] | None = None,
                      by_rank: bool = False, limit: int = 50, offset: int = 0,
                      match_filter: str | None = None) -> list[Story]:
         """Stories with an article from `source`, one matching the FTS5 expression `match`, an entity
         named `entity` (the entity index), and dates that overlap [since, until]; latest first, or
         (`by_rank`, with `match`) best match first."""
         if entity is not None and not (story_ids or source or since or until or match):
-            words = " ".join(entity_words(entity))
-            if not words:
+            keys = entity_keys(entity)
+            if not keys:
                 return []
-            # The index alone, newest first: one range of its key, however many stories match.
+            # The index alone, newest first: one range of its key, however many stories match (two
+            # spellings of a name, `TP.HCM` and its expansion: their stories, each once).
             with self.snapshot():
                 ids = [r[0] for r in self.db.execute(
                     "SELECT story_id FROM entity_words WHERE words = ? ORDER BY last_date DESC, story_id DESC"
-                    " LIMIT ? OFFSET ?", (words, limit, offset))]
+                    " LIMIT ? OFFSET ?", (keys[0], limit, offset))] if len(keys) == 1 else [r[0] for r in self.db.execute(
+                    f"SELECT story_id FROM entity_words WHERE words IN ({','.join('?' * len(keys))}) GROUP BY story_id"
+                    " ORDER BY max(last_date) DESC, story_id DESC LIMIT ? OFFSET ?", (*keys, limit, offset))]
                 return self._stories_in(ids)
         filters, args = self._story_filter(source, since, until, match_filter or match, story_ids, entity)
         with self.snapshot():  # the page and its rows from one state of the store
@@ -1334,7 +1344,7 @@ class Store:
                     f" ORDER BY {order} DESC, ss.story_id LIMIT ? OFFSET ?", (*args, limit, offset))]
             return self._stories_in(page)
 
-    def _ranked_story_ids(self, match: str, source: str | None, entity: str | None, limit: int,
+    def _ranked_story_ids(self, match: str, source: str | None, entity: str | Sequence[str] | None, limit: int,
                           offset: int, match_filter: str | None = None, window: int | None = None) -> list[str]:
         """The page of stories matching `match` by their best article's rank (then latest first,
         then id), ranking the stories alone before reading any article row: grouping every
@@ -1455,7 +1465,7 @@ class Store:
 
     def count_stories(self, *, source: str | None = None, since: str | None = None, until: str | None = None,
                       match: str | None = None, story_ids: Sequence[str] | None = None,
-                      entity: str | None = None, match_filter: str | None = None) -> int:
+                      entity: str | Sequence[str] | None = None, match_filter: str | None = None) -> int:
         filters, args = self._story_filter(source, since, until, match_filter or match, story_ids, entity)
         if not filters:
             return self.db.execute("SELECT count(*) FROM story_summary").fetchone()[0]
@@ -1638,10 +1648,12 @@ class Store:
     def count_stale_entity_stories(self) -> int:
         return self.db.execute("SELECT count(*) FROM entities_stale").fetchone()[0]
 
-    def write_story_entities(self, story_id: str, entities: Sequence[Entity]) -> None:
+    def write_story_entities(self, story_id: str, entities: Sequence[Entity],
+                             found_by: Callable[[str], str] | None = None) -> None:
         """Replace a story's indexed entities (name, type, aliases, outlets, mention count) and the
         words they are found by; the story is no longer stale. A story that no longer exists only
-        loses its mark."""
+        loses its mark. `found_by` gives one more name each name is found by (the entity stage's
+        `entity_key`: `TP.HCM` is found as `Thành phố Hồ Chí Minh` too)."""
         with self.transaction() as db:
             db.execute("DELETE FROM entities_stale WHERE story_id = ?", (story_id,))
             db.execute("DELETE FROM entity_words WHERE story_id = ?", (story_id,))
@@ -1660,6 +1672,8 @@ class Store:
                      json.dumps(e.outlets, ensure_ascii=False), len(e.mentions)))
                 for n in (e.name, *e.aliases):
                     found |= name_parts(n)
+                    if found_by is not None:
+                        found |= name_parts(found_by(n))
             db.executemany("INSERT OR IGNORE INTO entity_words(words, last_date, story_id) VALUES (?,?,?)",
                            [(w, last, story_id) for w in found])
 
@@ -1781,6 +1795,12 @@ def entity_words(name: str) -> list[str]:
     bare = unicodedata.normalize("NFD", name.casefold().replace("đ", "d"))
     bare = "".join(c for c in bare if not unicodedata.combining(c))
     return TOKEN.findall(bare)
+
+
+def entity_keys(entity: str | Sequence[str]) -> list[str]:
+    """The entity index's keys of a name, or of any of several names (a query and its expansion)."""
+    names = [entity] if isinstance(entity, str) else entity
+    return list(dict.fromkeys(w for n in names if (w := " ".join(entity_words(n)))))
 
 
 def name_parts(name: str, longest: int = 8) -> set[str]:
