@@ -281,6 +281,11 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # Công an`: `Store.write_story_entities(found_by=...)`): every story is indexed again (from the
     # readings kept of its articles)
     "INSERT OR IGNORE INTO entities_stale(story_id) SELECT id FROM stories;",
+    # 20: the matching key moves a misplaced tone mark (`vơí` = `với`, `text.TonePlacement`): what a
+    # store keeps made of the key is made again for the articles whose title or text has one (so a
+    # store made before and a fresh ingest agree): content hashes, the full-text index, their
+    # stories' briefs and entity words, and the saved story and copy indexes beside the store
+    lambda store: store._rekey_misplaced_tones(),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -491,6 +496,53 @@ class Store:
         for name, kind in columns.items():
             if name not in have:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    def _rekey_misplaced_tones(self) -> int:
+        """Migration 20 (safe to run again): the content hash of every article and earlier version
+        whose text has a misplaced tone mark made again; when any title or text has one, the
+        full-text index made again (contentless: a row is deleted by what it was indexed with,
+        which today's key no longer gives) and merged, as migration 16 left it; the briefs and
+        entity words of their stories made again; and the saved indexes beside the store (words
+        and signatures of the old key) dropped, to be rebuilt from the store. Two texts that now
+        have one hash keep theirs apart (the later keeps its old one: a migration deletes no
+        article; a fresh ingest would have taken it for the same text). Returns how many articles
+        had one."""
+        from .text import tone_placement
+
+        def content_hash(text: str) -> str:  # (ingest and its libraries only for a store that needs them)
+            from .ingest import content_hash
+
+            return content_hash(text)
+
+        db, moves = self.db, tone_placement().moves
+        seqs: list[int] = []
+        last = 0
+        while rows := db.execute("SELECT seq, title, text FROM articles WHERE seq > ? ORDER BY seq LIMIT 1000",
+                                 (last,)).fetchall():
+            for seq, title, text in rows:
+                if moves(text.lower()):
+                    db.execute("UPDATE OR IGNORE articles SET content_hash = ? WHERE seq = ?", (content_hash(text), seq))
+                    seqs.append(seq)
+                elif moves(title.lower()):
+                    seqs.append(seq)
+            last = rows[-1][0]
+        for seq, version, text in db.execute("SELECT article_seq, version, text FROM article_versions").fetchall():
+            if moves(text.lower()):
+                db.execute("UPDATE article_versions SET content_hash = ? WHERE article_seq = ? AND version = ?",
+                           (content_hash(text), seq, version))
+        if not seqs:
+            return 0
+        from . import indexstate
+        self.rebuild_search_index()
+        self.merge_search_index()
+        for k in range(0, len(seqs), 500):
+            page = seqs[k:k + 500]
+            stories = f"SELECT story_id FROM story_members WHERE article_seq IN ({','.join('?' * len(page))})"
+            db.execute(f"DELETE FROM briefs WHERE story_id IN ({stories})", page)
+            db.execute(f"INSERT OR IGNORE INTO entities_stale(story_id) {stories}", page)
+        if self.path.is_file():
+            indexstate.state_path(self.path).unlink(missing_ok=True)
+        return len(seqs)
 
     def _make_story_summary(self) -> None:
         """Migration 9 (also safe to run again: every statement is made to be): the summary table,
@@ -783,7 +835,8 @@ class Store:
             self._write_search_rows()
             if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'story_epoch'").fetchone():  # (migration 7 runs first)
                 db.execute("UPDATE story_epoch SET n = n + 1")  # the stories kept per query are read again
-            db.execute("DELETE FROM articles_fts")
+            # (FTS5's own command: a contentless table refuses DELETE once it holds rows)
+            db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
             db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', ?)",
                        (f"bm25({', '.join(map(str, RANK_WEIGHTS))})",))
             n, last = 0, 0

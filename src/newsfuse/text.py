@@ -4,8 +4,9 @@ Two forms of a text exist:
 - the *stored* form (`clean`): Unicode NFC, whitespace cleaned, original tone marks and quotes kept
   for display; every offset in newsfuse points into it;
 - the *matching key* (`fold`): one tone-mark placement (`hoà` = `hòa`, `thuỷ` = `thủy`, via
-  vi-textmatch), lower case, one kind of quote. `fold` preserves length, so a position in the key
-  is the same position in the stored text.
+  vi-textmatch's rule; a misplaced mark moved, `vơí` = `với`, `TonePlacement`), lower case, one
+  kind of quote. `fold` preserves length, so a position in the key is the same position in the
+  stored text.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def clean(text: str) -> str:
 
 
 # vi-textmatch's tone rule (`hoà` -> `hòa`: the mark moves to the first vowel of an open `oa`, `oe`,
-# `uy`, never after `q`), applied in one pass over the lower-cased text: the library's two passes
-# before lower-casing cost 1.4x as much (bench/fold_speed.py) and a cache of texts or syllables
-# gains nothing over it; the test holds the two equal on the shared corpus.
+# `uy`, never after `q`), applied to the words `TonePlacement.finder` finds in its one pass over the
+# lower-cased text (every word this pattern changes): the library's two passes before lower-casing
+# cost 1.4x as much (bench/fold_speed.py) and a cache of texts or syllables gains nothing over it;
+# the test holds the key equal to the library's on the shared corpus, but for misplaced marks.
 _SECOND_VOWEL_TONE = re.compile(r"o[àáảãạèéẻẽẹ](?![^\W\d_])|(?<!q)u[ỳýỷỹỵ](?![^\W\d_])")
 _FIRST_VOWEL_TONE = {pair: first + plain for pair, (first, plain) in (
     (o + mark, TONE_PAIRS_SECOND_TO_FIRST[mark]) for o, marks in (("o", "àáảãạèéẻẽẹ"), ("u", "ỳýỷỹỵ")) for mark in marks)}
@@ -79,7 +81,7 @@ class TonePlacement:
     Our own rule, not a library's (measured on the shared corpus, docs/decisions.md): vi-textmatch
     only unifies open `oa`/`oe`/`uy`; underthesea's `token_normalize` is a table of 2,904 words
     that also respells (`qui` -> `quy`, `vuợt` -> `vượt`), and kept to its tone-only changes it
-    fixes 273 of the 353 misplaced marks (not `Hiệp hôị`, `buôỉ`, `giơí`, `bơỉ`).
+    fixes 273 of the 351 misplaced marks of the corpus (not `Hiệp hôị`, `buôỉ`, `giơí`, `bơỉ`).
 
     `finder` finds, in one pass of the regular-expression engine, every place where a mark can
     sit wrong (a marked vowel next to `ơ â ê ô ư ă` it should be on, the second of two vowels at
@@ -158,6 +160,19 @@ class TonePlacement:
         out.append(text[done:])
         return "".join(out)
 
+    def moves(self, text: str) -> bool:
+        """Whether `text` (lower case) has a misplaced mark this pass moves (what a key made before
+        it moved them holds otherwise: store migration 20)."""
+        style = _SECOND_VOWEL_TONE.sub
+        for found in self.finder.finditer(text):
+            start = found.start()
+            while start > 0 and self._letter.match(text, start - 1):
+                start -= 1
+            w = style(_first_vowel_tone, text[start:self._word_end.match(text, found.start()).end()])
+            if self.word(w) != w:
+                return True
+        return False
+
     def word(self, word: str) -> str:
         """A lower-case word with its tone mark where its syllable carries it (as written when it is
         no syllable, or has no mark or two)."""
@@ -197,8 +212,9 @@ def tone_placement() -> TonePlacement:
 
 
 def fold(text: str) -> str:
-    """Matching key of a stored text: same length, one tone placement, lower case, plain quotes."""
-    text = _SECOND_VOWEL_TONE.sub(lambda m: _FIRST_VOWEL_TONE[m.group(0)], text.lower())
+    """Matching key of a stored text: same length, one tone placement (`hoà` = `hòa`, a misplaced
+    mark moved: `vơí` = `với`), lower case, plain quotes."""
+    text = tone_placement()(text.lower())
     for a, b in _FOLD_PAIRS:
         if a in text:
             text = text.replace(a, b)
