@@ -177,7 +177,8 @@ def test_a_folder_names_what_it_skipped_and_still_stores_the_rest(tmp_path, seed
     r = run("ingest", "-q", "--db", tmp_path / "other.db", only)
     assert r.exit_code == 1 and f"skipped 1 file: {only / 'c.png'} (not a format newsfuse reads)" in r.output
     assert not (tmp_path / "other.db").exists()
-    assert "hidden files and folders" in " ".join(run("ingest", "--help").output.split())
+    shown = " ".join(run("ingest", "--help").output.split())
+    assert "hidden files and folders" in shown and "stays UTF-8" in shown
 
 
 def test_many_skipped_files_are_counted_and_a_few_named(nf, tmp_path, seed_texts):
@@ -238,6 +239,7 @@ def test_summarize_with_a_budget_below_every_sentence_gives_empty_summaries_and_
     assert lines[1]["summary"] and "note" not in lines[1]
     assert "group cluster_1: empty summary: a budget of 12 syllables" in r.output
     assert "2 summaries -> " in r.output and "(1 empty: no sentence fits in 12 syllables)" in r.output
+    assert "empty summary with a note" in " ".join(run("summarize", "--help").output.split())
     r = run("summarize", tmp_path / "in.jsonl", "--words", 40, "--out", out)
     assert r.exit_code == 0 and all(json.loads(line)["summary"] for line in out.read_text(encoding="utf-8").splitlines())
 

@@ -229,7 +229,8 @@ def ingest(
                                                "hidden files and folders (.name) and other formats are skipped, "
                                                "and named in the report line.")],
     db: DbOption = None,
-    encoding: Annotated[Optional[str], typer.Option(help="Read text files in this encoding (e.g. cp1258).")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Read legacy text in this encoding (e.g. cp1258); text "
+                                                    "that is UTF-8 (a file, a JSONL line) stays UTF-8.")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="Keep watching the folders and ingest new files as "
                                          "they appear; each article joins a story as it arrives.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between looks with --follow.")] = 2.0,
@@ -766,7 +767,8 @@ def summarize(
     input: Annotated[Path, typer.Argument(help="articles.jsonl")],
     out: Annotated[Path, typer.Option("--out", "-o")],
     group_by: Annotated[str, typer.Option("--group-by", help="Field that names each article's group.")] = "cluster_id",
-    words: Annotated[int, typer.Option(help=WORDS_HELP)] = 180,
+    words: Annotated[int, typer.Option(help=WORDS_HELP + " A group whose every sentence is longer gets an empty "
+                                       "summary with a note.")] = 180,
     embeddings: Annotated[bool, typer.Option(
         "--embeddings", help="Align sentences with a sentence-embedding model too: it finds facts worded differently "
         "(needs the embeddings extra: pip install 'newsfuse[embeddings]'; seconds per story).")] = False,
