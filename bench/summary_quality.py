@@ -15,6 +15,7 @@ cross-validation), scored on the other, both ways, beside lead on the same half,
 bootstrap and a sign test.
 
     python bench/summary_quality.py [--words 180]                      # quality (no lock needed)
+    python bench/summary_quality.py --against-scorer FILE   # only: the pack's scorer file against FILE
     python bench/summary_quality.py --dated-and-bare    # the scorer trained dated / bare / both, scored on each
     flock /tmp/newsfuse-bench.lock python bench/summary_quality.py --speed   # brief times, load printed
 """
@@ -505,6 +506,43 @@ def half_split(prepared, words: int, seed: int = 13) -> list[str]:
     return lines
 
 
+def against_scorer(prepared, words: int, path: Path, seed: int = 13) -> list[str]:
+    """The pack's scorer file (the tree's) and the one at `path` on the same clusters and alignments,
+    in one run: on half B, which both have never read when both were trained on half A (as
+    scripts/train_summary.py trains by default; a held-out figure), on half A (their training half: a
+    development figure) and on all, each beside lead, with a paired bootstrap and a sign test of
+    `path`'s file against the tree's. A model trained again is judged by its half B row."""
+    from newsfuse.brief import learned_scorer
+
+    ids = sorted(prepared)
+    half_a, half_b = halves(ids, seed)
+    files = {"tree": learned_scorer("vi"), "other": SentenceScorer.read(path)}
+    ref_tokens = {cid: [syllables(r) for r in prepared[cid][2]] for cid in ids}
+
+    def r2(cid, scorer):
+        alignment, kept, _, _ = prepared[cid]
+        chosen = [s.text for s in summarize(alignment, kept, BriefConfig(words=words), scorer=scorer)]
+        toks = syllables(strict(chosen, words))
+        return sum(rouge_n(toks, r, 2) for r in ref_tokens[cid]) / len(ref_tokens[cid])
+
+    scores = {name: {cid: r2(cid, scorer) for cid in ids} for name, scorer in files.items()}
+    about = {k: f"{v.about.get('trained_on', '?')}; {v.about.get('sentences', '?')} sentences" for k, v in files.items()}
+    lines = [f"# the pack's scorer file (tree: {about['tree']}) against {path} ({about['other']}), same alignments, R-2:"]
+    for label, part in (("half B (held out: both trained on A)", half_b), ("half A (development)", half_a),
+                        ("all 149 (half development)", ids)):
+        tree, other = [scores["tree"][c] for c in part], [scores["other"][c] for c in part]
+        lead_scores = [prepared[c][3] for c in part]
+        p_boot, p_sign, wins, losses = paired(other, tree)
+        m_t, m_o, m_l = statistics.fmean(tree), statistics.fmean(other), statistics.fmean(lead_scores)
+        lines.append(f"  {label:<37} tree {m_t:.4f} ({m_t / m_l:.3f}x lead), other {m_o:.4f} ({m_o / m_l:.3f}x), "
+                     f"lead {m_l:.4f}; other - tree {m_o - m_t:+.4f}, paired bootstrap p(other <= tree) = {p_boot:.4f}, "
+                     f"{wins} wins / {losses} losses (sign p = {p_sign:.4f})")
+    moved = [c for c in ids if abs(scores["tree"][c] - scores["other"][c]) > 1e-12]
+    lines.append(f"  clusters whose R-2 differs: {len(moved)} of {len(ids)}: " + ", ".join(
+        f"{c} {scores['tree'][c]:.3f}->{scores['other'][c]:.3f}" for c in moved))
+    return lines
+
+
 def _bare(rows: list[dict]) -> list[dict]:
     """The rows as the issue's independent set comes: no dates, no outlet names (nor the URLs that name them)."""
     return [{k: v for k, v in r.items() if k not in ("date", "source", "url")} for r in rows]
@@ -780,7 +818,16 @@ def main() -> None:
     ap.add_argument("--bare", action="store_true", help="articles without dates, outlets and URLs (as the "
                     "issue's independent set): the shipped model in the table, the half split's models "
                     "trained on the bare tuning half")
+    ap.add_argument("--against-scorer", type=Path, metavar="FILE", help="only the pack's scorer file and "
+                    "FILE (a summary_scorer.json, e.g. one trained again to another --out) on the same clusters, "
+                    "half B (held out when both were trained on half A), half A and all, in the same run")
     args = ap.parse_args()
+    if args.against_scorer:
+        print(f"# bench/summary_quality.py --against-scorer — {corpus.machine()}; load average at start "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for line in against_scorer(_prepared(corpus.rows(), args.words), args.words, args.against_scorer):
+            print(line, flush=True)
+        return
     if args.dated_and_bare:
         print(f"# bench/summary_quality.py --dated-and-bare — {corpus.machine()}; load average at start "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
