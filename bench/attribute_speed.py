@@ -20,7 +20,6 @@ import gc
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -70,10 +69,7 @@ def child(repeat: int) -> None:
 
 
 def run(src: Path, repeat: int) -> dict:
-    env = os.environ | {"PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, __file__, "--child", "--repeat", str(repeat)], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return corpus.child_result(__file__, src, "--repeat", str(repeat))
 
 
 def main() -> None:

@@ -110,3 +110,16 @@ def previous_stories(rev: str):
     sys.modules[spec.name] = module
     exec(compile(source, f"{rev}:stories.py", "exec"), module.__dict__)
     return module
+
+
+def child_result(script: str, src: Path, *args: str) -> dict:
+    """Run `script` again as a child process with the checkout `src` first on its path (two
+    checkouts of newsfuse cannot share one process) and read the JSON object its last line prints."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, script, "--child", *args], env=os.environ | {"PYTHONPATH": str(src)},
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])

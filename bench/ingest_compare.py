@@ -99,6 +99,15 @@ def checkout(commit: str) -> tuple[str, Path]:
     return sha, tree
 
 
+def tree_state() -> tuple[str, bool]:
+    """This checkout's commit and whether tracked files changed since (what a row measures)."""
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return head, bool(dirty)
+
+
 def run(src: Path, path: Path, db: Path, profile: str = "-") -> dict:
     out = subprocess.run([sys.executable, "-c", RUNNER, str(src), str(path), str(db), profile],
                          capture_output=True, text=True, env=os.environ | {"PYTHONHASHSEED": "0"})
@@ -153,10 +162,7 @@ def main() -> None:
     ap.add_argument("--input", type=Path, help="a JSONL file to ingest instead of the scaled corpus")
     args = ap.parse_args()
     sha, tree = checkout(args.baseline)
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    head, dirty = tree_state()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.input or Path(tmp) / "scaled.jsonl"
         if not args.input:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
-from ingest_compare import checkout, load  # noqa: E402
+from ingest_compare import checkout, load, tree_state  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,10 +84,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     sha, tree = checkout(args.baseline)
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    head, dirty = tree_state()
     labels = {"baseline": f"baseline {sha[:12]}", "tree": f"tree {head}{' + changes' if dirty else ''}"}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scaled.jsonl"

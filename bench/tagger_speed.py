@@ -90,10 +90,7 @@ def child(repeat: int) -> None:
 
 
 def measure(src: Path, repeat: int) -> dict:
-    env = os.environ | {"PYTHONPATH": str(src)}
-    done = subprocess.run([sys.executable, __file__, "--child", "--repeat", str(repeat)], env=env, check=True,
-                          capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return corpus.child_result(__file__, src, "--repeat", str(repeat))
 
 
 def main() -> None:
