@@ -975,7 +975,7 @@ class FolderFollower:
                 continue
             if self._ready(p, st.st_size, now - st.st_mtime):
                 settled.append(p)
-                self._taken[p] = (st.st_size, st.st_mtime_ns)
+                self._taken[p] = _stamp_of(st)
         return settled, missing
 
     def _ready(self, path: Path, size: int, quiet: float) -> bool:
@@ -1011,7 +1011,11 @@ def looks_whole(path: Path, size: int) -> bool:
 
 
 def _stamp(path: Path) -> tuple[int, int]:
-    st = path.stat()
+    return _stamp_of(path.stat())
+
+
+def _stamp_of(st: os.stat_result) -> tuple[int, int]:
+    # size and nanosecond time together: a rewrite within one second of the same size still differs
     return st.st_size, st.st_mtime_ns
 
 
