@@ -450,6 +450,17 @@ def test_the_same_day_is_the_day_named_before_it_in_the_article():
     assert [t.value for t in resolve(text[second:], "2013-11-01T08:00")] == [None]
 
 
+def test_the_same_day_of_past_news_is_not_a_day_planned_ahead():
+    # Article 12384909 of the shared corpus (10/11/2013): the day planned ahead is not the day of the
+    # condolences sent; a sentence that itself looks ahead keeps the planned day.
+    text = ("Nhóm điều phối ứng phó thảm họa của Liên hợp quốc (UNDAC) đã tới thành phố Tacloban ngay từ sáng "
+            "10/11 để đánh giá tình hình thiệt hại sau bão. Dự kiến, 60 tấn trang thiết bị y tế và lều bạt của "
+            "UNICEF sẽ được chuyển tới Philippines trong ngày 12/11 tới. Cùng ngày, các nước Anh, Canada, Nhật "
+            "Bản... đã gửi lời chia buồn. Cùng ngày, một chuyến bay khác dự kiến sẽ đưa thêm hàng cứu trợ.")
+    found = [(t.text, t.value) for t in resolve(text, "2013-11-10T21:15") if t.text.lower() == "cùng ngày"]
+    assert found == [("Cùng ngày", "2013-11-10"), ("Cùng ngày", "2013-11-12")]
+
+
 @pytest.mark.parametrize("text,published,expected", DATE_CASES.values(), ids=DATE_CASES.keys())
 def test_date_expressions_resolve(text, published, expected):
     assert dates_of(text, published) == expected

@@ -521,18 +521,25 @@ class DateRules:
         out.sort(key=lambda t: t.start)
         if self.words.ranges:
             out = self._joined(text, out, Anchor(ay, am, ad, am, text, 0, written_days, self.words))
-        return tuple(self._same_days(out))
+        today = date(ay, am, ad).isoformat() if ay and am and ad else None
+        return tuple(self._same_days(text, out, today))
 
-    @staticmethod
-    def _same_days(found: list[TimeExpression]) -> list[TimeExpression]:
-        """`cùng ngày` is the last day named before it in the text read."""
-        last = None
+    def _same_days(self, text: str, found: list[TimeExpression], today: str | None) -> list[TimeExpression]:
+        """`cùng ngày` is the last day named before it in the text read; in a sentence that does not
+        speak of what is to come, the last such day not after the article's (`today`): a report goes
+        from a day planned ahead (`sẽ được chuyển … trong ngày 12/11 tới`) back to the day's news
+        (`Cùng ngày, các nước … đã gửi lời chia buồn`), and a day ahead would put it in the future."""
+        last = last_past = None
         out = []
         for t in found:
-            if t.reason == SAME_DAY and last is not None:
-                t = replace(t, value=last, precision="day", reason=None)
+            if t.reason == SAME_DAY:
+                day = last if today is None or self._looks_ahead(text, t.start, t.end) else last_past
+                if day is not None:
+                    t = replace(t, value=day, precision="day", reason=None)
             elif t.value and t.precision == "day":
                 last = t.value
+                if today is None or t.value <= today:
+                    last_past = t.value
             out.append(t)
         return out
 
