@@ -54,6 +54,11 @@ import newsfuse
 from newsfuse.config import Config, EntityConfig
 assert newsfuse.__file__.startswith(src), newsfuse.__file__
 config = replace(Config(db=db), entities=replace(EntityConfig(), index_at_ingest=False))
+if hasattr(config.ingest, "today"):
+    # The scaled rounds are dated 200 days apart, up to decades ahead: with the wall clock's day a
+    # quarter of 15k were refused as future dates (IngestConfig.future_days), parsed but not stored.
+    from datetime import date
+    config = replace(config, ingest=replace(config.ingest, today=date(9000, 1, 1)))
 prof = cProfile.Profile() if profile != "-" else None
 with newsfuse.open(config=config) as nf:
     t = time.perf_counter()

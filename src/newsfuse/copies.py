@@ -64,7 +64,11 @@ def minhash_values(shingles: np.ndarray, permutations: np.ndarray) -> np.ndarray
     for start in range(0, len(shingles), _BLOCK):
         with np.errstate(over="ignore"):
             block = _fmix32(shingles[start:start + _BLOCK])
-            np.minimum(values, (block[:, None] * a + b).min(axis=0), out=values)
+            # The products, then `+ b` into the same matrix: one shingle-by-permutation matrix made
+            # instead of two (~20% of this function on news text; the same wrapping uint32 values).
+            m = np.multiply.outer(block, a)
+            m += b
+            np.minimum(values, m.min(axis=0), out=values)
     return values
 
 
