@@ -575,3 +575,20 @@ def test_a_locked_store_is_one_line_and_an_exit_code_of_its_own(tmp_path, seeds_
     assert "internal error" not in r.output
     assert run("ingest", "-q", "--db", db, seeds_dir).exit_code == 0  # the lock gone, the same ingest stores
     assert len(run("articles", "--db", db, "--json").output.splitlines()) == 2
+
+
+def test_python_open_can_refuse_to_make_a_store(tmp_path):
+    """`newsfuse.open("typo.db")` made a new store whatever the caller meant; a reader says `create=False`."""
+    import newsfuse
+
+    typo = tmp_path / "typo.db"
+    with pytest.raises(newsfuse.StoreError, match="typo.db: no such database"):
+        newsfuse.open(typo, create=False)
+    assert not typo.exists()
+    with pytest.raises(newsfuse.StoreError, match="a folder, not a database"):
+        newsfuse.open(tmp_path)
+    with newsfuse.open(typo) as nf:  # the default makes it, as the README's first lines do
+        nf.add({"id": "x1", "source": "tuoitre.vn", "date": "2023-06-27", "title": "Bão số 3",
+                "text": "Chiều 27/6, bão số 3 đổ bộ vào Quảng Ninh với sức gió cấp 10."})
+    with newsfuse.open(typo, create=False) as nf:
+        assert [a.id for a in nf.articles()] == ["x1"]

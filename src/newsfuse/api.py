@@ -1464,9 +1464,15 @@ def _first_first(publications: list[Publication]) -> list[Publication]:
     return sorted(publications, key=lambda p: ((p.published or "") + "\uffff", p.seen_at or "", p.kind != "original"))
 
 
-def open(db: str | Path | None = None, config: Config | None = None) -> Newsfuse:  # noqa: A001
-    """Open (or create) a newsfuse store. `db` overrides `config.db`."""
+def open(db: str | Path | None = None, config: Config | None = None, *, create: bool = True) -> Newsfuse:  # noqa: A001
+    """Open a newsfuse store, made when missing unless `create=False` (then a path that holds no
+    store is a `StoreError`, so that a reader's typo leaves no new file). `db` overrides `config.db`."""
     config = config or Config()
     if db is not None:
         config = replace(config, db=Path(db))
+    path = Path(config.db)
+    if path.is_dir():
+        raise StoreError(f"{path}: a folder, not a database")
+    if not create and not path.exists():
+        raise StoreError(f"{path}: no such database")
     return Newsfuse(config)
