@@ -147,6 +147,11 @@ def test_rest_checks_its_parameters(client):
         r = client.get("/api/stories", params=params)
         assert r.status_code == 422 and where in r.json()["error"], (params, r.text)
     assert "outlet" in client.get("/api/stories", params={"source": "TPO"}).json()["error"]
+    # In the words of the CLI and the Python API, not pydantic's (`Input should be greater than or equal to 1`).
+    assert client.get("/api/stories", params={"limit": -1}).json()["error"] == "limit: -1 must be a whole number of at least 1"
+    assert client.get("/api/articles", params={"limit": 500}).json()["error"] == \
+        "limit: 500 must be a whole number of at most 200"
+    assert client.get("/api/search", params={"q": "bão", "offset": "x"}).json()["error"] == "offset: x must be a whole number"
     assert client.get("/api/articles", params={"since": "yesterday"}).status_code == 422
     assert client.get("/api/search", params={"q": "bão", "until": "x"}).status_code == 422
 

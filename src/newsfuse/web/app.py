@@ -136,6 +136,18 @@ def one_query(q: str | None, query: str | None) -> str | None:
     return q if q is not None else query
 
 
+def validation_message(error: dict[str, Any], where: str) -> str:
+    """A bad query parameter in the words of the Python API and the CLI (`limit: -1 must be a whole
+    number of at least 1`), not pydantic's; anything else keeps pydantic's message."""
+    loc = error.get("loc", ())
+    ctx = error.get("ctx") or {}
+    if len(loc) == 2 and loc[0] == "query" and error.get("type") in ("int_parsing", "greater_than_equal", "less_than_equal"):
+        bounds = " and ".join(f"{word} {ctx[k]}" for k, word in (("ge", "of at least"), ("le", "of at most")) if k in ctx)
+        value = error.get("input")
+        return f"{loc[1]}: {value} must be a whole number" + (f" {bounds}" if bounds else "")
+    return f"{where}: {error.get('msg', 'invalid request')}"
+
+
 def listing(request: Request, key: str, rows: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
     """A page of a list with its total and the links to the pages around it. The links are
     relative (`?...`): behind a proxy that serves this app under a path prefix they still work."""
@@ -366,7 +378,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
             value = first.get("input")
             return error_page(request, 422, display.translator(page_lang(request))(
                 "bad_page_parameter", name=name, value="" if value is None else value))
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, status_code=422)
+        return JSONResponse({"error": validation_message(first, where)}, status_code=422)
 
     @app.exception_handler(api.BadParameter)
     async def bad_parameter(request: Request, exc: api.BadParameter) -> Response:
