@@ -192,13 +192,16 @@ def test_bad_line_is_named_and_the_rest_processed(mds_rows, tmp_path):
     shard = tmp_path / "shard.jsonl"
     lines = [json.dumps(r, ensure_ascii=False) for r in mds_rows[:12]]
     lines.insert(5, '{"id": "broken", "text": "Hà Nội hôm nay')  # cut off mid-line, as a crashed export leaves it
+    # a date no report can have, as `ingest` refuses it (the archive took it)
+    lines.append(json.dumps(mds_rows[12] | {"date": "9999-12-31T23:59"}, ensure_ascii=False))
     shard.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     result = _run("local", [str(shard)], out)
     assert result.exit_code == 1
     assert f"rejected: {shard}:6: not JSON" in result.output
     assert len(_read(out, "articles")) == 12
-    assert [r["origin"] for r in _read(out, "rejected")] == [f"{shard}:6"]
+    assert f"rejected: {shard}:14: date '9999-12-31T23:59' is more than 2 days after the ingest's day" in result.output
+    assert [r["origin"] for r in _read(out, "rejected")] == [f"{shard}:6", f"{shard}:14"]
 
 
 def test_load_into_a_store_then_live_ingest_and_rest(local_out, mds_rows, tmp_path):

@@ -220,6 +220,36 @@ def test_a_date_far_after_the_ingests_day_is_refused(tmp_path, mds_rows):
     assert len(report.rejected) == 1 and report.rejected[0].startswith(f"{path}:{len(mds_rows) + 1}: date '9999-12-31T23:59'")
 
 
+def test_a_page_date_guessed_past_the_margin_is_dropped_not_the_page(tmp_path, mds_rows):
+    """A date trafilatura read off a page is a guess: past `future_days` it rejected the whole page."""
+    from datetime import date
+
+    from newsfuse.config import Config, IngestConfig
+    from newsfuse.feeds import FeedItem, page_article
+
+    def page(row: dict, day: str) -> str:
+        body = "".join(f"<p>{p}</p>" for p in row["text"].split("\n") if p.strip())
+        return (f"<html><head><title>{row['title']}</title><meta property='article:published_time' content='{day}'>"
+                f"</head><body><article><h1>{row['title']}</h1>{body}</article></body></html>")
+
+    late, near = mds_rows[0], mds_rows[5]
+    (tmp_path / "late.html").write_text(page(late, "2013-11-20"), encoding="utf-8")
+    (tmp_path / "near.html").write_text(page(near, "2013-11-01"), encoding="utf-8")
+    config = IngestConfig(today=date(2013, 10, 31))
+    with newsfuse.open(config=Config(db=tmp_path / "n.db", ingest=config)) as nf:
+        report = nf.ingest([tmp_path / "late.html", tmp_path / "near.html"])
+        assert report.rejected == [] and len(report.added) == 2, report
+        assert {a.title: a.published for a in nf.articles()} == {late["title"]: None, near["title"]: "2013-11-01"}
+    # the same page fetched from a feed: the feed's own date is kept, the page's guess dropped
+    fetched = {"content_type": "text/html; charset=utf-8", "url": "https://example.org/a", "article_id": "a",
+               "outlet": "example.org", "feed_url": "https://example.org/rss", "config": config}
+    dated = FeedItem("k", "https://example.org/a", published="2013-10-30T08:00:00+07:00")
+    found = page_article(page(late, "2013-11-20").encode(), item=dated, **fetched)
+    assert found.article.published.startswith("2013-10-30")
+    found = page_article(page(late, "2013-11-20").encode(), item=FeedItem("k", "https://example.org/a"), **fetched)
+    assert found.article.published is None
+
+
 def test_cluster_of_a_folder_says_it_is_a_folder(tmp_path):
     r = run("cluster", tmp_path, "--out", tmp_path / "out.jsonl")
     assert r.exit_code == 2 and f"{tmp_path}: a folder, not a JSONL file" in r.output

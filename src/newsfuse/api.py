@@ -19,7 +19,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -537,7 +537,7 @@ class Newsfuse:
                     self._pending = []
                 waited = time.perf_counter()
                 used: dict[str, tuple[str, str]] = {}  # id -> (content hash, origin) of its first use in this input
-                today = self.config.ingest.today or datetime.now(timezone.utc).date()
+                today = ingest_stage.ingest_day(self.config.ingest)
                 for batch in batches:
                     seconds["waiting for parsing"] = seconds.get("waiting for parsing", 0.0) + time.perf_counter() - waited
                     for step, spent in batch.seconds.items():

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urldefrag
 
-from .ingest import MIN_WORDS, IngestError, _html_to_text, build_article, divs_inside_paragraphs_inline, parse_date
+from .config import IngestConfig
+from .ingest import (MIN_WORDS, IngestError, _html_to_text, build_article, divs_inside_paragraphs_inline, guessed_date,
+                     parse_date)
 from .model import Article
 from .text import tokens
 
@@ -313,7 +315,7 @@ class PageArticle:
 
 
 def page_article(body: bytes, content_type: str, url: str, item: FeedItem, *, article_id: str,
-                 outlet: str | None, feed_url: str, fallbacks: bool = False) -> PageArticle:
+                 outlet: str | None, feed_url: str, config: IngestConfig, fallbacks: bool = False) -> PageArticle:
     """The article on a fetched page (trafilatura: main text, title, author, date); what the page
     lacks comes from the feed's item (its title, author, date, full content or summary)."""
     import trafilatura
@@ -328,19 +330,21 @@ def page_article(body: bytes, content_type: str, url: str, item: FeedItem, *, ar
         text = item.content if len(tokens(item.content)) >= MIN_WORDS else item.summary
         if len(tokens(text)) < MIN_WORDS:
             raise IngestError("no article text found in the page, nor in the feed's item")
-    return PageArticle(feed_article(item, article_id=article_id, outlet=outlet, feed_url=feed_url, text=text,
+    return PageArticle(feed_article(item, article_id=article_id, outlet=outlet, feed_url=feed_url, config=config, text=text,
                                     title=title, author=doc.author if doc is not None else None,
                                     page_date=doc.date if doc is not None else None, url=url),
                        doc.sitename if doc is not None else None)
 
 
-def feed_article(item: FeedItem, *, article_id: str, outlet: str | None, feed_url: str, text: str | None = None,
-                 title: str | None = None, author: str | None = None, page_date: str | None = None,
-                 url: str | None = None) -> Article:
-    """An article from what is known of an item: the page's fields first, the feed's after."""
+def feed_article(item: FeedItem, *, article_id: str, outlet: str | None, feed_url: str, config: IngestConfig,
+                 text: str | None = None, title: str | None = None, author: str | None = None,
+                 page_date: str | None = None, url: str | None = None) -> Article:
+    """An article from what is known of an item: the page's fields first, the feed's after. The
+    page's date is trafilatura's guess: one past the ingest's margin is dropped (`guessed_date`),
+    not the page; the feed's own date is the outlet's word and is checked as stored data is."""
     text = text if text is not None else (item.content if len(tokens(item.content)) >= MIN_WORDS else item.summary)
     feed_date = _sortable_date(item.published)
-    page = _sortable_date(page_date)
+    page = guessed_date(page_date, config)
     # The page's date unless the feed says the same day more precisely (trafilatura gives days).
     published = feed_date if page is None or (feed_date and feed_date.startswith(page)) else page
     lead = item.summary if item.summary and len(item.summary) <= 600 and item.summary != text else None

@@ -16,7 +16,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date as date_, datetime
+from datetime import date as date_, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,24 @@ def too_late(published: str, today: date_, days: int) -> str | None:
     if (first - today).days <= days:
         return None
     return f"date {published!r} is more than {days} days after the ingest's day ({today.isoformat()})"
+
+
+def ingest_day(config: IngestConfig) -> date_:
+    """The day an ingest is taken to run on (`IngestConfig.today`, else the wall clock's, UTC)."""
+    return config.today or datetime.now(timezone.utc).date()
+
+
+def guessed_date(value: str | None, config: IngestConfig) -> str | None:
+    """A date an extractor guessed from a page (trafilatura), as `parse_date` reads it, or None when
+    it cannot be read or lies beyond `too_late`'s margin: a guess is a hint, not data the user gave,
+    so it is dropped where a date the input states would reject the article."""
+    try:
+        published = parse_date(value)
+    except IngestError:
+        return None
+    if published and too_late(published, ingest_day(config), config.future_days):
+        return None
+    return published
 
 
 def _iso(dt: datetime, with_time: bool) -> str:
@@ -357,7 +375,7 @@ def read_text_file(path: Path, config: IngestConfig) -> Iterator[Article]:
     text = decode(data, str(path), config.encoding)
     article_id = path_id(path) if config.path_ids else None
     if "<html" in text[:1000].lower():
-        yield from read_html(text, str(path), id=article_id)
+        yield from read_html(text, str(path), config, id=article_id)
         return
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         title, text = markdown_text(text)
@@ -447,7 +465,8 @@ def divs_inside_paragraphs_inline(html: str) -> str:
     return _PARAGRAPH.sub(inline, html)
 
 
-def read_html(html: str, origin: str, url: str | None = None, id: str | None = None) -> Iterator[Article]:  # noqa: A002
+def read_html(html: str, origin: str, config: IngestConfig, url: str | None = None,
+              id: str | None = None) -> Iterator[Article]:  # noqa: A002
     import trafilatura
 
     html = divs_inside_paragraphs_inline(html)
@@ -457,10 +476,7 @@ def read_html(html: str, origin: str, url: str | None = None, id: str | None = N
     text = doc.text
     if doc.title and text.startswith(doc.title):  # trafilatura repeats the headline as line one
         text = text[len(doc.title):].lstrip()
-    try:
-        published = parse_date(doc.date)
-    except IngestError:
-        published = None  # a page's guessed date is a hint, not data the user gave
+    published = guessed_date(doc.date, config)
     yield build_article(text, origin=origin, id=id, title=doc.title, source=doc.sitename or doc.hostname,
                         url=doc.url or url, published=published, author=doc.author)
 
@@ -804,7 +820,7 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[Article | Rejection]
             yield from read_feed(path, config)
         elif suffix in HTML_SUFFIXES:
             data = _read_bytes(path, config, config.max_article_bytes)
-            yield from read_html(decode(data, str(path), config.encoding), str(path),
+            yield from read_html(decode(data, str(path), config.encoding), str(path), config,
                                  id=path_id(path) if config.path_ids else None)
         elif suffix in TEXT_SUFFIXES or suffix in MARKDOWN_SUFFIXES:
             yield from read_text_file(path, config)

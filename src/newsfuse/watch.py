@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .config import WatchConfig
+from .config import IngestConfig, WatchConfig
 from .feeds import FeedItem, SourceAnswer, SourceError, feed_article, page_article, read_answer
 from .fetch import Answer, FetchError, Fetcher
 from .ingest import IngestError
@@ -117,12 +117,12 @@ def _ignore_sigint() -> None:
 
 
 def _extract(body: bytes, content_type: str, url: str, item: FeedItem, article_id: str, outlet: str | None,
-             feed_url: str, fallbacks: bool) -> tuple[Article | None, str | None, str | None, float]:
+             feed_url: str, config: IngestConfig, fallbacks: bool) -> tuple[Article | None, str | None, str | None, float]:
     """(article, site name, error, seconds taken) of one page; runs in a worker process."""
     started = time.perf_counter()
     try:
         found = page_article(body, content_type, url, item, article_id=article_id, outlet=outlet, feed_url=feed_url,
-                             fallbacks=fallbacks)
+                             config=config, fallbacks=fallbacks)
         return found.article, found.site_name, None, time.perf_counter() - started
     except IngestError as e:
         return None, None, str(e), time.perf_counter() - started
@@ -467,7 +467,7 @@ class Watcher:
                         job.etag, job.last_modified, job.fetched_at = got.etag, got.last_modified, self.clock()
                         args = (got.body, got.content_type, got.url, item, job.article_id,
                                 src.outlet or host_outlet(got.url), src.feed_url or src.url,
-                                self.config.fallback_extractors)
+                                self.nf.config.ingest, self.config.fallback_extractors)
                         if self._pool is not None:
                             extracting[self._pool.submit(_extract, *args)] = job
                         else:
@@ -504,7 +504,7 @@ class Watcher:
         try:
             article = feed_article(item, article_id=article_id_for(item.url, src.url, item.key),
                                    outlet=src.outlet or host_outlet(item.url or src.url),
-                                   feed_url=src.feed_url or src.url)
+                                   feed_url=src.feed_url or src.url, config=self.nf.config.ingest)
         except IngestError:
             reason = f"{item.url or item.key}: {error}"
             store.finish_item(src.id, item.key, state="failed", error=reason, tried=True)

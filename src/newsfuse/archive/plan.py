@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..config import Config
-from ..ingest import id_reused, origin_order
+from ..ingest import id_reused, ingest_day, origin_order
 from . import output, stages
 from .shards import RAW_SCHEMA, ShardError, list_shards, read_shard
 
@@ -77,7 +77,9 @@ def run(inputs: list[str], out: str, config: Config, engine, progress=None) -> A
     clock = _Clock(report, progress)
     tasks = engine.from_items([{"url": s.url, "index": s.index} for s in shards])
     raw = engine.map(tasks, read_shard)
-    parsed = engine.map(raw, stages.parse_block, ingest=config.ingest, copies=config.copies)
+    # One day for the whole run, the driver's: workers of a cluster may sit in other time zones.
+    ingest = replace(config.ingest, today=ingest_day(config.ingest))
+    parsed = engine.map(raw, stages.parse_block, ingest=ingest, copies=config.copies)
     parsed = engine.materialize(engine.map(parsed, stages.with_keys))
     clock.lap("read + text layer")
 

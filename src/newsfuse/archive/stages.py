@@ -81,7 +81,7 @@ def lookup(left: pa.Table, left_key: str, right: pa.Table, right_key: str, *, ke
 def parse_block(raw: pa.Table, ingest: IngestConfig, copies: CopyConfig) -> pa.Table:
     """Articles (cleaned, split, with their copy signature) and rejections of raw input lines."""
     from ..copies import CopyDetector
-    from ..ingest import Rejection, _parse_jsonl_line
+    from ..ingest import Rejection, _parse_jsonl_line, ingest_day, too_late
     from ..stories import article_terms
 
     detector = CopyDetector(copies)  # one per block: its syllable-hash cache lives for the block
@@ -94,6 +94,9 @@ def parse_block(raw: pa.Table, ingest: IngestConfig, copies: CopyConfig) -> pa.T
     for order, origin, line in zip(raw["order"].to_pylist(), raw["origin"].to_pylist(), raw["raw"].to_pylist()):
         toks: list[str] = []  # the body's matching-key tokens, which the parser makes anyway
         item = _parse_jsonl_line(origin, line, ingest, toks)
+        if not isinstance(item, Rejection) and item.published and \
+                (late := too_late(item.published, ingest_day(ingest), ingest.future_days)):
+            item = Rejection(origin, late)  # as ingest refuses it (`Newsfuse._store_batch`)
         if isinstance(item, Rejection):
             bad["order"].append(order)
             bad["origin"].append(origin)
