@@ -597,3 +597,18 @@ def test_python_open_can_refuse_to_make_a_store(tmp_path):
                 "text": "Chiều 27/6, bão số 3 đổ bộ vào Quảng Ninh với sức gió cấp 10."})
     with newsfuse.open(typo, create=False) as nf:
         assert [a.id for a in nf.articles()] == ["x1"]
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(store):
+    """`newsfuse articles --csv | head -1` exited 1 or 0 as the pipe's buffer happened to fill."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "import sys; from newsfuse.cli import main; sys.argv[0] = 'newsfuse'; main()",
+               "export", "articles", "--db", str(store), "-q"]
+    p = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stdout.readline()
+    p.stdout.close()  # as `head -1` does, long before the ~100 KB of 32 articles' texts are written
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0 and err == "", err
+    assert json.loads(first)["id"]

@@ -1093,11 +1093,31 @@ def archive_load(
     raise typer.Exit(0 if report.ok else 1)
 
 
+def _reader_left() -> None:
+    """The reader of the output closed it (`newsfuse articles --csv | head -1`): what it wanted got
+    out, so the command ends quietly with 0. Click says 1, or nothing fails, as the pipe's buffer
+    happens to fill or not, so a script under `set -o pipefail` failed now and then; a reader that
+    is gone is not the command's failure. Later writes
+    (the interpreter's last flush) go to the null device, where they cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
 def main() -> None:
     """The console script. Click's own report of a bad option is three lines (usage, a hint, the
     error); newsfuse's errors are one line naming what was wrong, so a usage error is said as one."""
     try:
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # here, not at exit: a reader that left (`| head -1`) is seen below
+    except BrokenPipeError:
+        _reader_left()
+    except SystemExit as e:
+        # Typer's click turns a broken pipe into exit 1 after wrapping stdout so that nothing more is
+        # said (its `PacifyFlushWrapper`): that wrapper is how the reader's leaving is told apart.
+        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _reader_left()
+        raise
     except typer.TyperException as e:  # typer's click (vendored in typer 0.28): usage and parameter errors
         message = e.format_message()
         ctx = getattr(e, "ctx", None)
