@@ -27,6 +27,7 @@ per member but its id.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections import Counter
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import compress, repeat
 from operator import is_
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -959,7 +961,8 @@ def _sort_key(a: Article) -> tuple[str, str]:
 def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, refine: bool = True,
             df: tuple[Counter, int] | None = None, embedder: Embedder | None = None,
             terms: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None,
-            vocabulary: StoryClusterer | None = None) -> list[Assignment]:
+            vocabulary: StoryClusterer | None = None, pair_model: StoryPairModel | None = None,
+            record: list[PairRecord] | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
@@ -972,8 +975,13 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     already (an archive makes them once per article, in its parallel text stage). With
     `vocabulary` (a clusterer), `terms` give the terms by their ids in its vocabulary (ingest's
     clusterer, whose ids its parse workers' terms arrive as): the same stories, no string made
-    again; the document frequencies are then the batch's own."""
+    again; the document frequencies are then the batch's own. With `pair_model`, the refinement's
+    decision (which story an article joins, or none) is the learned model's instead of the
+    threshold's; `record`, a list, receives every (article, candidate story) pair it weighed, with
+    its features (what scripts/train_story_pairs.py learns from)."""
     config = config or StoryConfig()
+    if pair_model is not None and (config.embeddings or embedder is not None):
+        raise ValueError("cluster: the story pair model reads the words only; it is not combined with embeddings")
     if config.embeddings and embedder is None:
         from .embeddings import Embedder
 
@@ -1017,14 +1025,153 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
 
     X = sparse.csr_matrix((np.concatenate(data).astype(np.float32), np.concatenate(indices),
                            np.asarray(indptr, dtype=np.int64)), shape=(len(ordered), len(clusterer.term_id)))
-    return _refine(clusterer, X, assignments, days, ordered, embedder)
+    return _refine(clusterer, X, assignments, days, ordered, embedder, pair_model, record)
+
+
+# ---------------------------------------------------------------- the learned join decision
+
+# What the batch's refinement pass may read of an (article, candidate story) pair besides the mean
+# similarity the hand threshold reads (`StoryPairModel`, scripts/train_story_pairs.py): each a mean
+# over the story's other members, as the similarity is, so a story's size does not inflate it.
+STORY_PAIR_FEATURES = (
+    "mean",      # mean cosine of the whole TF-IDF vectors (what `StoryConfig.threshold` cuts)
+    "names",     # the same restricted to name terms (`^` syllables, `@` runs): shared rare names, idf-weighted
+    "numbers",   # the same restricted to terms holding a digit (prices, counts, dates in the text)
+    "plain",     # the rest: the lower-case words
+    "title",     # mean cosine of the titles alone (TF-IDF over the batch's titles)
+    "gap",       # log(1 + days between the article and the story's date range), 0 when either is undated
+    "undated",   # 1 when the article or the story has no date: `gap` says nothing then
+    "outlet",    # share of the other members from the article's outlet (0 when it is unknown)
+    "size",      # log of the number of other members
+)
+STORY_PAIR_MODEL = Path(__file__).parent / "data" / "story_pairs.json"  # written by scripts/train_story_pairs.py
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPairModel:
+    """Logistic regression over `STORY_PAIR_FEATURES`: the probability that an article belongs with
+    a candidate story's other members (scripts/train_story_pairs.py fits it on pairs of the shared
+    corpus's gold clusters). The refinement joins the most probable candidate when it reaches
+    `threshold`, else the article is alone."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float = 0.5
+    trained_on: str = ""
+
+    def probability(self, F: np.ndarray) -> np.ndarray:
+        z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))  # clipped: exp overflows past ~709
+
+    def to_json(self) -> dict:
+        return {"features": list(STORY_PAIR_FEATURES), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(float(self.intercept), 6), "threshold": self.threshold,
+                "trained_on": self.trained_on}
+
+    @classmethod
+    def from_json(cls, d: dict) -> StoryPairModel:
+        if tuple(d.get("features", ())) != STORY_PAIR_FEATURES:
+            raise ValueError(f"story pair model features {d.get('features')} are not {STORY_PAIR_FEATURES}: "
+                             "train it again (python scripts/train_story_pairs.py)")
+        return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64),
+                   np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]), float(d["threshold"]),
+                   d.get("trained_on", ""))
+
+    @classmethod
+    def load(cls, path: Path = STORY_PAIR_MODEL) -> StoryPairModel:
+        try:
+            return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}: not a story pair model ({e})") from e
+
+
+@dataclass(slots=True)
+class PairRecord:
+    """One decision of the refinement, for training: the article, the candidate story's other
+    members, and the pair's features (`STORY_PAIR_FEATURES`)."""
+
+    article_id: str
+    others: list[str]
+    features: np.ndarray
+
+
+class _PairEvidence:
+    """The features of `STORY_PAIR_FEATURES` for the refinement's (article, candidate) pairs: the
+    article vectors `X` split by kind of term (names, numbers, the rest), each kind's story sums,
+    and a title matrix, made once per batch."""
+
+    def __init__(self, clusterer: StoryClusterer, X, own: np.ndarray, ordered: Sequence[Article]):
+        from scipy import sparse
+
+        cols = np.unique(X.indices)
+        term_of = {i: t for t, i in clusterer.term_id.items()} if len(cols) else {}
+        kind = np.zeros(X.shape[1], dtype=np.int8)  # 0 plain, 1 name, 2 number
+        for c in cols.tolist():
+            t = term_of[c]
+            kind[c] = 1 if t[:1] in (NAME_MARK, RUN_MARK) else (2 if any(ch.isdigit() for ch in t) else 0)
+        n = X.shape[0]
+        M = sparse.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), own)), shape=(n, int(own.max()) + 1))
+        self.parts, self.sums, self.selfs = [], [], []
+        for k in (1, 2, 0):
+            P = X.multiply((kind == k)[None, :].astype(np.float32)).tocsr() if n else X
+            self.parts.append(P)
+            self.sums.append((M.T @ P).tocsr())
+            self.selfs.append(np.asarray(P.multiply(P).sum(axis=1)).ravel())
+        # Titles: sublinear tf x smoothed idf over this batch's titles, unit rows.
+        vocab: dict[str, int] = {}
+        r, c, v = [], [], []
+        for i, a in enumerate(ordered):
+            for t, k in Counter(tokens(a.title or "")).items():
+                r.append(i)
+                c.append(vocab.setdefault(t, len(vocab)))
+                v.append(1.0 + math.log(k))
+        T = sparse.csr_matrix((np.asarray(v), (np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64))),
+                              shape=(n, max(len(vocab), 1)))
+        if T.nnz:
+            df = np.bincount(T.indices, minlength=T.shape[1])
+            T = T.multiply(np.log((n + 1) / (df + 1.0)) + 1.0).tocsr()
+            norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
+            T = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ T
+        self.parts.append(T.tocsr())
+        self.sums.append((M.T @ T).tocsr())
+        self.selfs.append(np.asarray(T.multiply(T).sum(axis=1)).ravel())
+        outlets = [a.source or None for a in ordered]
+        self.outlet = outlets
+        self.members: dict[int, list[int]] = {}
+        for i, s in enumerate(own.tolist()):
+            self.members.setdefault(s, []).append(i)
+
+    def features(self, article: np.ndarray, rows: np.ndarray, is_own: np.ndarray, denom: np.ndarray,
+                 mean: np.ndarray, gap: np.ndarray) -> np.ndarray:
+        """One row of `STORY_PAIR_FEATURES` per pair (`article[j]`, story `rows[j]`): `denom` is the
+        number of the story's other members, `gap` days (NaN when undated)."""
+        F = np.zeros((len(rows), len(STORY_PAIR_FEATURES)))
+        F[:, 0] = mean
+        safe = np.maximum(denom, 1)
+        for col, (P, S, own_dot) in zip((1, 2, 3, 4), zip(self.parts, self.sums, self.selfs)):
+            dots = np.asarray(P[article].multiply(S[rows]).sum(axis=1)).ravel()
+            F[:, col] = np.where(denom > 0, (dots - is_own * own_dot[article]) / safe, 0.0)
+        dated = ~np.isnan(gap)
+        F[:, 5] = np.where(dated, np.log1p(np.where(dated, gap, 0.0)), 0.0)
+        F[:, 6] = (~dated).astype(np.float64)
+        outlet = self.outlet
+        for j, (i, s) in enumerate(zip(article.tolist(), rows.tolist())):
+            mine = outlet[i]
+            if mine is not None and denom[j] > 0:
+                F[j, 7] = sum(outlet[m] == mine for m in self.members.get(s, ()) if m != i) / denom[j]
+        F[:, 8] = np.log(safe)
+        return F
 
 
 _REFINE_CHUNK = 128  # articles whose candidates' centroids are gathered at once (memory: ~20 rows of C each)
 
 
 def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: list[float | None],
-            ordered: Sequence[Article], embedder: Embedder | None = None) -> list[Assignment]:
+            ordered: Sequence[Article], embedder: Embedder | None = None,
+            pair_model: StoryPairModel | None = None, record: list[PairRecord] | None = None) -> list[Assignment]:
     from scipy import sparse
 
     config = clusterer.config
@@ -1036,6 +1183,7 @@ def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: l
     C = (M.T @ X).tocsr()  # per story: the sum of its members' unit vectors
     sizes = np.bincount(own, minlength=len(story_ids))
     second = _SecondSignal(embedder, config, ordered, own) if embedder is not None else None
+    evidence = _PairEvidence(clusterer, X, own, ordered) if pair_model is not None or record is not None else None
     stories = [clusterer.stories[sid] for sid in story_ids]
     firsts = np.array([np.nan if s.first is None else s.first for s in stories])
     lasts = np.array([np.nan if s.last is None else s.last for s in stories])
@@ -1079,10 +1227,31 @@ def _refine(clusterer: StoryClusterer, X, assignments: list[Assignment], days: l
         day = np.array([np.nan if d is None else d for d in days[start:end]])[article - start]
         # No other story beyond `max_gap_days`; an undated article or story (NaN) compares False.
         gap = np.maximum(np.maximum(firsts[rows] - day, day - lasts[rows]), 0.0)
-        avg[(gap > config.max_gap_days) & ~is_own] = 0.0
+        out_of_reach = (gap > config.max_gap_days) & ~is_own
+        avg[out_of_reach] = 0.0
+        prob = None
+        if evidence is not None:
+            F = evidence.features(article, rows, is_own, denom, avg, gap)
+            if record is not None:
+                members = evidence.members
+                for j in np.flatnonzero((denom > 0) & ~out_of_reach).tolist():
+                    i = int(article[j])
+                    record.append(PairRecord(ordered[i].id, [ordered[m].id for m in members[int(rows[j])] if m != i],
+                                             F[j]))
+            if pair_model is not None:
+                # The time reach stays a hard limit, and a story of the article alone is no evidence.
+                prob = np.where(out_of_reach | (denom <= 0), 0.0, pair_model.probability(F))
         for j, i in enumerate(range(start, end)):
             a = assignments[i]
             cands, mean = rows[bounds[j]:bounds[j + 1]], avg[bounds[j]:bounds[j + 1]]
+            if prob is not None:
+                p = prob[bounds[j]:bounds[j + 1]]
+                k = int(np.argmax(p))
+                if p[k] >= pair_model.threshold:
+                    out.append(Assignment(a.article_id, story_ids[cands[k]], float(mean[k]), False))
+                else:
+                    out.append(Assignment(a.article_id, story_id_for(a.article_id + "/alone"), 0.0, True))
+                continue
             if second is not None:
                 mean = second.mend(i, cands, mean)
             k = int(np.argmax(mean))
