@@ -23,6 +23,7 @@ the same syllables, its one threshold tuned on the data it is scored on, which f
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -42,7 +43,7 @@ import corpus  # noqa: E402
 from newsfuse.config import StoryConfig  # noqa: E402
 from newsfuse.evaluation import bcubed  # noqa: E402
 from newsfuse.ingest import article_from_json  # noqa: E402
-from newsfuse.stories import STORY_PAIR_FEATURES, PairRecord, Recheck, StoryClusterer, StoryPairModel, cluster  # noqa: E402
+from newsfuse.stories import JOIN_FEATURES, STORY_PAIR_FEATURES, PairRecord, Recheck, StoryClusterer, StoryPairModel, cluster  # noqa: E402
 from newsfuse.text import tokens  # noqa: E402
 
 SHUFFLES = 5
@@ -180,7 +181,6 @@ def embeddings_gain(rows: list[dict], config: StoryConfig) -> None:
     except EmbeddingsUnavailable as e:
         print(f"\n## second signal: skipped ({e})")
         return
-    import os
 
     by_date = sorted(rows, key=lambda r: (r["date"] or "", r["id"]))
     t = time.perf_counter()
@@ -266,57 +266,70 @@ def recheck_gain(rows: list[dict], config: StoryConfig) -> None:
         print(line(f"re-checks, margin {m}", runs(rows, Recheck(margin=m))))
 
 
-PAIR_C = 1.0  # the logistic regression's inverse regularisation (scikit-learn's default; not tuned)
-PROB_GRID = [0.3, 0.4, 0.5, 0.6, 0.7]
+PAIR_C = 1.0  # the logistic regressions' inverse regularisation (scikit-learn's default; not tuned)
+PROB_GRID = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]  # where each model's probability threshold is chosen from
 
 
-def pair_records(rows: list[dict], config: StoryConfig) -> list[PairRecord]:
-    """Every (article, candidate story) pair the batch's refinement weighs on `rows`, dated and
-    undated (date order; the batch's order does not depend on the input's)."""
+def pair_records(rows: list[dict], config: StoryConfig, join_model: StoryPairModel | None = None,
+                 first_pass: bool = False) -> list[PairRecord]:
+    """Every (article, candidate story) pair the batch weighs on `rows`, dated and undated (date
+    order; the batch's order does not depend on the input's): the first pass's joins
+    (`first_pass`), else the refinement's, after a first pass by `join_model` (None: the threshold)."""
     by_date = sorted(rows, key=lambda r: (r["date"] or "", r["id"]))
     out: list[PairRecord] = []
     for dated in (True, False):
-        cluster(articles(by_date, dated), config, record=out)
+        if first_pass:
+            cluster(articles(by_date, dated), config, refine=False, join_record=out)
+        else:
+            cluster(articles(by_date, dated), config, record=out, join_model=join_model)
     return out
 
 
-def fit_story_pairs(rows: list[dict], config: StoryConfig, name: str, choose_threshold: bool = True) -> StoryPairModel:
-    """Logistic regression on `pair_records(rows)`: a pair is positive when most of the story's other
-    members are of the article's gold cluster. Its probability threshold is chosen on the same rows
-    (best batch F1, dated and undated averaged; 0.5 on ties) when `choose_threshold`."""
+def _fit(recs: list[PairRecord], gold: dict[str, str], features: tuple[str, ...], name: str) -> StoryPairModel:
+    """Logistic regression on `recs`: a pair is positive when most of the story's other members are
+    of the article's gold cluster."""
     from sklearn.linear_model import LogisticRegression
 
-    gold = {r["id"]: r["cluster_id"] for r in rows}
-    recs = pair_records(rows, config)
     F = np.array([r.features for r in recs])
     y = np.array([2 * sum(gold[o] == gold[r.article_id] for o in r.others) > len(r.others) for r in recs])
     mean, scale = F.mean(axis=0), F.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=PAIR_C, max_iter=1000).fit((F - mean) / scale, y)
-    model = StoryPairModel(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.5,
-                           f"{name}: {len(recs)} pairs ({int(y.sum())} positive), C={PAIR_C}")
-    if not choose_threshold:
-        return model
+    lr = LogisticRegression(C=PAIR_C, max_iter=2000).fit((F - mean) / scale, y)
+    return StoryPairModel(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.5,
+                          f"{name}: {len(recs)} pairs ({int(y.sum())} positive), C={PAIR_C}", features)
+
+
+def fit_story_pairs(rows: list[dict], config: StoryConfig, name: str) -> tuple[StoryPairModel, StoryPairModel]:
+    """The batch's two learned decisions, fitted on `rows`: the first pass's join (on the pairs a
+    threshold-run first pass weighs), its probability threshold chosen with the refinement by the
+    threshold; then the refinement's (on the pairs it weighs after the learned first pass), its
+    threshold chosen with both. Each threshold: best batch F1 on `rows`, dated and undated averaged
+    (nearest 0.5 on ties)."""
+    gold = {r["id"]: r["cluster_id"] for r in rows}
     by_date = sorted(rows, key=lambda r: (r["date"] or "", r["id"]))
 
-    def f1(t: float) -> float:
-        m = replace(model, threshold=t)
-        return statistics.mean(bcubed(learned(articles(by_date, d), config, m), gold)[2] for d in (True, False))
+    def pick(f) -> float:
+        grid = {t: statistics.mean(bcubed(f(t, d), gold)[2] for d in (True, False)) for t in PROB_GRID}
+        return max(PROB_GRID, key=lambda t: (grid[t], -abs(t - 0.5)))
 
-    grid = {t: f1(t) for t in PROB_GRID}
-    return replace(model, threshold=max(PROB_GRID, key=lambda t: (grid[t], -abs(t - 0.5))))
+    join = _fit(pair_records(rows, config, first_pass=True), gold, JOIN_FEATURES, f"{name}, first pass")
+    join = replace(join, threshold=pick(lambda t, d: learned(articles(by_date, d), config, replace(join, threshold=t))))
+    refine = _fit(pair_records(rows, config, join_model=join), gold, STORY_PAIR_FEATURES, f"{name}, refinement")
+    refine = replace(refine, threshold=pick(lambda t, d: learned(articles(by_date, d), config, join,
+                                                                 replace(refine, threshold=t))))
+    return join, refine
 
 
-def learned(arts, config: StoryConfig, model: StoryPairModel) -> dict[str, str]:
-    return {a.article_id: a.story_id for a in cluster(arts, config, pair_model=model)}
+def learned(arts, config: StoryConfig, join: StoryPairModel | None, refine: StoryPairModel | None = None) -> dict[str, str]:
+    return {a.article_id: a.story_id for a in cluster(arts, config, join_model=join, pair_model=refine)}
 
 
 def learned_gain(rows: list[dict], config: StoryConfig) -> None:
-    """The refinement's join decided by a learned pair model (`stories.StoryPairModel`) instead of
-    the threshold: trained on one half of the clusters, scored on the other, both ways, beside the
-    batch at its default threshold, the batch at the threshold chosen on the training half, and the
-    TF-IDF baseline at its threshold chosen there, all in this run: date order, 5 shuffles, 5
-    shuffles undated."""
+    """The batch's joins decided by learned pair models (`stories.StoryPairModel`: the first pass's,
+    `JOIN_FEATURES`, and the refinement's, `STORY_PAIR_FEATURES`) instead of the threshold: trained
+    on one half of the clusters, scored on the other, both ways, beside the batch at its default
+    threshold, the batch at the threshold chosen on the training half, and the TF-IDF baseline at
+    its threshold chosen there, all in this run: date order, 5 shuffles, 5 shuffles undated."""
     def runs(part: list[dict], fn) -> tuple[float, list[float], list[float]]:
         gold = {r["id"]: r["cluster_id"] for r in part}
         by_date = sorted(part, key=lambda r: (r["date"] or "", r["id"]))
@@ -325,16 +338,20 @@ def learned_gain(rows: list[dict], config: StoryConfig) -> None:
                 [bcubed(fn(articles(o, dated=False)), gold)[2] for o in sh])
 
     def line(label: str, r) -> str:
-        return f"{label:<52} {r[0]:>6.3f}   {spread(r[1]):>17}   {spread(r[2]):>17}"
+        return f"{label:<56} {r[0]:>6.3f}   {spread(r[1]):>17}   {spread(r[2]):>17}"
 
-    header = f"{'method':<52} {'date':>6}   {'5 shuffles min/mean/max':>17}   {'undated min/mean/max':>17}"
+    def coefs(m: StoryPairModel) -> str:
+        return ", ".join(f"{n} {c:+.2f}" for n, c in zip(m.features, m.coef))
+
+    header = f"{'method':<56} {'date':>6}   {'5 shuffles min/mean/max':>17}   {'undated min/mean/max':>17}"
     parts = split_halves(rows)
-    print(f"\n## the refinement's join by a learned pair model (features: {', '.join(STORY_PAIR_FEATURES)}; "
-          f"C={PAIR_C}; probability threshold from {PROB_GRID} chosen on the training half)")
+    print(f"\n## the batch's joins by learned pair models (first pass: {', '.join(JOIN_FEATURES)}; refinement: "
+          f"{', '.join(STORY_PAIR_FEATURES)}; C={PAIR_C}; probability thresholds from {PROB_GRID} chosen on the "
+          f"training half; load {os.getloadavg()[0]:.1f})")
     for k in (0, 1):
         tune, test = parts[k], parts[1 - k]
         t0 = time.process_time()
-        model = fit_story_pairs(tune, config, f"half {k}")
+        join, refine = fit_story_pairs(tune, config, f"half {k}")
         fit_s = time.process_time() - t0
         gold = {r["id"]: r["cluster_id"] for r in tune}
         tb = sorted(tune, key=lambda r: (r["date"] or "", r["id"]))
@@ -343,25 +360,26 @@ def learned_gain(rows: list[dict], config: StoryConfig) -> None:
         chosen = max(grid, key=lambda t: (grid[t], -abs(t - config.threshold)))
         base = Baseline(articles(tb))
         bchosen = max(BASELINE_GRID, key=lambda t: bcubed(base.cut(t), gold)[2])
-        print(f"\n### trained on half {k} ({model.trained_on}; fit and threshold choice {fit_s:.1f} s CPU), "
-              f"probability threshold {model.threshold}; coefficients " +
-              ", ".join(f"{n} {c:+.2f}" for n, c in zip(STORY_PAIR_FEATURES, model.coef)) +
-              f"; scored on half {1 - k} (held out)")
+        print(f"\n### trained on half {k} (fit and threshold choice {fit_s:.1f} s CPU); scored on half {1 - k} (held out)")
+        print(f"first pass: {join.trained_on}; threshold {join.threshold}; {coefs(join)}")
+        print(f"refinement: {refine.trained_on}; threshold {refine.threshold}; {coefs(refine)}")
         print(header)
         print(line(f"batch, default threshold {config.threshold:.2f}", runs(test, lambda a: batch(a, config))))
         if chosen != config.threshold:
             c2 = replace(config, threshold=chosen)
             print(line(f"batch, threshold {chosen:.2f} chosen on half {k}", runs(test, lambda a: batch(a, c2))))
-        print(line(f"batch, learned join (trained on half {k})", runs(test, lambda a: learned(a, config, model))))
+        print(line(f"batch, learned first pass, refinement by threshold", runs(test, lambda a: learned(a, config, join))))
+        print(line(f"batch, learned first pass and refinement", runs(test, lambda a: learned(a, config, join, refine))))
         tb1 = sorted(test, key=lambda r: (r["date"] or "", r["id"]))
         b = bcubed(Baseline(articles(tb1)).cut(bchosen), {r["id"]: r["cluster_id"] for r in test})[2]
         print(line(f"tfidf+average link, threshold {bchosen:.2f} from half {k}", (b, [b], [b])))
-    print("\n### whole corpus (development: the model trained on all of it)")
-    model = fit_story_pairs(rows, config, "all clusters")
-    print(f"({model.trained_on}; probability threshold {model.threshold})")
+    print("\n### whole corpus (development: the models trained on all of it)")
+    join, refine = fit_story_pairs(rows, config, "all clusters")
+    print(f"thresholds {join.threshold} / {refine.threshold}")
     print(header)
     print(line(f"batch, default threshold {config.threshold:.2f}", runs(rows, lambda a: batch(a, config))))
-    print(line("batch, learned join (trained on all)", runs(rows, lambda a: learned(a, config, model))))
+    print(line("batch, learned first pass, refinement by threshold", runs(rows, lambda a: learned(a, config, join))))
+    print(line("batch, learned first pass and refinement", runs(rows, lambda a: learned(a, config, join, refine))))
 
 
 def with_distractors(rows: list[dict], rng: random.Random) -> list[dict]:

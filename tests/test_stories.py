@@ -9,7 +9,7 @@ from newsfuse.config import CopyConfig, StoryConfig
 from newsfuse.copies import CopyDetector, find_copy_groups
 from newsfuse.evaluation import bcubed
 from newsfuse.ingest import article_from_json, build_article
-from newsfuse.stories import STORY_PAIR_FEATURES, StoryClusterer, StoryPairModel, cluster
+from newsfuse.stories import JOIN_FEATURES, STORY_PAIR_FEATURES, StoryClusterer, StoryPairModel, cluster
 
 
 def articles_of(rows):
@@ -344,13 +344,32 @@ def test_an_article_with_no_terms_opens_its_own_story():
     assert got.new
 
 
-def _threshold_as_a_model(threshold: float) -> StoryPairModel:
+def _threshold_as_a_model(threshold: float, features=STORY_PAIR_FEATURES) -> StoryPairModel:
     """The hand rule written as a pair model: p >= 0.5 exactly when the mean similarity reaches
     `threshold` (the weight 10 keeps the probabilities apart, so the most probable is the most similar)."""
-    n = len(STORY_PAIR_FEATURES)
+    n = len(features)
     coef = np.zeros(n)
-    coef[STORY_PAIR_FEATURES.index("mean")] = 10.0
-    return StoryPairModel(np.zeros(n), np.ones(n), coef, -10.0 * threshold, 0.5)
+    coef[features.index("mean")] = 10.0
+    return StoryPairModel(np.zeros(n), np.ones(n), coef, -10.0 * threshold, 0.5, features=features)
+
+
+def test_the_first_pass_given_the_threshold_rule_as_a_model_makes_the_batchs_stories(mds_subset):
+    """Undated (no time decay, which the rule applies and the model reads as `gap`), the first pass's
+    learned join given the rule as its model makes the batch's stories; its features split the mean
+    similarity by kind of term without losing any of it (names + figures + plain words = mean)."""
+    arts = sorted(articles_of([r | {"date": None} for r in mds_subset]), key=lambda a: a.id)
+    config = StoryConfig()
+    plain = {a.article_id: a.story_id for a in cluster(arts, config)}
+    recorded: list = []
+    rule = _threshold_as_a_model(config.threshold, JOIN_FEATURES)
+    assert {a.article_id: a.story_id for a in cluster(arts, config, join_model=rule, join_record=recorded)} == plain
+    F = np.array([r.features for r in recorded])
+    col = {n: k for k, n in enumerate(JOIN_FEATURES)}
+    assert len(F) > len(arts) and (F[:, col["undated"]] == 1).all()
+    assert np.allclose(F[:, col["names"]] + F[:, col["numbers"]] + F[:, col["plain"]], F[:, col["mean"]], atol=1e-5)
+    assert (F[:, col["names"]] > 0).any() and (F[:, col["numbers"]] > 0).any()
+    with pytest.raises(ValueError, match="join model features"):
+        StoryClusterer(config, join_model=_threshold_as_a_model(config.threshold))
 
 
 def test_the_learned_join_given_the_threshold_rule_makes_the_batchs_stories(mds_subset):

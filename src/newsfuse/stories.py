@@ -69,6 +69,14 @@ NAME_MARK = "^"  # prefix of a name syllable's term
 RUN_MARK = "@"  # prefix of a whole name's term (a run of two or more capitalised words, `text.name_runs`)
 
 
+def _term_kind(term: str) -> int:
+    """1 for a name's term (`^` syllable, `@` run), 2 for a term holding a digit (a figure, a date),
+    0 for a plain word: the kinds the pair features (`JOIN_FEATURES`) split a similarity by."""
+    if term[:1] in (NAME_MARK, RUN_MARK):
+        return 1
+    return 2 if any(ch.isdigit() for ch in term) else 0
+
+
 def _count(c: Counter, toks: Sequence[str], names: list[str], weight: float) -> None:
     """Add `toks` (folded syllables) with `weight` each, the name syllables among them (`names`,
     folded) as name terms instead of plain ones: each name syllable moves `weight` from the plain
@@ -348,8 +356,14 @@ class StoryClusterer:
     puts back one whose story is known, `assignments` says where every article is."""
 
     def __init__(self, config: StoryConfig | None = None, *, df: Counter | None = None, n_docs: int = 0,
-                 learn_df: bool = True, recheck: Recheck | None = None):
+                 learn_df: bool = True, recheck: Recheck | None = None, join_model: StoryPairModel | None = None):
         self.config = config or StoryConfig()
+        # The join decision of `add_vector`: the learned model's (`JOIN_FEATURES`) when given, else the
+        # threshold's; `join_record`, a list, receives every (article, candidate) pair it weighs.
+        if join_model is not None and join_model.features != JOIN_FEATURES:
+            raise ValueError(f"join model features {join_model.features} are not {JOIN_FEATURES}")
+        self.join_model = join_model
+        self.join_record: list[PairRecord] | None = None
         # Re-checks (splits) need each member's vector (`_keep_vector`); none without them.
         self.recheck = recheck if recheck is not None and recheck.growth > 0 else None
         self.n_docs = n_docs
@@ -361,6 +375,10 @@ class StoryClusterer:
         self._scratch = np.zeros(1024, dtype=np.float64)
         self._seen = np.zeros(1024, dtype=bool)
         self._plain = np.full(1024, -1, dtype=np.int32)  # a name syllable's term id -> its lower-case syllable's
+        # A term's kind for the pair features (`_term_kind`), kept only while `_track_kinds` (a learned
+        # model or a record asks for them): the stream's default path interns terms without it.
+        self._kind = np.zeros(1024, dtype=np.int8)
+        self._track_kinds = join_model is not None
         if df:
             ids = self.term_ids(list(df))
             self._df[ids] = np.fromiter(df.values(), dtype=np.int64, count=len(ids))
@@ -396,15 +414,30 @@ class StoryClusterer:
                 if plain not in vocab:
                     vocab[plain] = len(vocab)
             self._grow(len(vocab))
+            if self._track_kinds:
+                kind = self._kind
+                for k in missing:
+                    kind[out[k]] = _term_kind(terms[k])
+                for k in names:
+                    kind[vocab[terms[k][1:]]] = _term_kind(terms[k][1:])
             for k in names:
                 self._plain[out[k]] = vocab[terms[k][1:]]
         return np.fromiter(out, dtype=np.int32, count=len(out))
+
+    def track_kinds(self) -> None:
+        """Know every term's kind (`_term_kind`) from now on: the vocabulary's so far at once (its ids
+        are its insertion order), each new term's as it is interned."""
+        self._grow(len(self.term_id))
+        self._kind[:len(self.term_id)] = np.fromiter(map(_term_kind, self.term_id), dtype=np.int8,
+                                                     count=len(self.term_id))
+        self._track_kinds = True
 
     def _grow(self, n: int) -> None:
         if n > len(self._df):
             size = max(n, 2 * len(self._df))
             self._df = np.concatenate([self._df, np.zeros(size - len(self._df), dtype=np.int64)])
             self._plain = np.concatenate([self._plain, np.full(size - len(self._plain), -1, dtype=np.int32)])
+            self._kind = np.concatenate([self._kind, np.zeros(size - len(self._kind), dtype=np.int8)])
             self._scratch = np.zeros(size, dtype=np.float64)
             self._seen = np.zeros(size, dtype=bool)
 
@@ -534,11 +567,22 @@ class StoryClusterer:
             ids = np.concatenate([s.term_ids for s in stories])
             weights = np.concatenate([s.weights for s in stories])
             starts = np.cumsum([0] + [len(s.term_ids) for s in stories[:-1]])
-            dots = np.add.reduceat(scratch[ids] * weights, starts)
+            products = scratch[ids] * weights
+            dots = np.add.reduceat(products, starts)
             scratch[vec.ids] = 0.0
-            sims = dots / np.array([s.size for s in stories]) * np.array(decays)
+            sizes = np.array([s.size for s in stories])
+            sims = dots / sizes * np.array(decays)
             k = int(np.argmax(sims))
-            if sims[k] > 0.0 and sims[k] >= self.config.threshold:
+            joins = sims[k] > 0.0 and sims[k] >= self.config.threshold
+            if self.join_model is not None or self.join_record is not None:
+                F = self._join_features(stories, products, starts, dots, sizes, day)
+                if self.join_record is not None:
+                    self.join_record.extend(PairRecord(article_id, list(s.members), f) for s, f in zip(stories, F))
+                if self.join_model is not None:
+                    prob = self.join_model.probability(F)
+                    k = int(np.argmax(prob))
+                    joins = bool(prob[k] >= self.join_model.threshold)
+            if joins:
                 best = stories[k]
                 self._join(best, article_id, vec, day)
                 if self.config.merge_candidates and len(stories) > 1:
@@ -553,6 +597,23 @@ class StoryClusterer:
         story = self._new_story(story_id_for(article_id))
         self._join(story, article_id, vec, day)
         return Assignment(article_id, story.id, 0.0, True)
+
+    def _join_features(self, stories: list[_Story], products: np.ndarray, starts: np.ndarray, dots: np.ndarray,
+                       sizes: np.ndarray, day: float | None) -> np.ndarray:
+        """`JOIN_FEATURES` of an article and its candidate `stories`: `products` are the article's
+        weights times the stories' centroids, term by term, the stories' runs starting at `starts`."""
+        F = np.zeros((len(stories), len(JOIN_FEATURES)))
+        F[:, 0] = dots / sizes
+        kinds = self._kind[np.concatenate([s.term_ids for s in stories])]
+        for col, kind in ((1, 1), (2, 2), (3, 0)):
+            F[:, col] = np.add.reduceat(np.where(kinds == kind, products, 0.0), starts) / sizes
+        for j, story in enumerate(stories):
+            if day is None or story.last is None:
+                F[j, 5] = 1.0
+            else:
+                F[j, 4] = math.log1p(max(story.first - day, day - story.last, 0.0))
+        F[:, 6] = np.log(sizes)
+        return F
 
     def add_many(self, articles: Sequence[Article], pool: Executor | None = None) -> list[Assignment]:
         """`add` for each of `articles` in turn: the same assignments. With `pool` (a process pool,
@@ -962,7 +1023,8 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
             df: tuple[Counter, int] | None = None, embedder: Embedder | None = None,
             terms: Mapping[str, tuple[Sequence[str], np.ndarray]] | None = None,
             vocabulary: StoryClusterer | None = None, pair_model: StoryPairModel | None = None,
-            record: list[PairRecord] | None = None) -> list[Assignment]:
+            record: list[PairRecord] | None = None, join_model: StoryPairModel | None = None,
+            join_record: list[PairRecord] | None = None) -> list[Assignment]:
     """Batch clustering: DF over the whole batch, articles assigned in date order, then (unless
     `refine` is off) one pass that moves each article to the story whose other members it is most
     like on average: the single pass decides early articles before their story has formed, and the
@@ -978,7 +1040,8 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     again; the document frequencies are then the batch's own. With `pair_model`, the refinement's
     decision (which story an article joins, or none) is the learned model's instead of the
     threshold's; `record`, a list, receives every (article, candidate story) pair it weighed, with
-    its features (what scripts/train_story_pairs.py learns from)."""
+    its features (what scripts/train_story_pairs.py learns from). `join_model` and `join_record` are
+    the same for the first pass's joins (`StoryClusterer.add_vector`, `JOIN_FEATURES`)."""
     config = config or StoryConfig()
     if pair_model is not None and (config.embeddings or embedder is not None):
         raise ValueError("cluster: the story pair model reads the words only; it is not combined with embeddings")
@@ -989,14 +1052,17 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     if vocabulary is not None:
         if terms is None or df is not None:
             raise ValueError("cluster: a vocabulary needs the articles' term ids and the batch's own frequencies")
-        clusterer = StoryClusterer(config, learn_df=False)
+        clusterer = StoryClusterer(config, learn_df=False, join_model=join_model)
         clusterer.share_vocabulary(vocabulary)
         clusterer.learn_many([terms[a.id][0] for a in articles])
     else:
         if df is None and terms is not None:
             df = Counter(t for a in articles for t in terms[a.id][0]), len(articles)
         counts, n = df if df is not None else document_frequencies(articles)
-        clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False)
+        clusterer = StoryClusterer(config, df=counts, n_docs=n, learn_df=False, join_model=join_model)
+    clusterer.join_record = join_record
+    if pair_model is not None or record is not None or join_model is not None or join_record is not None:
+        clusterer.track_kinds()  # the features split similarities by kind of term
     ordered = sorted(articles, key=_sort_key)
     indptr, indices, data, days = [0], [], [], []
     assignments = []
@@ -1044,6 +1110,9 @@ STORY_PAIR_FEATURES = (
     "outlet",    # share of the other members from the article's outlet (0 when it is unknown)
     "size",      # log of the number of other members
 )
+# What the first pass (`StoryClusterer.add_vector`) may read of an (article, story so far) pair: the
+# same kinds of evidence from the clusterer's own state (no titles, no outlets: a story keeps neither).
+JOIN_FEATURES = ("mean", "names", "numbers", "plain", "gap", "undated", "size")
 STORY_PAIR_MODEL = Path(__file__).parent / "data" / "story_pairs.json"  # written by scripts/train_story_pairs.py
 
 
@@ -1060,25 +1129,26 @@ class StoryPairModel:
     intercept: float
     threshold: float = 0.5
     trained_on: str = ""
+    features: tuple[str, ...] = STORY_PAIR_FEATURES
 
     def probability(self, F: np.ndarray) -> np.ndarray:
         z = ((F - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))  # clipped: exp overflows past ~709
 
     def to_json(self) -> dict:
-        return {"features": list(STORY_PAIR_FEATURES), "mean": self.mean.round(6).tolist(),
+        return {"features": list(self.features), "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
                 "intercept": round(float(self.intercept), 6), "threshold": self.threshold,
                 "trained_on": self.trained_on}
 
     @classmethod
-    def from_json(cls, d: dict) -> StoryPairModel:
-        if tuple(d.get("features", ())) != STORY_PAIR_FEATURES:
-            raise ValueError(f"story pair model features {d.get('features')} are not {STORY_PAIR_FEATURES}: "
+    def from_json(cls, d: dict, features: tuple[str, ...] = STORY_PAIR_FEATURES) -> StoryPairModel:
+        if tuple(d.get("features", ())) != features:
+            raise ValueError(f"story pair model features {d.get('features')} are not {features}: "
                              "train it again (python scripts/train_story_pairs.py)")
         return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64),
                    np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]), float(d["threshold"]),
-                   d.get("trained_on", ""))
+                   d.get("trained_on", ""), features)
 
     @classmethod
     def load(cls, path: Path = STORY_PAIR_MODEL) -> StoryPairModel:
@@ -1106,12 +1176,7 @@ class _PairEvidence:
     def __init__(self, clusterer: StoryClusterer, X, own: np.ndarray, ordered: Sequence[Article]):
         from scipy import sparse
 
-        cols = np.unique(X.indices)
-        term_of = {i: t for t, i in clusterer.term_id.items()} if len(cols) else {}
-        kind = np.zeros(X.shape[1], dtype=np.int8)  # 0 plain, 1 name, 2 number
-        for c in cols.tolist():
-            t = term_of[c]
-            kind[c] = 1 if t[:1] in (NAME_MARK, RUN_MARK) else (2 if any(ch.isdigit() for ch in t) else 0)
+        kind = clusterer._kind[:X.shape[1]]  # `_term_kind` of each column, set when the term was interned
         n = X.shape[0]
         M = sparse.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), own)), shape=(n, int(own.max()) + 1))
         self.parts, self.sums, self.selfs = [], [], []
