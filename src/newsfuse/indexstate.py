@@ -38,7 +38,9 @@ _NONE = np.iinfo(np.int64).min  # a window of None (undated articles)
 # The fields this module saves: a class that gains one (or loses one) makes old files unusable
 # and new ones unwritable until this module knows it, rather than silently wrong.
 _CLUSTERER_FIELDS = {"config", "n_docs", "learn_df", "term_id", "_df", "_scratch", "_seen", "_plain", "stories",
-                     "_numbered", "index", "newest_window", "story_of", "merged", "recheck", "vectors", "moved"}
+                     "_numbered", "index", "newest_window", "story_of", "merged", "recheck", "vectors", "moved",
+                     # The learned join's (off in every store's clusterer): saved only at their defaults.
+                     "join_model", "join_record", "_kind", "_track_kinds"}
 _STORY_FIELDS = {"id", "number", "term_ids", "weights", "size", "first", "last", "members", "windows", "checked"}
 _POSTINGS_FIELDS = {"keep", "terms", "starts", "stories", "recent", "recent_n"}
 _COPIES_FIELDS = {"config", "bands", "band_rows", "signer", "index", "signatures", "row_article", "ids", "dates",
@@ -54,6 +56,7 @@ def state_path(db: str | Path) -> Path:
 def savable(clusterer: StoryClusterer, copies: CopyDetector) -> bool:
     """Whether this module knows every field of these objects (see `_CLUSTERER_FIELDS`)."""
     return (set(vars(clusterer)) == _CLUSTERER_FIELDS and {f.name for f in fields(_Story)} == _STORY_FIELDS
+            and clusterer.join_model is None and clusterer.join_record is None and not clusterer._track_kinds
             and set(_Postings.__slots__) == _POSTINGS_FIELDS and set(vars(copies)) == _COPIES_FIELDS
             and set(vars(copies.index)) == _BAND_FIELDS)
 
@@ -214,6 +217,7 @@ def _load(z: dict[str, np.ndarray], stories_config: StoryConfig, copies_config: 
     c._seen = np.zeros(size, dtype=bool)
     c._plain = np.full(size, -1, dtype=np.int32)
     c._plain[:len(vocabulary)] = z["plain"]
+    c._kind = np.zeros(size, dtype=np.int8)  # term kinds are kept only while a learned join asks (`track_kinds`)
     ids, sizes, numbers = _untext(z["story_ids"]), z["story_size"].tolist(), z["story_numbers"].tolist()
     first, last, checked = z["story_first"].tolist(), z["story_last"].tolist(), z["story_checked"].tolist()
     cs, cids, cw = z["centroid_starts"].tolist(), z["centroid_ids"], z["centroid_weights"]
