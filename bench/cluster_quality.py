@@ -324,6 +324,24 @@ def learned(arts, config: StoryConfig, join: StoryPairModel | None, refine: Stor
     return {a.article_id: a.story_id for a in cluster(arts, config, join_model=join, pair_model=refine)}
 
 
+def pair_ranking(rows: list[dict], config: StoryConfig, join: StoryPairModel, refine: StoryPairModel) -> str:
+    """How well each model ranks the pairs of `rows` (held out) against the mean cosine alone: ROC
+    AUC over the pairs whose mean cosine is 0.12-0.5 (those the threshold decides), the first pass's
+    pairs (of a threshold-run first pass) and the refinement's (after the learned first pass)."""
+    from sklearn.metrics import roc_auc_score
+
+    gold = {r["id"]: r["cluster_id"] for r in rows}
+    out = []
+    for label, model, recs in (("first pass", join, pair_records(rows, config, first_pass=True)),
+                               ("refinement", refine, pair_records(rows, config, join_model=join))):
+        F = np.array([r.features for r in recs])
+        y = np.array([2 * sum(gold[o] == gold[r.article_id] for o in r.others) > len(r.others) for r in recs])
+        near = (F[:, 0] > 0.12) & (F[:, 0] < 0.5)
+        out.append(f"{label}: {int(near.sum())} pairs ({int(y[near].sum())} positive), mean cosine "
+                   f"{roc_auc_score(y[near], F[near, 0]):.3f}, model {roc_auc_score(y[near], model.probability(F[near])):.3f}")
+    return "held-out pair ranking, ROC AUC of the pairs with mean cosine 0.12-0.5: " + "; ".join(out)
+
+
 def learned_gain(rows: list[dict], config: StoryConfig) -> None:
     """The batch's joins decided by learned pair models (`stories.StoryPairModel`: the first pass's,
     `JOIN_FEATURES`, and the refinement's, `STORY_PAIR_FEATURES`) instead of the threshold: trained
@@ -373,6 +391,7 @@ def learned_gain(rows: list[dict], config: StoryConfig) -> None:
         tb1 = sorted(test, key=lambda r: (r["date"] or "", r["id"]))
         b = bcubed(Baseline(articles(tb1)).cut(bchosen), {r["id"]: r["cluster_id"] for r in test})[2]
         print(line(f"tfidf+average link, threshold {bchosen:.2f} from half {k}", (b, [b], [b])))
+        print(pair_ranking(test, config, join, refine))
     print("\n### whole corpus (development: the models trained on all of it)")
     join, refine = fit_story_pairs(rows, config, "all clusters")
     print(f"thresholds {join.threshold} / {refine.threshold}")
