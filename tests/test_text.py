@@ -245,10 +245,11 @@ def test_tokens_from_the_word_cache_and_copy_hashes_by_word_equal_the_whole_text
     small = WordTokens(size=500)
     signer = Signer()
     for t in texts:
-        assert small(t) == tokens(t) == lang.tokens(t), t[:80]
+        assert small(t) == tokens(t) == lang.tokens(t) == lang.tokens(t, t.split()), t[:80]
     for t in texts[:2000]:
         whole = np.array([xxhash.xxh64_intdigest(w.encode()) for w in fold(t).split()], dtype=np.uint64)
         assert np.array_equal(signer.token_hashes(t), whole), t[:80]
+        assert np.array_equal(signer.token_hashes(t, t.split()), whole), t[:80]
 
 
 def _credit_pieces(mds_rows, seed_texts):

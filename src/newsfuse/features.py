@@ -119,7 +119,7 @@ class FeatureMaker:
         return " ".join(out)
 
     def __call__(self, items: list[Article | Rejection], body_tokens: Sequence[list[str]] | None = None,
-                 parse_seconds: float = 0.0) -> ArticleBatch:
+                 parse_seconds: float = 0.0, body_words: Sequence[list[str]] | None = None) -> ArticleBatch:
         t = time.perf_counter()
         if os.getpid() != self._pid:  # a forked copy: a vocabulary of its own
             self._pid, self._vocabulary = os.getpid(), {}
@@ -150,7 +150,8 @@ class FeatureMaker:
                             new_terms.append(keys[j])
                 terms.extend(ids)
                 weights.extend(counts.values())
-                signatures[k] = self.signer.signature(item.text)
+                # The parser's split of the text, when it gave one: splitting it again made ~500 strings.
+                signatures[k] = self.signer.signature(item.text, body_words[k] if body_words and body_words[k] else None)
                 item = replace(item, sentences=[])
             else:
                 fts.append(("", "", "", ""))

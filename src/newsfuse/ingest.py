@@ -197,12 +197,14 @@ def build_article(
     lead: str | None = None,
     extra: dict[str, Any] | None = None,
     body_tokens: list[str] | None = None,
+    body_words: list[str] | None = None,
 ) -> Article:
     """Clean, parse and split one article. Raises IngestError when it cannot be an article.
 
     `body_tokens`, when a list is given, receives the body's matching-key tokens
     (`text.tokens(article.text)`): later stages start from them, and computing them again was a
-    fifth of a big ingest's parsing time."""
+    fifth of a big ingest's parsing time. `body_words`, likewise, receives `article.text.split()`
+    (what the tokens were read from; the copy signer reads them too)."""
     if not isinstance(text, str):
         raise IngestError(f"text must be a string, got {type(text).__name__}")
     cleaned = clean(text)
@@ -210,7 +212,8 @@ def build_article(
     pack = lang.for_language(language)
     parts = parse_plain(cleaned, pack)
     body = parts.body
-    toks = tokens(body)
+    words = body.split()
+    toks = tokens(body, words)
     if not toks:
         raise IngestError("no text")
     if len(toks) < MIN_WORDS:
@@ -242,6 +245,8 @@ def build_article(
             title = title[:197].rsplit(" ", 1)[0] + "…"
     if body_tokens is not None:
         body_tokens.extend(toks)
+    if body_words is not None:
+        body_words.extend(words)
     return Article(
         id=article_id,
         text=body,
@@ -521,9 +526,10 @@ def first_of_each(articles: Sequence[Article]) -> tuple[list[Article], dict[str,
 _JSON_FIELDS = {"id", "source", "url", "date", "title", "lead", "text", "author", "published", "outlet"}
 
 
-def article_from_json(obj: Any, origin: str, body_tokens: list[str] | None = None) -> Article:
+def article_from_json(obj: Any, origin: str, body_tokens: list[str] | None = None,
+                      body_words: list[str] | None = None) -> Article:
     """One article from a JSON object (articles.jsonl fields; unknown fields kept in `extra`;
-    `body_tokens` as in `build_article`)."""
+    `body_tokens` and `body_words` as in `build_article`)."""
     if not isinstance(obj, dict):
         raise IngestError(f"expected a JSON object, got {type(obj).__name__}")
     text = obj.get("text")
@@ -548,6 +554,7 @@ def article_from_json(obj: Any, origin: str, body_tokens: list[str] | None = Non
         lead=obj.get("lead"),
         extra={k: v for k, v in obj.items() if k not in _JSON_FIELDS},
         body_tokens=body_tokens,
+        body_words=body_words,
     )
 
 
@@ -599,11 +606,13 @@ def loads_json(text: str) -> Any:
 
 
 def _parse_jsonl_line(origin: str, raw: bytes, config: IngestConfig,
-                      body_tokens: list[str] | None = None) -> Article | Rejection:
+                      body_tokens: list[str] | None = None, body_words: list[str] | None = None
+                      ) -> Article | Rejection:
     if len(raw) > config.max_article_bytes:
         return Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
     try:
-        return article_from_json(loads_json(decode(raw, origin, config.encoding)), origin, body_tokens)
+        return article_from_json(loads_json(decode(raw, origin, config.encoding)), origin, body_tokens,
+                                 body_words)
     except IngestError as e:
         return Rejection(origin, str(e))
     except Exception as e:  # noqa: BLE001 - any other failure on one line is that line's rejection
@@ -621,20 +630,23 @@ def _parse_jsonl_chunk(chunk: list[tuple[str, bytes]], config: IngestConfig) -> 
 
 
 # What a chunk of parsed items becomes before it leaves the parsing process: `finish(items,
-# body_tokens, parse_seconds)`, where `body_tokens[k]` are the matching-key tokens of `items[k]`
-# (empty for a rejection, and for articles of formats whose tokens were not kept) and
-# `parse_seconds` the time the chunk took to parse.
-Finish = Callable[[list["Article | Rejection"], list[list[str]], float], Any]
+# body_tokens, parse_seconds[, body_words])`, where `body_tokens[k]` are the matching-key tokens of
+# `items[k]` and `body_words[k]` the words of its text (`text.split()`; both empty for a rejection,
+# and for articles of formats whose tokens were not kept) and `parse_seconds` the time the chunk
+# took to parse. A JSONL chunk gives `body_words`; a chunk of other files does not.
+Finish = Callable[..., Any]
 
 
 def _finish_jsonl_chunk(chunk: list[tuple[str, bytes]], config: IngestConfig, finish: Finish) -> Any:
     t = time.perf_counter()
-    items, toks = [], []
+    items, toks, words = [], [], []
     for origin, raw in chunk:
         kept: list[str] = []
-        items.append(_parse_jsonl_line(origin, raw, config, kept))
+        split_words: list[str] = []
+        items.append(_parse_jsonl_line(origin, raw, config, kept, split_words))
         toks.append(kept)
-    return finish(items, toks, time.perf_counter() - t)
+        words.append(split_words)
+    return finish(items, toks, time.perf_counter() - t, words)
 
 
 # The finishing function of a parsing worker, handed over once by the pool's initializer (with
@@ -700,8 +712,8 @@ def _jsonl_batches(path: Path, config: IngestConfig, finish: Finish) -> Iterator
         raise IngestError("empty file")
 
 
-def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float
-             ) -> list[Article | Rejection]:
+def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float,
+             body_words: list[list[str]] | None = None) -> list[Article | Rejection]:
     return items
 
 

@@ -254,13 +254,15 @@ def WordTokens(size: int = 200_000) -> Callable[[str], list[str]]:  # noqa: N802
     bench/results/ingest_compare.txt). The same tokens as `tokens`: folding and the token pattern
     never look across white space (`fold` is length-preserving, its lookarounds stop at a space,
     lower-casing is per word), so a text's tokens are its words' tokens in order; the test holds
-    the two equal on the shared corpus. The cache is the returned object's own."""
+    the two equal on the shared corpus. The cache is the returned object's own. `words`, when the
+    caller has split the text already (`text.split()`), are read instead: an ingest's parser gives
+    the body's words to the copy signer too, and a split makes a new string of every word."""
     cache: dict[str, str | list[str]] = {}
 
-    def word_tokens(text: str) -> list[str]:
+    def word_tokens(text: str, words: list[str] | None = None) -> list[str]:
         out: list[str] = []
         add, more, get = out.append, out.extend, cache.get
-        for w in text.split():
+        for w in text.split() if words is None else words:
             t = get(w)
             if t is None:
                 if len(cache) >= size:

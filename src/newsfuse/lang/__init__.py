@@ -76,9 +76,10 @@ def fold(text: str) -> str:
     return _packs.fold(text)
 
 
-def tokens(text: str) -> list[str]:
-    """`text.tokens`, a word at a time from the words tokenised before (`text.WordTokens`)."""
-    return _packs.tokens(text)
+def tokens(text: str, words: list[str] | None = None) -> list[str]:
+    """`text.tokens`, a word at a time from the words tokenised before (`text.WordTokens`);
+    `words` is `text.split()` when the caller has made it."""
+    return _packs.tokens(text, words)
 
 
 # Pack files only the alignment (`align.SYLLABLE_DF`) and the summary (`brief.SCORER_FILE`) read:
