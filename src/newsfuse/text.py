@@ -328,6 +328,10 @@ class SentenceRules:
 
     def __init__(self, pack: LanguagePack) -> None:
         self.abbreviations = frozenset(pack.words("sentence_abbreviations"))
+        # The words a person's initial follows in lower case (`ca sĩ T.`, `bà V.`): the pack's
+        # titles and honorifics; see `_initial_of_a_name`.
+        self.person_words = frozenset(w.lower() for w in _optional_words(pack, "roles") + _optional_words(pack, "honorifics"))
+        self.person_words_span = max((len(w.split()) for w in self.person_words), default=0)
         credit = r"(?:" + "|".join(map(re.escape, pack.words("credit_words"))) + r")\s*:\s*"
         self.paragraph_credit = re.compile(r"\(?" + credit + r"(?P<credit>[^.:()\n]{1,40}?)\)?\.?$")
         # A bare credit runs over up to six capitalised words; `credit_name_length` says how many
@@ -766,7 +770,23 @@ def _is_abbreviation(rules: SentenceRules, text: str, dot: int) -> bool:
         return False
     if word in rules.abbreviations or word.rstrip(".") in rules.abbreviations:
         return True
-    return len(word) == 1 and word.isalpha()
+    return len(word) == 1 and word.isalpha() and _initial_of_a_name(rules, text, start)
+
+
+def _initial_of_a_name(rules: SentenceRules, text: str, start: int) -> bool:
+    """Whether the one letter at `start` (before a period) is a person's initial, not the end of a
+    sentence that closes on a letter (`29 độ C. Phương…`, `bảng F. Tuy nhiên`, `so với Z. Xperia`):
+    an initial follows a capitalised word (`Jillian C. York`), a title or honorific (`ca sĩ T. H`,
+    `bà V.`), or opens its sentence (a byline `T. LŨY`); a letter after any other word in lower case
+    is no name's."""
+    before = text[max(0, start - 60):start].split()
+    if not before:
+        return True
+    last = before[-1].strip("\"“”‘’«»()[]")
+    if not last or last[-1] in ".!?…:;" or not last[0].isalpha() or last[0].isupper():
+        return True
+    words = [w.strip("\"“”‘’«»()[]").lower() for w in before[-rules.person_words_span:]]
+    return any(" ".join(words[k:]) in rules.person_words for k in range(len(words)))
 
 
 def _sentence_spans(rules: SentenceRules, text: str, start: int, end: int) -> list[tuple[int, int]]:
