@@ -66,6 +66,21 @@ def test_sentence_split_survives_dates_abbreviations_decimals_and_quotes():
     ]
 
 
+def test_a_sentence_may_end_on_a_one_letter_word(mds_rows):
+    """A one-letter word before a period was always read as an initial (`N.`), so `châu Á.`, `về nhà
+    ở.`, `đồng ý.` and `29 độ C.` glued two sentences; an initial follows a capitalised word, a title
+    or honorific, or opens a sentence."""
+    text = {r["id"]: r["text"] for r in mds_rows}
+    ends = {"12219379": "cao nhất 25-28 độ C.", "12241664": "tại bảng F.", "12217582": "được hỗ trợ về nhà ở.",
+            "12311458": "gia đình chị Kê không đồng ý.", "12276131": "nhanh nhất châu Á."}
+    for article_id, end in ends.items():
+        assert any(s.endswith(end) for s in sentences_of(text[article_id])), (article_id, end)
+    # initials stay inside their sentence
+    for kept in ("Bà Jillian C. York, Giám đốc phòng Tự do Quốc tế.", "Nam ca sĩ T. H ăn mặc quần áo toàn kim tuyến.",
+                 "“Bà V. đang ở một ngôi nhà ở quận 3.", "Anh Nguyễn Văn A. Cho biết thêm."):
+        assert sentences_of(kept) == [kept]
+
+
 def test_seed_000_sentences_exclude_caption_and_author(seed_texts):
     a = build_article(seed_texts["000"], origin="000")
     # 10 body paragraphs; three of them hold two sentences ("Tối 26/6 ... Hội kiến diễn ra ...",
