@@ -2,10 +2,12 @@
 
 A query is words (`bão`), phrases in quotes (`"hòa bình"`), prefixes (`Philip*`), the operators
 AND, OR, NOT written in capitals, and brackets; words side by side must all match. Matching is
-tone-free and case-free (`luong tam quang` finds `Lương Tam Quang`), and where the query writes
-tone marks the articles that have those exact tones rank first: the full-text index holds every
-text twice, as its matching key (`lang.tokens`: lower case, one tone placement) and tone-free
-(`text.bare`), and a word with marks asks both columns, so the exact spelling adds to the score.
+case-free, and tone-free for a word written without marks (`luong tam quang` finds `Lương Tam
+Quang`, as people type on a phone); a word written with its marks finds those marks only (`bão`
+is a storm, not `báo`, `bảo`, `bao`), since an analyst who types them means them. The full-text
+index holds every text twice, as its matching key (`lang.tokens`: lower case, one tone placement,
+so `hoà` is `hòa`) and tone-free (`text.bare`). A phrase marks some words and not others (`Hà
+Noi`): it is matched tone-free and its marked spelling only adds to the score.
 Several plain words also ask for themselves as a phrase, which only adds to the score, so
 `hoà bình` ranks the phrase above `phường Bình Hòa`.
 
@@ -51,6 +53,11 @@ class Term:
     @property
     def bare(self) -> tuple[str, ...]:
         return tuple(bare(w) for w in self.words)
+
+    @property
+    def exact(self) -> bool:
+        """Every word written with its marks: matched as written (see the module's docstring)."""
+        return bool(self.words) and all(bare(w) != w for w in self.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +196,8 @@ def _phrase(words: tuple[str, ...], prefix: bool) -> str:
 
 
 def _term(t: Term) -> str:
+    if t.exact:
+        return f"{EXACT_COLUMNS}: ({_phrase(t.words, t.prefix)})"
     plain = f"{BARE_COLUMNS}: ({_phrase(t.bare, t.prefix)})"
     if t.bare == t.words:
         return plain
@@ -213,11 +222,13 @@ def expression(node: Node) -> str:
 
 def filter_expression(node: Node) -> str:
     """The FTS5 expression that matches exactly what `expression(node)` matches, without what only
-    adds to the score (the exact-tone spelling, plain words asked again as a phrase): a word's
-    exact spelling is found only where its tone-free one is, and a phrase only where its words
+    adds to the score (the marked spelling of a partly marked phrase, plain words asked again as a
+    phrase): a word's marked spelling is found only where its tone-free one is, and a phrase only where its words
     all are. For counting and filtering, where no rank is read: `Việt Nam` counts its 40k
     matches in a third of the time."""
     if isinstance(node, Term):
+        if node.exact:
+            return f"{EXACT_COLUMNS}: ({_phrase(node.words, node.prefix)})"
         return f"{BARE_COLUMNS}: ({_phrase(node.bare, node.prefix)})"
     if isinstance(node, Without):
         return f"({filter_expression(node.kept)} NOT {filter_expression(node.left_out)})"
@@ -291,7 +302,21 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
             last = words[i + len(want) - 1][2]
             if ok and (last.startswith(want[-1]) if term.prefix else last == want[-1]):
                 found.append((words[i][0], words[i + len(want) - 1][1], n))
-    return sorted(found)
+    return _as_written(text, terms, found)
+
+
+def _as_written(text: str, terms: list[Term], found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Of tone-free matches, those of a marked term (`Term.exact`) whose words are its spelling."""
+    def kept(s: int, e: int, term: Term) -> bool:
+        if not term.exact:
+            return True
+        key = tokens(text[s:e])
+        if len(key) != len(term.words):
+            return False
+        head, last = key[:-1], key[-1]
+        return head == list(term.words[:-1]) and (last.startswith(term.words[-1]) if term.prefix
+                                                   else last == term.words[-1])
+    return sorted(m for m in found if kept(m[0], m[1], terms[m[2]]))
 
 
 _MARK = re.compile(r"[\u0300-\u036f]")  # a sentence not in NFC: read word by word
@@ -335,7 +360,7 @@ def _matches_by_word(text: str, terms: list[Term]) -> list[tuple[int, int, int]]
             ok = ok and (last.startswith(want[-1]) if term.prefix else last == want[-1])
             if ok:
                 found.append((words[i][0], words[i + len(want) - 1][1], n))
-    return sorted(found)
+    return _as_written(text, terms, found)
 
 
 def snippet(sentences: list[str], title: str, node: Node | None, width: int = 220) -> Snippet:
