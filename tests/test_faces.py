@@ -612,3 +612,25 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly(store):
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == 0 and err == "", err
     assert json.loads(first)["id"]
+
+
+def test_python_and_cli_timeline_and_entities_are_the_briefs(tmp_path, mds_rows):
+    """`nf.timeline()` aligned the articles again on its own: for cluster_138 it dated
+    `Thông qua cuộc thi…` and left out `…vào ngày 23/11 tới đây`, which the brief, REST and the page show."""
+    from dataclasses import asdict
+
+    import newsfuse
+
+    rows = [r for r in mds_rows if r["cluster_id"] in ("cluster_138", "cluster_187", "cluster_13")]
+    with newsfuse.open(tmp_path / "t.db") as nf:
+        nf.ingest([write_jsonl(tmp_path / "t.jsonl", rows)])
+        stories = nf.stories(limit=20)
+        assert len(stories) >= 3
+        for story in stories:
+            brief = nf.brief(story.id)
+            assert [asdict(e) for e in nf.timeline(story.id)] == [asdict(e) for e in brief.timeline], story.id
+            assert [asdict(e) for e in nf.entities(story.id)] == [asdict(e) for e in brief.entities], story.id
+        storm = next(s for s in stories if "12327998" in {a.id for a in nf.story_articles(s.id)})
+        assert any("23/11 tới đây" in e.text for e in nf.timeline(storm.id))
+        cli = [json.loads(line) for line in run("timeline", storm.id, "--db", tmp_path / "t.db", "--json").output.splitlines()]
+        assert [e["text"] for e in cli] == [e.text for e in nf.timeline(storm.id)]

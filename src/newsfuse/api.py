@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from . import ingest as ingest_stage
 from .config import Config, WatchConfig
 from .lang import tokens
-from .model import (Article, ArticleVersion, BadParameter, Brief, CopyGroup, Entity, FollowedSource, Publication,
+from .model import (Article, ArticleVersion, BadParameter, Brief, Citation, CopyGroup, Entity, FollowedSource, Publication,
                     Story, TimelineEvent)
 from .outlets import Outlet, OutletNames, alias_key, host_outlet
 from .store import Store, StoreError, StoreLocked, StoreResult
@@ -1335,17 +1335,15 @@ class Newsfuse:
         return list(groups.values())
 
     def entities(self, story_id: str) -> list[Entity]:
-        return self._find_entities(self.story_articles(story_id))
+        """The brief's entities (`brief_json`, cached): what REST and the page show."""
+        return [Entity(e["name"], e["type"], e["roles"], e["aliases"], e["outlets"], _citations(e["mentions"]))
+                for e in self.brief_dict(story_id)["entities"]]
 
     def timeline(self, story_id: str) -> list[TimelineEvent]:
-        from . import brief as brief_stage
-        from .timeline import story_timeline
-
-        with self.store.snapshot():
-            articles = self.story_articles(story_id)
-            groups = self.copy_groups([a.id for a in articles])
-        kept, _ = brief_stage.collapse_copies(articles, groups)
-        return story_timeline(kept, brief_stage.align(kept, self.config.brief))
+        """The brief's timeline (`brief_json`, cached). It was made again from an alignment of its
+        own, whose facts (and so which sentence dates an event) could differ from the brief's."""
+        return [TimelineEvent(e["date"], e["precision"], e["text"], e["fact_id"], _citations(e["citations"]))
+                for e in self.brief_dict(story_id)["timeline"]]
 
     def brief(self, story_id: str, words: int | None = None) -> Brief:
         """NotFound (a KeyError) when the story has no article to read (gone, or moved away meanwhile)."""
@@ -1430,6 +1428,10 @@ class Newsfuse:
 
     def brief_dict(self, story_id: str) -> dict[str, Any]:
         return json.loads(self.brief_json(story_id))
+
+
+def _citations(rows: list[dict[str, Any]]) -> list[Citation]:
+    return [Citation(r["article_id"], r["outlet"], r["sentence_index"], r["start"], r["end"]) for r in rows]
 
 
 def _read_item(item: Article | dict[str, Any], origin: str) -> Article | ingest_stage.Rejection:
