@@ -210,3 +210,17 @@ def test_a_post_does_not_hold_up_other_requests(seeded, mds_rows):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_posted_article_over_the_article_limit_is_refused_as_a_file_line_is(client, seeded, seed_texts):
+    """A 6.6 MB article under the 10 MB body cap was stored (and its brief took 53 s) while `ingest`
+    refuses the same line as too large."""
+    import json
+
+    huge = " ".join([_article(seed_texts)["text"]] * 1700)
+    body = json.dumps(_article(seed_texts, id="huge", text=huge), ensure_ascii=False).encode()
+    assert 5 * 1024 * 1024 < len(body) < 10 * 1024 * 1024
+    r = client.post("/api/articles", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "text too large" in r.json()["error"] and "> 5 MB" in r.json()["error"], r.text[:300]
+    assert seeded.article("huge") is None
+    assert client.post("/api/articles", json=_article(seed_texts, id="small")).status_code == 201

@@ -484,7 +484,8 @@ class Newsfuse:
         def parse() -> Iterable[ArticleBatch]:
             make = FeatureMaker(self.config.copies)
             for start in range(0, len(items), 512):
-                yield make([_read_item(item, f"{origin}[{i}]") for i, item in enumerate(items[start:start + 512], start)])
+                yield make([_read_item(item, f"{origin}[{i}]", self.config.ingest.max_article_bytes)
+                            for i, item in enumerate(items[start:start + 512], start)])
         return self._store_all(parse(), None, all_or_nothing, entity_backlog)
 
     def add_batches(self, batches: Sequence[Sequence[Article | dict[str, Any]]], origin: str = "api", *,
@@ -497,7 +498,7 @@ class Newsfuse:
         out: list[IngestReport | BatchRejected | None] = [None] * len(batches)
         readable: list[tuple[int, list[Article]]] = []
         for b, items in enumerate(batches):
-            read = [_read_item(item, f"{origin}[{i}]") for i, item in enumerate(items)]
+            read = [_read_item(item, f"{origin}[{i}]", self.config.ingest.max_article_bytes) for i, item in enumerate(items)]
             bad = next((r for r in read if isinstance(r, ingest_stage.Rejection)), None)
             if bad is not None:
                 out[b] = BatchRejected(str(bad), "read")
@@ -1434,8 +1435,13 @@ def _citations(rows: list[dict[str, Any]]) -> list[Citation]:
     return [Citation(r["article_id"], r["outlet"], r["sentence_index"], r["start"], r["end"]) for r in rows]
 
 
-def _read_item(item: Article | dict[str, Any], origin: str) -> Article | ingest_stage.Rejection:
-    """An article given as a record or a JSON-like dict, or its rejection naming `origin`."""
+def _read_item(item: Article | dict[str, Any], origin: str, max_bytes: int) -> Article | ingest_stage.Rejection:
+    """An article given as a record or a JSON-like dict, or its rejection naming `origin`; one whose
+    text is over `max_bytes` (`IngestConfig.max_article_bytes`) is refused as a JSONL line is."""
+    text = item.text if isinstance(item, Article) else item.get("text") if isinstance(item, dict) else None
+    if isinstance(text, str) and len(text) > max_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        return ingest_stage.Rejection(origin, f"text too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB)")
     if isinstance(item, Article):
         return item
     try:

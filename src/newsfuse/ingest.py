@@ -609,7 +609,7 @@ def _parse_jsonl_line(origin: str, raw: bytes, config: IngestConfig,
                       body_tokens: list[str] | None = None, body_words: list[str] | None = None
                       ) -> Article | Rejection:
     if len(raw) > config.max_article_bytes:
-        return Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB)")
+        return Rejection(origin, f"line too large ({len(raw) / 1e6:.1f} MB > {config.max_article_bytes / 1e6:.0f} MB)")
     try:
         return article_from_json(loads_json(decode(raw, origin, config.encoding)), origin, body_tokens,
                                  body_words)
