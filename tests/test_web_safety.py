@@ -224,3 +224,19 @@ def test_a_posted_article_over_the_article_limit_is_refused_as_a_file_line_is(cl
     assert r.status_code == 422 and "text too large" in r.json()["error"] and "> 5 MB" in r.json()["error"], r.text[:300]
     assert seeded.article("huge") is None
     assert client.post("/api/articles", json=_article(seed_texts, id="small")).status_code == 201
+
+
+def test_an_exact_republication_is_found_by_the_id_it_came_with(client, seeded, seed_texts):
+    """POSTing another outlet's word-for-word copy answered `present` with the original's id, and
+    `GET /api/articles/copy2` was 404: a client keeping its own ids lost track of it."""
+    first = client.post("/api/articles", json=_article(seed_texts))
+    assert first.status_code == 201, first.text
+    again = client.post("/api/articles", json=_article(seed_texts, id="copy2", source="vtc.vn",
+                                                         url="https://vtc.vn/copy2.html"))
+    assert again.status_code == 200 and again.json()["articles"][0]["status"] == "present", again.text
+    got = client.get("/api/articles/copy2")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["id"] == "tt-1" and any(p["item_id"] == "copy2" and p["outlet"] == "vtc.vn" for p in body["publications"])
+    assert seeded.article("copy2").id == "tt-1"
+    assert client.get("/api/articles/nosuch").status_code == 404

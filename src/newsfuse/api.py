@@ -1067,7 +1067,14 @@ class Newsfuse:
         return self.store.story_of(article_id)
 
     def article(self, article_id: str) -> Article | None:
-        return self.store.get_article(article_id)
+        """The article stored as `article_id`, else the one whose text came again word for word under
+        that id (another outlet's republication, kept as a publication of it: its `id` then differs
+        from the one asked for, and its publications name the id), else None."""
+        with self.store.snapshot():
+            found = self.store.get_article(article_id)
+            if found is None and (stored := self.store.republished_as(article_id)) is not None:
+                found = self.store.get_article(stored)
+        return found
 
     def search(self, query: str, *, outlet: str | None = None, since: str | None = None, until: str | None = None,
                story: str | None = None, limit: int = 20, offset: int = 0) -> Page[Hit]:

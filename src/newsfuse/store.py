@@ -286,6 +286,8 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # store made before and a fresh ingest agree): content hashes, the full-text index, their
     # stories' briefs and entity words, and the saved story and copy indexes beside the store
     lambda store: store._rekey_misplaced_tones(),
+    # 21: an exact republication is found by the id it came with (`Store.republished_as`)
+    "CREATE INDEX IF NOT EXISTS publications_item ON publications(item_id);",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1084,6 +1086,13 @@ class Store:
     def get_article(self, article_id: str) -> Article | None:
         row = self.db.execute(self._ARTICLE_SQL + " WHERE a.id = ?", (article_id,)).fetchone()
         return self._article(row) if row else None
+
+    def republished_as(self, item_id: str) -> str | None:
+        """The stored article whose text came again, word for word, under the id `item_id` (an
+        exact republication is not stored twice: `publications`), else None."""
+        row = self.db.execute("SELECT a.id FROM publications p JOIN articles a ON a.seq = p.article_seq"
+                              " WHERE p.item_id = ? ORDER BY p.id LIMIT 1", (item_id,)).fetchone()
+        return row[0] if row else None
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
         out = []
