@@ -119,7 +119,9 @@ def test_an_id_used_twice_in_one_input_is_rejected_whatever_its_first_use_became
     assert r.exit_code == 1, r.output
     assert f"rejected: {path}:3: id 'dup1' is already used by another text ({path}:1)" in r.output
     assert "1 added, 1 already present (1 republished by another outlet), 1 rejected" in r.output
-    assert run("show", "dup1", "--db", db).exit_code != 0  # dup1 is the original's republication, no article
+    # dup1 is the original's republication, no article of its own: asked for, the original answers
+    shown = run("show", "dup1", "--db", db)
+    assert shown.exit_code == 0 and original["id"] in shown.output, shown.output
     with newsfuse.open(db) as nf:
         assert not any(mds_rows[40]["text"][:40] in nf.article(i).text for i in current_texts(db))
         # and the same through the API: the second use, after a first stored as an article
@@ -281,3 +283,23 @@ def test_a_json_error_says_at_once(nf, tmp_path):
     reasons = nf.ingest([path]).rejected
     assert reasons == [f"{path}:1: not JSON (Invalid control character at character 25)",
                        f"{path}:2: not JSON (Unterminated string starting at character 21)"], reasons
+
+
+def test_an_encoding_that_does_not_exist_is_said_before_any_work(tmp_path, mds_rows):
+    """`--encoding nosuch` was a rejection of each file, exit 1, after a store was made."""
+    path = write_jsonl(tmp_path / "a.jsonl", mds_rows[:2])
+    r = run("ingest", path, "--db", tmp_path / "n.db", "--encoding", "nosuch")
+    assert r.exit_code == 2 and "--encoding 'nosuch': no such encoding" in r.output, r.output
+    assert not (tmp_path / "n.db").exists()
+    assert run("ingest", path, "--db", tmp_path / "n.db", "--encoding", "cp1258", "-q").exit_code == 0
+
+
+def test_a_binary_file_named_jsonl_is_one_rejection(tmp_path, mds_rows):
+    """Random bytes in `fake.jsonl` were one `binary data` rejection per newline byte (12 of them)."""
+    fake = tmp_path / "fake.jsonl"
+    fake.write_bytes(bytes(range(256)) * 40)  # 40 newline bytes, NULs among them
+    good = write_jsonl(tmp_path / "good.jsonl", mds_rows[:2])
+    with newsfuse.open(tmp_path / "n.db") as nf:
+        report = nf.ingest([fake, good])
+    assert report.rejected == [f"{fake}: binary data, not JSONL text (a NUL byte at byte 0)"]
+    assert len(report.added) == 2

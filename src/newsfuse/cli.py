@@ -243,13 +243,18 @@ def ingest(
     the folders held nothing newsfuse reads."""
     from dataclasses import replace
 
-    from .config import IngestConfig
-
     from . import api
 
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:  # said before any file is read, and before a store is made
+            _fail(f"--encoding {encoding!r}: no such encoding (e.g. cp1258, cp1252, utf-16)")
     with _new_store(db) as nf:
         if encoding:
-            nf.config = replace(nf.config, ingest=IngestConfig(encoding=encoding))
+            nf.config = replace(nf.config, ingest=replace(nf.config.ingest, encoding=encoding))
         if follow:  # a file rewritten is its article's next version, not another article
             nf.config = replace(nf.config, ingest=replace(nf.config.ingest, path_ids=True))
             _follow(nf, paths, interval, settle, quiet)
@@ -743,9 +748,9 @@ def cluster(
             fh.write(json.dumps({"id": a.article_id, "story": a.story_id}, ensure_ascii=False) + "\n")
         for copy_id, first in repeats.items():  # the same text under another id: the story of its first
             fh.write(json.dumps({"id": copy_id, "story": story_of[first]}, ensure_ascii=False) + "\n")
-    typer.echo(f"{len(assignments)} articles in {len(set(story_of.values()))} stories -> {out}"
+    typer.echo(f"{_plural(len(assignments), 'article')} in {_plural(len(set(story_of.values())), 'story')} -> {out}"
                + (f"; {len(repeats)} repeating another's text placed with it" if repeats else "")
-               + (f"; {rejected} lines rejected" if rejected else ""))
+               + (f"; {_plural(rejected, 'line')} rejected" if rejected else ""))
     if rejected:
         raise typer.Exit(1)  # as ingest: the output holds every line that could be read
 
@@ -913,7 +918,9 @@ def delete(article_ids: Annotated[list[str], typer.Argument(help="Ids of the art
 
 
 def _plural(n: int, one: str) -> str:
-    return f"{n} {one}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"{n} {one}"
+    return f"{n} {one[:-1]}ies" if one.endswith("y") and one[-2:-1] not in "aeiou" else f"{n} {one}s"
 
 
 @app.command()

@@ -687,6 +687,7 @@ def _jsonl_chunks(path: Path) -> Iterator[list[tuple[str, bytes]]]:
 def _jsonl_batches(path: Path, config: IngestConfig, finish: Finish) -> Iterator[Any]:
     """`finish` of each chunk of a JSONL file in file order; big files are parsed (and finished)
     by `config.workers` processes."""
+    _refuse_binary(path)
     workers = config.workers or os.cpu_count() or 1
     seen_any = False
     if workers > 1 and path.stat().st_size >= _PARALLEL_FROM_BYTES:
@@ -714,6 +715,17 @@ def _jsonl_batches(path: Path, config: IngestConfig, finish: Finish) -> Iterator
 
 def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float,
              body_words: list[list[str]] | None = None) -> list[Article | Rejection]:
+def _refuse_binary(path: Path) -> None:
+    """A file whose first 4 KB hold a NUL byte is no JSONL text (a zip, an image, /dev/zero's kind):
+    one rejection for the file, not one per newline byte it happens to hold. UTF-16 (its BOM) aside."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"binary data, not JSONL text (a NUL byte at byte {head.find(0)})")
+
+
+def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float
+             ) -> list[Article | Rejection]:
     return items
 
 

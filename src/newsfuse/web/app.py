@@ -266,7 +266,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
                 shown[0] = time.monotonic()
                 say(f"story and copy indexes: {done[0]:,} of {total:,} articles read from the store")
 
-        say(f"reading the story and copy indexes ({total:,} articles stored)")
+        say(f"reading the story and copy indexes ({total:,} article{'' if total == 1 else 's'} stored)")
         try:
             read = nf.warm(progress)
         except _Stopping:
@@ -274,8 +274,9 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         except Exception as e:  # noqa: BLE001 - the first write reads them again, and says why if it fails
             say(f"could not read the story and copy indexes now ({type(e).__name__}: {e}); the first write will")
             return
-        how = (f"the saved indexes and {read:,} articles stored after them" if nf.indexes_from_saved
-               else f"{read:,} articles read from the store")
+        articles = f"{read:,} article{'' if read == 1 else 's'}"
+        how = (f"the saved indexes and {articles} stored after them" if nf.indexes_from_saved
+               else f"{articles} read from the store")
         say(f"story and copy indexes ready in {time.monotonic() - started:.1f} s ({how})")
 
     warming = writer.submit(warm_indexes) if warm else None
