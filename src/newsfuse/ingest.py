@@ -713,8 +713,6 @@ def _jsonl_batches(path: Path, config: IngestConfig, finish: Finish) -> Iterator
         raise IngestError("empty file")
 
 
-def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float,
-             body_words: list[list[str]] | None = None) -> list[Article | Rejection]:
 def _refuse_binary(path: Path) -> None:
     """A file whose first 4 KB hold a NUL byte is no JSONL text (a zip, an image, /dev/zero's kind):
     one rejection for the file, not one per newline byte it happens to hold. UTF-16 (its BOM) aside."""
@@ -724,8 +722,8 @@ def _refuse_binary(path: Path) -> None:
         raise IngestError(f"binary data, not JSONL text (a NUL byte at byte {head.find(0)})")
 
 
-def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float
-             ) -> list[Article | Rejection]:
+def _as_list(items: list[Article | Rejection], body_tokens: list[list[str]], parse_seconds: float,
+             body_words: list[list[str]] | None = None) -> list[Article | Rejection]:
     return items
 
 
