@@ -634,3 +634,14 @@ def test_python_and_cli_timeline_and_entities_are_the_briefs(tmp_path, mds_rows)
         assert any("23/11 tới đây" in e.text for e in nf.timeline(storm.id))
         cli = [json.loads(line) for line in run("timeline", storm.id, "--db", tmp_path / "t.db", "--json").output.splitlines()]
         assert [e["text"] for e in cli] == [e.text for e in nf.timeline(storm.id)]
+
+
+def test_an_outlet_no_article_goes_by_is_a_bad_filter(store, client):
+    """`--outlet nosuch` printed `(nothing)`, exit 0, as if the outlet had been quiet."""
+    for command in ("stories", "articles"):
+        r = run(command, "--db", store, "--outlet", "nosuch")
+        assert r.exit_code == 2 and "outlet: no outlet is named 'nosuch'" in r.output, r.output
+    assert run("stories", "--db", store, "--outlet", "tuoitre.vn").exit_code == 0
+    got = client.get("/api/stories", params={"outlet": "nosuch"})
+    assert got.status_code == 422 and "no outlet is named 'nosuch'" in got.json()["error"]
+    assert client.get("/api/articles", params={"outlet": "tuoitre.vn"}).json()["total"] > 0

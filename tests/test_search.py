@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from newsfuse.cli import app
+from newsfuse.store import SCHEMA_VERSION
 
 SEED_STORY_TITLE = "Lãnh đạo Công an Việt Nam - Trung Quốc"
 
@@ -236,7 +237,7 @@ def test_a_store_keyed_before_misplaced_marks_moved_migrates_to_what_a_fresh_ing
     with newsfuse.open(tmp_path / "new.db") as nf:
         assert not nf.ingest([src]).rejected
     with newsfuse.open(tmp_path / "old.db") as nf:
-        assert nf.store.schema_version() == 20
+        assert nf.store.schema_version() == SCHEMA_VERSION
         assert nf.search("Hiệp hội Vận tải").total == nf.search("Hiệp hôị Vận tải").total > 0
     assert not indexstate.state_path(tmp_path / "old.db").exists()  # rebuilt from the store when next needed
 

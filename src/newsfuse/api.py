@@ -746,6 +746,17 @@ class Newsfuse:
             self._outlet_of[name] = self.outlet_names().canonical(name)
         return self._outlet_of[name]
 
+    def _outlet_filter(self, name: str | None) -> str | None:
+        """The one name of the outlet a filter names, or None for no filter; BadParameter for a name
+        no stored article's outlet goes by (a typo listed nothing, exit 0, as if the outlet were quiet)."""
+        if not name:
+            return None
+        canonical = self.outlet(name)
+        if canonical not in set(self.store.outlet_names()):
+            raise BadParameter(f"outlet: no outlet is named {name!r} (`newsfuse outlets` lists them)",
+                               "bad_page_parameter", name="outlet", value=name)
+        return canonical
+
     def _fold_outlet_names(self) -> int:
         """Stored articles whose outlet goes by several names get its one name (a store made
         before the outlet table, or an alias the user just added)."""
@@ -1041,7 +1052,7 @@ class Newsfuse:
         story = self._known_story(story)
         since, until = check_dates(since, until)
         check_page(limit, offset)
-        return self.store.list_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
+        return self.store.list_articles(source=self._outlet_filter(outlet), since=since, until=until,
                                         story=story, limit=limit, offset=offset)
 
     def count_articles(self, *, query: str | None = None, outlet: str | None = None, since: str | None = None,
@@ -1050,7 +1061,7 @@ class Newsfuse:
             return self.search(query, outlet=outlet, since=since, until=until, story=story, limit=1).total
         story = self._known_story(story)
         since, until = check_dates(since, until)
-        return self.store.count_articles(source=self.outlet(outlet) if outlet else None, since=since, until=until,
+        return self.store.count_articles(source=self._outlet_filter(outlet), since=since, until=until,
                                          story=story)
 
     def _known_story(self, story_id: str | None) -> str | None:
@@ -1098,7 +1109,7 @@ class Newsfuse:
             got = None
             if self.memo is not None and not (outlet or since or until or story):
                 got = self._search_page(match, match_filter, limit, offset)
-            found, total = got or self.store.search(match, source=self.outlet(outlet) if outlet else None,
+            found, total = got or self.store.search(match, source=self._outlet_filter(outlet),
                                                     since=since, until=until, limit=limit, offset=offset,
                                                     match_filter=match_filter, story=story)
             hits = [Hit(a, search_stage.snippet([x.text for x in a.sentences], a.title, node), self.store.story_of(a.id))
@@ -1215,7 +1226,7 @@ class Newsfuse:
             match, match_filter = search_stage.expression(node), search_stage.filter_expression(node)
         if entity and entity.strip():
             self.index_entities()  # what changed since the last ingest (a deferred index, an old store)
-        return {"source": self.outlet(outlet) if outlet else None, "since": since, "until": until, "match": match,
+        return {"source": self._outlet_filter(outlet), "since": since, "until": until, "match": match,
                 "match_filter": match_filter,
                 # the name as asked and as the index also keeps it (`TP.HCM` finds `Thành phố Hồ Chí Minh`)
                 "entity": (entity, self._entity_key("vi")(entity)) if entity and entity.strip() else None}
