@@ -645,3 +645,11 @@ def test_an_outlet_no_article_goes_by_is_a_bad_filter(store, client):
     got = client.get("/api/stories", params={"outlet": "nosuch"})
     assert got.status_code == 422 and "no outlet is named 'nosuch'" in got.json()["error"]
     assert client.get("/api/articles", params={"outlet": "tuoitre.vn"}).json()["total"] > 0
+
+
+def test_search_csv_has_what_json_has_but_marks(store):
+    """`search --csv` had no title (nor story) column while `--json` had them."""
+    rows = run("search", "Lương Tam Quang", "--db", store, "--csv").output.splitlines()
+    assert rows[0] == "id,published,source,title,story,snippet"
+    first = json.loads(run("search", "Lương Tam Quang", "--db", store, "--json").output.splitlines()[0])
+    assert first["title"] in rows[1] and first["story"] in rows[1]

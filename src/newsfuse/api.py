@@ -1090,7 +1090,7 @@ class Newsfuse:
     def search(self, query: str, *, outlet: str | None = None, since: str | None = None, until: str | None = None,
                story: str | None = None, limit: int = 20, offset: int = 0) -> Page[Hit]:
         """Articles matching `query` (the language of `newsfuse.search`: words, "phrases", prefix*,
-        AND, OR, NOT, brackets; tone marks and case aside, exact tones first), best first, each
+        AND, OR, NOT, brackets; case aside; a word without tone marks finds every tone, one with its marks those marks only), best first, each
         with a snippet of its best passage and the matches marked; with `story`, that story's
         articles only. BadParameter on bad syntax, and on a query of no text (a search for nothing
         is a mistake in every face: the CLI's exit code 2, REST's 422)."""

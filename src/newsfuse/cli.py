@@ -32,8 +32,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines (one 
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row instead of a table.")]
 # One vocabulary with Python (`nf.stories(query=..., outlet=...)`) and REST (`?q=`/`?query=`, `?outlet=`).
 QueryOption = Annotated[Optional[str], typer.Option(
-    "--query", "-q", help='Words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; tone marks and '
-    "case do not matter, exact tones rank first.")]
+    "--query", "-q", help='Words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; case does not '
+    "matter; a word without tone marks finds every tone, one with its marks those marks only.")]
 EntityOption = Annotated[Optional[str], typer.Option(
     help="A person, organisation or place of the story (tone marks and case aside).")]
 OutletOption = Annotated[Optional[str], typer.Option(
@@ -109,9 +109,10 @@ _MIN_CELL = 10  # characters a column needs at least for a table to be readable
 
 
 def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: bool = False, *,
-          marked: str | None = None) -> None:
+          marked: str | None = None, csv_columns: list[str] | None = None) -> None:
     """Rows as JSON lines, CSV, or a table that fits the terminal and wraps long cells (rich).
-    `marked`: the column whose text has its `marks` (search matches) shown in bold."""
+    `marked`: the column whose text has its `marks` (search matches) shown in bold. `csv_columns`:
+    a CSV's, when it can hold more than a terminal's width (default `columns`)."""
     if as_json and as_csv:
         _fail("--json and --csv: choose one")
     if as_json:
@@ -122,6 +123,7 @@ def _emit(rows: list[dict], columns: list[str], as_json: bool = False, as_csv: b
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
+        columns = csv_columns or columns
         writer.writerow(columns)
         for r in rows:
             writer.writerow([_cell(r.get(c)) for c in columns])
@@ -559,15 +561,16 @@ def search(query: Annotated[str, typer.Argument(help='Words (all must match), "a
            db: DbOption = None, outlet: OutletOption = None, since: SinceOption = None, until: UntilOption = None,
            limit: LimitOption = 20, offset: OffsetOption = 0, as_json: JsonOption = False,
            as_csv: CsvOption = False) -> None:
-    """Full-text search, best first (`luong tam quang` finds `Lương Tam Quang`; exact tones first),
-    each article with its best passage, the matches in bold."""
+    """Full-text search, best first (`luong tam quang` finds `Lương Tam Quang`; a word typed with its
+    tone marks finds those marks only), each article with its best passage, the matches in bold."""
     nf = _open(db)
     with _answers():
         found = nf.search(query, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
     rows = [{"id": h.article.id, "published": h.article.published, "source": h.article.source,
              "title": h.article.title, "story": h.story, "snippet": h.snippet.text,
              "marks": [list(m) for m in h.snippet.marks]} for h in found.items]
-    _emit(rows, ["id", "published", "source", "snippet"], as_json, as_csv, marked="snippet")
+    _emit(rows, ["id", "published", "source", "snippet"], as_json, as_csv, marked="snippet",
+          csv_columns=["id", "published", "source", "title", "story", "snippet"])
     if not (as_json or as_csv) and found.total > offset + len(rows):
         typer.echo(f"({found.total} in all; --offset {offset + len(rows)} for the next)", err=True)
 

@@ -121,8 +121,8 @@ def bearer_token_ok(authorization: str | None, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
 
 
-QUERY_HELP = ('words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; tone marks and case '
-              'do not matter (`luong tam quang`), exact tones rank first')
+QUERY_HELP = ('words (all must match), "a phrase", prefix*, AND, OR, NOT, brackets; case does not matter; a '
+              'word without tone marks finds every tone (`luong tam quang`), one with its marks those marks only')
 ENTITY_HELP = "a person, organisation or place of the story (tone marks and case aside)"
 OUTLET_HELP = "any name of an outlet: its host (tienphong.vn), a dateline code (TPO), its site name"
 SINCE_HELP = "from this date: 2023, 2023-06, 2023-06-26, 2023-06-26T21:15 or 26/6/2023"
