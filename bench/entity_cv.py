@@ -1,6 +1,6 @@
 """The learned entity tagger cross-validated by story over every labelled set of `entity_labels.SETS`.
 
-    python bench/entity_cv.py [--folds 3] [--seed 0] [--c1 0.05 --c2 0.01] [--clusters] [--out FILE]
+    python bench/entity_cv.py [--folds 3] [--seed 0] [--c1 0.05 --c2 0.01] [--clusters] [--two-stage] [--out FILE]
 
 The first-contact rows of bench/entity_quality.py score one set of ten stories once: one such score
 moves by several points with the stories drawn. Here every labelled story (not the set being labelled
@@ -19,6 +19,15 @@ story-level F1 of both and their difference, with a bootstrap over stories of th
 `--clusters-from all` learns them from every article, the held-out stories' too (still no labels
 read): what clusters of this corpus could give if they had seen the text they tag, which the shipped
 file never has for new text.
+
+`--two-stage` trains a second CRF per fold over the same attributes and the story's consistency
+attributes (bench/entity_two_stage.py: how a first stage tagged the same word and the same run of
+capitalised words elsewhere in the story, after Krishnan & Manning 2006). Its training stories'
+first-stage labels are cross-fitted (`--inner` folds of the fold's training stories, each tagged by a
+first stage trained on the others: a model's labels of its own training text are too good to learn
+from); a held-out story's come from the fold's own model, the one the "learned tagger" row scores.
+Printed beside it: per fold and pooled, the bootstrap over stories of the gain, and the CRF's CPU per
+article of one stage and of both. `--stories N` keeps the first N stories after the shuffle (a smoke run).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 import entity_labels  # noqa: E402
 import entity_quality as eq  # noqa: E402
+from entity_two_stage import story_attributes  # noqa: E402
 
 from newsfuse.tagger import EntityTagger, WordClusters  # noqa: E402
 
@@ -69,6 +79,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clusters-from", choices=("others", "all"), default="others",
                     help="the text of the clusters: the articles of the other folds' stories and of unlabelled "
                          "stories (others), or every article, held-out stories' too (all)")
+    ap.add_argument("--two-stage", action="store_true",
+                    help="also train a second-stage CRF per fold over the story's consistency attributes "
+                         "(bench/entity_two_stage.py) of a first stage; its training stories' first-stage labels "
+                         "cross-fitted (--inner folds of the fold's training stories, each tagged by a first stage "
+                         "trained on the others), the held-out stories' by the fold's own first stage")
+    ap.add_argument("--inner", type=int, default=2, help="--two-stage: inner folds for the cross-fitting")
+    ap.add_argument("--stage1", choices=("crf", "combined"), default="crf",
+                    help="--two-stage: what the consistency attributes read of the first stage: the CRF's labels "
+                         "(crf), or what the tagger says once the rules on top are combined with them (combined)")
+    ap.add_argument("--stories", type=int, default=0, help="only the first N stories after the shuffle (a smoke run)")
     ap.add_argument("--without-rule", action="append", default=[], metavar="NAME",
                     help="take this rule out of entities.RUN_RULES for the run (the baseline of a new rule: run "
                          "the bench with and without it at the same time)")
@@ -97,6 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     stories = labelled_stories()
     order = list(range(len(stories)))
     random.Random(args.seed).shuffle(order)
+    if args.stories:
+        stories = [stories[k] for k in sorted(order[:args.stories])]
+        order = list(range(len(stories)))
+        random.Random(args.seed).shuffle(order)
     fold_of = {k: n % args.folds for n, k in enumerate(order)}
     sentences = [entity_labels.story_sentences(st, groups) for _, st, _, _ in stories]
     lx = eq.LEXICON()
@@ -104,9 +128,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# {len(stories)} stories of {len(entity_labels.SETS)} sets, {args.folds} folds by story "
           f"(random.Random({args.seed})); CRF {algorithm} {params}"
           + (f"; word clusters from {args.clusters_from}" if args.clusters else "")
+          + (f"; two stages (the first stage's {args.stage1} labels), first-stage labels of the training stories "
+             f"cross-fitted over {args.inner} inner folds"
+             if args.two_stage else "")
           + (f"; without the rules {', '.join(args.without_rule)}" if args.without_rule else "")
           + f"; attribute groups {list(groups)}")
-    systems = ["rules alone", "learned tagger, CV"] + (["tagger + word clusters, CV"] if args.clusters else [])
+    systems = ["rules alone", "learned tagger, CV"] + (["tagger + word clusters, CV"] if args.clusters else []) \
+        + ([TWO] if args.two_stage else [])
+    cost = {"first stage": 0.0, "two stages": 0.0, "articles": 0, "read": 0, "not labelled": 0}  # CPU seconds of tagging held-out sentences
     story_level: dict[str, dict] = {k: {} for k in systems}
     span_level: dict[str, dict] = {k: {} for k in systems}
     by_story: dict[str, dict[int, dict]] = {k: {} for k in systems}  # story-level counts per story
@@ -135,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
                 taggers.append(("tagger + word clusters, CV", EntityTagger(model_c, clusters=clusters, features=groups), with_clusters))
                 print(f"# fold {fold + 1}: {len(clusters.paths)} words clustered "
                       + (f"without its {len(held)} stories" if held else "from every article"), flush=True)
+            if args.two_stage:
+                taggers.append((TWO, *_two_stage(args, fold, fold_of, order, sentences, tagger, groups, tmp, overrides,
+                                                 lx, cost, stories)))
             for bar in bars:
                 barred = EntityTagger(model, {kind: bar for kind in eq.TYPES}, features=groups)
                 counts: dict = {}
@@ -146,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
                 if fold_of[k] != fold:
                     continue
                 runs = [("rules alone", eq.rules_entities, sentences, eq._rule_spans)]
-                runs += [(name, lambda a, t=t: eq.newsfuse_entities(a, t), ss, eq._tagger_spans(t)) for name, t, ss in taggers]
+                runs += [(name, lambda a, t=t: eq.newsfuse_entities(a, t if not isinstance(t, dict) else t[k]), ss,
+                          eq._tagger_spans(t if not isinstance(t, dict) else t[k])) for name, t, ss in taggers]
                 for system, fn, ss, spans in runs:
                     counts = eq.score_entities(fn(articles), label["entities"])
                     by_story[system][k] = counts
@@ -177,7 +210,104 @@ def main(argv: list[str] | None = None) -> None:
         report_bars(by_bar, bars, args.folds)
     if args.clusters:
         report_gain(by_story, fold_of, args.folds, "learned tagger, CV", "tagger + word clusters, CV")
+    if args.two_stage:
+        report_gain(by_story, fold_of, args.folds, "learned tagger, CV", TWO)
+        n = max(cost["articles"], 1)
+        print(f"\n# CPU of the CRF over the held-out stories' sentences (time.process_time, features made beforehand): "
+              f"first stage alone {1000 * cost['first stage'] / n:.2f} ms per article, both stages (first stage, "
+              f"story attributes, second stage) {1000 * cost['two stages'] / n:.2f} ms per article, {n} articles; "
+              f"of the {cost['read']} sentences the story pipeline read with the second stage, {cost['not labelled']} "
+              f"were none of the labelled story's (read by the first stage and placed among them)")
     print(f"\n# {time.perf_counter() - started:.0f} s")
+
+
+TWO = "two stages, CV"
+
+
+class _SecondStage(EntityTagger):
+    """The second-stage CRF as the story pipeline reads it: each sentence's attributes get the
+    story's consistency attributes from the first stage's reading of the story (`attributes`, by
+    the sentence's words); a sentence the labelled story does not hold is read by the first stage
+    and placed among the story's (`story_attributes` of all of them, it last; by the CRF's own labels
+    even with `--stage1 combined`: the rules' mentions of such a sentence are not at hand here)."""
+
+    def __init__(self, model, first: EntityTagger, attributes: dict, sentences: list, labels: list, groups,
+                 cost: dict) -> None:
+        super().__init__(model, features=groups)
+        self.first, self.attributes, self.sentences, self.stage1 = first, attributes, sentences, labels
+        self.cost = cost
+
+    def spans(self, lx, words, features):
+        extra = self.attributes.get(tuple(words))
+        self.cost["read"] += 1
+        if extra is None:
+            self.cost["not labelled"] += 1
+            folded = [lx.fold(w) for w in words]
+            extra = story_attributes([*self.sentences, (words, folded)], [*self.stage1, self.first.labels(features)])[-1]
+        return super().spans(lx, words, _joined(features, extra))
+
+
+def _joined(features, extra):
+    if features and features[0] and isinstance(features[0][0], bytes):
+        return [f + [x.encode() for x in e] for f, e in zip(features, extra)]
+    return [f + e for f, e in zip(features, extra)]
+
+
+def _stage1(tagger, s, how: str, lx) -> list[str]:
+    """The first stage's B-/I- labels of a sentence: the CRF's own, or the spans the tagger keeps
+    once `decide` combined them with the rules (the rules on top stand, the model adds and corrects)."""
+    if how == "crf":
+        return tagger.labels(s.features)
+    from newsfuse.tagger import decide
+
+    keep, added = decide(s.rules, s.blocked, tagger.spans(lx, s.words, s.features))
+    spans = [(m.start, m.end, m.kind) for m in s.rules if m.index in keep and m.kind in eq.TYPES] + list(added)
+    return entity_labels.bio(len(s.words), sorted(entity_labels.outermost(spans)))
+
+
+def _story_view(lx, ss):
+    return [(s.words, [lx.fold(w) for w in s.words]) for s in ss]
+
+
+def _two_stage(args, fold, fold_of, order, sentences, first, groups, tmp, overrides, lx, cost, stories):
+    """The fold's second stage: (per held-out story its `_SecondStage` tagger, the sentences the
+    span-level rows read)."""
+    train_ks = [k for k in order if fold_of[k] != fold]  # in the shuffled order: the inner folds cut it
+    inner_of = {k: n % args.inner for n, k in enumerate(train_ks)}
+    stage1: dict[int, list] = {}
+    for j in range(args.inner):
+        items = [(s.features, s.labels) for k in train_ks if inner_of[k] != j for s in sentences[k]]
+        model = entity_labels.train(items, Path(tmp) / f"{fold}-inner{j}.crfsuite", "crf", overrides)
+        inner = EntityTagger(model, features=groups)
+        for k in train_ks:
+            if inner_of[k] == j:
+                stage1[k] = [_stage1(inner, s, args.stage1, lx) for s in sentences[k]]
+    items = []
+    for k in sorted(train_ks):
+        extra = story_attributes(_story_view(lx, sentences[k]), stage1[k])
+        items += [(_joined(s.features, e), s.labels) for s, e in zip(sentences[k], extra)]
+    model2 = entity_labels.train(items, Path(tmp) / f"{fold}-second.crfsuite", "crf", overrides)
+    second = EntityTagger(model2, features=groups)
+    by_story = {}
+    first._tagger(), second._tagger()  # (opened before the clock: a reader opens its model once)
+    for k in range(len(sentences)):
+        if fold_of[k] == fold:
+            view = _story_view(lx, sentences[k])
+            t = time.process_time()
+            labels = [_stage1(first, s, args.stage1, lx) for s in sentences[k]]
+            t1 = time.process_time()
+            extra = story_attributes(view, labels)
+            for s, e in zip(sentences[k], extra):
+                second.labels(_joined(s.features, e))
+            t2 = time.process_time()
+            cost["first stage"] += t1 - t
+            cost["two stages"] += t2 - t
+            cost["articles"] += len(stories[k][3])
+            by_story[k] = _SecondStage(model2, first, {tuple(s.words): e for s, e in zip(sentences[k], extra)}, view,
+                                       labels, groups, cost)
+    print(f"# fold {fold + 1}: second stage trained on {len(items)} sentences, first-stage labels cross-fitted "
+          f"over {args.inner} inner folds", flush=True)
+    return by_story, sentences  # (the span-level rows: `_SecondStage.spans` adds the attributes)
 
 
 def _with_clusters(s: entity_labels.TaggedSentence, clusters: WordClusters, lx) -> entity_labels.TaggedSentence:
