@@ -653,3 +653,24 @@ def test_search_csv_has_what_json_has_but_marks(store):
     assert rows[0] == "id,published,source,title,story,snippet"
     first = json.loads(run("search", "Lương Tam Quang", "--db", store, "--json").output.splitlines()[0])
     assert first["title"] in rows[1] and first["story"] in rows[1]
+
+
+def test_the_story_page_says_the_briefs_notes_and_conflicts_in_its_language(tmp_path, mds_rows):
+    """The Vietnamese page said `1 copy of other articles left out of the alignment` and `… vs …`."""
+    import newsfuse
+    from newsfuse.web.app import create_app
+
+    rows = [r for r in mds_rows if r["cluster_id"] == "cluster_138"]
+    copy = rows[2] | {"id": "copy-138", "source": "baomoi.com", "text": rows[2]["text"] + " Theo Báo Mới."}
+    with newsfuse.open(tmp_path / "p.db") as nf:
+        nf.ingest([write_jsonl(tmp_path / "p.jsonl", rows + [copy])])
+        story = nf.story_of("copy-138")
+        brief = nf.brief(story)
+        assert brief.conflicts and any(" vs " in c.text for c in brief.conflicts)
+        assert any("left out of the alignment" in n for n in brief.notes)
+        client = TestClient(create_app(nf, token=""), base_url="http://127.0.0.1")
+        vi = client.get(f"/stories/{story}", params={"lang": "vi"}).text
+        en = client.get(f"/stories/{story}", params={"lang": "en"}).text
+    assert "left out of the alignment" not in vi and "bản sao của bài khác không đưa vào đối chiếu" in vi
+    assert " so với " in vi and ") vs " not in vi
+    assert "left out of the alignment" in en and ") vs " in en

@@ -675,6 +675,7 @@ def create_app(nf: api.Newsfuse, *, token: str | None = None, allowed_hosts: Ite
         names = {code: display.messages()[code]["lang_name"] for code in display.LANGUAGES}
         response = templates.TemplateResponse(request, name, {
             "lang": lang, "t": display.translator(lang), "when": lambda v: display.when(v, lang),
+            "said": lambda v: display.brief_words(v, lang),
             "day": display.day_of, "lang_query": lang_query, "page_name": name.split(".")[0],
             "other_languages": [(c, n) for c, n in names.items() if c != lang], **context}, status_code=status_code)
         if request.query_params.get("lang") == lang:

@@ -6,6 +6,7 @@ draws with no script (and no build step), readable without JavaScript and by scr
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +39,25 @@ def translator(lang: str):
         return words[key].format(**values) if values else words[key]
 
     return t
+
+
+# The brief's own fixed words (its notes, `vs` between the sides of a conflict), as `brief.py` writes
+# them for every face, and the page's message that says each in the page's language.
+_BRIEF_NOTES = ((re.compile(r"(\d+) cop(?:y|ies) of other articles left out of the alignment"), "note_copies_left_out"),
+                (re.compile(r"one article: nothing to align, the summary is its lead"), "note_one_article"))
+_VERSUS = re.compile(r"(?<=\)) vs (?=\S)")
+
+
+def brief_words(text: str, lang: str) -> str:
+    """`text` of a brief (a note, a conflict) with the brief's fixed English words in the page's language."""
+    words = messages()[lang]
+    for form, key in _BRIEF_NOTES:
+        if m := form.fullmatch(text):
+            if not m.groups():
+                return words[key]
+            n = int(m.group(1))
+            return words[key + ("_one" if n == 1 else "")].format(n=n)
+    return _VERSUS.sub(f" {words['versus']} ", text)
 
 
 def parameter_error(error: Exception, lang: str) -> str:
