@@ -480,9 +480,9 @@ def test_full_text_rows_of_a_rolled_back_batch_are_not_written_by_the_next(tmp_p
 
 
 def test_the_full_text_index_holds_the_same_terms_with_its_larger_in_memory_hash(tmp_path, mds_rows):
-    """Migration 15 gives the full-text index a 16 MB in-memory hash (fewer, larger segments
-    written at ingest); what the index holds, term by term and column by column, is what the
-    1 MB default gives (200 articles: ~1.4 MB of keys, more than one default hash's worth)."""
+    """Migrations 15 and 22 give the full-text index a larger in-memory hash (16 MB, then 64: fewer,
+    larger segments written at ingest); what the index holds, term by term and column by column, is
+    what the 1 MB default gives (200 articles: ~1.4 MB of keys, more than one default hash's worth)."""
     import sqlite3
 
     import newsfuse

@@ -45,7 +45,7 @@ class StoreLocked(StoreError):
     not begin (nothing of it was stored). CLI exit code 4."""
 
 
-_FTS_HASH_BYTES = 16 << 20  # migration 15
+_FTS_HASH_BYTES = 64 << 20  # migration 22 (15 made it 16 MB)
 
 # A step is SQL, or a function of the store for what SQL cannot compute (the text layer's keys).
 MIGRATIONS: list[str | Callable[[Store], object]] = [
@@ -258,7 +258,7 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     # ingest's 4,096 waiting rows made ~30 small segments each, merged again and again; with it,
     # writing them takes ~0.1 ms less CPU an article (0.54-0.71 -> 0.47-0.55 ms, the same
     # vocabulary; bench/fts_hashsize.py). Memory only while a write is open.
-    f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', {_FTS_HASH_BYTES})",
+    f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', {16 << 20})",
     # 16: the full-text index merged into one segment, once (`Store.merge_search_index`): a store
     # built by a bulk ingest kept its big segments on the levels that the small segments of later
     # writes merge into, and a commit of one POSTed article now and then rewrote most of the index
@@ -288,6 +288,11 @@ MIGRATIONS: list[str | Callable[[Store], object]] = [
     lambda store: store._rekey_misplaced_tones(),
     # 21: an exact republication is found by the id it came with (`Store.republished_as`)
     "CREATE INDEX IF NOT EXISTS publications_item ON publications(item_id);",
+    # 22: the full-text index's in-memory hash 64 MB (15 made it 16): a first load of 15k articles
+    # made several segments with 16 MB, merged as they came and again by the final `optimize`; with 64 MB
+    # the write and its merge took ~50 us of CPU an article less (332 -> 282 on 15k), the same vocabulary
+    # (docs/decisions.md, 2026-12-08, ingest step 5). Memory only while a write holds that much pending.
+    f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', {_FTS_HASH_BYTES})",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
