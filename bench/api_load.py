@@ -65,7 +65,12 @@ BUILD = """import sys
 from pathlib import Path
 import newsfuse
 from newsfuse.config import Config, EntityConfig
-with newsfuse.open(sys.argv[1], Config(entities=EntityConfig(index_at_ingest=False))) as nf:
+config = Config(entities=EntityConfig(index_at_ingest=False))
+if hasattr(config.ingest, "today"):  # the scaled rounds are dated decades ahead: see corpus.dated_ahead
+    from dataclasses import replace
+    from datetime import date
+    config = replace(config, ingest=replace(config.ingest, today=date(9000, 1, 1)))
+with newsfuse.open(sys.argv[1], config) as nf:
     nf.ingest([Path(sys.argv[2])])
     nf.save_indexes()
 """

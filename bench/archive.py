@@ -163,7 +163,7 @@ def run_mode(mode: str, inputs: list[str], out: Path) -> dict:
             import newsfuse
             from newsfuse.config import Config, IngestConfig
 
-            with newsfuse.open(out / "ingest.db", Config(ingest=IngestConfig(workers=1))) as nf:
+            with newsfuse.open(out / "ingest.db", corpus.dated_ahead(Config(ingest=IngestConfig(workers=1)))) as nf:
                 report = nf.ingest(inputs)
                 n = len(report.added)
                 # The single-process path makes a brief when asked: ask for every story, as the archive does.

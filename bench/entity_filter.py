@@ -41,7 +41,7 @@ def build(n: int, db: Path, reindex: bool = False) -> None:
     """The store (unless `reindex`: the stored one, its index written again)."""
     if db.exists() and not reindex:
         db.unlink()
-    config = replace(Config(db=db), entities=EntityConfig(index_at_ingest=False))
+    config = corpus.dated_ahead(replace(Config(db=db), entities=EntityConfig(index_at_ingest=False)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scaled.jsonl"
         if not reindex:

@@ -30,7 +30,7 @@ import corpus  # noqa: E402
 def ingest(db: Path, jsonl: Path) -> None:
     import newsfuse
 
-    with newsfuse.open(db) as nf:
+    with newsfuse.open(db, corpus.dated_ahead(newsfuse.Config())) as nf:
         c = time.process_time()
         nf.ingest([jsonl])
         print(f"ingest of {sum(1 for _ in jsonl.open())} articles (stories, copies, entity index): "

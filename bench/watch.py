@@ -74,7 +74,7 @@ def main() -> None:
         corpus.write_jsonl(jsonl, rows)
 
         # Baseline: the same articles from one JSONL file, into a new store.
-        with newsfuse.open(tmp / "jsonl.db") as nf:
+        with newsfuse.open(tmp / "jsonl.db", corpus.dated_ahead(newsfuse.Config())) as nf:
             t = time.perf_counter()
             report = nf.ingest([jsonl])
             jsonl_s = time.perf_counter() - t
@@ -93,7 +93,7 @@ def main() -> None:
         # connection cap is the overall one (a real run spreads them over 200 hosts).
         config = replace(WatchConfig(), per_host_interval=0.0, per_host_connections=16, connections=16)
         try:
-            with newsfuse.open(tmp / "watch.db") as nf:
+            with newsfuse.open(tmp / "watch.db", corpus.dated_ahead(newsfuse.Config())) as nf:
                 for f in range(args.feeds):
                     nf.add_source(f"{base}/f{f}/rss.xml", f"site{f}.vn")
                 t = time.perf_counter()
