@@ -673,9 +673,14 @@ def _unique_articles(citations):
 def to_html(brief: Brief, lang: str = "vi") -> str:
     """One self-contained page (no external assets), its headings in `lang` (the web page's words:
     web/messages.toml; Vietnamese by default, as the web page)."""
-    from .web.display import translator, when as display_when
+    from .web.display import brief_words, translator, when as display_when
 
     t = translator(lang)
+
+    def when(value: str | None) -> str:
+        # a range (`2013-10-21/2013-10-23`) as its two ends
+        return "–".join(display_when(v, lang) for v in value.split("/")) if value else ""
+
     e = html.escape
     num = _source_numbers(brief)
     parts = [
@@ -691,7 +696,7 @@ def to_html(brief: Brief, lang: str = "vi") -> str:
     if brief.conflicts:
         parts.append(f"<section class='conflicts'><h2>{e(t('conflicts'))} ({len(brief.conflicts)})</h2><ul>")
         for c in brief.conflicts:
-            parts.append(f"<li class='conflict'><b>{e(c.text)}</b><ul>")
+            parts.append(f"<li class='conflict'><b>{e(brief_words(c.text, lang))}</b><ul>")
             for side in c.sides:
                 for cite, sentence in _per_article(side):
                     parts.append(f"<li>{e(side.value)}, {e(cite.outlet or '(' + t('unknown_outlet') + ')')} "
@@ -703,7 +708,8 @@ def to_html(brief: Brief, lang: str = "vi") -> str:
     for s in brief.summary:
         refs = "".join(f"<sup><a href='#src{num[c.article_id]}' title='{e(c.outlet or '')}'>[{num[c.article_id]}]"
                        "</a></sup>" for c in _unique_articles(s.citations))
-        disputed = f" <em class='disputed'>({e(t('conflict'))}: {e('; '.join(s.disputed))})</em>" if s.disputed else ""
+        disputed = (f" <em class='disputed'>({e(t('conflict'))}: {e('; '.join(brief_words(d, lang) for d in s.disputed))})</em>"
+                    if s.disputed else "")
         parts.append(f"{e(s.text)}{refs}{disputed} ")
     parts.append("</p>")
     if brief.facts:
@@ -721,17 +727,22 @@ def to_html(brief: Brief, lang: str = "vi") -> str:
     if brief.timeline:
         parts.append(f"<h2>{e(t('timeline'))}</h2><ul>")
         for ev in brief.timeline:
-            parts.append(f"<li><b>{e(ev.date)}</b> {e(ev.text)}</li>")
+            parts.append(f"<li><b>{e(when(ev.date))}</b> {e(ev.text)}</li>")
         parts.append("</ul>")
-    if copies := copy_lines(brief, num):
+    # Each near copy in the page's words (`Bản sao của [1] vtc.vn 3/11/2013 16:09`); exact republications
+    # are said under their original in the sources (`also_published`).
+    copies = [f"[{num[c.article_id]}] {c.outlet or t('unknown_outlet')} {when(c.published)}: " +
+              t("copy_line", n=num[c.original_id], outlet=c.original_outlet or t("unknown_outlet"),
+                date=when(c.original_published)) for c in brief.copies]
+    if copies:
         parts.append(f"<h2>{e(t('copies'))}</h2><ul>" + "".join(f"<li>{e(line)}</li>" for line in copies) + "</ul>")
     parts.append(f"<h2>{e(t('article_sources'))}</h2><ol>")
     for a in brief.articles:
         href = link_url(a["url"])
         link = f" <a href='{e(href)}' rel='noopener noreferrer'>{e(t('link'))}</a>" if href else ""
-        also = also_published_by(a, t, lambda v: display_when(v, lang))
+        also = also_published_by(a, t, when)
         also = f"<br><small>{e(t('also_published'))}: {e(also)}</small>" if also else ""
-        parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(a['date'] or '')}: {e(a['title'])}{link}"
+        parts.append(f"<li id='src{num[a['id']]}'>{e(_outlet_name(a))} {e(when(a['date']))}: {e(a['title'])}{link}"
                      f"{also}</li>")
     parts.append("</ol></body></html>")
     return "".join(parts)
