@@ -752,7 +752,7 @@ class Newsfuse:
         if not name:
             return None
         canonical = self.outlet(name)
-        if canonical not in set(self.store.outlet_names()):
+        if canonical is None or not self.store.has_outlet(canonical):
             raise BadParameter(f"outlet: no outlet is named {name!r} (`newsfuse outlets` lists them)",
                                "bad_page_parameter", name="outlet", value=name)
         return canonical
@@ -1457,8 +1457,9 @@ def _read_item(item: Article | dict[str, Any], origin: str, max_bytes: int) -> A
     """An article given as a record or a JSON-like dict, or its rejection naming `origin`; one whose
     text is over `max_bytes` (`IngestConfig.max_article_bytes`) is refused as a JSONL line is."""
     text = item.text if isinstance(item, Article) else item.get("text") if isinstance(item, dict) else None
-    if isinstance(text, str) and len(text) > max_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        size = len(text.encode("utf-8", "surrogatepass"))
+    # (a character is at most 4 bytes: a shorter text is never encoded to be measured)
+    if isinstance(text, str) and len(text) > max_bytes // 4 and \
+            (size := len(text.encode("utf-8", "surrogatepass"))) > max_bytes:
         return ingest_stage.Rejection(origin, f"text too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB)")
     if isinstance(item, Article):
         return item

@@ -1036,6 +1036,9 @@ class Store:
             db.execute("INSERT OR REPLACE INTO outlet_aliases(alias_key, alias, outlet, origin) VALUES (?,?,?,?)",
                        (key, alias, outlet, origin))
 
+    def has_outlet(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sources WHERE name = ?", (name,)).fetchone() is not None
+
     def outlet_names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM sources ORDER BY name")]
 
