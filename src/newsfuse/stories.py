@@ -1040,7 +1040,7 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
     again; the document frequencies are then the batch's own. With `pair_model`, the refinement's
     decision (which story an article joins, or none) is the learned model's instead of the
     threshold's; `record`, a list, receives every (article, candidate story) pair it weighed, with
-    its features (what scripts/train_story_pairs.py learns from). `join_model` and `join_record` are
+    its features (what `bench/cluster_quality.py --learned` trains on). `join_model` and `join_record` are
     the same for the first pass's joins (`StoryClusterer.add_vector`, `JOIN_FEATURES`)."""
     config = config or StoryConfig()
     if pair_model is not None and (config.embeddings or embedder is not None):
@@ -1097,7 +1097,7 @@ def cluster(articles: Sequence[Article], config: StoryConfig | None = None, *, r
 # ---------------------------------------------------------------- the learned join decision
 
 # What the batch's refinement pass may read of an (article, candidate story) pair besides the mean
-# similarity the hand threshold reads (`StoryPairModel`, scripts/train_story_pairs.py): each a mean
+# similarity the hand threshold reads (`StoryPairModel`, trained by `bench/cluster_quality.py --learned`; none ships): each a mean
 # over the story's other members, as the similarity is, so a story's size does not inflate it.
 STORY_PAIR_FEATURES = (
     "mean",      # mean cosine of the whole TF-IDF vectors (what `StoryConfig.threshold` cuts)
@@ -1113,14 +1113,13 @@ STORY_PAIR_FEATURES = (
 # What the first pass (`StoryClusterer.add_vector`) may read of an (article, story so far) pair: the
 # same kinds of evidence from the clusterer's own state (no titles, no outlets: a story keeps neither).
 JOIN_FEATURES = ("mean", "names", "numbers", "plain", "gap", "undated", "size")
-STORY_PAIR_MODEL = Path(__file__).parent / "data" / "story_pairs.json"  # written by scripts/train_story_pairs.py
 
 
 @dataclass(frozen=True, slots=True)
 class StoryPairModel:
     """Logistic regression over `STORY_PAIR_FEATURES`: the probability that an article belongs with
-    a candidate story's other members (scripts/train_story_pairs.py fits it on pairs of the shared
-    corpus's gold clusters). The refinement joins the most probable candidate when it reaches
+    a candidate story's other members (`bench/cluster_quality.py --learned` fits it on pairs of
+    one half of the shared corpus's gold clusters; none ships: docs/decisions.md). The refinement joins the most probable candidate when it reaches
     `threshold`, else the article is alone."""
 
     mean: np.ndarray
@@ -1145,13 +1144,13 @@ class StoryPairModel:
     def from_json(cls, d: dict, features: tuple[str, ...] = STORY_PAIR_FEATURES) -> StoryPairModel:
         if tuple(d.get("features", ())) != features:
             raise ValueError(f"story pair model features {d.get('features')} are not {features}: "
-                             "train it again (python scripts/train_story_pairs.py)")
+                             "train it again (python bench/cluster_quality.py --learned)")
         return cls(np.asarray(d["mean"], dtype=np.float64), np.asarray(d["scale"], dtype=np.float64),
                    np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]), float(d["threshold"]),
                    d.get("trained_on", ""), features)
 
     @classmethod
-    def load(cls, path: Path = STORY_PAIR_MODEL) -> StoryPairModel:
+    def load(cls, path: Path) -> StoryPairModel:
         try:
             return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as e:
